@@ -1,0 +1,232 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/**
+ * THE flow schema. YAML flow files and `defineFlow` objects are validated against it, the
+ * TypeScript types below are derived from it, and `weft schema` prints it for editors.
+ * Every object is closed (additionalProperties: false) so a typo is an error, not a no-op.
+ */
+
+const closed = { additionalProperties: false } as const;
+
+/** A JSONata expression, compiled once when the flow loads. */
+export const Expression = Type.String({
+  minLength: 1,
+  description: 'A JSONata expression. It reads `trigger` (the event) and `steps.<id>` (earlier outputs).',
+});
+
+/** "250ms", "3s", "5m", "2h", "1d" or a number of milliseconds. */
+export const Duration = Type.Union([
+  Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?(ms|s|m|h|d)$', description: 'e.g. 250ms, 3s, 5m, 2h, 1d' }),
+  Type.Integer({ minimum: 0, description: 'milliseconds' }),
+]);
+
+export const RetryPolicySchema = Type.Object(
+  {
+    maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Tries of one step, the first included.' })),
+    initialDelay: Type.Optional(Duration),
+    maxDelay: Type.Optional(Duration),
+    maxAge: Type.Optional(Type.Union([Duration], { description: 'Give up when the run is older than this.' })),
+  },
+  { ...closed, description: 'Exponential backoff with full jitter; Retry-After is honoured.' },
+);
+
+export const SignatureSchemeName = Type.Union([
+  Type.Literal('hmac-sha256'),
+  Type.Literal('standard-webhooks'),
+  Type.Literal('shopify'),
+  Type.Literal('stripe'),
+  Type.Literal('slack'),
+  Type.Literal('github'),
+]);
+
+export const SignatureSchema = Type.Object(
+  {
+    scheme: SignatureSchemeName,
+    secret: Type.String({ minLength: 1, description: 'A reference such as ${env:SHOP_WEBHOOK_SECRET}; never the secret itself.' }),
+    header: Type.Optional(Type.String({ description: 'hmac-sha256 only: the header carrying the signature.' })),
+    encoding: Type.Optional(Type.Union([Type.Literal('hex'), Type.Literal('base64')])),
+    prefix: Type.Optional(Type.String({ description: 'hmac-sha256 only: text before the digest, e.g. "sha256=".' })),
+    signedPayload: Type.Optional(
+      Type.Union([Type.Literal('body'), Type.Literal('timestamp.body')], {
+        description: 'hmac-sha256 only: what is signed. "timestamp.body" needs timestampHeader.',
+      }),
+    ),
+    timestampHeader: Type.Optional(Type.String()),
+    toleranceSeconds: Type.Optional(Type.Integer({ minimum: 1, description: 'Allowed clock skew where the scheme has a timestamp (default 300).' })),
+  },
+  closed,
+);
+
+export const WebhookTriggerSchema = Type.Object(
+  {
+    webhook: Type.Object(
+      {
+        path: Type.String({ pattern: '^[a-z0-9][a-z0-9/_-]*$', description: 'Served at /hooks/<path>.' }),
+        signature: Type.Optional(SignatureSchema),
+        dedupeKey: Type.Optional(Type.Union([Expression], { description: 'JSONata over {headers, body}; repeats are acknowledged and not run again. Default: a hash of the raw body.' })),
+        maxBodyBytes: Type.Optional(Type.Integer({ minimum: 1, description: 'Larger bodies get 413 before parsing (default 1 MiB).' })),
+      },
+      closed,
+    ),
+  },
+  closed,
+);
+
+export const ScheduleTriggerSchema = Type.Object(
+  {
+    schedule: Type.Object(
+      {
+        cron: Type.String({ minLength: 1, description: 'Cron pattern, 5 or 6 fields.' }),
+        timezone: Type.Optional(Type.String({ description: 'IANA time zone, e.g. Europe/Berlin (default UTC).' })),
+      },
+      closed,
+    ),
+  },
+  closed,
+);
+
+export const ManualTriggerSchema = Type.Object(
+  { manual: Type.Object({}, { ...closed, description: 'Started by `weft run <flow> --input file.json`.' }) },
+  closed,
+);
+
+export const TriggerSchema = Type.Union([WebhookTriggerSchema, ScheduleTriggerSchema, ManualTriggerSchema]);
+
+const stepId = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Unique in the flow; later expressions read steps.<id>.' });
+const stepCommon = {
+  id: stepId,
+  description: Type.Optional(Type.String()),
+};
+
+export const MapStepSchema = Type.Object(
+  { ...stepCommon, map: Expression },
+  { ...closed, description: 'Transform data with JSONata. Its result is the step output.' },
+);
+
+export const ResponseClass = Type.Union([Type.Literal('ok'), Type.Literal('retryable'), Type.Literal('permanent')]);
+
+export const CallStepSchema = Type.Object(
+  {
+    ...stepCommon,
+    call: Type.Object(
+      {
+        method: Type.Optional(
+          Type.Union(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => Type.Literal(m)), { default: 'POST' }),
+        ),
+        url: Type.String({ minLength: 1, description: 'Absolute URL. May contain {{ expression }} placeholders.' }),
+        headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Values may contain {{ expression }} placeholders and ${env:NAME} references.' })),
+        query: Type.Optional(Type.Record(Type.String(), Type.String())),
+        body: Type.Optional(Type.Union([Expression], { description: 'JSONata; its result is sent as JSON.' })),
+        timeout: Type.Optional(Duration),
+        idempotencyHeader: Type.Optional(
+          Type.Union([Type.String({ minLength: 1 }), Type.Literal(false)], {
+            description: 'Header that carries the idempotency key (default Idempotency-Key); false to send none.',
+          }),
+        ),
+        responses: Type.Optional(
+          Type.Record(Type.String({ pattern: '^[1-5][0-9x]{2}$' }), ResponseClass, {
+            description: 'Override the classification of statuses, e.g. {"409": ok, "404": retryable}.',
+          }),
+        ),
+        describe: Type.Optional(Type.Union([Expression], { description: 'JSONata naming the business object for exception sentences, e.g. "order " & trigger.body.id.' })),
+        destination: Type.Optional(Type.String({ description: 'Human name of the system called, for exception sentences (default: the host).' })),
+      },
+      closed,
+    ),
+    retry: Type.Optional(RetryPolicySchema),
+  },
+  { ...closed, description: 'An HTTP request; effects are recorded in the ledger under a deterministic idempotency key.' },
+);
+
+export const WhenStepSchema = Type.Object(
+  {
+    ...stepCommon,
+    when: Expression,
+    otherwise: Type.Optional(
+      Type.Union([Type.Literal('skip'), Type.Literal('end')], {
+        description: 'If false: skip the next step (skip) or end the run successfully (end, the default).',
+      }),
+    ),
+  },
+  { ...closed, description: 'A condition.' },
+);
+
+export const CodeStepSchema = Type.Object(
+  {
+    ...stepCommon,
+    code: Type.Object(
+      {
+        module: Type.String({ minLength: 1, description: 'Path of a .ts/.js module, relative to the flow file.' }),
+        export: Type.Optional(Type.String({ description: 'Exported function name (default: default).' })),
+      },
+      closed,
+    ),
+    retry: Type.Optional(RetryPolicySchema),
+  },
+  { ...closed, description: 'Call an exported function with ({ trigger, steps, item, index }); its result is the output.' },
+);
+
+export const DelayStepSchema = Type.Object(
+  { ...stepCommon, delay: Duration },
+  { ...closed, description: 'Wait (a persisted schedule, not a timer).' },
+);
+
+/** `each` nests steps; TypeBox needs Recursive for that. */
+export const StepSchema = Type.Recursive((Self) =>
+  Type.Union([
+    MapStepSchema,
+    CallStepSchema,
+    WhenStepSchema,
+    CodeStepSchema,
+    DelayStepSchema,
+    Type.Object(
+      {
+        ...stepCommon,
+        each: Expression,
+        steps: Type.Array(Self, { minItems: 1 }),
+      },
+      { ...closed, description: 'Fan out over an array; each item runs the nested steps as its own checkpointed unit.' },
+    ),
+  ]),
+  { $id: 'Step' },
+);
+
+export const STEP_KINDS = ['map', 'call', 'when', 'each', 'code', 'delay'] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+export const FlowSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'Unique flow id (kebab-case).' }),
+    description: Type.Optional(Type.String()),
+    trigger: TriggerSchema,
+    orderingKey: Type.Optional(Type.Union([Expression], { description: 'Runs that share this key run one at a time, in event order.' })),
+    concurrency: Type.Optional(Type.Integer({ minimum: 1, description: 'At most this many runs of the flow at once.' })),
+    retry: Type.Optional(RetryPolicySchema),
+    mappingBudget: Type.Optional(Type.Union([Duration], { description: 'Time budget of one expression evaluation (default 1s).' })),
+    steps: Type.Array(StepSchema, { minItems: 1 }),
+  },
+  { ...closed, $id: 'https://weft.dev/schemas/flow.json', title: 'Weft flow' },
+);
+
+export type Flow = Static<typeof FlowSchema>;
+export type Trigger = Static<typeof TriggerSchema>;
+export type WebhookTrigger = Static<typeof WebhookTriggerSchema>['webhook'];
+export type Signature = Static<typeof SignatureSchema>;
+export type SignatureScheme = Static<typeof SignatureSchemeName>;
+export type RetryPolicyConfig = Static<typeof RetryPolicySchema>;
+export type MapStep = Static<typeof MapStepSchema>;
+export type CallStep = Static<typeof CallStepSchema>;
+export type WhenStep = Static<typeof WhenStepSchema>;
+export type CodeStep = Static<typeof CodeStepSchema>;
+export type DelayStep = Static<typeof DelayStepSchema>;
+export type EachStep = { id: string; description?: string; each: string; steps: Step[] };
+export type Step = MapStep | CallStep | WhenStep | CodeStep | DelayStep | EachStep;
+export type DurationValue = Static<typeof Duration>;
+
+export function stepKindOf(step: Step): StepKind {
+  for (const kind of STEP_KINDS) if (kind in step) return kind;
+  throw new Error(`step ${step.id} has no kind`);
+}
+
+export type { TSchema };

@@ -1,0 +1,209 @@
+import type { Reason } from '../core/exception.ts';
+import type { RunStatus, RunSummary, StepCheckpoint, TriggerEvent } from '../core/run.ts';
+
+/**
+ * The store port. Every implementation (SQLite now, PostgreSQL later) passes
+ * `store.contract.ts`. All writes are durable when their promise resolves; writes that
+ * belong together happen in one transaction (guarantee 9). Writes that act on a claimed run
+ * carry the claim's fencing token and fail with `LeaseLostError` when the run has since been
+ * claimed by someone else (guarantee 7).
+ */
+export interface Store {
+  /** Commit an event and its run, or find the earlier delivery with the same dedupe key. */
+  ingest(event: NewEvent): Promise<IngestOutcome>;
+
+  /**
+   * Claim up to `limit` runs that are due: queued or waiting with dueAt ≤ now, or running with
+   * an expired lease (a dead worker's). A run is not claimable while an earlier run (by
+   * creation order) of the same flow and ordering key is not terminal, nor while its flow has
+   * `flowConcurrency[flowId]` runs holding live leases. Each claim increments the fence.
+   */
+  claimRuns(request: ClaimRequest): Promise<ClaimedRun[]>;
+  /** Extend a lease. False when the fence is stale (the run was taken over). */
+  renewLease(runId: string, fence: number, leaseUntil: number): Promise<boolean>;
+
+  /** Record a completed step. Optionally marks an effect done and/or parks the run until `waitUntil`. */
+  checkpoint(runId: string, fence: number, checkpoint: StepCheckpoint, options?: CheckpointOptions): Promise<void>;
+  /** The run finished: every step is done. */
+  completeRun(runId: string, fence: number, now: number): Promise<void>;
+  /** A step failed and will be tried again at `dueAt`; counts the attempt. */
+  scheduleRetry(runId: string, fence: number, retry: RetrySchedule): Promise<void>;
+  /** Park the run until `dueAt` without counting an attempt (a destination hold, a breaker). */
+  postpone(runId: string, fence: number, dueAt: number, now: number): Promise<void>;
+  /** Hand a claimed run back (graceful shutdown): queued again, due now. */
+  releaseRun(runId: string, fence: number, now: number): Promise<void>;
+  /** The run cannot succeed: it becomes an exception, in the same transaction. */
+  parkException(runId: string, fence: number, exception: NewException): Promise<string>;
+
+  /** The effect ledger. */
+  getEffect(key: string): Promise<Effect | undefined>;
+  /** Record the intent before the request. Idempotent: a second begin for the same key is a no-op. */
+  beginEffect(effect: { key: string; runId: string; stepPath: string; now: number }): Promise<void>;
+
+  /** Shared, store-kept pause of all calls to one destination (a 429's Retry-After). */
+  holdDestination(destination: string, until: number): Promise<void>;
+  destinationHold(destination: string): Promise<number | undefined>;
+
+  /** The audit log of outbound HTTP. */
+  recordCall(call: NewCallRecord): Promise<void>;
+  listCalls(filter: { runId?: string; limit?: number }): Promise<CallRecord[]>;
+
+  getRun(runId: string): Promise<RunDetail | undefined>;
+  listRuns(filter: RunFilter): Promise<RunSummary[]>;
+  countRuns(flowId?: string): Promise<Record<RunStatus, number>>;
+  /** The earliest dueAt among queued/waiting runs, or the earliest expiring lease: when to look again. */
+  nextWakeAt(): Promise<number | undefined>;
+
+  listExceptions(filter: ExceptionFilter): Promise<ExceptionRecord[]>;
+  getException(id: string): Promise<ExceptionRecord | undefined>;
+  /**
+   * Queue the exception's run again (due now, attempts reset); the exception becomes
+   * `replayed`. With `input`, the run's trigger body is replaced and its checkpoints cleared;
+   * the effect ledger still keeps done effects from repeating. Throws `NotReplayableError`
+   * when the exception is not open.
+   */
+  replayException(id: string, options: { now: number; input?: unknown }): Promise<{ runId: string }>;
+  discardException(id: string, now: number): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+export interface NewEvent {
+  id: string;
+  flowId: string;
+  dedupeKey: string;
+  orderingKey: string | null;
+  receivedAt: number;
+  event: TriggerEvent;
+  /** The run's id, created with the event. */
+  runId: string;
+}
+
+export type IngestOutcome =
+  | { status: 'accepted'; eventId: string; runId: string }
+  | { status: 'duplicate'; eventId: string; runId: string };
+
+export interface ClaimRequest {
+  workerId: string;
+  now: number;
+  leaseMs: number;
+  limit: number;
+  flowConcurrency: Record<string, number>;
+  /** Only runs of these flows (the ones this worker has loaded). */
+  flowIds: string[];
+}
+
+export interface ClaimedRun extends RunSummary {
+  event: TriggerEvent;
+  checkpoints: StepCheckpoint[];
+  /** Attempts already made at the step that failed last (null path: none failed yet). */
+  attempt: { path: string | null; count: number; firstAt: number | null };
+}
+
+export interface CheckpointOptions {
+  /** Mark this effect done, with the step's output as its recorded result. */
+  effectKey?: string;
+  /** Park the run until then (a delay step). */
+  waitUntil?: number;
+  now: number;
+}
+
+export interface RetrySchedule {
+  stepPath: string;
+  dueAt: number;
+  now: number;
+  error: string;
+}
+
+export interface Effect {
+  key: string;
+  runId: string;
+  stepPath: string;
+  status: 'pending' | 'done';
+  /** The step output recorded when the effect was done. */
+  result: unknown;
+  createdAt: number;
+  doneAt: number | null;
+}
+
+export interface NewException {
+  reason: Reason;
+  message: string;
+  stepPath: string | null;
+  input: unknown;
+  lastResponse: unknown;
+  now: number;
+}
+
+export type ExceptionStatus = 'open' | 'replayed' | 'discarded';
+
+export interface ExceptionRecord {
+  id: string;
+  runId: string;
+  flowId: string;
+  eventId: string;
+  reason: Reason;
+  message: string;
+  stepPath: string | null;
+  input: unknown;
+  lastResponse: unknown;
+  status: ExceptionStatus;
+  createdAt: number;
+  resolvedAt: number | null;
+}
+
+export interface ExceptionFilter {
+  flowId?: string;
+  reason?: Reason;
+  status?: ExceptionStatus;
+  limit?: number;
+}
+
+export interface RunFilter {
+  flowId?: string;
+  status?: RunStatus;
+  limit?: number;
+}
+
+export interface RunDetail extends RunSummary {
+  event: TriggerEvent;
+  checkpoints: StepCheckpoint[];
+}
+
+export interface NewCallRecord {
+  at: number;
+  flowId: string;
+  runId: string;
+  stepPath: string;
+  attempt: number;
+  method: string;
+  url: string;
+  status: number | null;
+  durationMs: number;
+  requestHeaders: Record<string, string>;
+  requestBody: string | null;
+  responseHeaders: Record<string, string>;
+  responseBody: string | null;
+  error: string | null;
+}
+
+export interface CallRecord extends NewCallRecord {
+  id: number;
+}
+
+/** A write carried a stale fencing token: another worker owns the run now. */
+export class LeaseLostError extends Error {
+  readonly code = 'ERR_STORE_LEASE_LOST';
+  constructor(runId: string) {
+    super(`run ${runId} was claimed by another worker; this worker's result is discarded`);
+  }
+}
+
+export class NotReplayableError extends Error {
+  readonly code = 'ERR_EXCEPTION_NOT_OPEN';
+}
+
+/** The store cannot commit now (locked, disk full): ingest answers 503 with Retry-After. */
+export class StoreUnavailableError extends Error {
+  readonly code = 'ERR_STORE_UNAVAILABLE';
+}
