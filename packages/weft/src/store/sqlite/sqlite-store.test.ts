@@ -1,0 +1,150 @@
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { runStoreContract } from '../store.contract.ts';
+import type { StoreHarness } from '../store.contract.ts';
+import { StoreUnavailableError } from '../store.ts';
+import type { NewEvent } from '../store.ts';
+import { createSqliteStore } from './sqlite-store.ts';
+import type { SqliteStore, SqliteStoreOptions } from './sqlite-store.ts';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+async function openTempStore(options: Partial<SqliteStoreOptions> = {}): Promise<StoreHarness & { store: SqliteStore; path: string; reopen: () => Promise<SqliteStore> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'weft-sqlite-'));
+  const path = join(dir, 'weft.db');
+  const opened: SqliteStore[] = [];
+  const openStore = (): SqliteStore => {
+    const store = createSqliteStore({ path, ...options });
+    opened.push(store);
+    return store;
+  };
+  return {
+    store: openStore(),
+    path,
+    reopen: async () => openStore(),
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+let eventCount = 0;
+function makeEvent(): NewEvent {
+  eventCount += 1;
+  return {
+    id: `evt_${eventCount}`,
+    runId: `run_${eventCount}`,
+    flowId: 'orders',
+    dedupeKey: `delivery-${eventCount}`,
+    orderingKey: null,
+    receivedAt: T0,
+    event: { id: `evt_${eventCount}`, source: 'webhook', receivedAt: new Date(T0).toISOString(), headers: {}, query: {}, body: { n: eventCount } },
+  };
+}
+
+runStoreContract('sqlite', () => openTempStore());
+
+describe('sqlite store', () => {
+  let harness: Awaited<ReturnType<typeof openTempStore>>;
+  afterEach(async () => {
+    await harness.cleanup();
+  });
+
+  describe('with another connection holding the write lock', () => {
+    beforeEach(async () => {
+      harness = await openTempStore({ busyTimeoutMs: 50 });
+    });
+
+    it('rejects writes as unavailable, writes nothing of them, and recovers once the lock is gone', async () => {
+      const { store, path } = harness;
+      const rejected = makeEvent();
+      const other = new Database(path);
+      try {
+        other.exec('BEGIN EXCLUSIVE');
+        await assert.rejects(store.ingest(rejected), StoreUnavailableError);
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      const accepted = makeEvent();
+      assert.equal((await store.ingest(accepted)).status, 'accepted');
+      assert.equal(await store.getRun(rejected.runId), undefined);
+      assert.equal((await store.countRuns()).queued, 1);
+    });
+  });
+
+  describe('group commit', () => {
+    it('commits many concurrent writes in a few transactions', async () => {
+      harness = await openTempStore();
+      const { store } = harness;
+      const before = store.commitCount();
+      const outcomes = await Promise.all(Array.from({ length: 500 }, () => store.ingest(makeEvent())));
+      assert.ok(outcomes.every((outcome) => outcome.status === 'accepted'));
+      const commits = store.commitCount() - before;
+      assert.ok(commits >= 1 && commits <= 5, `500 ingests took ${commits} commits`);
+    });
+
+    it('with a delay, batches writes that arrive on later turns of the event loop', async () => {
+      harness = await openTempStore({ groupCommitDelayMs: 50 });
+      const { store } = harness;
+      const first = store.ingest(makeEvent());
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const second = store.ingest(makeEvent());
+      await Promise.all([first, second]);
+      assert.equal(store.commitCount(), 1);
+    });
+
+    it('commits queued writes on close, then refuses new ones', async () => {
+      harness = await openTempStore();
+      const event = makeEvent();
+      const pending = harness.store.ingest(event);
+      await harness.store.close();
+      assert.equal((await pending).status, 'accepted');
+      await assert.rejects(harness.store.ingest(makeEvent()), StoreUnavailableError);
+      await assert.rejects(harness.store.getRun(event.runId), StoreUnavailableError);
+      const reopened = await harness.reopen();
+      assert.equal((await reopened.getRun(event.runId))?.status, 'queued');
+    });
+  });
+
+  describe('reopening', () => {
+    it('keeps runs, checkpoints, effects and exceptions, and applies migrations once', async () => {
+      harness = await openTempStore({ synchronous: 'normal' });
+      const { store, path } = harness;
+      const event = makeEvent();
+      await store.ingest(event);
+      const [run] = await store.claimRuns({ workerId: 'w', now: T0, leaseMs: 1000, limit: 1, flowConcurrency: {}, flowIds: ['orders'] });
+      assert.ok(run);
+      await store.checkpoint(run.id, run.fence, { path: 'post', output: { id: 9 }, outcome: 'done' }, { effectKey: 'weft-key', now: T0 + 1 });
+      const exceptionId = await store.parkException(run.id, run.fence, {
+        reason: 'bug',
+        message: 'The mapping threw.',
+        stepPath: 'map',
+        input: null,
+        lastResponse: undefined,
+        now: T0 + 2,
+      });
+      await store.close();
+
+      const reopened = await harness.reopen();
+      const detail = await reopened.getRun(run.id);
+      assert.equal(detail?.status, 'exception');
+      assert.deepEqual(detail?.checkpoints, [{ path: 'post', output: { id: 9 }, outcome: 'done' }]);
+      assert.equal((await reopened.getEffect('weft-key'))?.status, 'done');
+      assert.equal((await reopened.getException(exceptionId))?.status, 'open');
+
+      const inspector = new Database(path, { readonly: true });
+      try {
+        assert.deepEqual(inspector.prepare('SELECT version, name FROM schema_migrations').all(), [{ version: 1, name: '0001-init.sql' }]);
+        assert.equal(inspector.pragma('journal_mode', { simple: true }), 'wal');
+      } finally {
+        inspector.close();
+      }
+    });
+  });
+});

@@ -1,0 +1,741 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { newId } from '../../core/ids.ts';
+import type { Reason } from '../../core/exception.ts';
+import type { RunStatus, RunSummary, StepCheckpoint, TriggerEvent } from '../../core/run.ts';
+import { LeaseLostError, NotReplayableError, StoreUnavailableError } from '../store.ts';
+import type {
+  CallRecord,
+  ClaimedRun,
+  ClaimRequest,
+  Effect,
+  ExceptionFilter,
+  ExceptionRecord,
+  ExceptionStatus,
+  IngestOutcome,
+  NewCallRecord,
+  NewEvent,
+  NewException,
+  RunDetail,
+  RunFilter,
+  Store,
+} from '../store.ts';
+
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:'. */
+  path: string;
+  /** 'full' survives power loss; 'normal' survives a process crash only (WAL). */
+  synchronous?: 'full' | 'normal';
+  busyTimeoutMs?: number;
+  /**
+   * 0 (default) commits the queued writes on the next turn of the event loop; more waits that long
+   * to gather writes arriving later. Measured (bench/store-ingest.ts), 0 gave both the higher
+   * throughput and the lower latency: writes arriving while a commit runs already wait for the next.
+   */
+  groupCommitDelayMs?: number;
+}
+
+export interface SqliteStore extends Store {
+  /** Transactions committed by the write queue since open; lets tests see group commit work. */
+  commitCount(): number;
+}
+
+const DEFAULT_LIST_LIMIT = 100;
+/** Bounds one transaction's length, so a burst of writes cannot stall the event loop for long. */
+const MAX_BATCH_SIZE = 500;
+const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'exception'];
+const UNAVAILABLE_CODES = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY'];
+const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
+
+type Db = Database.Database;
+
+interface RunRow {
+  seq: number;
+  id: string;
+  flow_id: string;
+  event_id: string;
+  status: RunStatus;
+  ordering_key: string | null;
+  due_at: number;
+  fence: number;
+  attempt_path: string | null;
+  attempt_count: number;
+  attempt_first_at: number | null;
+  last_error: string | null;
+  input_override: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+  payload: string;
+}
+
+interface CandidateRow {
+  seq: number;
+  flow_id: string;
+  claimable_at: number;
+}
+
+interface CheckpointRow {
+  path: string;
+  output: string | null;
+  outcome: StepCheckpoint['outcome'];
+}
+
+interface EffectRow {
+  key: string;
+  run_id: string;
+  step_path: string;
+  status: Effect['status'];
+  result: string | null;
+  created_at: number;
+  done_at: number | null;
+}
+
+interface ExceptionRow {
+  id: string;
+  run_id: string;
+  flow_id: string;
+  event_id: string;
+  reason: Reason;
+  message: string;
+  step_path: string | null;
+  input: string | null;
+  last_response: string | null;
+  status: ExceptionStatus;
+  created_at: number;
+  resolved_at: number | null;
+}
+
+interface CallRow {
+  id: number;
+  at: number;
+  flow_id: string;
+  run_id: string;
+  step_path: string;
+  attempt: number;
+  method: string;
+  url: string;
+  status: number | null;
+  duration_ms: number;
+  request_headers: string;
+  request_body: string | null;
+  response_headers: string;
+  response_body: string | null;
+  error: string | null;
+}
+
+interface PendingWrite {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+const RUN_COLUMNS = `r.seq, r.id, r.flow_id, r.event_id, r.status, r.ordering_key, r.due_at, r.fence,
+  r.attempt_path, r.attempt_count, r.attempt_first_at, r.last_error, r.input_override,
+  r.created_at, r.updated_at, r.finished_at, e.payload`;
+
+/** The fenced part of every write on a claimed run (guarantee 7). */
+const FENCED = `WHERE id = @runId AND fence = @fence AND status = 'running'`;
+
+export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+
+  const queue = createWriteQueue(db, options.groupCommitDelayMs ?? 0);
+  const statementCache = new Map<string, Database.Statement>();
+  function sql(text: string): Database.Statement {
+    let statement = statementCache.get(text);
+    if (statement === undefined) {
+      statement = db.prepare(text);
+      statementCache.set(text, statement);
+    }
+    return statement;
+  }
+
+  async function read<T>(work: () => T): Promise<T> {
+    if (!db.open) throw new StoreUnavailableError('the store is closed');
+    try {
+      return work();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  function requireLease(changes: number, runId: string): void {
+    if (changes === 0) throw new LeaseLostError(runId);
+  }
+
+  function loadCheckpoints(runId: string): StepCheckpoint[] {
+    const rows = sql('SELECT path, output, outcome FROM checkpoints WHERE run_id = ? ORDER BY seq').all(runId) as CheckpointRow[];
+    return rows.map((row) => ({ path: row.path, output: fromJson(row.output), outcome: row.outcome }));
+  }
+
+  function loadRun(where: 'r.seq = ?' | 'r.id = ?', key: number | string): RunRow | undefined {
+    return sql(`SELECT ${RUN_COLUMNS} FROM runs r JOIN events e ON e.id = r.event_id WHERE ${where}`).get(key) as RunRow | undefined;
+  }
+
+  function toRunDetail(row: RunRow): RunDetail {
+    return { ...toRunSummary(row), event: toTriggerEvent(row), checkpoints: loadCheckpoints(row.id) };
+  }
+
+  function claim(request: ClaimRequest): ClaimedRun[] {
+    const { now, limit } = request;
+    if (limit <= 0 || request.flowIds.length === 0) return [];
+    const leaseUntil = now + request.leaseMs;
+    const liveLeases = new Map<string, number>();
+    const leaseRows = sql(`SELECT flow_id, count(*) AS n FROM runs WHERE status = 'running' AND lease_expires_at > ? GROUP BY flow_id`).all(now) as Array<{
+      flow_id: string;
+      n: number;
+    }>;
+    for (const row of leaseRows) liveLeases.set(row.flow_id, row.n);
+    const roomIn = (flowId: string): number => (request.flowConcurrency[flowId] ?? Infinity) - (liveLeases.get(flowId) ?? 0);
+
+    // Candidates come in pages, in (claimable_at, seq) order: flows that reach their cap drop out
+    // of the next page's filter, so one busy, capped flow cannot hide the due runs of others.
+    // INDEXED BY: walking the claimable index in order stops after a page; the planner otherwise
+    // picks the flow index, which also walks every finished run of the flow.
+    const pageSize = limit + 16;
+    const candidates = sql(`
+      SELECT r.seq, r.flow_id, r.claimable_at FROM runs r INDEXED BY runs_claimable
+      WHERE r.claimable_at <= @now
+        AND (r.claimable_at, r.seq) > (@afterAt, @afterSeq)
+        AND r.flow_id IN (SELECT value FROM json_each(@flowIds))
+        AND (r.ordering_key IS NULL OR NOT EXISTS (
+          SELECT 1 FROM runs p
+          WHERE p.flow_id = r.flow_id AND p.ordering_key = r.ordering_key AND p.seq < r.seq AND p.claimable_at IS NOT NULL))
+      ORDER BY r.claimable_at, r.seq
+      LIMIT @pageSize`);
+    const takeRun = sql(`
+      UPDATE runs SET status = 'running', lease_owner = @workerId, lease_expires_at = @leaseUntil,
+        claimable_at = @leaseUntil, fence = fence + 1, updated_at = @now
+      WHERE seq = @seq`);
+
+    const claimed: ClaimedRun[] = [];
+    let flowIds = request.flowIds.filter((flowId) => roomIn(flowId) > 0);
+    let afterAt = Number.MIN_SAFE_INTEGER;
+    let afterSeq = 0;
+    while (claimed.length < limit && flowIds.length > 0) {
+      const page = candidates.all({ now, afterAt, afterSeq, flowIds: JSON.stringify(flowIds), pageSize }) as CandidateRow[];
+      for (const candidate of page) {
+        if (claimed.length === limit) break;
+        if (roomIn(candidate.flow_id) <= 0) continue;
+        takeRun.run({ workerId: request.workerId, leaseUntil, now, seq: candidate.seq });
+        liveLeases.set(candidate.flow_id, (liveLeases.get(candidate.flow_id) ?? 0) + 1);
+        const row = loadRun('r.seq = ?', candidate.seq);
+        if (row === undefined) throw new Error(`run seq ${candidate.seq} vanished while being claimed`);
+        claimed.push({
+          ...toRunDetail(row),
+          attempt: { path: row.attempt_path, count: row.attempt_count, firstAt: row.attempt_first_at },
+        });
+      }
+      const last = page.at(-1);
+      if (page.length < pageSize || last === undefined) break;
+      afterAt = last.claimable_at;
+      afterSeq = last.seq;
+      flowIds = flowIds.filter((flowId) => roomIn(flowId) > 0);
+    }
+    return claimed;
+  }
+
+  function findOpenException(id: string): ExceptionRow {
+    const row = sql('SELECT * FROM exceptions WHERE id = ?').get(id) as ExceptionRow | undefined;
+    if (row === undefined) throw new NotReplayableError(`exception ${id} does not exist`);
+    if (row.status !== 'open') throw new NotReplayableError(`exception ${id} is already ${row.status}`);
+    return row;
+  }
+
+  return {
+    ingest: (event: NewEvent) =>
+      queue.write((): IngestOutcome => {
+        const inserted = sql(`
+          INSERT INTO events (id, flow_id, dedupe_key, received_at, payload) VALUES (?, ?, ?, ?, ?)
+          ON CONFLICT (flow_id, dedupe_key) DO NOTHING`).run(event.id, event.flowId, event.dedupeKey, event.receivedAt, JSON.stringify(event.event));
+        if (inserted.changes === 0) {
+          const original = sql(`
+            SELECT e.id AS eventId, r.id AS runId FROM events e JOIN runs r ON r.event_id = e.id
+            WHERE e.flow_id = ? AND e.dedupe_key = ?`).get(event.flowId, event.dedupeKey) as { eventId: string; runId: string };
+          return { status: 'duplicate', ...original };
+        }
+        sql(`
+          INSERT INTO runs (id, flow_id, event_id, status, ordering_key, due_at, claimable_at, created_at, updated_at)
+          VALUES (@runId, @flowId, @eventId, 'queued', @orderingKey, @at, @at, @at, @at)`).run({
+          runId: event.runId,
+          flowId: event.flowId,
+          eventId: event.id,
+          orderingKey: event.orderingKey,
+          at: event.receivedAt,
+        });
+        return { status: 'accepted', eventId: event.id, runId: event.runId };
+      }),
+
+    claimRuns: (request) => queue.write(() => claim(request)),
+
+    renewLease: (runId, fence, leaseUntil) =>
+      queue.write(() => {
+        const result = sql(`UPDATE runs SET lease_expires_at = @leaseUntil, claimable_at = @leaseUntil ${FENCED}`).run({ runId, fence, leaseUntil });
+        return result.changes > 0;
+      }),
+
+    checkpoint: (runId, fence, checkpoint, options) =>
+      queue.write(() => {
+        // The port lets `options` (and so `now`) be omitted; the run's last update time stands in for it then.
+        const now = options?.now ?? null;
+        const isParked = options?.waitUntil !== undefined;
+        const result = sql(`
+          UPDATE runs SET updated_at = coalesce(@now, updated_at),
+            attempt_count = CASE WHEN attempt_path = @path THEN 0 ELSE attempt_count END,
+            attempt_first_at = CASE WHEN attempt_path = @path THEN NULL ELSE attempt_first_at END,
+            attempt_path = CASE WHEN attempt_path = @path THEN NULL ELSE attempt_path END,
+            status = CASE WHEN @isParked THEN 'waiting' ELSE status END,
+            due_at = coalesce(@waitUntil, due_at),
+            claimable_at = coalesce(@waitUntil, claimable_at),
+            lease_owner = CASE WHEN @isParked THEN NULL ELSE lease_owner END,
+            lease_expires_at = CASE WHEN @isParked THEN NULL ELSE lease_expires_at END
+          ${FENCED}
+          RETURNING updated_at`).get({ runId, fence, now, path: checkpoint.path, isParked: isParked ? 1 : 0, waitUntil: options?.waitUntil ?? null }) as
+          | { updated_at: number }
+          | undefined;
+        if (result === undefined) throw new LeaseLostError(runId);
+        const at = result.updated_at;
+        const output = toJson(checkpoint.output);
+        sql(`
+          INSERT INTO checkpoints (run_id, path, output, outcome, created_at) VALUES (?, ?, ?, ?, ?)
+          ON CONFLICT (run_id, path) DO UPDATE SET output = excluded.output, outcome = excluded.outcome, created_at = excluded.created_at`).run(
+          runId,
+          checkpoint.path,
+          output,
+          checkpoint.outcome,
+          at,
+        );
+        if (options?.effectKey !== undefined) {
+          sql(`
+            INSERT INTO effects (key, run_id, step_path, status, result, created_at, done_at) VALUES (@key, @runId, @path, 'done', @output, @at, @at)
+            ON CONFLICT (key) DO UPDATE SET status = 'done', result = excluded.result, done_at = excluded.done_at`).run({
+            key: options.effectKey,
+            runId,
+            path: checkpoint.path,
+            output,
+            at,
+          });
+        }
+      }),
+
+    completeRun: (runId, fence, now) =>
+      queue.write(() => {
+        const result = sql(`
+          UPDATE runs SET status = 'succeeded', finished_at = @now, updated_at = @now, claimable_at = NULL,
+            lease_owner = NULL, lease_expires_at = NULL
+          ${FENCED}`).run({ runId, fence, now });
+        requireLease(result.changes, runId);
+      }),
+
+    scheduleRetry: (runId, fence, retry) =>
+      queue.write(() => {
+        // SET expressions see the row as it was, so the CASEs compare against the previous attempt_path.
+        const result = sql(`
+          UPDATE runs SET status = 'waiting', due_at = @dueAt, claimable_at = @dueAt, updated_at = @now,
+            lease_owner = NULL, lease_expires_at = NULL, last_error = @error,
+            attempt_count = CASE WHEN attempt_path = @stepPath THEN attempt_count + 1 ELSE 1 END,
+            attempt_first_at = CASE WHEN attempt_path = @stepPath THEN attempt_first_at ELSE @now END,
+            attempt_path = @stepPath
+          ${FENCED}`).run({ runId, fence, ...retry });
+        requireLease(result.changes, runId);
+      }),
+
+    postpone: (runId, fence, dueAt, now) =>
+      queue.write(() => {
+        const result = sql(`
+          UPDATE runs SET status = 'waiting', due_at = @dueAt, claimable_at = @dueAt, updated_at = @now,
+            lease_owner = NULL, lease_expires_at = NULL
+          ${FENCED}`).run({ runId, fence, dueAt, now });
+        requireLease(result.changes, runId);
+      }),
+
+    releaseRun: (runId, fence, now) =>
+      queue.write(() => {
+        const result = sql(`
+          UPDATE runs SET status = 'queued', due_at = @now, claimable_at = @now, updated_at = @now,
+            lease_owner = NULL, lease_expires_at = NULL
+          ${FENCED}`).run({ runId, fence, now });
+        requireLease(result.changes, runId);
+      }),
+
+    parkException: (runId, fence, exception: NewException) =>
+      queue.write(() => {
+        const { now } = exception;
+        const result = sql(`
+          UPDATE runs SET status = 'exception', finished_at = @now, updated_at = @now, claimable_at = NULL,
+            lease_owner = NULL, lease_expires_at = NULL, last_error = @message
+          ${FENCED}`).run({ runId, fence, now, message: exception.message });
+        requireLease(result.changes, runId);
+        const id = newId('exc', now);
+        sql(`
+          INSERT INTO exceptions (id, run_id, flow_id, event_id, reason, message, step_path, input, last_response, status, created_at)
+          SELECT @id, id, flow_id, event_id, @reason, @message, @stepPath, @input, @lastResponse, 'open', @now FROM runs WHERE id = @runId`).run({
+          id,
+          runId,
+          reason: exception.reason,
+          message: exception.message,
+          stepPath: exception.stepPath,
+          input: toJson(exception.input),
+          lastResponse: toJson(exception.lastResponse),
+          now,
+        });
+        return id;
+      }),
+
+    getEffect: (key) =>
+      read(() => {
+        const row = sql('SELECT * FROM effects WHERE key = ?').get(key) as EffectRow | undefined;
+        return row === undefined ? undefined : toEffect(row);
+      }),
+
+    beginEffect: (effect) =>
+      queue.write(() => {
+        sql(`
+          INSERT INTO effects (key, run_id, step_path, status, created_at) VALUES (@key, @runId, @stepPath, 'pending', @now)
+          ON CONFLICT (key) DO NOTHING`).run(effect);
+      }),
+
+    holdDestination: (destination, until) =>
+      queue.write(() => {
+        // Holds only grow: a shorter Retry-After arriving late must not cut a longer pause short.
+        sql(`
+          INSERT INTO destination_holds (destination, until) VALUES (?, ?)
+          ON CONFLICT (destination) DO UPDATE SET until = max(until, excluded.until)`).run(destination, until);
+      }),
+
+    destinationHold: (destination) =>
+      read(() => sql('SELECT until FROM destination_holds WHERE destination = ?').pluck().get(destination) as number | undefined),
+
+    recordCall: (call: NewCallRecord) =>
+      queue.write(() => {
+        sql(`
+          INSERT INTO calls (at, flow_id, run_id, step_path, attempt, method, url, status, duration_ms,
+            request_headers, request_body, response_headers, response_body, error)
+          VALUES (@at, @flowId, @runId, @stepPath, @attempt, @method, @url, @status, @durationMs,
+            @requestHeaders, @requestBody, @responseHeaders, @responseBody, @error)`).run({
+          ...call,
+          requestHeaders: JSON.stringify(call.requestHeaders),
+          responseHeaders: JSON.stringify(call.responseHeaders),
+        });
+      }),
+
+    listCalls: (filter) =>
+      read(() => {
+        // The latest `limit` calls, in the order they were made.
+        const where = filter.runId === undefined ? '' : 'WHERE run_id = @runId';
+        const rows = sql(`SELECT * FROM (SELECT * FROM calls ${where} ORDER BY id DESC LIMIT @limit) ORDER BY id`).all({
+          ...(filter.runId === undefined ? {} : { runId: filter.runId }),
+          limit: filter.limit ?? DEFAULT_LIST_LIMIT,
+        }) as CallRow[];
+        return rows.map(toCallRecord);
+      }),
+
+    getRun: (runId) =>
+      read(() => {
+        const row = loadRun('r.id = ?', runId);
+        return row === undefined ? undefined : toRunDetail(row);
+      }),
+
+    listRuns: (filter: RunFilter) =>
+      read(() => {
+        const conditions = [
+          ...(filter.flowId === undefined ? [] : ['r.flow_id = @flowId']),
+          ...(filter.status === undefined ? [] : ['r.status = @status']),
+        ];
+        const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+        const rows = sql(`SELECT ${RUN_COLUMNS} FROM runs r JOIN events e ON e.id = r.event_id ${where} ORDER BY r.seq DESC LIMIT @limit`).all({
+          ...definedOnly({ flowId: filter.flowId, status: filter.status }),
+          limit: filter.limit ?? DEFAULT_LIST_LIMIT,
+        }) as RunRow[];
+        return rows.map(toRunSummary);
+      }),
+
+    countRuns: (flowId) =>
+      read(() => {
+        const where = flowId === undefined ? '' : 'WHERE flow_id = @flowId';
+        const rows = sql(`SELECT status, count(*) AS n FROM runs ${where} GROUP BY status`).all(definedOnly({ flowId })) as Array<{
+          status: RunStatus;
+          n: number;
+        }>;
+        const counts = Object.fromEntries(RUN_STATUSES.map((status) => [status, 0])) as Record<RunStatus, number>;
+        for (const row of rows) counts[row.status] = row.n;
+        return counts;
+      }),
+
+    nextWakeAt: () =>
+      read(() => {
+        const at = sql('SELECT min(claimable_at) FROM runs WHERE claimable_at IS NOT NULL').pluck().get() as number | null;
+        return at ?? undefined;
+      }),
+
+    listExceptions: (filter: ExceptionFilter) =>
+      read(() => {
+        const conditions = [
+          ...(filter.flowId === undefined ? [] : ['flow_id = @flowId']),
+          ...(filter.reason === undefined ? [] : ['reason = @reason']),
+          ...(filter.status === undefined ? [] : ['status = @status']),
+        ];
+        const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+        const rows = sql(`SELECT * FROM exceptions ${where} ORDER BY created_at DESC, id DESC LIMIT @limit`).all({
+          ...definedOnly({ flowId: filter.flowId, reason: filter.reason, status: filter.status }),
+          limit: filter.limit ?? DEFAULT_LIST_LIMIT,
+        }) as ExceptionRow[];
+        return rows.map(toExceptionRecord);
+      }),
+
+    getException: (id) =>
+      read(() => {
+        const row = sql('SELECT * FROM exceptions WHERE id = ?').get(id) as ExceptionRow | undefined;
+        return row === undefined ? undefined : toExceptionRecord(row);
+      }),
+
+    replayException: (id, options) =>
+      queue.write(() => {
+        const exception = findOpenException(id);
+        const hasInput = options.input !== undefined;
+        const result = sql(`
+          UPDATE runs SET status = 'queued', due_at = @now, claimable_at = @now, updated_at = @now, finished_at = NULL,
+            lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
+            attempt_path = NULL, attempt_count = 0, attempt_first_at = NULL,
+            input_override = CASE WHEN @hasInput THEN @input ELSE input_override END
+          WHERE id = @runId AND status = 'exception'`).run({
+          runId: exception.run_id,
+          now: options.now,
+          hasInput: hasInput ? 1 : 0,
+          input: hasInput ? toJson(options.input) : null,
+        });
+        if (result.changes === 0) throw new NotReplayableError(`the run of exception ${id} is no longer parked`);
+        if (hasInput) sql('DELETE FROM checkpoints WHERE run_id = ?').run(exception.run_id);
+        sql(`UPDATE exceptions SET status = 'replayed', resolved_at = ? WHERE id = ?`).run(options.now, id);
+        return { runId: exception.run_id };
+      }),
+
+    discardException: (id, now) =>
+      queue.write(() => {
+        findOpenException(id);
+        sql(`UPDATE exceptions SET status = 'discarded', resolved_at = ? WHERE id = ?`).run(now, id);
+      }),
+
+    close: async () => {
+      queue.drain();
+      if (db.open) db.close();
+    },
+
+    commitCount: () => queue.commitCount,
+  };
+}
+
+/**
+ * Group commit: writes queue up as closures and are committed together, one transaction per
+ * turn of the event loop, so an fsync is paid per batch instead of per write. Each closure runs
+ * in its own savepoint, so one that throws (a stale fence) undoes and rejects only itself.
+ * Promises settle after COMMIT returns: a resolved write is durable.
+ */
+function createWriteQueue(db: Db, delayMs: number) {
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
+  const rollback = db.prepare('ROLLBACK');
+  const savepoint = db.prepare('SAVEPOINT write');
+  const release = db.prepare('RELEASE write');
+  const rollbackTo = db.prepare('ROLLBACK TO write');
+
+  let pending: PendingWrite[] = [];
+  let cancelTimer: (() => void) | undefined;
+  let commitCount = 0;
+  let isClosed = false;
+
+  function schedule(): void {
+    if (cancelTimer !== undefined) return;
+    if (delayMs > 0) {
+      const timeout = setTimeout(flush, delayMs);
+      cancelTimer = () => clearTimeout(timeout);
+    } else {
+      const immediate = setImmediate(flush);
+      cancelTimer = () => clearImmediate(immediate);
+    }
+  }
+
+  function cancel(): void {
+    cancelTimer?.();
+    cancelTimer = undefined;
+  }
+
+  function flush(): void {
+    cancelTimer = undefined;
+    const batch = pending.slice(0, MAX_BATCH_SIZE);
+    pending = pending.slice(batch.length);
+    if (pending.length > 0) schedule();
+    if (batch.length === 0) return;
+
+    const outcomes: Array<{ isOk: true; value: unknown } | { isOk: false; error: unknown }> = [];
+    try {
+      begin.run();
+      for (const write of batch) {
+        savepoint.run();
+        try {
+          const value = write.work();
+          release.run();
+          outcomes.push({ isOk: true, value });
+        } catch (error) {
+          // The disk or the lock failed, not this write: the whole batch is suspect.
+          if (isUnavailable(error)) throw error;
+          rollbackTo.run();
+          release.run();
+          outcomes.push({ isOk: false, error });
+        }
+      }
+      commit.run();
+      commitCount += 1;
+    } catch (error) {
+      if (db.inTransaction) rollback.run();
+      const unavailable = new StoreUnavailableError(`the store could not commit: ${describe(error)}`, { cause: error });
+      for (const write of batch) write.reject(unavailable);
+      return;
+    }
+    batch.forEach((write, index) => {
+      const outcome = outcomes[index];
+      if (outcome?.isOk) write.resolve(outcome.value);
+      else write.reject(outcome?.error);
+    });
+  }
+
+  return {
+    write<T>(work: () => T): Promise<T> {
+      if (isClosed) return Promise.reject(new StoreUnavailableError('the store is closed'));
+      return new Promise<T>((resolve, reject) => {
+        pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+        schedule();
+      });
+    },
+    /** Commits what is queued now and refuses further writes. */
+    drain(): void {
+      isClosed = true;
+      cancel();
+      while (pending.length > 0) flush();
+      cancel();
+    },
+    get commitCount() {
+      return commitCount;
+    },
+  };
+}
+
+/** Applies numbered migrations not yet recorded, in one immediate transaction so two processes opening at once cannot both apply them. */
+function migrate(db: Db): void {
+  const files = readdirSync(MIGRATIONS_DIR)
+    .filter((name) => /^\d{4}-[a-z0-9-]+\.sql$/.test(name))
+    .sort();
+  db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`);
+    const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    for (const name of files) {
+      const version = Number(name.slice(0, 4));
+      if (applied.has(version)) continue;
+      db.exec(readFileSync(new URL(name, MIGRATIONS_DIR), 'utf8'));
+      db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(version, name);
+    }
+  }).immediate();
+}
+
+function isUnavailable(error: unknown): boolean {
+  return error instanceof Database.SqliteError && UNAVAILABLE_CODES.some((code) => error.code.startsWith(code));
+}
+
+function toStoreError(error: unknown): unknown {
+  return isUnavailable(error) ? new StoreUnavailableError(`the store is unavailable: ${describe(error)}`, { cause: error }) : error;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Database.SqliteError ? `${error.code}: ${error.message}` : String(error);
+}
+
+function toJson(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+function fromJson(text: string | null): unknown {
+  return text === null ? undefined : JSON.parse(text);
+}
+
+/** better-sqlite3 rejects named parameters that the statement does not use. */
+function definedOnly(values: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+function toRunSummary(row: RunRow): RunSummary {
+  return {
+    id: row.id,
+    flowId: row.flow_id,
+    eventId: row.event_id,
+    status: row.status,
+    orderingKey: row.ordering_key,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    dueAt: row.due_at,
+    finishedAt: row.finished_at,
+    fence: row.fence,
+    lastError: row.last_error,
+  };
+}
+
+function toTriggerEvent(row: RunRow): TriggerEvent {
+  const event = JSON.parse(row.payload) as TriggerEvent;
+  return row.input_override === null ? event : { ...event, body: JSON.parse(row.input_override) };
+}
+
+function toEffect(row: EffectRow): Effect {
+  return {
+    key: row.key,
+    runId: row.run_id,
+    stepPath: row.step_path,
+    status: row.status,
+    result: fromJson(row.result),
+    createdAt: row.created_at,
+    doneAt: row.done_at,
+  };
+}
+
+function toExceptionRecord(row: ExceptionRow): ExceptionRecord {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    flowId: row.flow_id,
+    eventId: row.event_id,
+    reason: row.reason,
+    message: row.message,
+    stepPath: row.step_path,
+    input: fromJson(row.input),
+    lastResponse: fromJson(row.last_response),
+    status: row.status,
+    createdAt: row.created_at,
+    resolvedAt: row.resolved_at,
+  };
+}
+
+function toCallRecord(row: CallRow): CallRecord {
+  return {
+    id: row.id,
+    at: row.at,
+    flowId: row.flow_id,
+    runId: row.run_id,
+    stepPath: row.step_path,
+    attempt: row.attempt,
+    method: row.method,
+    url: row.url,
+    status: row.status,
+    durationMs: row.duration_ms,
+    requestHeaders: JSON.parse(row.request_headers) as Record<string, string>,
+    requestBody: row.request_body,
+    responseHeaders: JSON.parse(row.response_headers) as Record<string, string>,
+    responseBody: row.response_body,
+    error: row.error,
+  };
+}

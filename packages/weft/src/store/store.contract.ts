@@ -1,0 +1,599 @@
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { LeaseLostError, NotReplayableError } from './store.ts';
+import type { ClaimedRun, ClaimRequest, NewCallRecord, NewEvent, NewException, Store } from './store.ts';
+
+export interface StoreHarness {
+  store: Store;
+  /** Opens another store on the same storage (the caller has closed the first one). */
+  reopen: () => Promise<Store>;
+  /** Closes every store the harness opened and removes the storage. */
+  cleanup: () => Promise<void>;
+}
+
+const T0 = Date.UTC(2026, 0, 1);
+const LEASE_MS = 30_000;
+
+/** The store port's behaviour: every Store implementation runs this suite unchanged. */
+export function runStoreContract(name: string, open: () => Promise<StoreHarness>): void {
+  describe(`store contract: ${name}`, () => {
+    let harness: StoreHarness;
+    let store: Store;
+    let eventCount = 0;
+
+    beforeEach(async () => {
+      harness = await open();
+      store = harness.store;
+    });
+    afterEach(async () => {
+      await harness.cleanup();
+    });
+
+    function makeEvent(fields: { flowId?: string; dedupeKey?: string; orderingKey?: string | null; receivedAt?: number; body?: unknown } = {}): NewEvent {
+      eventCount += 1;
+      const receivedAt = fields.receivedAt ?? T0;
+      return {
+        id: `evt_${eventCount}`,
+        runId: `run_${eventCount}`,
+        flowId: fields.flowId ?? 'orders',
+        dedupeKey: fields.dedupeKey ?? `delivery-${eventCount}`,
+        orderingKey: fields.orderingKey ?? null,
+        receivedAt,
+        event: {
+          id: `evt_${eventCount}`,
+          source: 'webhook',
+          receivedAt: new Date(receivedAt).toISOString(),
+          headers: { 'content-type': 'application/json' },
+          query: {},
+          body: fields.body ?? { order: eventCount },
+        },
+      };
+    }
+
+    async function ingestRun(fields: Parameters<typeof makeEvent>[0] = {}): Promise<NewEvent> {
+      const event = makeEvent(fields);
+      assert.equal((await store.ingest(event)).status, 'accepted');
+      return event;
+    }
+
+    function claim(request: Partial<ClaimRequest> = {}): Promise<ClaimedRun[]> {
+      return store.claimRuns({
+        workerId: 'worker-a',
+        now: T0,
+        leaseMs: LEASE_MS,
+        limit: 10,
+        flowConcurrency: {},
+        flowIds: ['orders', 'invoices'],
+        ...request,
+      });
+    }
+
+    async function claimOne(runId: string, request: Partial<ClaimRequest> = {}): Promise<ClaimedRun> {
+      const claimed = await claim(request);
+      const run = claimed.find((candidate) => candidate.id === runId);
+      assert.ok(run, `run ${runId} was not claimed`);
+      return run;
+    }
+
+    async function claimedIds(request: Partial<ClaimRequest> = {}): Promise<string[]> {
+      return (await claim(request)).map((run) => run.id);
+    }
+
+    function exceptionFor(now: number, fields: Partial<NewException> = {}): NewException {
+      return { reason: 'validation', message: 'The order has no customer email.', stepPath: 'map', input: { order: 1 }, lastResponse: undefined, now, ...fields };
+    }
+
+    describe('ingest', () => {
+      it('accepts a new event with a queued run due at receipt', async () => {
+        const event = makeEvent({ orderingKey: 'order-1' });
+        assert.deepEqual(await store.ingest(event), { status: 'accepted', eventId: event.id, runId: event.runId });
+        const run = await store.getRun(event.runId);
+        assert.ok(run);
+        assert.equal(run.status, 'queued');
+        assert.equal(run.flowId, 'orders');
+        assert.equal(run.eventId, event.id);
+        assert.equal(run.orderingKey, 'order-1');
+        assert.equal(run.dueAt, event.receivedAt);
+        assert.equal(run.createdAt, event.receivedAt);
+        assert.equal(run.fence, 0);
+        assert.equal(run.finishedAt, null);
+        assert.deepEqual(run.event, event.event);
+        assert.deepEqual(run.checkpoints, []);
+      });
+
+      it('answers a repeated dedupe key in the same flow with the original event and run', async () => {
+        const original = await ingestRun({ dedupeKey: 'shopify-42' });
+        const repeat = makeEvent({ dedupeKey: 'shopify-42', receivedAt: T0 + 1000 });
+        assert.deepEqual(await store.ingest(repeat), { status: 'duplicate', eventId: original.id, runId: original.runId });
+        assert.equal(await store.getRun(repeat.runId), undefined);
+        assert.equal((await store.countRuns()).queued, 1);
+      });
+
+      it('accepts the same dedupe key in another flow', async () => {
+        await ingestRun({ dedupeKey: 'shopify-42' });
+        const other = makeEvent({ dedupeKey: 'shopify-42', flowId: 'invoices' });
+        assert.deepEqual(await store.ingest(other), { status: 'accepted', eventId: other.id, runId: other.runId });
+      });
+
+      it('leaves nothing behind when an ingest fails, and fails it alone', async () => {
+        const original = await ingestRun();
+        const clashing = { ...makeEvent({ dedupeKey: 'clash' }), runId: original.runId };
+        const bystander = makeEvent();
+        const [failed, accepted] = await Promise.allSettled([store.ingest(clashing), store.ingest(bystander)]);
+        assert.equal(failed.status, 'rejected');
+        assert.deepEqual(accepted, { status: 'fulfilled', value: { status: 'accepted', eventId: bystander.id, runId: bystander.runId } });
+        // Had the failed ingest's event stayed, this delivery would count as its duplicate.
+        const retried = makeEvent({ dedupeKey: 'clash' });
+        assert.equal((await store.ingest(retried)).status, 'accepted');
+      });
+
+      it('commits every one of many concurrent ingests durably', async () => {
+        const events = Array.from({ length: 1000 }, (_, index) => makeEvent({ flowId: index % 2 === 0 ? 'orders' : 'invoices' }));
+        const repeats = events.slice(0, 50).map((event) => makeEvent({ flowId: event.flowId, dedupeKey: event.dedupeKey }));
+        const outcomes = await Promise.all([...events, ...repeats].map((event) => store.ingest(event)));
+        assert.equal(outcomes.filter((outcome) => outcome.status === 'accepted').length, 1000);
+        assert.equal(outcomes.filter((outcome) => outcome.status === 'duplicate').length, 50);
+        await store.close();
+        const reopened = await harness.reopen();
+        assert.equal((await reopened.countRuns()).queued, 1000);
+        assert.equal((await reopened.countRuns('invoices')).queued, 500);
+        assert.ok(await reopened.getRun(events[999]!.runId));
+      });
+    });
+
+    describe('claimRuns', () => {
+      it('claims due runs with their event, checkpoints and attempts, and increments the fence', async () => {
+        const event = await ingestRun();
+        const [run, ...rest] = await claim();
+        assert.equal(rest.length, 0);
+        assert.ok(run);
+        assert.equal(run.id, event.runId);
+        assert.equal(run.status, 'running');
+        assert.equal(run.fence, 1);
+        assert.deepEqual(run.event, event.event);
+        assert.deepEqual(run.checkpoints, []);
+        assert.deepEqual(run.attempt, { path: null, count: 0, firstAt: null });
+        assert.equal((await store.getRun(event.runId))?.status, 'running');
+      });
+
+      it('claims in due order, then creation order, up to the limit', async () => {
+        const later = await ingestRun({ receivedAt: T0 - 1000 });
+        const first = await ingestRun({ receivedAt: T0 - 5000 });
+        const second = await ingestRun({ receivedAt: T0 - 5000 });
+        assert.deepEqual(await claimedIds({ limit: 2 }), [first.runId, second.runId]);
+        assert.deepEqual(await claimedIds({ limit: 2 }), [later.runId]);
+      });
+
+      it('claims only runs of the requested flows', async () => {
+        await ingestRun({ flowId: 'orders' });
+        const invoice = await ingestRun({ flowId: 'invoices' });
+        assert.deepEqual(await claimedIds({ flowIds: ['invoices'] }), [invoice.runId]);
+        assert.deepEqual(await claimedIds({ flowIds: [] }), []);
+      });
+
+      it('does not claim a run before it is due', async () => {
+        const event = await ingestRun({ receivedAt: T0 + 60_000 });
+        assert.deepEqual(await claimedIds(), []);
+        assert.deepEqual(await claimedIds({ now: T0 + 60_000 }), [event.runId]);
+      });
+
+      it('does not claim a run again while its lease is live, and takes it over when the lease expires', async () => {
+        const event = await ingestRun();
+        await claimOne(event.runId);
+        assert.deepEqual(await claimedIds({ workerId: 'worker-b', now: T0 + LEASE_MS - 1 }), []);
+        const takenOver = await claimOne(event.runId, { workerId: 'worker-b', now: T0 + LEASE_MS });
+        assert.equal(takenOver.fence, 2);
+      });
+
+      it('keeps a run whose lease was renewed', async () => {
+        const event = await ingestRun();
+        const run = await claimOne(event.runId);
+        assert.equal(await store.renewLease(event.runId, run.fence, T0 + 2 * LEASE_MS), true);
+        assert.deepEqual(await claimedIds({ workerId: 'worker-b', now: T0 + LEASE_MS }), []);
+        assert.deepEqual(await claimedIds({ workerId: 'worker-b', now: T0 + 2 * LEASE_MS }), [event.runId]);
+      });
+
+      it('runs one run at a time per ordering key, in creation order, until each is terminal', async () => {
+        const first = await ingestRun({ orderingKey: 'order-1' });
+        const second = await ingestRun({ orderingKey: 'order-1' });
+        const third = await ingestRun({ orderingKey: 'order-1' });
+        const otherKey = await ingestRun({ orderingKey: 'order-2' });
+        const noKey = await ingestRun({ orderingKey: null });
+        const noKeyToo = await ingestRun({ orderingKey: null });
+        const otherFlow = await ingestRun({ orderingKey: 'order-1', flowId: 'invoices' });
+
+        const claimed = await claim();
+        assert.deepEqual(claimed.map((run) => run.id).sort(), [first.runId, otherKey.runId, noKey.runId, noKeyToo.runId, otherFlow.runId].sort());
+        const firstRun = claimed.find((run) => run.id === first.runId)!;
+
+        // Waiting for a retry is not terminal: the key stays blocked.
+        await store.scheduleRetry(first.runId, firstRun.fence, { stepPath: 'post', dueAt: T0 + 1000, now: T0, error: 'HTTP 503' });
+        assert.deepEqual(await claimedIds({ now: T0 + 500 }), []);
+        const retried = await claimOne(first.runId, { now: T0 + 1000 });
+        await store.completeRun(first.runId, retried.fence, T0 + 1000);
+
+        const secondRun = await claimOne(second.runId, { now: T0 + 1000 });
+        assert.deepEqual(await claimedIds({ now: T0 + 1000 }), []);
+        await store.parkException(second.runId, secondRun.fence, exceptionFor(T0 + 1000));
+        assert.deepEqual(await claimedIds({ now: T0 + 1000 }), [third.runId]);
+      });
+
+      it('caps the runs of a flow holding live leases at its concurrency', async () => {
+        const orders = [await ingestRun(), await ingestRun(), await ingestRun(), await ingestRun()];
+        const invoice = await ingestRun({ flowId: 'invoices' });
+        const flowConcurrency = { orders: 2 };
+
+        const claimed = await claim({ flowConcurrency });
+        assert.deepEqual(claimed.map((run) => run.id), [orders[0]!.runId, orders[1]!.runId, invoice.runId]);
+        assert.deepEqual(await claimedIds({ flowConcurrency }), []);
+
+        await store.completeRun(orders[0]!.runId, claimed[0]!.fence, T0);
+        assert.deepEqual(await claimedIds({ flowConcurrency }), [orders[2]!.runId]);
+
+        // Expired leases hold no slot; their runs are due again since the lease ran out.
+        const later = T0 + LEASE_MS;
+        assert.deepEqual(await claimedIds({ flowConcurrency, now: later, workerId: 'worker-b' }), [orders[3]!.runId, orders[1]!.runId, invoice.runId]);
+        assert.deepEqual(await claimedIds({ flowConcurrency: { orders: 0 }, now: later + LEASE_MS, flowIds: ['orders'] }), []);
+      });
+    });
+
+    describe('fencing', () => {
+      it('rejects every write carrying a stale fence and changes nothing', async () => {
+        const event = await ingestRun();
+        const stale = await claimOne(event.runId);
+        const current = await claimOne(event.runId, { workerId: 'worker-b', now: T0 + LEASE_MS });
+        const now = T0 + LEASE_MS + 1;
+        const before = await store.getRun(event.runId);
+
+        const writes: Array<[string, () => Promise<unknown>]> = [
+          ['checkpoint', () => store.checkpoint(event.runId, stale.fence, { path: 'post', output: { id: 1 }, outcome: 'done' }, { effectKey: 'effect-1', now })],
+          ['completeRun', () => store.completeRun(event.runId, stale.fence, now)],
+          ['scheduleRetry', () => store.scheduleRetry(event.runId, stale.fence, { stepPath: 'post', dueAt: now + 1000, now, error: 'HTTP 500' })],
+          ['postpone', () => store.postpone(event.runId, stale.fence, now + 1000, now)],
+          ['releaseRun', () => store.releaseRun(event.runId, stale.fence, now)],
+          ['parkException', () => store.parkException(event.runId, stale.fence, exceptionFor(now))],
+        ];
+        for (const [name, write] of writes) {
+          await assert.rejects(write(), LeaseLostError, name);
+        }
+        assert.equal(await store.renewLease(event.runId, stale.fence, now + LEASE_MS), false);
+
+        assert.deepEqual(await store.getRun(event.runId), before);
+        assert.equal(await store.getEffect('effect-1'), undefined);
+        assert.deepEqual(await store.listExceptions({}), []);
+        assert.equal(current.fence, stale.fence + 1);
+      });
+
+      it('rejects writes on a run that is no longer running', async () => {
+        const event = await ingestRun();
+        const run = await claimOne(event.runId);
+        await store.completeRun(event.runId, run.fence, T0);
+        await assert.rejects(store.completeRun(event.runId, run.fence, T0), LeaseLostError);
+        await assert.rejects(store.checkpoint(event.runId, run.fence, { path: 'post', output: null, outcome: 'done' }, { now: T0 }), LeaseLostError);
+        assert.equal(await store.renewLease(event.runId, run.fence, T0 + LEASE_MS), false);
+      });
+
+      it('fails a stale write alone when it is issued together with others', async () => {
+        const event = await ingestRun();
+        const stale = await claimOne(event.runId);
+        await claimOne(event.runId, { now: T0 + LEASE_MS });
+        const [before, staleWrite, after] = await Promise.allSettled([
+          store.ingest(makeEvent()),
+          store.completeRun(event.runId, stale.fence, T0 + LEASE_MS),
+          store.ingest(makeEvent()),
+        ]);
+        assert.equal(before.status, 'fulfilled');
+        assert.equal(staleWrite.status, 'rejected');
+        assert.ok(staleWrite.reason instanceof LeaseLostError);
+        assert.equal(after.status, 'fulfilled');
+        assert.equal((await store.countRuns()).queued, 2);
+      });
+    });
+
+    describe('run lifecycle', () => {
+      it('returns checkpoints in the order the steps completed', async () => {
+        const event = await ingestRun();
+        const run = await claimOne(event.runId);
+        await store.checkpoint(event.runId, run.fence, { path: 'map', output: { email: 'a@example.com' }, outcome: 'done' }, { now: T0 + 1 });
+        await store.checkpoint(event.runId, run.fence, { path: 'notify', output: null, outcome: 'skipped' }, { now: T0 + 2 });
+        await store.checkpoint(event.runId, run.fence, { path: 'lines[0].post', output: [1, 'two'], outcome: 'done' }, { now: T0 + 3 });
+        await store.releaseRun(event.runId, run.fence, T0 + 4);
+        const again = await claimOne(event.runId, { now: T0 + 4 });
+        assert.deepEqual(again.checkpoints, [
+          { path: 'map', output: { email: 'a@example.com' }, outcome: 'done' },
+          { path: 'notify', output: null, outcome: 'skipped' },
+          { path: 'lines[0].post', output: [1, 'two'], outcome: 'done' },
+        ]);
+        assert.deepEqual((await store.getRun(event.runId))?.checkpoints, again.checkpoints);
+      });
+
+      it('completes a run', async () => {
+        const event = await ingestRun();
+        const run = await claimOne(event.runId);
+        await store.completeRun(event.runId, run.fence, T0 + 500);
+        const done = await store.getRun(event.runId);
+        assert.equal(done?.status, 'succeeded');
+        assert.equal(done?.finishedAt, T0 + 500);
+        assert.deepEqual(await claimedIds({ now: T0 + 10 * LEASE_MS }), []);
+      });
+
+      it('counts retries per step path and keeps the first failure time', async () => {
+        const event = await ingestRun();
+        let run = await claimOne(event.runId);
+        await store.scheduleRetry(event.runId, run.fence, { stepPath: 'post', dueAt: T0 + 1000, now: T0 + 10, error: 'HTTP 503' });
+        const waiting = await store.getRun(event.runId);
+        assert.equal(waiting?.status, 'waiting');
+        assert.equal(waiting?.dueAt, T0 + 1000);
+        assert.equal(waiting?.lastError, 'HTTP 503');
+        assert.deepEqual(await claimedIds({ now: T0 + 999 }), []);
+
+        run = await claimOne(event.runId, { now: T0 + 1000 });
+        assert.deepEqual(run.attempt, { path: 'post', count: 1, firstAt: T0 + 10 });
+        await store.scheduleRetry(event.runId, run.fence, { stepPath: 'post', dueAt: T0 + 2000, now: T0 + 1010, error: 'HTTP 502' });
+        run = await claimOne(event.runId, { now: T0 + 2000 });
+        assert.deepEqual(run.attempt, { path: 'post', count: 2, firstAt: T0 + 10 });
+
+        // The step succeeded at last: a later step's failures count from one.
+        await store.checkpoint(event.runId, run.fence, { path: 'post', output: { id: 7 }, outcome: 'done' }, { now: T0 + 2010 });
+        await store.scheduleRetry(event.runId, run.fence, { stepPath: 'notify', dueAt: T0 + 3000, now: T0 + 2020, error: 'timeout' });
+        run = await claimOne(event.runId, { now: T0 + 3000 });
+        assert.deepEqual(run.attempt, { path: 'notify', count: 1, firstAt: T0 + 2020 });
+      });
+
+      it('resets the attempt count once the failing step is checkpointed', async () => {
+        const event = await ingestRun();
+        let run = await claimOne(event.runId);
+        await store.scheduleRetry(event.runId, run.fence, { stepPath: 'post', dueAt: T0 + 1000, now: T0, error: 'HTTP 503' });
+        run = await claimOne(event.runId, { now: T0 + 1000 });
+        await store.checkpoint(event.runId, run.fence, { path: 'post', output: null, outcome: 'done' }, { now: T0 + 1000 });
+        await store.releaseRun(event.runId, run.fence, T0 + 1000);
+        run = await claimOne(event.runId, { now: T0 + 1000 });
+        assert.deepEqual(run.attempt, { path: null, count: 0, firstAt: null });
+      });
+
+      it('postpones a run without counting an attempt', async () => {
+        const event = await ingestRun();
+        let run = await claimOne(event.runId);
+        await store.scheduleRetry(event.runId, run.fence, { stepPath: 'post', dueAt: T0 + 1000, now: T0, error: 'HTTP 503' });
+        run = await claimOne(event.runId, { now: T0 + 1000 });
+        await store.postpone(event.runId, run.fence, T0 + 5000, T0 + 1000);
+        const postponed = await store.getRun(event.runId);
+        assert.equal(postponed?.status, 'waiting');
+        assert.equal(postponed?.dueAt, T0 + 5000);
+        assert.deepEqual(await claimedIds({ now: T0 + 4999 }), []);
+        run = await claimOne(event.runId, { now: T0 + 5000 });
+        assert.deepEqual(run.attempt, { path: 'post', count: 1, firstAt: T0 });
+      });
+
+      it('hands a released run to the next claim at once', async () => {
+        const event = await ingestRun();
+        const run = await claimOne(event.runId);
+        await store.releaseRun(event.runId, run.fence, T0 + 100);
+        const released = await store.getRun(event.runId);
+        assert.equal(released?.status, 'queued');
+        assert.equal(released?.dueAt, T0 + 100);
+        const again = await claimOne(event.runId, { workerId: 'worker-b', now: T0 + 100 });
+        assert.equal(again.fence, run.fence + 1);
+      });
+
+      it('parks a run until waitUntil when a checkpoint asks to wait', async () => {
+        const event = await ingestRun();
+        const run = await claimOne(event.runId);
+        await store.checkpoint(event.runId, run.fence, { path: 'pause', output: null, outcome: 'done' }, { waitUntil: T0 + 3_600_000, now: T0 + 5 });
+        const parked = await store.getRun(event.runId);
+        assert.equal(parked?.status, 'waiting');
+        assert.equal(parked?.dueAt, T0 + 3_600_000);
+        assert.deepEqual(await claimedIds({ now: T0 + 3_599_999 }), []);
+        const resumed = await claimOne(event.runId, { now: T0 + 3_600_000 });
+        assert.deepEqual(resumed.checkpoints, [{ path: 'pause', output: null, outcome: 'done' }]);
+      });
+    });
+
+    describe('effect ledger', () => {
+      it('records an intent once and marks it done with the checkpoint output, atomically', async () => {
+        const event = await ingestRun();
+        const run = await claimOne(event.runId);
+        assert.equal(await store.getEffect('weft-abc'), undefined);
+        await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 1 });
+        await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 2 });
+        assert.deepEqual(await store.getEffect('weft-abc'), {
+          key: 'weft-abc',
+          runId: event.runId,
+          stepPath: 'post',
+          status: 'pending',
+          result: undefined,
+          createdAt: T0 + 1,
+          doneAt: null,
+        });
+
+        await store.checkpoint(event.runId, run.fence, { path: 'post', output: { salesOrder: 889 }, outcome: 'done' }, { effectKey: 'weft-abc', now: T0 + 3 });
+        assert.deepEqual(await store.getEffect('weft-abc'), {
+          key: 'weft-abc',
+          runId: event.runId,
+          stepPath: 'post',
+          status: 'done',
+          result: { salesOrder: 889 },
+          createdAt: T0 + 1,
+          doneAt: T0 + 3,
+        });
+
+        await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 4 });
+        assert.equal((await store.getEffect('weft-abc'))?.status, 'done');
+      });
+    });
+
+    describe('exceptions', () => {
+      async function parkRun(fields: Parameters<typeof makeEvent>[0] = {}, exception: Partial<NewException> = {}) {
+        const event = await ingestRun(fields);
+        const run = await claimOne(event.runId, { flowIds: [event.flowId] });
+        await store.checkpoint(event.runId, run.fence, { path: 'map', output: { mapped: true }, outcome: 'done' }, { now: T0 + 1 });
+        await store.beginEffect({ key: `effect-${event.runId}`, runId: event.runId, stepPath: 'post', now: T0 + 2 });
+        await store.checkpoint(event.runId, run.fence, { path: 'post', output: { id: 5 }, outcome: 'done' }, { effectKey: `effect-${event.runId}`, now: T0 + 3 });
+        const exceptionId = await store.parkException(event.runId, run.fence, exceptionFor(T0 + 10, exception));
+        return { event, exceptionId };
+      }
+
+      it('parks a run as an open exception in one step', async () => {
+        const { event, exceptionId } = await parkRun({}, { lastResponse: { status: 422, headers: {}, body: '{"error":"email"}' } });
+        assert.deepEqual(await store.getException(exceptionId), {
+          id: exceptionId,
+          runId: event.runId,
+          flowId: 'orders',
+          eventId: event.id,
+          reason: 'validation',
+          message: 'The order has no customer email.',
+          stepPath: 'map',
+          input: { order: 1 },
+          lastResponse: { status: 422, headers: {}, body: '{"error":"email"}' },
+          status: 'open',
+          createdAt: T0 + 10,
+          resolvedAt: null,
+        });
+        const run = await store.getRun(event.runId);
+        assert.equal(run?.status, 'exception');
+        assert.equal(run?.finishedAt, T0 + 10);
+        assert.equal(run?.lastError, 'The order has no customer email.');
+        assert.deepEqual(await claimedIds({ now: T0 + 10 * LEASE_MS }), []);
+      });
+
+      it('replays an exception with its checkpoints kept and attempts reset', async () => {
+        const event = await ingestRun();
+        let run = await claimOne(event.runId);
+        await store.checkpoint(event.runId, run.fence, { path: 'map', output: 1, outcome: 'done' }, { now: T0 });
+        await store.scheduleRetry(event.runId, run.fence, { stepPath: 'post', dueAt: T0 + 1000, now: T0, error: 'HTTP 503' });
+        run = await claimOne(event.runId, { now: T0 + 1000 });
+        const exceptionId = await store.parkException(event.runId, run.fence, exceptionFor(T0 + 1000, { reason: 'destination-down' }));
+
+        assert.deepEqual(await store.replayException(exceptionId, { now: T0 + 9000 }), { runId: event.runId });
+        const exception = await store.getException(exceptionId);
+        assert.equal(exception?.status, 'replayed');
+        assert.equal(exception?.resolvedAt, T0 + 9000);
+        const queued = await store.getRun(event.runId);
+        assert.equal(queued?.status, 'queued');
+        assert.equal(queued?.dueAt, T0 + 9000);
+        assert.equal(queued?.finishedAt, null);
+
+        const replayed = await claimOne(event.runId, { now: T0 + 9000 });
+        assert.deepEqual(replayed.checkpoints, [{ path: 'map', output: 1, outcome: 'done' }]);
+        assert.deepEqual(replayed.attempt, { path: null, count: 0, firstAt: null });
+        assert.deepEqual(replayed.event, event.event);
+        assert.equal(replayed.fence, run.fence + 1);
+      });
+
+      it('replays with new input: the trigger body is replaced, checkpoints cleared, effects kept', async () => {
+        const { event, exceptionId } = await parkRun();
+        await store.replayException(exceptionId, { now: T0 + 100, input: { order: 1, email: 'fixed@example.com' } });
+        const replayed = await claimOne(event.runId, { now: T0 + 100 });
+        assert.deepEqual(replayed.event, { ...event.event, body: { order: 1, email: 'fixed@example.com' } });
+        assert.deepEqual(replayed.checkpoints, []);
+        assert.equal((await store.getEffect(`effect-${event.runId}`))?.status, 'done');
+        assert.deepEqual((await store.getRun(event.runId))?.event.body, { order: 1, email: 'fixed@example.com' });
+      });
+
+      it('refuses to replay an exception that is not open', async () => {
+        const replayedOnce = await parkRun();
+        await store.replayException(replayedOnce.exceptionId, { now: T0 + 100 });
+        await assert.rejects(store.replayException(replayedOnce.exceptionId, { now: T0 + 200 }), NotReplayableError);
+
+        const discarded = await parkRun();
+        await store.discardException(discarded.exceptionId, T0 + 300);
+        const exception = await store.getException(discarded.exceptionId);
+        assert.equal(exception?.status, 'discarded');
+        assert.equal(exception?.resolvedAt, T0 + 300);
+        assert.equal((await store.getRun(discarded.event.runId))?.status, 'exception');
+        await assert.rejects(store.replayException(discarded.exceptionId, { now: T0 + 400 }), NotReplayableError);
+      });
+
+      it('lists exceptions by flow, reason and status', async () => {
+        const auth = await parkRun({ flowId: 'orders' }, { reason: 'auth' });
+        const mapping = await parkRun({ flowId: 'invoices' }, { reason: 'mapping' });
+        const invalid = await parkRun({ flowId: 'invoices' }, { reason: 'validation' });
+        await store.discardException(invalid.exceptionId, T0 + 50);
+
+        const ids = async (filter: Parameters<Store['listExceptions']>[0]) => (await store.listExceptions(filter)).map((exception) => exception.id).sort();
+        assert.deepEqual(await ids({}), [auth.exceptionId, mapping.exceptionId, invalid.exceptionId].sort());
+        assert.deepEqual(await ids({ flowId: 'invoices' }), [mapping.exceptionId, invalid.exceptionId].sort());
+        assert.deepEqual(await ids({ reason: 'auth' }), [auth.exceptionId]);
+        assert.deepEqual(await ids({ status: 'open' }), [auth.exceptionId, mapping.exceptionId].sort());
+        assert.deepEqual(await ids({ flowId: 'invoices', status: 'open', reason: 'mapping' }), [mapping.exceptionId]);
+        assert.equal((await store.listExceptions({ limit: 2 })).length, 2);
+      });
+    });
+
+    describe('queries', () => {
+      it('lists and counts runs by flow and status', async () => {
+        const runningOrder = await ingestRun({ flowId: 'orders' });
+        const queuedOrder = await ingestRun({ flowId: 'orders' });
+        const queuedInvoice = await ingestRun({ flowId: 'invoices' });
+        await claimOne(runningOrder.runId, { flowIds: ['orders'], limit: 1 });
+
+        const ids = async (filter: Parameters<Store['listRuns']>[0]) => (await store.listRuns(filter)).map((run) => run.id).sort();
+        assert.deepEqual(await ids({}), [runningOrder.runId, queuedOrder.runId, queuedInvoice.runId].sort());
+        assert.deepEqual(await ids({ flowId: 'invoices' }), [queuedInvoice.runId]);
+        assert.deepEqual(await ids({ flowId: 'orders', status: 'running' }), [runningOrder.runId]);
+        assert.deepEqual(await ids({ status: 'queued' }), [queuedOrder.runId, queuedInvoice.runId].sort());
+        assert.equal((await store.listRuns({ limit: 2 })).length, 2);
+
+        assert.deepEqual(await store.countRuns(), { queued: 2, running: 1, waiting: 0, succeeded: 0, exception: 0 });
+        assert.deepEqual(await store.countRuns('orders'), { queued: 1, running: 1, waiting: 0, succeeded: 0, exception: 0 });
+        assert.deepEqual(await store.countRuns('unknown'), { queued: 0, running: 0, waiting: 0, succeeded: 0, exception: 0 });
+      });
+
+      it('tells when to look for work again', async () => {
+        assert.equal(await store.nextWakeAt(), undefined);
+        const soon = await ingestRun({ receivedAt: T0 + 60_000 });
+        await ingestRun({ receivedAt: T0 + 120_000 });
+        assert.equal(await store.nextWakeAt(), T0 + 60_000);
+
+        const run = await claimOne(soon.runId, { now: T0 + 60_000, leaseMs: 10_000 });
+        assert.equal(await store.nextWakeAt(), T0 + 70_000);
+        await store.completeRun(soon.runId, run.fence, T0 + 61_000);
+        assert.equal(await store.nextWakeAt(), T0 + 120_000);
+      });
+
+      it('records outbound calls and lists them by run', async () => {
+        const event = await ingestRun();
+        const call = (fields: Partial<NewCallRecord>): NewCallRecord => ({
+          at: T0,
+          flowId: 'orders',
+          runId: event.runId,
+          stepPath: 'post',
+          attempt: 1,
+          method: 'POST',
+          url: 'https://erp.example.com/orders',
+          status: 503,
+          durationMs: 120,
+          requestHeaders: { 'idempotency-key': 'weft-abc' },
+          requestBody: '{"order":1}',
+          responseHeaders: { 'retry-after': '5' },
+          responseBody: 'busy',
+          error: null,
+          ...fields,
+        });
+        await store.recordCall(call({}));
+        await store.recordCall(call({ runId: 'run_other', status: null, responseBody: null, error: 'ECONNRESET' }));
+        await store.recordCall(call({ at: T0 + 5000, attempt: 2, status: 201, responseBody: '{"id":7}' }));
+
+        const calls = await store.listCalls({ runId: event.runId });
+        assert.equal(calls.length, 2);
+        const { id, ...first } = calls[0]!;
+        assert.equal(typeof id, 'number');
+        assert.deepEqual(first, call({}));
+        assert.deepEqual(calls.map((recorded) => recorded.attempt), [1, 2]);
+        assert.equal((await store.listCalls({})).length, 3);
+        assert.equal((await store.listCalls({ limit: 1 })).length, 1);
+        assert.deepEqual(await store.listCalls({ runId: 'run_none' }), []);
+      });
+
+      it('keeps the latest end of a destination hold', async () => {
+        assert.equal(await store.destinationHold('erp.example.com'), undefined);
+        await store.holdDestination('erp.example.com', T0 + 10_000);
+        await store.holdDestination('erp.example.com', T0 + 5_000);
+        assert.equal(await store.destinationHold('erp.example.com'), T0 + 10_000);
+        await store.holdDestination('erp.example.com', T0 + 20_000);
+        assert.equal(await store.destinationHold('erp.example.com'), T0 + 20_000);
+        assert.equal(await store.destinationHold('crm.example.com'), undefined);
+      });
+    });
+  });
+}
