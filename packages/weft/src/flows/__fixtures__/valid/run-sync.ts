@@ -1,0 +1,3 @@
+export default function runSync(): { synced: number } {
+  return { synced: 3 };
+}

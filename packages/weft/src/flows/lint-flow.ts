@@ -1,0 +1,256 @@
+import { Cron } from 'croner';
+import { ExpressionError, stepReferences, type ExpressionEngine } from '../transforms/expression.ts';
+import { parseTemplate } from '../transforms/template.ts';
+import { closestMatch } from './did-you-mean.ts';
+import { describeLocation, formatPath, type FlowIssue, type FlowPath } from './diagnostic.ts';
+import type { Flow, Step } from './flow-schema.ts';
+import { hasReferences, referenceProblems } from './references.ts';
+
+export interface LintOptions {
+  engine: ExpressionEngine;
+  /** When given, `${env:NAME}` references to unset variables are issues; without it only their form is checked. */
+  env?: Record<string, string | undefined>;
+}
+
+/** The step ids an expression may read, and the each steps it runs inside. */
+interface Scope {
+  visible: ReadonlySet<string>;
+  enclosing: ReadonlySet<string>;
+}
+
+const STATUS_KEY = /^[1-5][0-9x]{2}$/;
+const HMAC_ONLY_FIELDS = ['header', 'encoding', 'prefix', 'signedPayload', 'timestampHeader'] as const;
+
+/**
+ * What the schema cannot say about a flow whose shape is valid: expressions that do not
+ * compile, `steps.<id>` reads of steps that have not run, duplicate step ids, bad cron patterns,
+ * secrets written into the file, references that cannot resolve.
+ */
+export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
+  const issues: FlowIssue[] = [];
+  const label = (path: FlowPath) => describeLocation(path, flow);
+  const allIds = new Set<string>();
+  const firstPathOf = new Map<string, FlowPath>();
+  const eachOf = new Map<string, string>();
+
+  const checkIds = (steps: Step[], path: FlowPath, each?: string) =>
+    steps.forEach((step, index) => {
+      const stepPath = [...path, index];
+      const first = firstPathOf.get(step.id);
+      if (first === undefined) firstPathOf.set(step.id, stepPath);
+      else {
+        issues.push({
+          path: [...stepPath, 'id'],
+          code: 'ERR_FLOW_DUPLICATE_ID',
+          message: `step id '${step.id}' is used more than once`,
+          hint: `it is first used by ${formatPath(first)}; step ids are unique in the whole flow`,
+        });
+      }
+      allIds.add(step.id);
+      if (each !== undefined && !eachOf.has(step.id)) eachOf.set(step.id, each);
+      if ('each' in step) checkIds(step.steps, [...stepPath, 'steps'], step.id);
+    });
+  checkIds(flow.steps, ['steps']);
+
+  const checkReferences = (path: FlowPath, source: string, offset: number, scope: Scope) => {
+    for (const reference of stepReferences(source)) {
+      if (scope.visible.has(reference.id)) continue;
+      const issue: FlowIssue = {
+        path,
+        offset: offset + reference.position,
+        code: 'ERR_FLOW_UNKNOWN_STEP',
+        message: `${label(path)} reads steps.${reference.id} before that step has run`,
+        hint: 'an expression reads only earlier steps (inside an each: its earlier steps and the steps before the each)',
+      };
+      if (scope.enclosing.has(reference.id)) {
+        issue.message = `${label(path)} reads steps.${reference.id} inside that each step, which has no output until every item is done`;
+        issue.hint = 'inside an each, read the current element as item and its position as index';
+      } else if (eachOf.has(reference.id) && scope.visible.has(eachOf.get(reference.id) as string)) {
+        const each = eachOf.get(reference.id) as string;
+        issue.message = `${label(path)} reads steps.${reference.id}, which runs inside each step '${each}' and is not visible outside it`;
+        issue.hint = `read what the each produced through steps.${each}`;
+      } else if (!allIds.has(reference.id)) {
+        issue.message = `${label(path)} reads steps.${reference.id}, but there is no step '${reference.id}'`;
+        const suggestion = closestMatch(reference.id, [...scope.visible]);
+        if (suggestion !== undefined) issue.hint = `did you mean steps.${suggestion}?`;
+      }
+      issues.push(issue);
+    }
+  };
+
+  const checkExpression = (path: FlowPath, source: string, scope: Scope) => {
+    try {
+      options.engine.compile(source);
+    } catch (err) {
+      if (!(err instanceof ExpressionError)) throw err;
+      issues.push({ path, offset: err.position ?? 0, code: 'ERR_FLOW_INVALID_EXPRESSION', message: `invalid JSONata in ${label(path)}: ${err.message}` });
+      return;
+    }
+    checkReferences(path, source, 0, scope);
+  };
+
+  const checkEnvReferences = (path: FlowPath, text: string): boolean => {
+    const problems = referenceProblems(text, options.env);
+    for (const problem of problems) {
+      issues.push({ path, offset: problem.offset, code: problem.code, message: `${label(path)}: ${problem.message}` });
+    }
+    return problems.length === 0;
+  };
+
+  /** True when the template is sound enough to check what it renders to. */
+  const checkTemplate = (path: FlowPath, text: string, scope: Scope): boolean => {
+    let isValid = checkEnvReferences(path, text);
+    let parts;
+    try {
+      parts = parseTemplate(text);
+    } catch (err) {
+      if (!(err instanceof ExpressionError)) throw err;
+      issues.push({ path, offset: err.position ?? 0, code: 'ERR_FLOW_INVALID_EXPRESSION', message: `${label(path)}: ${err.message}` });
+      return false;
+    }
+    for (const part of parts) {
+      if (part.kind !== 'expression') continue;
+      try {
+        options.engine.compile(part.source);
+      } catch (err) {
+        if (!(err instanceof ExpressionError)) throw err;
+        issues.push({
+          path,
+          offset: part.offset + (err.position ?? 0),
+          code: 'ERR_FLOW_INVALID_EXPRESSION',
+          message: `invalid JSONata in a {{ }} placeholder of ${label(path)}: ${err.message}`,
+        });
+        isValid = false;
+        continue;
+      }
+      checkReferences(path, part.source, part.offset, scope);
+    }
+    return isValid;
+  };
+
+  const checkUrl = (path: FlowPath, url: string) => {
+    // Placeholders and references stand in for text that exists only at run time.
+    if (url.trimStart().startsWith('{{') || (options.env === undefined && url.trimStart().startsWith('${'))) return;
+    const probe = url
+      .replace(/\{\{[\s\S]*?\}\}/g, 'x')
+      .replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_raw, name: string) => options.env?.[name] || 'x');
+    let isAbsolute = false;
+    try {
+      const parsed = new URL(probe);
+      isAbsolute = parsed.protocol === 'http:' || parsed.protocol === 'https:';
+    } catch {
+      isAbsolute = false;
+    }
+    if (!isAbsolute) {
+      issues.push({
+        path,
+        code: 'ERR_FLOW_INVALID_URL',
+        message: `${label(path)} must be an absolute http or https URL`,
+        hint: 'e.g. https://erp.example.com/orders/{{ trigger.body.id }} or https://${env:ERP_HOST}/orders',
+      });
+    }
+  };
+
+  const checkStep = (step: Step, path: FlowPath, scope: Scope) => {
+    if ('map' in step) checkExpression([...path, 'map'], step.map, scope);
+    else if ('when' in step) checkExpression([...path, 'when'], step.when, scope);
+    else if ('each' in step) {
+      checkExpression([...path, 'each'], step.each, scope);
+      checkSteps(step.steps, [...path, 'steps'], { ...scope, enclosing: new Set([...scope.enclosing, step.id]) });
+    } else if ('call' in step) {
+      const call = step.call;
+      const callPath = [...path, 'call'];
+      if (checkTemplate([...callPath, 'url'], call.url, scope)) checkUrl([...callPath, 'url'], call.url);
+      for (const [name, value] of Object.entries(call.headers ?? {})) checkTemplate([...callPath, 'headers', name], value, scope);
+      for (const [name, value] of Object.entries(call.query ?? {})) checkTemplate([...callPath, 'query', name], value, scope);
+      if (call.body !== undefined) checkExpression([...callPath, 'body'], call.body, scope);
+      if (call.describe !== undefined) checkExpression([...callPath, 'describe'], call.describe, scope);
+      for (const status of Object.keys(call.responses ?? {})) {
+        if (STATUS_KEY.test(status)) continue;
+        issues.push({
+          path: [...callPath, 'responses', status],
+          isAtKey: true,
+          code: 'ERR_FLOW_INVALID_VALUE',
+          message: `'${status}' in ${label([...callPath, 'responses'])} is not a status`,
+          hint: 'write a status such as 404, or a class such as 4xx',
+        });
+      }
+    }
+  };
+
+  const checkSteps = (steps: Step[], path: FlowPath, outer: Scope) => {
+    const visible = new Set(outer.visible);
+    steps.forEach((step, index) => {
+      checkStep(step, [...path, index], { visible: new Set(visible), enclosing: outer.enclosing });
+      visible.add(step.id);
+    });
+  };
+
+  const nothingVisible: Scope = { visible: new Set(), enclosing: new Set() };
+  const trigger = flow.trigger;
+  if ('webhook' in trigger) {
+    const webhook = trigger.webhook;
+    if (webhook.dedupeKey !== undefined) checkExpression(['trigger', 'webhook', 'dedupeKey'], webhook.dedupeKey, nothingVisible);
+    const signature = webhook.signature;
+    if (signature !== undefined) {
+      const secretPath = ['trigger', 'webhook', 'signature', 'secret'];
+      if (!hasReferences(signature.secret)) {
+        issues.push({
+          path: secretPath,
+          code: 'ERR_FLOW_LITERAL_SECRET',
+          message: 'the signature secret must be a reference such as ${env:SHOP_WEBHOOK_SECRET}, never the secret itself',
+          hint: 'flow files go to git; secrets do not',
+        });
+      } else {
+        checkEnvReferences(secretPath, signature.secret);
+      }
+      if (signature.scheme !== 'hmac-sha256') {
+        for (const field of HMAC_ONLY_FIELDS) {
+          if (signature[field] === undefined) continue;
+          issues.push({
+            path: ['trigger', 'webhook', 'signature', field],
+            isAtKey: true,
+            code: 'ERR_FLOW_INVALID_VALUE',
+            message: `${field} applies to the hmac-sha256 scheme only; ${signature.scheme} fixes its own`,
+          });
+        }
+      } else if (signature.signedPayload === 'timestamp.body' && signature.timestampHeader === undefined) {
+        issues.push({
+          path: ['trigger', 'webhook', 'signature'],
+          code: 'ERR_FLOW_MISSING_KEY',
+          message: "missing required key 'timestampHeader' in trigger.webhook.signature",
+          hint: 'signedPayload timestamp.body signs the timestamp header value, a dot, then the body',
+        });
+      }
+    }
+  } else if ('schedule' in trigger) {
+    const { cron, timezone } = trigger.schedule;
+    let isTimezoneValid = true;
+    if (timezone !== undefined) {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+      } catch {
+        isTimezoneValid = false;
+        issues.push({
+          path: ['trigger', 'schedule', 'timezone'],
+          code: 'ERR_FLOW_INVALID_TIMEZONE',
+          message: `unknown time zone '${timezone}'`,
+          hint: 'use an IANA name such as Europe/Berlin or America/New_York',
+        });
+      }
+    }
+    try {
+      new Cron(cron, { paused: true, mode: '5-or-6-parts', ...(isTimezoneValid && timezone !== undefined ? { timezone } : {}) });
+    } catch (err) {
+      issues.push({
+        path: ['trigger', 'schedule', 'cron'],
+        code: 'ERR_FLOW_INVALID_CRON',
+        message: `invalid cron pattern '${cron}': ${(err as Error).message}`,
+        hint: 'five fields (minute hour day month weekday), or six with seconds first, e.g. "*/5 * * * *"',
+      });
+    }
+  }
+  if (flow.orderingKey !== undefined) checkExpression(['orderingKey'], flow.orderingKey, nothingVisible);
+  checkSteps(flow.steps, ['steps'], nothingVisible);
+  return issues;
+}

@@ -1,0 +1,254 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import { createExpressionEngine } from '../transforms/expression.ts';
+import { flowJsonSchema } from './flow-json-schema.ts';
+import { formatDiagnostic, loadFlows, type FlowDiagnostic } from './load-flow.ts';
+
+const FIXTURES = fileURLToPath(new URL('./__fixtures__/', import.meta.url));
+const fixture = (name: string) => join(FIXTURES, name);
+const ENV = { SHOP_SECRET: 'shop-secret', ERP_HOST: 'erp.test', ERP_URL: 'https://erp.test', ERP_TOKEN: 'erp-token' };
+
+describe('loadFlows', () => {
+  const engine = createExpressionEngine();
+  after(() => engine.close());
+
+  /** Each diagnostic as "file:line:col CODE", the way an editor would jump to it. */
+  async function problemsOf(name: string, env: Record<string, string | undefined> = ENV): Promise<{ lines: string[]; diagnostics: FlowDiagnostic[] }> {
+    const file = fixture(name);
+    const { flows, diagnostics } = await loadFlows([file], { engine, env });
+    assert.deepEqual(flows, [], 'a flow with diagnostics must not load');
+    for (const diagnostic of diagnostics) assert.equal(diagnostic.file, file);
+    return { lines: diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`), diagnostics };
+  }
+
+  describe('valid flows', () => {
+    it('loads a YAML flow with every step kind, ready to run', async () => {
+      const { flows, diagnostics } = await loadFlows([fixture('valid/orders.flow.yaml')], { engine, env: ENV });
+      assert.deepEqual(diagnostics, []);
+      const [loaded] = flows;
+      assert.ok(loaded);
+      assert.equal(loaded.flow.id, 'shop-orders');
+      assert.equal(loaded.file, fixture('valid/orders.flow.yaml'));
+      assert.equal(loaded.webhookSecret, 'shop-secret');
+
+      const order = loaded.flow.steps[0];
+      assert.ok(order && 'map' in order);
+      assert.equal(loaded.expression(order.map), loaded.expression(order.map));
+      assert.equal(loaded.expression(order.map), engine.compile(order.map));
+      const trigger = { body: { id: 7, line_items: [{ sku: ' A 1 ', quantity: 2 }, { sku: 'B2', quantity: 1 }] } };
+      assert.deepEqual(await loaded.expression(order.map).evaluate({ trigger, steps: {} }), {
+        id: 7,
+        lines: [
+          { sku: 'A1', qty: 2 },
+          { sku: 'B2', qty: 1 },
+        ],
+      });
+
+      const url = await loaded.template('${env:ERP_URL}/stock/{{ steps.line.sku }}').render({ steps: { line: { sku: 'A1' } } });
+      assert.equal(url, 'https://erp.test/stock/A1');
+      assert.equal(await loaded.template('Bearer ${env:ERP_TOKEN}').render({}), 'Bearer erp-token');
+
+      const enrich = loaded.codeFunction('enrich');
+      assert.deepEqual(await enrich({ trigger, steps: { order: { id: 7 } } }), { id: 7, enriched: true });
+      assert.throws(() => loaded.codeFunction('order'), /not a code step/);
+    });
+
+    it('loads a TypeScript flow made with defineFlow', async () => {
+      const { flows, diagnostics } = await loadFlows([fixture('valid/nightly.flow.ts')], { engine, env: {} });
+      assert.deepEqual(diagnostics, []);
+      assert.equal(flows[0]?.flow.id, 'nightly-sync');
+      assert.equal(flows[0]?.webhookSecret, undefined);
+      assert.deepEqual(await flows[0]?.codeFunction('run')({ trigger: {}, steps: {} }), { synced: 3 });
+    });
+
+    it('gives expressions the flow’s mappingBudget', async () => {
+      const { flows } = await loadFlows([fixture('valid/nightly.flow.ts')], { engine, env: {} });
+      const loop = flows[0]?.expression('($f := function($x){ $f($x) }; $f(1))');
+      assert.equal(loop, flows[0]?.expression('($f := function($x){ $f($x) }; $f(1))'));
+      const started = performance.now();
+      await assert.rejects(loop?.evaluate({}) ?? Promise.resolve(), /within its budget of 50 ms/);
+      assert.ok(performance.now() - started < 500);
+    });
+
+    it('searches directories recursively for flow files only', async () => {
+      const { flows, diagnostics } = await loadFlows([fixture('valid')], { engine, env: ENV });
+      assert.deepEqual(diagnostics, []);
+      assert.deepEqual(flows.map((flow) => flow.flow.id).sort(), ['nightly-sync', 'shop-orders']);
+    });
+
+    it('with resolveEnv false checks the form of references but not whether they are set', async () => {
+      const { flows, diagnostics } = await loadFlows([fixture('valid/orders.flow.yaml'), fixture('invalid/unset-env.flow.yaml')], {
+        engine,
+        env: {},
+        resolveEnv: false,
+      });
+      assert.deepEqual(diagnostics, []);
+      assert.equal(flows.length, 2);
+      assert.equal(flows[0]?.webhookSecret, undefined);
+      assert.equal(await flows[0]?.template('Bearer ${env:ERP_TOKEN}').render({}), 'Bearer ${env:ERP_TOKEN}');
+      const secrets = await loadFlows([fixture('invalid/secrets.flow.yaml')], { engine, env: {}, resolveEnv: false });
+      assert.deepEqual(
+        secrets.diagnostics.map((d) => d.code),
+        ['ERR_FLOW_LITERAL_SECRET', 'ERR_FLOW_SECRET_UNAVAILABLE'],
+      );
+    });
+  });
+
+  describe('diagnostics', () => {
+    it('formats as file:line:col message, then the hint', () => {
+      const text = formatDiagnostic({ file: 'a.flow.yaml', line: 3, column: 7, code: 'ERR_FLOW_UNKNOWN_KEY', message: "unknown key 'mapp'", hint: 'did you mean map?' });
+      assert.equal(text, "a.flow.yaml:3:7 unknown key 'mapp' [ERR_FLOW_UNKNOWN_KEY]\n  hint: did you mean map?");
+    });
+
+    it('reports YAML syntax errors', async () => {
+      const { lines } = await problemsOf('invalid/yaml-syntax.flow.yaml');
+      assert.deepEqual(lines, ['7:1 ERR_FLOW_YAML_SYNTAX']);
+    });
+
+    it('reports unknown keys at the key, with a did-you-mean hint', async () => {
+      const { lines, diagnostics } = await problemsOf('invalid/unknown-key.flow.yaml');
+      assert.deepEqual(lines, ['7:5 ERR_FLOW_UNKNOWN_KEY']);
+      assert.equal(diagnostics[0]?.message, "unknown key 'descripton' in step 'a'");
+      assert.equal(diagnostics[0]?.hint, 'did you mean description?');
+    });
+
+    it('reports a step without a kind at the misspelt kind, suggesting the kind meant, else at the step', async () => {
+      const { lines, diagnostics } = await problemsOf('invalid/unknown-step-kind.flow.yaml');
+      assert.deepEqual(lines, ['8:5 ERR_FLOW_UNKNOWN_STEP_KIND', '9:5 ERR_FLOW_UNKNOWN_STEP_KIND']);
+      assert.equal(diagnostics[0]?.message, "step 'second' has no kind: expected one of map, call, when, each, code, delay, not 'mapp'");
+      assert.equal(diagnostics[0]?.hint, 'did you mean map?');
+      assert.equal(diagnostics[1]?.message, "step 'third' has no kind: expected one of map, call, when, each, code, delay");
+      assert.equal(diagnostics[1]?.hint, undefined);
+    });
+
+    it('reports a trigger without a kind', async () => {
+      const { lines, diagnostics } = await problemsOf('invalid/unknown-trigger.flow.yaml');
+      assert.deepEqual(lines, ['3:3 ERR_FLOW_UNKNOWN_TRIGGER_KIND']);
+      assert.equal(diagnostics[0]?.hint, 'did you mean webhook?');
+    });
+
+    it('reports invalid values and missing keys readably, one per problem', async () => {
+      const { lines, diagnostics } = await problemsOf('invalid/invalid-values.flow.yaml');
+      assert.deepEqual(lines, [
+        '1:5 ERR_FLOW_INVALID_VALUE',
+        '6:5 ERR_FLOW_MISSING_KEY',
+        '7:15 ERR_FLOW_INVALID_VALUE',
+        '8:16 ERR_FLOW_INVALID_VALUE',
+        '10:12 ERR_FLOW_INVALID_VALUE',
+      ]);
+      assert.equal(diagnostics[2]?.message, `call.method of step 'post' must be one of "GET", "POST", "PUT", "PATCH", "DELETE"`);
+      assert.match(diagnostics[3]?.message ?? '', /must be a duration such as 250ms/);
+    });
+
+    it('reports invalid JSONata inside a block scalar at the offending token', async () => {
+      const { lines, diagnostics } = await problemsOf('invalid/invalid-expression.flow.yaml');
+      assert.deepEqual(lines, ['8:31 ERR_FLOW_INVALID_EXPRESSION']);
+      assert.match(diagnostics[0]?.message ?? '', /^invalid JSONata in map of step 'order': /);
+    });
+
+    it('reports invalid JSONata inside a {{ }} placeholder of a quoted string', async () => {
+      const { lines } = await problemsOf('invalid/invalid-placeholder.flow.yaml');
+      assert.deepEqual(lines, ['7:51 ERR_FLOW_INVALID_EXPRESSION']);
+    });
+
+    it('reports reads of steps that are later, nested elsewhere, enclosing or missing', async () => {
+      const { lines, diagnostics } = await problemsOf('invalid/unknown-step.flow.yaml');
+      assert.deepEqual(lines, [
+        '6:16 ERR_FLOW_UNKNOWN_STEP',
+        '11:34 ERR_FLOW_UNKNOWN_STEP',
+        '11:48 ERR_FLOW_UNKNOWN_STEP',
+        '15:16 ERR_FLOW_UNKNOWN_STEP',
+        '15:28 ERR_FLOW_UNKNOWN_STEP',
+      ]);
+      assert.equal(diagnostics[0]?.message, "map of step 'early' reads steps.late before that step has run");
+      assert.match(diagnostics[1]?.message ?? '', /steps\.items inside that each step/);
+      assert.match(diagnostics[3]?.message ?? '', /inside each step 'items' and is not visible outside it/);
+      assert.equal(diagnostics[4]?.hint, 'did you mean steps.early?');
+    });
+
+    it('reports duplicate step ids, nested ones included', async () => {
+      const { lines, diagnostics } = await problemsOf('invalid/duplicate-id.flow.yaml');
+      assert.deepEqual(lines, ['10:13 ERR_FLOW_DUPLICATE_ID']);
+      assert.match(diagnostics[0]?.hint ?? '', /first used by steps\[0\]/);
+    });
+
+    it('reports duplicate flow ids and webhook paths across files, keeping the first', async () => {
+      const { flows, diagnostics } = await loadFlows([fixture('duplicates')], { engine, env: {} });
+      assert.deepEqual(flows.map((flow) => flow.file), [fixture('duplicates/a.flow.yaml')]);
+      assert.deepEqual(
+        diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.code}`),
+        [`${fixture('duplicates/b.flow.yaml')}:1:5 ERR_FLOW_DUPLICATE_FLOW`, `${fixture('duplicates/c.flow.yaml')}:4:11 ERR_FLOW_DUPLICATE_FLOW`],
+      );
+      assert.match(diagnostics[1]?.message ?? '', /webhook path 'orders' is already served by .*a\.flow\.yaml/);
+    });
+
+    it('reports an invalid cron pattern', async () => {
+      const { lines } = await problemsOf('invalid/invalid-cron.flow.yaml');
+      assert.deepEqual(lines, ['4:11 ERR_FLOW_INVALID_CRON']);
+    });
+
+    it('reports an unknown time zone', async () => {
+      const { lines } = await problemsOf('invalid/invalid-timezone.flow.yaml');
+      assert.deepEqual(lines, ['5:15 ERR_FLOW_INVALID_TIMEZONE']);
+    });
+
+    it('reports a code module that does not exist', async () => {
+      const { lines } = await problemsOf('invalid/missing-code-module.flow.yaml');
+      assert.deepEqual(lines, ['7:15 ERR_FLOW_CODE_MODULE']);
+    });
+
+    it('reports a code module without the export', async () => {
+      const { lines, diagnostics } = await problemsOf('invalid/missing-export.flow.yaml');
+      assert.deepEqual(lines, ['8:15 ERR_FLOW_CODE_EXPORT']);
+      assert.equal(diagnostics[0]?.hint, 'it exports the functions enrich');
+    });
+
+    it('reports an unset environment variable by name only', async () => {
+      const { lines, diagnostics } = await problemsOf('invalid/unset-env.flow.yaml');
+      assert.deepEqual(lines, ['7:12 ERR_FLOW_UNSET_ENV', '9:31 ERR_FLOW_UNSET_ENV']);
+      assert.match(diagnostics[1]?.message ?? '', /WEFT_TEST_UNSET_TOKEN is not set/);
+    });
+
+    it('reports literal secrets and secret references', async () => {
+      const { lines, diagnostics } = await problemsOf('invalid/secrets.flow.yaml');
+      assert.deepEqual(lines, ['7:15 ERR_FLOW_LITERAL_SECRET', '13:31 ERR_FLOW_SECRET_UNAVAILABLE']);
+      assert.ok(!diagnostics.some((d) => d.message.includes('whsec_literal')));
+      assert.match(diagnostics[1]?.message ?? '', /secret references need the credential vault \(not available yet\); use \$\{env:NAME\}/);
+    });
+
+    it('reports a relative call URL', async () => {
+      const { lines } = await problemsOf('invalid/not-a-url.flow.yaml');
+      assert.deepEqual(lines, ['7:12 ERR_FLOW_INVALID_URL']);
+    });
+
+    it('reports a path that does not exist', async () => {
+      const { flows, diagnostics } = await loadFlows([fixture('nowhere')], { engine, env: {} });
+      assert.deepEqual(flows, []);
+      assert.deepEqual(diagnostics.map((d) => d.code), ['ERR_FLOW_READ']);
+    });
+  });
+});
+
+describe('flowJsonSchema', () => {
+  const ajv = new Ajv({ allErrors: true });
+  const validate = ajv.compile(flowJsonSchema());
+
+  it('is a standalone draft-07 document with the recursive step under definitions', () => {
+    const schema = flowJsonSchema() as { $schema: string; definitions: { Step: { anyOf: unknown[] } } };
+    assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
+    assert.equal(schema.definitions.Step.anyOf.length, 6);
+    assert.ok(!JSON.stringify(schema).includes('"$ref":"Step"'));
+  });
+
+  it('accepts a valid flow and rejects a bad nested step', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const flow = parse(await readFile(fixture('valid/orders.flow.yaml'), 'utf8')) as { steps: Array<{ steps?: unknown[] }> };
+    assert.equal(validate(flow), true, JSON.stringify(validate.errors));
+    flow.steps[2]?.steps?.push({ id: 'bad', mapp: 'x' });
+    assert.equal(validate(flow), false);
+  });
+});

@@ -1,0 +1,317 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { toMs } from '../core/duration.ts';
+import type { CompiledExpression, ExpressionEngine } from '../transforms/expression.ts';
+import { compileTemplate, type CompiledTemplate } from '../transforms/template.ts';
+import type { FlowDiagnostic, FlowIssue } from './diagnostic.ts';
+import type { Flow, Step } from './flow-schema.ts';
+import { lintFlow } from './lint-flow.ts';
+import { resolveReferences } from './references.ts';
+import { validateFlowShape } from './validate-flow.ts';
+import { parseYamlSource, type Position } from './yaml-source.ts';
+
+export { formatDiagnostic } from './diagnostic.ts';
+export type { FlowDiagnostic, FlowDiagnosticCode } from './diagnostic.ts';
+
+export type CodeFunction = (input: {
+  trigger: unknown;
+  steps: Record<string, unknown>;
+  item?: unknown;
+  index?: number;
+}) => unknown | Promise<unknown>;
+
+/** A flow that passed every check, with everything it needs at run time prepared. */
+export interface LoadedFlow {
+  flow: Flow;
+  file: string;
+  /** Compiled at load; the same source gives the same object. */
+  expression(source: string): CompiledExpression;
+  /** A call's url, header or query template, compiled at load with `${env:NAME}` resolved. */
+  template(text: string): CompiledTemplate;
+  /** A code step's function, imported at load. Throws for a step that is not a code step. */
+  codeFunction(stepId: string): CodeFunction;
+  /** The webhook signature secret with `${env:NAME}` resolved; absent when the flow has no signature or env was not resolved. */
+  webhookSecret?: string;
+}
+
+export interface LoadFlowsOptions {
+  engine: ExpressionEngine;
+  env: Record<string, string | undefined>;
+  /**
+   * Default true: `${env:NAME}` must be set (unset or empty is a diagnostic) and is resolved.
+   * `weft validate` passes false to check flows where production variables are absent: then
+   * only the form of references is checked, and the flows returned are for inspection only
+   * (templates keep `${env:…}` verbatim and `webhookSecret` is absent).
+   */
+  resolveEnv?: boolean;
+}
+
+const FLOW_FILE = /\.(ya?ml|flow\.ts)$/;
+const MODULE_FILE = /\.(ts|mts|js|mjs)$/;
+const START: Position = { line: 1, column: 1 };
+
+interface Checked {
+  file: string;
+  flow: Flow;
+  locate: (issue: FlowIssue) => Position;
+  codeFunctions: Map<string, CodeFunction>;
+}
+
+/**
+ * Loads flow files and directories (searched recursively for *.yaml, *.yml and *.flow.ts).
+ * A flow with any diagnostic is left out of `flows`: a flow either loads whole or not at all.
+ */
+export async function loadFlows(
+  paths: string[],
+  options: LoadFlowsOptions,
+): Promise<{ flows: LoadedFlow[]; diagnostics: FlowDiagnostic[] }> {
+  const resolveEnv = options.resolveEnv ?? true;
+  const diagnostics: FlowDiagnostic[] = [];
+  const checked: Checked[] = [];
+  for (const file of await findFlowFiles(paths, diagnostics)) {
+    const fileDiagnostics: FlowDiagnostic[] = [];
+    const result = await checkFile(file, options, resolveEnv, fileDiagnostics);
+    fileDiagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
+    diagnostics.push(...fileDiagnostics);
+    if (result !== undefined && fileDiagnostics.length === 0) checked.push(result);
+  }
+  const accepted = rejectDuplicates(checked, diagnostics);
+  return { flows: accepted.map((result) => toLoadedFlow(result, options, resolveEnv)), diagnostics };
+}
+
+async function findFlowFiles(paths: string[], diagnostics: FlowDiagnostic[]): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (directory: string) => {
+    const entries = (await readdir(directory, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const path = join(directory, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile() && FLOW_FILE.test(entry.name)) files.push(path);
+    }
+  };
+  for (const path of paths) {
+    try {
+      if ((await stat(path)).isDirectory()) await walk(path);
+      else files.push(path);
+    } catch (err) {
+      diagnostics.push({ file: path, ...START, code: 'ERR_FLOW_READ', message: `cannot read ${path}: ${(err as Error).message}` });
+    }
+  }
+  const seen = new Set<string>();
+  return files.filter((file) => !seen.has(resolve(file)) && seen.add(resolve(file)));
+}
+
+async function checkFile(
+  file: string,
+  options: LoadFlowsOptions,
+  resolveEnv: boolean,
+  diagnostics: FlowDiagnostic[],
+): Promise<Checked | undefined> {
+  const source = await readSource(file, diagnostics);
+  if (source === undefined) return undefined;
+  const report = (issues: FlowIssue[]) => {
+    for (const issue of issues) {
+      const diagnostic: FlowDiagnostic = { file, ...source.locate(issue), code: issue.code, message: issue.message };
+      if (issue.hint !== undefined) diagnostic.hint = issue.hint;
+      diagnostics.push(diagnostic);
+    }
+  };
+  const shapeIssues = validateFlowShape(source.value);
+  if (shapeIssues.length > 0) {
+    report(shapeIssues);
+    return undefined;
+  }
+  const flow = source.value as Flow;
+  const lintIssues = lintFlow(flow, resolveEnv ? { engine: options.engine, env: options.env } : { engine: options.engine });
+  if (lintIssues.length > 0) {
+    report(lintIssues);
+    return undefined;
+  }
+  const { codeFunctions, issues } = await importCodeFunctions(flow, file);
+  report(issues);
+  return { file, flow, locate: source.locate, codeFunctions };
+}
+
+async function readSource(
+  file: string,
+  diagnostics: FlowDiagnostic[],
+): Promise<{ value: unknown; locate: (issue: FlowIssue) => Position } | undefined> {
+  if (MODULE_FILE.test(file)) {
+    let module: { default?: unknown };
+    try {
+      module = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
+    } catch (err) {
+      diagnostics.push({ file, ...START, code: 'ERR_FLOW_MODULE', message: `cannot import the flow module: ${(err as Error).message}` });
+      return undefined;
+    }
+    if (module.default === undefined) {
+      diagnostics.push({
+        file,
+        ...START,
+        code: 'ERR_FLOW_MODULE',
+        message: 'a flow module must export its flow as the default export',
+        hint: 'export default defineFlow({ id: …, trigger: …, steps: […] })',
+      });
+      return undefined;
+    }
+    // Objects carry no positions: every issue points at the file's start and names its place in the message.
+    return { value: module.default, locate: () => START };
+  }
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    diagnostics.push({ file, ...START, code: 'ERR_FLOW_READ', message: `cannot read ${file}: ${(err as Error).message}` });
+    return undefined;
+  }
+  const source = parseYamlSource(text);
+  if (source.syntaxErrors.length > 0) {
+    for (const error of source.syntaxErrors) {
+      diagnostics.push({ file, line: error.line, column: error.column, code: 'ERR_FLOW_YAML_SYNTAX', message: error.message });
+    }
+    return undefined;
+  }
+  return { value: source.value, locate: source.locate };
+}
+
+function* codeSteps(steps: Step[], path: Array<string | number>): Generator<{ step: Extract<Step, { code: unknown }>; path: Array<string | number> }> {
+  for (const [index, step] of steps.entries()) {
+    if ('code' in step) yield { step, path: [...path, index] };
+    if ('each' in step) yield* codeSteps(step.steps, [...path, index, 'steps']);
+  }
+}
+
+async function importCodeFunctions(flow: Flow, file: string): Promise<{ codeFunctions: Map<string, CodeFunction>; issues: FlowIssue[] }> {
+  const codeFunctions = new Map<string, CodeFunction>();
+  const issues: FlowIssue[] = [];
+  for (const { step, path } of codeSteps(flow.steps, ['steps'])) {
+    const { module, export: exportName = 'default' } = step.code;
+    const modulePath = resolve(dirname(file), module);
+    const modulePathOf = [...path, 'code', 'module'];
+    if (!existsSync(modulePath)) {
+      issues.push({
+        path: modulePathOf,
+        code: 'ERR_FLOW_CODE_MODULE',
+        message: `code module '${module}' of step '${step.id}' does not exist`,
+        hint: `looked for ${modulePath} (the path is relative to the flow file and includes the extension)`,
+      });
+      continue;
+    }
+    let exports: Record<string, unknown>;
+    try {
+      exports = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
+    } catch (err) {
+      issues.push({
+        path: modulePathOf,
+        code: 'ERR_FLOW_CODE_MODULE',
+        message: `cannot import code module '${module}' of step '${step.id}': ${(err as Error).message}`,
+      });
+      continue;
+    }
+    const candidate = exports[exportName];
+    if (typeof candidate !== 'function') {
+      const functionNames = Object.keys(exports).filter((name) => typeof exports[name] === 'function');
+      issues.push({
+        path: step.code.export === undefined ? modulePathOf : [...path, 'code', 'export'],
+        code: 'ERR_FLOW_CODE_EXPORT',
+        message: `code module '${module}' of step '${step.id}' has no exported function '${exportName}'`,
+        hint: functionNames.length > 0 ? `it exports the functions ${functionNames.join(', ')}` : 'it exports no functions',
+      });
+      continue;
+    }
+    codeFunctions.set(step.id, candidate as CodeFunction);
+  }
+  return { codeFunctions, issues };
+}
+
+/** Two flows with one id or one webhook path cannot both run: the first file (in load order) keeps it. */
+function rejectDuplicates(checked: Checked[], diagnostics: FlowDiagnostic[]): Checked[] {
+  const idOwners = new Map<string, string>();
+  const pathOwners = new Map<string, string>();
+  return checked.filter((result) => {
+    const problems: FlowIssue[] = [];
+    const idOwner = idOwners.get(result.flow.id);
+    if (idOwner !== undefined) {
+      problems.push({ path: ['id'], code: 'ERR_FLOW_DUPLICATE_FLOW', message: `flow id '${result.flow.id}' is already used by ${idOwner}` });
+    }
+    const trigger = result.flow.trigger;
+    const webhookPath = 'webhook' in trigger ? trigger.webhook.path : undefined;
+    const pathOwner = webhookPath === undefined ? undefined : pathOwners.get(webhookPath);
+    if (pathOwner !== undefined) {
+      problems.push({
+        path: ['trigger', 'webhook', 'path'],
+        code: 'ERR_FLOW_DUPLICATE_FLOW',
+        message: `webhook path '${webhookPath}' is already served by ${pathOwner}`,
+      });
+    }
+    for (const problem of problems) {
+      diagnostics.push({ file: result.file, ...result.locate(problem), code: problem.code, message: problem.message });
+    }
+    if (problems.length > 0) return false;
+    idOwners.set(result.flow.id, result.file);
+    if (webhookPath !== undefined) pathOwners.set(webhookPath, result.file);
+    return true;
+  });
+}
+
+/** A flow's `mappingBudget` becomes the default budget of every expression it evaluates. */
+function flowBudgeted(engine: ExpressionEngine, budgetMs: number | undefined): (source: string) => CompiledExpression {
+  if (budgetMs === undefined) return (source) => engine.compile(source);
+  const compiled = new Map<string, CompiledExpression>();
+  return (source) => {
+    let expression = compiled.get(source);
+    if (expression === undefined) {
+      const inner = engine.compile(source);
+      expression = {
+        source,
+        isIsolated: inner.isIsolated,
+        evaluate: (input, evaluateOptions) => inner.evaluate(input, { budgetMs: evaluateOptions?.budgetMs ?? budgetMs }),
+      };
+      compiled.set(source, expression);
+    }
+    return expression;
+  };
+}
+
+function toLoadedFlow({ flow, file, codeFunctions }: Checked, options: LoadFlowsOptions, resolveEnv: boolean): LoadedFlow {
+  const { engine, env } = options;
+  const expression = flowBudgeted(engine, flow.mappingBudget === undefined ? undefined : toMs(flow.mappingBudget));
+  const templateOptions = resolveEnv ? { resolveText: (text: string) => resolveReferences(text, env) } : {};
+  const templates = new Map<string, CompiledTemplate>();
+  const template = (text: string): CompiledTemplate => {
+    let compiled = templates.get(text);
+    if (compiled === undefined) {
+      compiled = compileTemplate({ compile: expression }, text, templateOptions);
+      templates.set(text, compiled);
+    }
+    return compiled;
+  };
+  const prepare = (steps: Step[]) => {
+    for (const step of steps) {
+      if ('call' in step) {
+        template(step.call.url);
+        for (const value of Object.values(step.call.headers ?? {})) template(value);
+        for (const value of Object.values(step.call.query ?? {})) template(value);
+      }
+      if ('each' in step) prepare(step.steps);
+    }
+  };
+  prepare(flow.steps);
+  const loaded: LoadedFlow = {
+    flow,
+    file,
+    expression,
+    template,
+    codeFunction(stepId) {
+      const codeFunction = codeFunctions.get(stepId);
+      if (codeFunction === undefined) throw new Error(`step '${stepId}' of flow '${flow.id}' is not a code step`);
+      return codeFunction;
+    },
+  };
+  const signature = 'webhook' in flow.trigger ? flow.trigger.webhook.signature : undefined;
+  if (signature !== undefined && resolveEnv) loaded.webhookSecret = resolveReferences(signature.secret, env);
+  return loaded;
+}
