@@ -47,7 +47,5 @@ export interface StepFailure {
   message: string;
   /** Set for a 429/503 with Retry-After: the earliest time to try again. */
   retryAfterMs?: number;
-  /** A destination that asked us to hold off (rate limit), so every run waits, not just this one. */
-  holdDestination?: string;
   lastResponse?: { status: number; headers: Record<string, string>; body: string } | undefined;
 }

@@ -1,0 +1,120 @@
+import type { Logger } from 'pino';
+import { Agent, type Dispatcher } from 'undici';
+import type { Clock, Random } from '../core/clock.ts';
+import { newId, sha256Hex } from '../core/ids.ts';
+import type { TriggerEvent } from '../core/run.ts';
+import type { LoadedFlow } from '../flows/load-flow.ts';
+import type { IngestOutcome, Store } from '../store/store.ts';
+import { startWorker, type Worker } from './worker.ts';
+
+export interface EngineOptions {
+  store: Store;
+  clock: Clock;
+  random: Random;
+  log: Logger;
+  flows: LoadedFlow[];
+  workerId: string;
+  concurrency: number;
+  leaseMs: number;
+  pollIntervalMs: number;
+  auditBodyBytes: number;
+  redactFields: string[];
+  /** Tests and the demo pass their own; by default one keep-alive agent for all calls. */
+  dispatcher?: Dispatcher;
+}
+
+export interface IncomingEvent {
+  source: TriggerEvent['source'];
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  body: unknown;
+  /** Fallback dedupe identity when the flow names no dedupe key: the raw bytes. */
+  rawBody?: Buffer;
+  /** An explicit dedupe key (schedules use their tick). */
+  dedupeKey?: string;
+}
+
+export class DedupeKeyMissingError extends Error {
+  readonly code = 'ERR_INGEST_NO_DEDUPE_KEY';
+}
+
+/** The façade http and cli use: accept events durably, and run them. */
+export interface Engine {
+  flows(): Map<string, LoadedFlow>;
+  /** Commit an event and its run (guarantee 1), or recognise a repeat (guarantee 3). */
+  accept(flow: LoadedFlow, incoming: IncomingEvent): Promise<IngestOutcome>;
+  /** Swap the loaded flows (dev reload). Runs of removed flows wait until the flow returns. */
+  replaceFlows(flows: LoadedFlow[]): void;
+  /** Look for due runs now (after a replay, say). */
+  kick(): void;
+  stop(graceMs: number): Promise<void>;
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  const { store, clock } = options;
+  let flowsById = new Map(options.flows.map((f) => [f.flow.id, f]));
+  const ownsDispatcher = options.dispatcher === undefined;
+  const dispatcher = options.dispatcher ?? new Agent({ connections: 64, keepAliveTimeout: 10_000 });
+
+  const worker: Worker = startWorker({
+    workerId: options.workerId,
+    store,
+    clock,
+    random: options.random,
+    log: options.log,
+    flows: () => flowsById,
+    concurrency: options.concurrency,
+    leaseMs: options.leaseMs,
+    pollIntervalMs: options.pollIntervalMs,
+    executor: { store, clock, dispatcher, auditBodyBytes: options.auditBodyBytes, redactFields: options.redactFields, holds: new Map() },
+  });
+
+  return {
+    flows: () => flowsById,
+    async accept(flow, incoming) {
+      const receivedAt = clock.now();
+      const eventId = newId('evt', receivedAt);
+      const event: TriggerEvent = {
+        id: eventId,
+        source: incoming.source,
+        receivedAt: new Date(receivedAt).toISOString(),
+        headers: incoming.headers,
+        query: incoming.query,
+        body: incoming.body,
+      };
+      const scope = { trigger: event, steps: {} };
+      const trigger = flow.flow.trigger;
+      const dedupeExpression = 'webhook' in trigger ? trigger.webhook.dedupeKey : undefined;
+      let dedupeKey = incoming.dedupeKey;
+      if (dedupeKey === undefined && dedupeExpression !== undefined) {
+        const value = await flow.expression(dedupeExpression).evaluate(scope);
+        if (value === undefined || value === null || value === '') {
+          throw new DedupeKeyMissingError(`the dedupe key (${dedupeExpression}) has no value in this delivery`);
+        }
+        dedupeKey = `key:${typeof value === 'string' ? value : JSON.stringify(value)}`;
+      }
+      dedupeKey ??= incoming.rawBody ? `sha256:${sha256Hex(incoming.rawBody)}` : `event:${eventId}`;
+      const ordering = flow.flow.orderingKey === undefined ? undefined : await flow.expression(flow.flow.orderingKey).evaluate(scope);
+      const outcome = await store.ingest({
+        id: eventId,
+        runId: newId('run', receivedAt),
+        flowId: flow.flow.id,
+        dedupeKey,
+        orderingKey: ordering === undefined || ordering === null ? null : String(ordering),
+        receivedAt,
+        event,
+      });
+      if (outcome.status === 'accepted') worker.kick();
+      return outcome;
+    },
+    replaceFlows(flows) {
+      flowsById = new Map(flows.map((f) => [f.flow.id, f]));
+      worker.kick();
+    },
+    kick: () => worker.kick(),
+    async stop(graceMs) {
+      await worker.stop(graceMs);
+      if (ownsDispatcher) await dispatcher.close();
+    },
+  };
+}

@@ -1,0 +1,149 @@
+import type { Step } from '../flows/flow-schema.ts';
+import { stepKindOf } from '../flows/flow-schema.ts';
+import type { LoadedFlow } from '../flows/load-flow.ts';
+import { toMs } from '../core/duration.ts';
+import type { StepCheckpoint } from '../core/run.ts';
+import { ExpressionError } from '../transforms/expression.ts';
+import type { ClaimedRun } from '../store/store.ts';
+import { executeCallStep, type CallStepDeps } from './steps/call-step.ts';
+import { StepFailedError } from './step-failure.ts';
+import type { Scope } from './scope.ts';
+
+export type ExecutionResult = { status: 'completed' } | { status: 'waiting'; until: number };
+
+/** Where a run's progress goes: the worker binds it to the run's fencing token. */
+export interface CheckpointSink {
+  checkpoint(checkpoint: StepCheckpoint, options?: { effectKey?: string; waitUntil?: number }): Promise<void>;
+}
+
+export interface ExecutorDeps extends CallStepDeps {}
+
+type ListOutcome = { status: 'continue' } | { status: 'ended' } | { status: 'waiting'; until: number };
+
+/**
+ * Walks a run's steps. A step with a checkpoint is never executed again: its recorded output
+ * is put back in scope. Each new step's result is checkpointed before the next step starts.
+ */
+export async function executeRun(
+  deps: ExecutorDeps,
+  flow: LoadedFlow,
+  run: ClaimedRun,
+  sink: CheckpointSink,
+  signal: AbortSignal,
+): Promise<ExecutionResult> {
+  const done = new Map(run.checkpoints.map((c) => [c.path, c]));
+  const attemptOf = (path: string) => (run.attempt.path === path ? run.attempt.count + 1 : 1);
+  const context = { deps, flow, run, sink, signal, done, attemptOf };
+  const outcome = await executeSteps(context, flow.flow.steps, '', { trigger: run.event, steps: {} });
+  return outcome.status === 'waiting' ? outcome : { status: 'completed' };
+}
+
+interface RunContext {
+  deps: ExecutorDeps;
+  flow: LoadedFlow;
+  run: ClaimedRun;
+  sink: CheckpointSink;
+  signal: AbortSignal;
+  done: Map<string, StepCheckpoint>;
+  attemptOf(path: string): number;
+}
+
+async function executeSteps(ctx: RunContext, steps: Step[], prefix: string, scope: Scope): Promise<ListOutcome> {
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    const path = prefix + step.id;
+    let checkpoint = ctx.done.get(path);
+    if (!checkpoint) {
+      ctx.signal.throwIfAborted();
+      const executed = await executeStep(ctx, step, path, scope).catch((error: unknown) => {
+        throw attachStepPath(error, path);
+      });
+      if (executed.status === 'waiting') return executed;
+      checkpoint = executed.checkpoint;
+    }
+    scope.steps[step.id] = checkpoint.output;
+    if (checkpoint.outcome === 'ended') return { status: 'ended' };
+    if (checkpoint.outcome === 'skipped') i++;
+  }
+  return { status: 'continue' };
+}
+
+type StepOutcome = { status: 'done'; checkpoint: StepCheckpoint } | { status: 'waiting'; until: number };
+
+async function executeStep(ctx: RunContext, step: Step, path: string, scope: Scope): Promise<StepOutcome> {
+  const now = () => ctx.deps.clock.now();
+  const record = async (checkpoint: StepCheckpoint, effectKey?: string): Promise<StepOutcome> => {
+    await ctx.sink.checkpoint(checkpoint, effectKey ? { effectKey } : undefined);
+    return { status: 'done', checkpoint };
+  };
+
+  if ('map' in step) {
+    return record({ path, output: await evaluate(ctx, step.map, scope, step.id), outcome: 'done' });
+  }
+  if ('when' in step) {
+    const passed = Boolean(await evaluate(ctx, step.when, scope, step.id));
+    const outcome = passed ? 'done' : step.otherwise === 'skip' ? 'skipped' : 'ended';
+    return record({ path, output: passed, outcome });
+  }
+  if ('call' in step) {
+    const { output, effectKey } = await executeCallStep(
+      ctx.deps,
+      { flow: ctx.flow, runId: ctx.run.id, eventId: ctx.run.eventId, stepPath: path, attempt: ctx.attemptOf(path), signal: ctx.signal },
+      step,
+      scope,
+    );
+    return record({ path, output, outcome: 'done' }, effectKey);
+  }
+  if ('code' in step) {
+    let output: unknown;
+    try {
+      output = await ctx.flow.codeFunction(step.id)(structuredClone(scope));
+    } catch (error) {
+      const retryable = (error as { retryable?: unknown }).retryable === true;
+      throw new StepFailedError({
+        retryable,
+        reason: 'bug',
+        message: `The code step '${step.id}' failed: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+    return record({ path, output: output ?? null, outcome: 'done' });
+  }
+  if ('delay' in step) {
+    const until = now() + toMs(step.delay);
+    await ctx.sink.checkpoint({ path, output: { until: new Date(until).toISOString() }, outcome: 'done' }, { waitUntil: until });
+    return { status: 'waiting', until };
+  }
+  if ('each' in step) {
+    const items = await evaluate(ctx, step.each, scope, step.id);
+    const list = items === undefined || items === null ? [] : Array.isArray(items) ? items : [items];
+    const results: Record<string, unknown>[] = [];
+    for (let index = 0; index < list.length; index++) {
+      const itemScope: Scope = { trigger: scope.trigger, steps: { ...scope.steps }, item: list[index], index };
+      const outcome = await executeSteps(ctx, step.steps, `${path}[${index}].`, itemScope);
+      if (outcome.status === 'waiting') return outcome;
+      results.push(Object.fromEntries(step.steps.map((s) => [s.id, itemScope.steps[s.id]])));
+    }
+    return record({ path, output: results, outcome: 'done' });
+  }
+  throw new Error(`unknown step kind ${stepKindOf(step)}`);
+}
+
+async function evaluate(ctx: RunContext, source: string, scope: Scope, stepId: string): Promise<unknown> {
+  try {
+    return await ctx.flow.expression(source).evaluate(scope);
+  } catch (error) {
+    if (!(error instanceof ExpressionError)) throw error;
+    const why = error.code === 'ERR_EXPRESSION_TIMEOUT' ? 'took longer than its time budget' : `failed: ${error.message}`;
+    throw new StepFailedError({ retryable: false, reason: 'mapping', message: `The mapping in step '${stepId}' ${why}.` });
+  }
+}
+
+/** Failures name the innermost step that failed, so the exception points at it. */
+function attachStepPath(error: unknown, path: string): unknown {
+  if (error instanceof Error && !('stepPath' in error)) Object.defineProperty(error, 'stepPath', { value: path });
+  return error;
+}
+
+export function stepPathOf(error: unknown): string | null {
+  return error instanceof Error && 'stepPath' in error ? String(error.stepPath) : null;
+}

@@ -1,0 +1,193 @@
+import { request, type Dispatcher } from 'undici';
+import type { CallStep } from '../../flows/flow-schema.ts';
+import type { LoadedFlow } from '../../flows/load-flow.ts';
+import { toMs } from '../../core/duration.ts';
+import { idempotencyKey } from '../../core/ids.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { Store } from '../../store/store.ts';
+import { classifyStatus, describeFailure, reasonForStatus } from '../classify-response.ts';
+import { parseRetryAfter } from '../retry-policy.ts';
+import { capBody, redactBody, redactHeaders } from '../redact.ts';
+import { PostponeError, StepFailedError } from '../step-failure.ts';
+import type { Scope } from '../scope.ts';
+
+export interface CallStepDeps {
+  store: Store;
+  clock: Clock;
+  dispatcher: Dispatcher;
+  auditBodyBytes: number;
+  redactFields: string[];
+  /**
+   * Holds this process learned of, by destination origin. The store's copy tells other
+   * workers; this one takes effect before the next request leaves, without a commit between.
+   */
+  holds: Map<string, number>;
+}
+
+export interface CallContext {
+  flow: LoadedFlow;
+  runId: string;
+  eventId: string;
+  stepPath: string;
+  /** 1 for the first try of this step. */
+  attempt: number;
+  signal: AbortSignal;
+}
+
+export interface CallOutput {
+  status: number;
+  body: unknown;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * One HTTP call under the effect ledger (guarantee 2): a done effect is never sent again; a
+ * pending one is re-sent with the same idempotency key, which the destination deduplicates.
+ * Returns the output and the effect key the caller must mark done with the checkpoint.
+ */
+export async function executeCallStep(
+  deps: CallStepDeps,
+  ctx: CallContext,
+  step: CallStep,
+  scope: Scope,
+): Promise<{ output: CallOutput; effectKey?: string }> {
+  const { store, clock } = deps;
+  const key = idempotencyKey(ctx.flow.flow.id, ctx.eventId, ctx.stepPath);
+  const recorded = await store.getEffect(key);
+  if (recorded?.status === 'done') return { output: recorded.result as CallOutput };
+
+  const call = step.call;
+  const url = new URL(await ctx.flow.template(call.url).render(scope));
+  for (const [name, value] of Object.entries(call.query ?? {})) {
+    url.searchParams.set(name, await ctx.flow.template(value).render(scope));
+  }
+  const destination = url.origin;
+  const hold = Math.max(deps.holds.get(destination) ?? 0, (await store.destinationHold(destination)) ?? 0);
+  if (hold > clock.now()) throw new PostponeError(hold);
+
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(call.headers ?? {})) {
+    headers[name.toLowerCase()] = await ctx.flow.template(value).render(scope);
+  }
+  let body: string | undefined;
+  if (call.body !== undefined) {
+    body = JSON.stringify((await ctx.flow.expression(call.body).evaluate(scope)) ?? null);
+    headers['content-type'] ??= 'application/json';
+  }
+  if (call.idempotencyHeader !== false) headers[(call.idempotencyHeader ?? 'Idempotency-Key').toLowerCase()] = key;
+  const subject = call.describe ? String((await ctx.flow.expression(call.describe).evaluate(scope)) ?? '') : undefined;
+  const destinationName = call.destination ?? url.host;
+  const method = call.method ?? 'POST';
+  const timeoutMs = call.timeout === undefined ? DEFAULT_TIMEOUT_MS : toMs(call.timeout);
+
+  await store.beginEffect({ key, runId: ctx.runId, stepPath: ctx.stepPath, now: clock.now() });
+
+  const startedAt = clock.now();
+  const audit = {
+    at: startedAt,
+    flowId: ctx.flow.flow.id,
+    runId: ctx.runId,
+    stepPath: ctx.stepPath,
+    attempt: ctx.attempt,
+    method,
+    url: url.toString(),
+    requestHeaders: redactHeaders(headers),
+    requestBody: capBody(body === undefined ? null : redactBody(body, deps.redactFields), deps.auditBodyBytes),
+  };
+  const timeout = AbortSignal.timeout(timeoutMs);
+  let status: number;
+  let responseHeaders: Record<string, string>;
+  let responseText: string;
+  try {
+    const response = await request(url, {
+      method,
+      headers,
+      body,
+      dispatcher: deps.dispatcher,
+      signal: AbortSignal.any([ctx.signal, timeout]),
+    });
+    status = response.statusCode;
+    responseHeaders = flattenHeaders(response.headers);
+    holdIfAsked(deps, destination, status, responseHeaders);
+    responseText = await response.body.text();
+  } catch (error) {
+    const timedOut = timeout.aborted;
+    const networkError = timedOut ? undefined : describeNetworkError(error);
+    await store.recordCall({
+      ...audit,
+      status: null,
+      durationMs: clock.now() - startedAt,
+      responseHeaders: {},
+      responseBody: null,
+      error: timedOut ? `timeout after ${timeoutMs} ms` : (networkError ?? 'request failed'),
+    });
+    if (ctx.signal.aborted) throw error;
+    throw new StepFailedError({
+      retryable: true,
+      reason: timedOut ? 'timeout' : 'destination-down',
+      message: describeFailure({ destination: destinationName, subject, timedOut, timeoutMs, networkError }),
+    });
+  }
+
+  await store.recordCall({
+    ...audit,
+    status,
+    durationMs: clock.now() - startedAt,
+    responseHeaders: redactHeaders(responseHeaders),
+    responseBody: capBody(redactBody(responseText, deps.redactFields), deps.auditBodyBytes),
+    error: null,
+  });
+
+  const verdict = classifyStatus(status, call.responses);
+  if (verdict === 'ok') return { output: { status, body: parseBody(responseText) }, effectKey: key };
+
+  const retryAfterMs = parseRetryAfter(responseHeaders['retry-after'], clock.now());
+  const heldUntil = deps.holds.get(destination);
+  if (heldUntil !== undefined && heldUntil > clock.now()) await store.holdDestination(destination, heldUntil);
+  throw new StepFailedError({
+    retryable: verdict === 'retryable',
+    reason: reasonForStatus(status),
+    message: describeFailure({ destination: destinationName, subject, status, responseBody: responseText }),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    lastResponse: { status, headers: redactHeaders(responseHeaders), body: capBody(redactBody(responseText, deps.redactFields), deps.auditBodyBytes) ?? '' },
+  });
+}
+
+/**
+ * A 429 (or a 503 with Retry-After) speaks for the destination, not this one request: every
+ * run calling it waits, not only the one that was told (ADR-0004). Synchronous, so no other
+ * run's request can slip out between the answer and the hold.
+ */
+function holdIfAsked(deps: CallStepDeps, destination: string, status: number, headers: Record<string, string>): void {
+  if (status !== 429 && status !== 503) return;
+  const retryAfterMs = parseRetryAfter(headers['retry-after'], deps.clock.now());
+  if (retryAfterMs === undefined) return;
+  const until = deps.clock.now() + retryAfterMs;
+  if (until > (deps.holds.get(destination) ?? 0)) deps.holds.set(destination, until);
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function describeNetworkError(error: unknown): string {
+  const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
+  if (code === 'ENOTFOUND') return 'host not found';
+  return code ?? (error instanceof Error ? error.message : String(error));
+}

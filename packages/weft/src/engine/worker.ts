@@ -1,0 +1,219 @@
+import type { Logger } from 'pino';
+import type { Clock, Random } from '../core/clock.ts';
+import type { StepFailure } from '../core/run.ts';
+import type { LoadedFlow } from '../flows/load-flow.ts';
+import { ExpressionError } from '../transforms/expression.ts';
+import { LeaseLostError, type ClaimedRun, type Store } from '../store/store.ts';
+import { executeRun, stepPathOf, type ExecutorDeps } from './executor.ts';
+import { nextAttempt, resolveRetryPolicy } from './retry-policy.ts';
+import { PostponeError, StepFailedError } from './step-failure.ts';
+import type { Step } from '../flows/flow-schema.ts';
+
+export interface WorkerOptions {
+  workerId: string;
+  store: Store;
+  clock: Clock;
+  random: Random;
+  log: Logger;
+  executor: ExecutorDeps;
+  /** The flows this worker runs, by id; replaced on reload. */
+  flows: () => Map<string, LoadedFlow>;
+  concurrency: number;
+  leaseMs: number;
+  pollIntervalMs: number;
+}
+
+export interface Worker {
+  /** Something became due (an ingest, a replay): look now instead of at the next poll. */
+  kick(): void;
+  /** Runs in flight now. */
+  inFlight(): number;
+  /** Stop claiming; wait up to `graceMs` for in-flight runs, then hand the rest back. */
+  stop(graceMs: number): Promise<void>;
+}
+
+/** Claim → execute → record, with leases renewed while a run executes (guarantee 7). */
+export function startWorker(options: WorkerOptions): Worker {
+  const { store, clock, log } = options;
+  const running = new Map<string, { run: ClaimedRun; abort: AbortController; done: Promise<void> }>();
+  let stopping = false;
+  let claiming = false;
+  let wakeTimer: NodeJS.Timeout | undefined;
+  let kicked = false;
+
+  const kick = () => {
+    kicked = true;
+    if (!claiming && !stopping) queueMicrotask(() => void claimLoop());
+  };
+
+  async function claimLoop(): Promise<void> {
+    if (claiming || stopping) return;
+    claiming = true;
+    try {
+      while (!stopping) {
+        kicked = false;
+        const capacity = options.concurrency - running.size;
+        if (capacity <= 0) break;
+        const flows = options.flows();
+        if (flows.size === 0) break;
+        const claimed = await store.claimRuns({
+          workerId: options.workerId,
+          now: clock.now(),
+          leaseMs: options.leaseMs,
+          limit: capacity,
+          flowIds: [...flows.keys()],
+          flowConcurrency: Object.fromEntries(
+            [...flows.values()].filter((f) => f.flow.concurrency !== undefined).map((f) => [f.flow.id, f.flow.concurrency!]),
+          ),
+        });
+        for (const run of claimed) startRun(run);
+        if (claimed.length < capacity && !kicked) break;
+      }
+    } catch (error) {
+      log.error({ err: error }, 'worker.claim_failed');
+    } finally {
+      claiming = false;
+    }
+    if (!stopping) await scheduleWake();
+  }
+
+  async function scheduleWake(): Promise<void> {
+    clearTimeout(wakeTimer);
+    let delay = options.pollIntervalMs;
+    try {
+      const next = await store.nextWakeAt();
+      if (next !== undefined) delay = Math.max(0, Math.min(delay, next - clock.now()));
+    } catch {
+      // the poll interval still applies
+    }
+    wakeTimer = setTimeout(() => void claimLoop(), delay);
+    wakeTimer.unref?.();
+  }
+
+  function startRun(run: ClaimedRun): void {
+    const abort = new AbortController();
+    const renewEvery = Math.max(50, Math.floor(options.leaseMs / 3));
+    const renewal = setInterval(() => {
+      store.renewLease(run.id, run.fence, clock.now() + options.leaseMs).then(
+        (held) => {
+          if (!held) abort.abort(new LeaseLostError(run.id));
+        },
+        (error) => log.warn({ err: error, runId: run.id }, 'run.lease_renewal_failed'),
+      );
+    }, renewEvery);
+    const done = processRun(run, abort.signal)
+      .catch((error) => log.error({ err: error, runId: run.id }, 'run.record_failed'))
+      .finally(() => {
+        clearInterval(renewal);
+        running.delete(run.id);
+        kick();
+      });
+    running.set(run.id, { run, abort, done });
+  }
+
+  async function processRun(run: ClaimedRun, signal: AbortSignal): Promise<void> {
+    const flow = options.flows().get(run.flowId);
+    if (!flow) {
+      // Unloaded between claim and start (a reload): hand it back for whoever has the flow.
+      await store.releaseRun(run.id, run.fence, clock.now());
+      return;
+    }
+    const sink = {
+      checkpoint: (checkpoint: Parameters<Store['checkpoint']>[2], extra?: { effectKey?: string; waitUntil?: number }) =>
+        store.checkpoint(run.id, run.fence, checkpoint, { ...extra, now: clock.now() }),
+    };
+    try {
+      const result = await executeRun(options.executor, flow, run, sink, signal);
+      if (result.status === 'completed') await store.completeRun(run.id, run.fence, clock.now());
+    } catch (error) {
+      if (error instanceof LeaseLostError || signal.reason instanceof LeaseLostError) {
+        log.warn({ runId: run.id }, 'run.lease_lost');
+        return;
+      }
+      if (stopping && signal.aborted) {
+        await store.releaseRun(run.id, run.fence, clock.now());
+        return;
+      }
+      if (error instanceof PostponeError) {
+        await store.postpone(run.id, run.fence, error.until, clock.now());
+        return;
+      }
+      await recordFailure(flow, run, toStepFailure(error));
+    }
+  }
+
+  async function recordFailure(flow: LoadedFlow, run: ClaimedRun, failed: { failure: StepFailure; stepPath: string | null }): Promise<void> {
+    const { failure, stepPath } = failed;
+    const now = clock.now();
+    const path = stepPath ?? '(run)';
+    if (failure.retryable) {
+      const sameStep = run.attempt.path === path;
+      const policy = resolveRetryPolicy(flow.flow.retry, stepRetry(flow.flow.steps, path));
+      const decision = nextAttempt(policy, {
+        attemptsMade: (sameStep ? run.attempt.count : 0) + 1,
+        firstAttemptAt: sameStep && run.attempt.firstAt !== null ? run.attempt.firstAt : now,
+        now,
+        ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+        random: options.random,
+      });
+      if (decision.retry) {
+        await store.scheduleRetry(run.id, run.fence, { stepPath: path, dueAt: decision.at, now, error: failure.message });
+        return;
+      }
+      failure.message += decision.why === 'attempts' ? ' Weft gave up after the last retry.' : ' Weft stopped retrying: the retry window has passed.';
+    }
+    await store.parkException(run.id, run.fence, {
+      reason: failure.reason,
+      message: failure.message,
+      stepPath,
+      input: run.event.body,
+      lastResponse: failure.lastResponse ?? null,
+      now,
+    });
+    log.info({ runId: run.id, flowId: run.flowId, reason: failure.reason }, 'run.exception');
+  }
+
+  function toStepFailure(error: unknown): { failure: StepFailure; stepPath: string | null } {
+    const stepPath = stepPathOf(error);
+    if (error instanceof StepFailedError) return { failure: { ...error.failure }, stepPath };
+    if (error instanceof ExpressionError) {
+      return { failure: { retryable: false, reason: 'mapping', message: `A mapping failed: ${error.message}` }, stepPath };
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return { failure: { retryable: false, reason: 'bug', message: `Weft hit an unexpected error: ${message}` }, stepPath };
+  }
+
+  kick();
+
+  return {
+    kick,
+    inFlight: () => running.size,
+    async stop(graceMs) {
+      stopping = true;
+      clearTimeout(wakeTimer);
+      const all = () => Promise.all([...running.values()].map((r) => r.done));
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        all().then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        for (const entry of running.values()) entry.abort.abort(new Error('shutting down'));
+        await all();
+      }
+    },
+  };
+}
+
+/** The retry policy of the step at `path` ("createOrder" or "lines[2].createOrder"). */
+function stepRetry(steps: Step[], path: string): Parameters<typeof resolveRetryPolicy>[0] {
+  const segments = path.split('.').map((segment) => segment.replace(/\[\d+\]$/, ''));
+  let list: Step[] | undefined = steps;
+  let found: Step | undefined;
+  for (const id of segments) {
+    found = list?.find((s) => s.id === id);
+    list = found && 'each' in found ? found.steps : undefined;
+  }
+  return found && ('call' in found || 'code' in found) ? found.retry : undefined;
+}

@@ -1,0 +1,28 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Clock } from '../core/clock.ts';
+import type { Engine } from '../engine/engine.ts';
+import { sendProblem } from './problem.ts';
+import { webhookIngress } from './webhooks/webhook-ingress.ts';
+
+export interface AppOptions {
+  engine: Engine;
+  clock: Clock;
+  maxBodyBytes: number;
+}
+
+/** The HTTP surface: webhook ingress under /hooks, health, and problem+json for every error. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: options.maxBodyBytes, forceCloseConnections: 'idle' });
+
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status === 413) return sendProblem(reply, 413, 'body-too-large', 'Payload too large', `the limit is ${options.maxBodyBytes} bytes`);
+    if (status >= 400 && status < 500) return sendProblem(reply, status, 'bad-request', 'Bad request', error.message);
+    return sendProblem(reply, 500, 'internal', 'Internal error', 'the error was logged');
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, 'not-found', 'Not found', `${request.method} ${request.url}`));
+
+  app.get('/health', async () => ({ status: 'ok', flows: options.engine.flows().size }));
+  await app.register(webhookIngress, { engine: options.engine, clock: options.clock, maxBodyBytes: options.maxBodyBytes });
+  return app;
+}

@@ -1,0 +1,106 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Clock } from '../../core/clock.ts';
+import { DedupeKeyMissingError, type Engine } from '../../engine/engine.ts';
+import type { LoadedFlow } from '../../flows/load-flow.ts';
+import { StoreUnavailableError } from '../../store/store.ts';
+import { ExpressionError } from '../../transforms/expression.ts';
+import { sendProblem } from '../problem.ts';
+import { verifyWebhookSignature } from './signatures.ts';
+
+/** Headers that carry credentials: never stored with the event. */
+const UNSTORED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
+export interface WebhookIngressOptions {
+  engine: Engine;
+  clock: Clock;
+  /** The largest body any flow accepts; bigger requests get 413 before they are read. */
+  maxBodyBytes: number;
+}
+
+/**
+ * POST /hooks/<path>: verify the signature on the raw body, parse, commit, then answer.
+ * 202 = accepted and committed; 200 = a repeat of a delivery already committed.
+ */
+export async function webhookIngress(app: FastifyInstance, options: WebhookIngressOptions): Promise<void> {
+  const { engine, clock } = options;
+  // Signatures are over the exact bytes received, so no parser may touch the body first.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.maxBodyBytes }, (_req, body, done) => done(null, body));
+
+  app.post('/hooks/*', { bodyLimit: options.maxBodyBytes }, async (request, reply) => {
+    const path = (request.params as { '*': string })['*'].replace(/\/+$/, '');
+    const flow = findFlow(engine, path);
+    if (!flow) return sendProblem(reply, 404, 'unknown-hook', 'No flow listens here', `no flow has the webhook path '${path}'`);
+    const webhook = (flow.flow.trigger as { webhook: { maxBodyBytes?: number } }).webhook;
+    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const limit = webhook.maxBodyBytes ?? options.maxBodyBytes;
+    if (rawBody.length > limit) return sendProblem(reply, 413, 'body-too-large', 'Payload too large', `the limit is ${limit} bytes`);
+
+    const signature = 'webhook' in flow.flow.trigger ? flow.flow.trigger.webhook.signature : undefined;
+    if (signature) {
+      // Fail closed: a flow that asks for signatures but has no secret accepts nothing.
+      if (flow.webhookSecret === undefined) return sendProblem(reply, 401, 'invalid-signature', 'Signature verification failed', 'no secret is configured');
+      const verdict = verifyWebhookSignature({ ...signature, secret: flow.webhookSecret }, { rawBody, headers: request.headers }, clock.now());
+      if (!verdict.ok) return sendProblem(reply, 401, 'invalid-signature', 'Signature verification failed', verdict.problem);
+    }
+
+    let body: unknown;
+    try {
+      body = parseBody(request, rawBody);
+    } catch (error) {
+      return sendProblem(reply, 400, 'malformed-body', 'Malformed body', (error as Error).message);
+    }
+
+    try {
+      const outcome = await engine.accept(flow, {
+        source: 'webhook',
+        headers: storableHeaders(request.headers),
+        query: request.query as Record<string, string>,
+        body,
+        rawBody,
+      });
+      const duplicate = outcome.status === 'duplicate';
+      return reply.code(duplicate ? 200 : 202).send({ eventId: outcome.eventId, runId: outcome.runId, duplicate });
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) {
+        reply.header('retry-after', '1');
+        return sendProblem(reply, 503, 'store-unavailable', 'Not accepted: the store cannot commit right now', 'retry shortly');
+      }
+      if (error instanceof DedupeKeyMissingError || error instanceof ExpressionError) {
+        return sendProblem(reply, 422, 'unprocessable-event', 'The event cannot be identified', error.message);
+      }
+      throw error;
+    }
+  });
+}
+
+function findFlow(engine: Engine, path: string): LoadedFlow | undefined {
+  for (const flow of engine.flows().values()) {
+    if ('webhook' in flow.flow.trigger && flow.flow.trigger.webhook.path === path) return flow;
+  }
+  return undefined;
+}
+
+function parseBody(request: FastifyRequest, raw: Buffer): unknown {
+  if (raw.length === 0) return null;
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const text = raw.toString('utf8');
+  if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text));
+  if (type === 'application/json' || type.endsWith('+json') || type === '') {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new Error(`the body is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  return text;
+}
+
+function storableHeaders(headers: FastifyRequest['headers']): Record<string, string> {
+  const stored: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || UNSTORED_HEADERS.has(name)) continue;
+    stored[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return stored;
+}

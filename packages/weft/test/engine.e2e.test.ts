@@ -1,0 +1,316 @@
+/**
+ * The engine end to end, in-process: real HTTP in, real HTTP out to the ERP sandbox, real
+ * SQLite. Each test names the behaviour the issue asks for.
+ */
+import { describe, it, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'undici';
+import Database from 'better-sqlite3';
+import { startErp, type Erp } from '../src/demo/erp.ts';
+import { deliverOrder, makeOrder, shopifyHmac, webhookIdOf } from '../src/demo/shop.ts';
+import { settledRuns, startTestWeft } from './support/weft-harness.ts';
+import { waitFor } from './support/engine-process.ts';
+import type { RunningWeft } from '../src/main.ts';
+
+const SECRET = 'e2e-secret';
+process.env.E2E_SECRET = SECRET;
+
+function orderFlow(id: string, options: { retry?: string; extra?: string; path?: string } = {}): string {
+  return `id: ${id}
+trigger:
+  webhook:
+    path: ${options.path ?? id}
+    signature: { scheme: shopify, secret: "\${env:E2E_SECRET}" }
+    dedupeKey: trigger.headers."x-shopify-webhook-id"
+${options.retry ?? 'retry: { maxAttempts: 3, initialDelay: 100ms, maxDelay: 200ms }'}
+${options.extra ?? ''}
+steps:
+  - id: salesOrder
+    map: '{ "externalId": $string(trigger.body.order_number), "lines": [trigger.body.line_items.{ "sku": sku, "quantity": quantity, "unitPrice": $number(price) }] }'
+  - id: create
+    call:
+      url: \${env:ERP_URL}/api/sales-orders
+      body: steps.salesOrder
+      destination: the ERP
+      describe: '"order " & $string(trigger.body.order_number)'
+`;
+}
+
+async function post(url: string, body: string | Buffer, headers: Record<string, string> = {}) {
+  const response = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
+}
+
+describe('engine end to end', () => {
+  let erp: Erp;
+  before(async () => {
+    erp = await startErp();
+    process.env.ERP_URL = erp.url;
+  });
+  after(async () => erp.close());
+
+  it('a 429 with Retry-After: 3 holds every call to that destination for 3 s', { timeout: 30_000 }, async () => {
+    const weft = await startTestWeft({ 'f.yaml': orderFlow('limited', { retry: 'retry: { maxAttempts: 5, initialDelay: 50ms, maxDelay: 100ms }' }) });
+    try {
+      erp.setFaults({ rateLimit: { retryAfterSeconds: 3, count: 1 } });
+      const logStart = erp.requestLog().length;
+      const deliver = (n: number) => deliverOrder({ hookUrl: `${weft.url}/hooks/limited`, secret: SECRET, order: makeOrder(n), webhookId: `limited-${n}`, nowMs: Date.now() });
+      await deliver(100);
+      await waitFor(() => erp.requestLog().some((r) => r.status === 429), 5_000, 'the 429');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      for (let n = 101; n < 106; n++) await deliver(n);
+      const counts = await settledRuns(weft, 'limited', 6);
+      assert.equal(counts.succeeded, 6);
+      const log = erp.requestLog().slice(logStart);
+      const refused = log.find((r) => r.status === 429);
+      assert.ok(refused, 'the ERP refused one request');
+      const after429 = log.filter((r) => r.at > refused.at);
+      assert.ok(after429.length >= 6, 'every order was sent after the hold');
+      for (const r of after429) assert.ok(r.at - refused.at >= 3_000, `a request came ${r.at - refused.at} ms after the 429`);
+    } finally {
+      erp.setFaults({});
+      await weft.close();
+    }
+  });
+
+  it('a 5xx storm: retries with backoff, then destination-down exceptions; replay after recovery delivers each once', { timeout: 30_000 }, async () => {
+    const weft = await startTestWeft({ 'f.yaml': orderFlow('storm') });
+    try {
+      erp.setFaults({ failureRate: 1 });
+      const orders = [200, 201, 202, 203];
+      for (const n of orders) await deliverOrder({ hookUrl: `${weft.url}/hooks/storm`, secret: SECRET, order: makeOrder(n), webhookId: `storm-${n}`, nowMs: Date.now() });
+      const counts = await settledRuns(weft, 'storm', orders.length);
+      assert.equal(counts.exception, orders.length);
+      const exceptions = await weft.store.listExceptions({ flowId: 'storm' });
+      for (const exception of exceptions) {
+        assert.equal(exception.reason, 'destination-down');
+        assert.match(exception.message, /^The ERP is failing \(HTTP 503\)/);
+        assert.equal(exception.stepPath, 'create');
+        const calls = await weft.store.listCalls({ runId: exception.runId });
+        assert.equal(calls.length, 3, 'maxAttempts: 3 tries');
+        assert.deepEqual(calls.map((c) => c.attempt), [1, 2, 3]);
+        assert.ok(calls[1]!.at > calls[0]!.at && calls[2]!.at > calls[1]!.at);
+      }
+      erp.setFaults({});
+      for (const exception of exceptions) await weft.store.replayException(exception.id, { now: Date.now() });
+      weft.engine.kick();
+      await settledRuns(weft, 'storm', orders.length);
+      const after = await weft.store.countRuns('storm');
+      assert.equal(after.succeeded, orders.length);
+      for (const n of orders) assert.equal(erp.stats().creationsPerOrder[String(5_000_000 + n)], 1);
+      await assert.rejects(weft.store.replayException(exceptions[0]!.id, { now: Date.now() }), /not open|replayed/i);
+    } finally {
+      erp.setFaults({});
+      await weft.close();
+    }
+  });
+
+  it('replay with an edited input never repeats an effect the ledger shows as done', { timeout: 30_000 }, async () => {
+    const flow = `id: two-calls
+trigger:
+  webhook: { path: two-calls }
+steps:
+  - id: first
+    call:
+      url: \${env:ERP_URL}/api/sales-orders
+      body: '{ "externalId": trigger.body.id & "-a", "lines": [{ "sku": "CAP-BLACK", "quantity": 1, "unitPrice": 5 }] }'
+  - id: second
+    call:
+      url: \${env:ERP_URL}/api/sales-orders
+      body: '{ "externalId": trigger.body.id & "-b", "lines": [{ "sku": trigger.body.sku, "quantity": 1, "unitPrice": 5 }] }'
+      destination: the ERP
+`;
+    const weft = await startTestWeft({ 'f.yaml': flow });
+    try {
+      const ack = await post(`${weft.url}/hooks/two-calls`, JSON.stringify({ id: 'edit-1', sku: 'ABC-9' }));
+      assert.equal(ack.status, 202);
+      await settledRuns(weft, 'two-calls', 1);
+      const [exception] = await weft.store.listExceptions({ flowId: 'two-calls' });
+      assert.ok(exception);
+      assert.equal(exception.reason, 'validation');
+      assert.match(exception.message, /^The ERP rejected .*SKU 'ABC-9' does not exist \(HTTP 422\)\.$/);
+      assert.equal(erp.stats().creationsPerOrder['edit-1-a'], 1);
+
+      await weft.store.replayException(exception.id, { now: Date.now(), input: { id: 'edit-1', sku: 'CAP-BLACK' } });
+      weft.engine.kick();
+      await settledRuns(weft, 'two-calls', 1);
+      const run = await weft.store.getRun(exception.runId);
+      assert.equal(run?.status, 'succeeded');
+      assert.equal(erp.stats().creationsPerOrder['edit-1-a'], 1, 'the done effect was not sent weft');
+      assert.equal(erp.stats().creationsPerOrder['edit-1-b'], 1);
+      const firstCalls = (await weft.store.listCalls({ runId: exception.runId })).filter((c) => c.stepPath === 'first');
+      assert.equal(firstCalls.length, 1);
+    } finally {
+      await weft.close();
+    }
+  });
+
+  it('bad input gets a clear answer and changes nothing', { timeout: 30_000 }, async () => {
+    const weft = await startTestWeft({ 'f.yaml': orderFlow('strict') });
+    try {
+      const hook = `${weft.url}/hooks/strict`;
+      const malformed = '{"order_number": 1,';
+      const bad = await post(hook, malformed, { 'x-shopify-hmac-sha256': shopifyHmac(malformed, SECRET), 'x-shopify-webhook-id': 'm1' });
+      assert.equal(bad.status, 400);
+      assert.match(String(bad.headers['content-type']), /^application\/problem\+json/);
+      assert.match(JSON.parse(bad.text).detail, /not valid JSON/);
+
+      const huge = Buffer.alloc(10 * 1024 * 1024, 'a');
+      const tooLarge = await post(hook, huge, { 'x-shopify-hmac-sha256': shopifyHmac(huge, SECRET), 'x-shopify-webhook-id': 'm2' });
+      assert.equal(tooLarge.status, 413);
+      assert.match(String(tooLarge.headers['content-type']), /^application\/problem\+json/);
+
+      const body = JSON.stringify(makeOrder(1));
+      const forged = await post(hook, body, { 'x-shopify-hmac-sha256': shopifyHmac(body, 'wrong-secret'), 'x-shopify-webhook-id': 'm3' });
+      assert.equal(forged.status, 401);
+      assert.doesNotMatch(forged.text, new RegExp(SECRET));
+
+      const unknown = await post(`${weft.url}/hooks/nobody-here`, '{}');
+      assert.equal(unknown.status, 404);
+
+      const runs = await weft.store.countRuns('strict');
+      assert.equal(Object.values(runs).reduce((a, b) => a + b, 0), 0, 'no run was created');
+    } finally {
+      await weft.close();
+    }
+  });
+
+  it('a duplicate delivery is acknowledged and not run again', { timeout: 30_000 }, async () => {
+    const weft = await startTestWeft({ 'f.yaml': orderFlow('dupes') });
+    try {
+      const hook = `${weft.url}/hooks/dupes`;
+      const first = await deliverOrder({ hookUrl: hook, secret: SECRET, order: makeOrder(300), webhookId: webhookIdOf(300), nowMs: Date.now() });
+      const second = await deliverOrder({ hookUrl: hook, secret: SECRET, order: makeOrder(300), webhookId: webhookIdOf(300), nowMs: Date.now() });
+      assert.equal(first.status, 202);
+      assert.equal(second.status, 200);
+      assert.equal(JSON.parse(second.body).runId, JSON.parse(first.body).runId);
+      await settledRuns(weft, 'dupes', 1);
+      assert.equal(erp.stats().creationsPerOrder['5000300'], 1);
+    } finally {
+      await weft.close();
+    }
+  });
+
+  it('a store that cannot commit answers 503 with Retry-After, never a 2xx', { timeout: 30_000 }, async () => {
+    const weft = await startTestWeft({ 'f.yaml': orderFlow('nostore') });
+    const db = new Database(weft.config.db);
+    try {
+      db.exec('BEGIN EXCLUSIVE');
+      const body = JSON.stringify(makeOrder(1));
+      // The store's busy timeout (5 s) passes before it gives up.
+      const answer = await post(`${weft.url}/hooks/nostore`, body, { 'x-shopify-hmac-sha256': shopifyHmac(body, SECRET), 'x-shopify-webhook-id': 'ns1' });
+      assert.equal(answer.status, 503);
+      assert.equal(answer.headers['retry-after'], '1');
+      db.exec('COMMIT');
+      assert.equal((await weft.store.countRuns('nostore')).queued, 0);
+    } finally {
+      db.close();
+      await weft.close();
+    }
+  });
+
+  it('a catastrophic regex fails its run with reason mapping within its budget; other runs keep flowing', { timeout: 30_000 }, async () => {
+    const evil = `id: evil
+mappingBudget: 300ms
+trigger:
+  webhook: { path: evil }
+steps:
+  - id: check
+    map: '$match(trigger.body.text, /(a+)+$/)'
+`;
+    const weft = await startTestWeft({ 'evil.yaml': evil, 'f.yaml': orderFlow('healthy') });
+    try {
+      const started = Date.now();
+      assert.equal((await post(`${weft.url}/hooks/evil`, JSON.stringify({ text: 'a'.repeat(40) + '!' }))).status, 202);
+      for (let n = 400; n < 405; n++) {
+        await deliverOrder({ hookUrl: `${weft.url}/hooks/healthy`, secret: SECRET, order: makeOrder(n), webhookId: `healthy-${n}`, nowMs: Date.now() });
+      }
+      assert.equal((await settledRuns(weft, 'healthy', 5)).succeeded, 5);
+      await settledRuns(weft, 'evil', 1);
+      const [exception] = await weft.store.listExceptions({ flowId: 'evil' });
+      assert.equal(exception?.reason, 'mapping');
+      assert.match(exception!.message, /time budget/);
+      assert.ok(exception!.createdAt - started < 5_000, `took ${exception!.createdAt - started} ms`);
+    } finally {
+      await weft.close();
+    }
+  });
+
+  it('runs sharing an ordering key execute one at a time, in event order', { timeout: 30_000 }, async () => {
+    const slow = await startErp({ latencyMs: 40 });
+    const flow = orderFlow('ordered', { extra: 'orderingKey: trigger.body.customer.id' }).replace('${env:ERP_URL}', slow.url);
+    const weft = await startTestWeft({ 'f.yaml': flow });
+    try {
+      // Orders 0, 500, 1000 … share customer 7000000 (n % 500).
+      const ns = [0, 500, 1000, 1500, 2000];
+      await Promise.all(
+        ns.map(async (n, i) => {
+          await new Promise((resolve) => setTimeout(resolve, i * 5));
+          await deliverOrder({ hookUrl: `${weft.url}/hooks/ordered`, secret: SECRET, order: makeOrder(n), webhookId: `ordered-${n}`, nowMs: Date.now() });
+        }),
+      );
+      await settledRuns(weft, 'ordered', ns.length);
+      const log = slow.requestLog().filter((r) => r.method === 'POST');
+      const runs = await weft.store.listRuns({ flowId: 'ordered' });
+      const eventOrder = runs.sort((a, b) => a.createdAt - b.createdAt).map((r) => r.id);
+      assert.equal(eventOrder.length, ns.length);
+      for (let i = 1; i < log.length; i++) assert.ok(log[i]!.at - log[i - 1]!.at >= 40, 'one at a time');
+      const created = Object.keys(slow.stats().creationsPerOrder);
+      const createdOrder = runs.map((r) => r.id);
+      assert.equal(created.length, ns.length);
+      assert.deepEqual(createdOrder, eventOrder);
+    } finally {
+      await weft.close();
+      await slow.close();
+    }
+  });
+
+  it('when, each, code and delay steps run and checkpoint per item', { timeout: 30_000 }, async () => {
+    const weft = await startTestWeft(
+      { 'f.yaml': `id: shapes
+trigger:
+  webhook: { path: shapes }
+steps:
+  - id: hasLines
+    when: $count(trigger.body.lines) > 0
+  - id: pause
+    delay: 200ms
+  - id: perLine
+    each: trigger.body.lines
+    steps:
+      - id: skipFree
+        when: item.price > 0
+        otherwise: skip
+      - id: create
+        call:
+          url: \${env:ERP_URL}/api/sales-orders
+          body: '{ "externalId": "shape-" & $string(index), "lines": [{ "sku": item.sku, "quantity": 1, "unitPrice": item.price }] }'
+  - id: total
+    code: { module: ../total.ts, export: total }
+` },
+      {},
+      { 'total.ts': 'export function total({ trigger }: { trigger: { body: { lines: { price: number }[] } } }) { return trigger.body.lines.reduce((s, l) => s + l.price, 0); }\n' },
+    );
+    try {
+      const started = Date.now();
+      const lines = [{ sku: 'CAP-BLACK', price: 5 }, { sku: 'CAP-BLACK', price: 0 }, { sku: 'TSHIRT-RED-M', price: 7 }];
+      assert.equal((await post(`${weft.url}/hooks/shapes`, JSON.stringify({ lines }))).status, 202);
+      await settledRuns(weft, 'shapes', 1);
+      const [summary] = await weft.store.listRuns({ flowId: 'shapes' });
+      const run = await weft.store.getRun(summary!.id);
+      assert.equal(run?.status, 'succeeded', run?.lastError ?? '');
+      assert.ok(run!.finishedAt! - started >= 200, 'the delay waited');
+      const paths = Object.fromEntries(run!.checkpoints.map((c) => [c.path, c]));
+      assert.equal(paths['perLine[1].skipFree']?.outcome, 'skipped');
+      assert.equal(paths['perLine[1].create'], undefined, 'the free line was skipped');
+      assert.equal((paths['perLine[0].create']?.output as { status: number }).status, 201);
+      assert.equal(paths['total']?.output, 12);
+      assert.equal(erp.stats().creationsPerOrder['shape-0'], 1);
+      assert.equal(erp.stats().creationsPerOrder['shape-2'], 1);
+    } finally {
+      await weft.close();
+    }
+  });
+});
+
+export type { RunningWeft };

@@ -1,0 +1,37 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type WeftConfig } from '../../src/config.ts';
+import { startWeft, type RunningWeft } from '../../src/main.ts';
+import type { RunStatus } from '../../src/core/run.ts';
+
+/** An in-process Weft on a temp SQLite file with the given flow files, on an ephemeral port. */
+export async function startTestWeft(
+  flows: Record<string, string>,
+  overrides: Partial<WeftConfig> = {},
+  /** Other files of the project (code step modules), relative to its folder. */
+  files: Record<string, string> = {},
+): Promise<RunningWeft & { config: WeftConfig; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-test-'));
+  const flowsDir = join(dir, 'flows');
+  mkdirSync(flowsDir);
+  for (const [name, text] of Object.entries(flows)) writeFileSync(join(flowsDir, name), text);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const config = loadConfig({
+    cwd: dir,
+    env: {},
+    overrides: { port: 0, db: join(dir, 'weft.db'), flows: [flowsDir], logLevel: 'silent', pollIntervalMs: 50, ...overrides },
+  });
+  const weft = await startWeft(config);
+  return Object.assign(weft, { config, dir });
+}
+
+export async function settledRuns(weft: RunningWeft, flowId: string, expected: number, timeoutMs = 20_000): Promise<Record<RunStatus, number>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const counts = await weft.store.countRuns(flowId);
+    if (counts.succeeded + counts.exception >= expected) return counts;
+    if (Date.now() > deadline) throw new Error(`runs did not settle: ${JSON.stringify(counts)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
