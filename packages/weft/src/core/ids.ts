@@ -7,7 +7,19 @@ export type ExceptionId = `exc_${string}`;
 export type CallId = `call_${string}`;
 
 export function newId<P extends string>(prefix: P, nowMs: number): `${P}_${string}` {
-  return `${prefix}_${nowMs.toString(16).padStart(12, '0')}${randomBytes(5).toString('hex')}`;
+  return `${prefix}_${nowMs.toString(16).padStart(12, '0')}${randomHex(5)}`;
+}
+
+// One randomBytes call per id is a syscall per event on the ingest path; draw from a pool.
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+function randomHex(bytes: number): string {
+  if (poolOffset + bytes > pool.length) {
+    pool = randomBytes(4096);
+    poolOffset = 0;
+  }
+  poolOffset += bytes;
+  return pool.toString('hex', poolOffset - bytes, poolOffset);
 }
 
 /**

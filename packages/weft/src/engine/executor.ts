@@ -11,9 +11,19 @@ import type { Scope } from './scope.ts';
 
 export type ExecutionResult = { status: 'completed' } | { status: 'waiting'; until: number };
 
-/** Where a run's progress goes: the worker binds it to the run's fencing token. */
+/**
+ * Where a run's writes go; the worker binds it to the run's fencing token. Writes are queued
+ * and commit with the store's next group commit; `settle` waits until they are durable. A run
+ * settles before anything leaves the process (a request, a code step) and before it finishes,
+ * so a pure step's checkpoint shares a commit with the next effect's intent instead of costing
+ * a commit of its own.
+ */
 export interface CheckpointSink {
-  checkpoint(checkpoint: StepCheckpoint, options?: { effectKey?: string; waitUntil?: number }): Promise<void>;
+  checkpoint(checkpoint: StepCheckpoint, options?: { effectKey?: string; waitUntil?: number }): void;
+  /** Another write of this run (an audit record, an effect's intent). */
+  defer(write: Promise<unknown>): void;
+  /** Wait until every queued write is durable; throws the first that failed (a lost lease). */
+  settle(): Promise<void>;
 }
 
 export interface ExecutorDeps extends CallStepDeps {}
@@ -72,8 +82,8 @@ type StepOutcome = { status: 'done'; checkpoint: StepCheckpoint } | { status: 'w
 
 async function executeStep(ctx: RunContext, step: Step, path: string, scope: Scope): Promise<StepOutcome> {
   const now = () => ctx.deps.clock.now();
-  const record = async (checkpoint: StepCheckpoint, effectKey?: string): Promise<StepOutcome> => {
-    await ctx.sink.checkpoint(checkpoint, effectKey ? { effectKey } : undefined);
+  const record = (checkpoint: StepCheckpoint, effectKey?: string): StepOutcome => {
+    ctx.sink.checkpoint(checkpoint, effectKey ? { effectKey } : undefined);
     return { status: 'done', checkpoint };
   };
 
@@ -88,7 +98,7 @@ async function executeStep(ctx: RunContext, step: Step, path: string, scope: Sco
   if ('call' in step) {
     const { output, effectKey } = await executeCallStep(
       ctx.deps,
-      { flow: ctx.flow, runId: ctx.run.id, eventId: ctx.run.eventId, stepPath: path, attempt: ctx.attemptOf(path), signal: ctx.signal },
+      { flow: ctx.flow, runId: ctx.run.id, eventId: ctx.run.eventId, stepPath: path, attempt: ctx.attemptOf(path), signal: ctx.signal, writes: ctx.sink },
       step,
       scope,
     );
@@ -96,6 +106,7 @@ async function executeStep(ctx: RunContext, step: Step, path: string, scope: Sco
   }
   if ('code' in step) {
     let output: unknown;
+    await ctx.sink.settle();
     try {
       output = await ctx.flow.codeFunction(step.id)(structuredClone(scope));
     } catch (error) {
@@ -110,7 +121,7 @@ async function executeStep(ctx: RunContext, step: Step, path: string, scope: Sco
   }
   if ('delay' in step) {
     const until = now() + toMs(step.delay);
-    await ctx.sink.checkpoint({ path, output: { until: new Date(until).toISOString() }, outcome: 'done' }, { waitUntil: until });
+    ctx.sink.checkpoint({ path, output: { until: new Date(until).toISOString() }, outcome: 'done' }, { waitUntil: until });
     return { status: 'waiting', until };
   }
   if ('each' in step) {

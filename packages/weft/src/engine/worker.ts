@@ -4,7 +4,7 @@ import type { StepFailure } from '../core/run.ts';
 import type { LoadedFlow } from '../flows/load-flow.ts';
 import { ExpressionError } from '../transforms/expression.ts';
 import { LeaseLostError, type ClaimedRun, type Store } from '../store/store.ts';
-import { executeRun, stepPathOf, type ExecutorDeps } from './executor.ts';
+import { executeRun, stepPathOf, type CheckpointSink, type ExecutorDeps } from './executor.ts';
 import { nextAttempt, resolveRetryPolicy } from './retry-policy.ts';
 import { PostponeError, StepFailedError } from './step-failure.ts';
 import type { Step } from '../flows/flow-schema.ts';
@@ -118,14 +118,17 @@ export function startWorker(options: WorkerOptions): Worker {
       await store.releaseRun(run.id, run.fence, clock.now());
       return;
     }
-    const sink = {
-      checkpoint: (checkpoint: Parameters<Store['checkpoint']>[2], extra?: { effectKey?: string; waitUntil?: number }) =>
-        store.checkpoint(run.id, run.fence, checkpoint, { ...extra, now: clock.now() }),
-    };
+    const sink = createRunSink(store, run, clock);
     try {
       const result = await executeRun(options.executor, flow, run, sink, signal);
-      if (result.status === 'completed') await store.completeRun(run.id, run.fence, clock.now());
-    } catch (error) {
+      if (result.status === 'completed') sink.defer(store.completeRun(run.id, run.fence, clock.now()));
+      await sink.settle();
+    } catch (caught) {
+      // What the run queued before failing still counts (earlier checkpoints, the audit record).
+      const error = await sink.settle().then(
+        () => caught,
+        (writeError: unknown) => (writeError instanceof LeaseLostError ? writeError : caught),
+      );
       if (error instanceof LeaseLostError || signal.reason instanceof LeaseLostError) {
         log.warn({ runId: run.id }, 'run.lease_lost');
         return;
@@ -202,6 +205,31 @@ export function startWorker(options: WorkerOptions): Worker {
         for (const entry of running.values()) entry.abort.abort(new Error('shutting down'));
         await all();
       }
+    },
+  };
+}
+
+function createRunSink(store: Store, run: ClaimedRun, clock: Clock): CheckpointSink {
+  let queued: Promise<void>[] = [];
+  let failure: { error: unknown } | undefined;
+  const track = (write: Promise<unknown>) => {
+    queued.push(
+      write.then(
+        () => undefined,
+        (error: unknown) => {
+          failure ??= { error };
+        },
+      ),
+    );
+  };
+  return {
+    checkpoint: (checkpoint, extra) => track(store.checkpoint(run.id, run.fence, checkpoint, { ...extra, now: clock.now() })),
+    defer: track,
+    async settle() {
+      const writes = queued;
+      queued = [];
+      await Promise.all(writes);
+      if (failure) throw failure.error;
     },
   };
 }

@@ -10,6 +10,7 @@ import { parseRetryAfter } from '../retry-policy.ts';
 import { capBody, redactBody, redactHeaders } from '../redact.ts';
 import { PostponeError, StepFailedError } from '../step-failure.ts';
 import type { Scope } from '../scope.ts';
+import type { CheckpointSink } from '../executor.ts';
 
 export interface CallStepDeps {
   store: Store;
@@ -32,6 +33,8 @@ export interface CallContext {
   /** 1 for the first try of this step. */
   attempt: number;
   signal: AbortSignal;
+  /** The run's write queue: audit records ride along, and intent is durable before sending. */
+  writes: Pick<CheckpointSink, 'defer' | 'settle'>;
 }
 
 export interface CallOutput {
@@ -81,7 +84,8 @@ export async function executeCallStep(
   const method = call.method ?? 'POST';
   const timeoutMs = call.timeout === undefined ? DEFAULT_TIMEOUT_MS : toMs(call.timeout);
 
-  await store.beginEffect({ key, runId: ctx.runId, stepPath: ctx.stepPath, now: clock.now() });
+  ctx.writes.defer(store.beginEffect({ key, runId: ctx.runId, stepPath: ctx.stepPath, now: clock.now() }));
+  await ctx.writes.settle();
 
   const startedAt = clock.now();
   const audit = {
@@ -114,14 +118,14 @@ export async function executeCallStep(
   } catch (error) {
     const timedOut = timeout.aborted;
     const networkError = timedOut ? undefined : describeNetworkError(error);
-    await store.recordCall({
+    ctx.writes.defer(store.recordCall({
       ...audit,
       status: null,
       durationMs: clock.now() - startedAt,
       responseHeaders: {},
       responseBody: null,
       error: timedOut ? `timeout after ${timeoutMs} ms` : (networkError ?? 'request failed'),
-    });
+    }));
     if (ctx.signal.aborted) throw error;
     throw new StepFailedError({
       retryable: true,
@@ -130,21 +134,21 @@ export async function executeCallStep(
     });
   }
 
-  await store.recordCall({
+  ctx.writes.defer(store.recordCall({
     ...audit,
     status,
     durationMs: clock.now() - startedAt,
     responseHeaders: redactHeaders(responseHeaders),
     responseBody: capBody(redactBody(responseText, deps.redactFields), deps.auditBodyBytes),
     error: null,
-  });
+  }));
 
   const verdict = classifyStatus(status, call.responses);
   if (verdict === 'ok') return { output: { status, body: parseBody(responseText) }, effectKey: key };
 
   const retryAfterMs = parseRetryAfter(responseHeaders['retry-after'], clock.now());
   const heldUntil = deps.holds.get(destination);
-  if (heldUntil !== undefined && heldUntil > clock.now()) await store.holdDestination(destination, heldUntil);
+  if (heldUntil !== undefined && heldUntil > clock.now()) ctx.writes.defer(store.holdDestination(destination, heldUntil));
   throw new StepFailedError({
     retryable: verdict === 'retryable',
     reason: reasonForStatus(status),
