@@ -1,0 +1,33 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { runWeft, tempDir } from '../testing.ts';
+import { scaffoldFiles } from './init.ts';
+
+describe('weft init', () => {
+  it('scaffolds a project whose flow validates', async () => {
+    const dir = tempDir();
+    const result = await runWeft(['init', 'shop-sync'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    for (const [path, text] of Object.entries(scaffoldFiles())) {
+      assert.equal(readFileSync(join(dir, 'shop-sync', path), 'utf8'), text, path);
+    }
+    assert.match(result.stdout, /^created shop-sync\/weft\.config\.yaml\n/);
+
+    const validated = await runWeft(['validate'], { cwd: join(dir, 'shop-sync') });
+    assert.equal(validated.code, 0, validated.stderr);
+    assert.equal(validated.stdout, '1 flow valid\n');
+  });
+
+  it('refuses to overwrite, and then writes nothing at all', async () => {
+    const dir = tempDir();
+    assert.equal((await runWeft(['init'], { cwd: dir })).code, 0);
+    rmSync(join(dir, 'flows/README.md'));
+
+    const again = await runWeft(['init', '.'], { cwd: dir });
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /^weft: not overwriting weft\.config\.yaml, flows\/orders\.flow\.yaml, flow\.schema\.json, test\/flows\.test\.mjs in .*; nothing was written\n$/);
+    assert.equal(existsSync(join(dir, 'flows/README.md')), false);
+  });
+});

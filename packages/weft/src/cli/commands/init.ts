@@ -1,0 +1,124 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { Command } from 'commander';
+import { flowJsonSchema } from '../../flows/flow-json-schema.ts';
+import { CliError, type CliContext } from '../context.ts';
+import { createOutput } from '../output.ts';
+
+const CONFIG = `# Weft settings. Every one is optional: WEFT_* environment variables and command-line
+# flags override this file. Reference: docs/reference/config.md in the Weft repository.
+port: 8787
+db: ./.weft/weft.db
+flows:
+  - ./flows
+`;
+
+const FLOW = `# yaml-language-server: $schema=../flow.schema.json
+# Orders from the shop become sales orders in the ERP, exactly once.
+id: orders
+description: Shop order → ERP sales order.
+trigger:
+  webhook:
+    # Served at POST /hooks/orders.
+    path: orders
+    # The shop may deliver an order twice; its id makes the repeat a no-op.
+    dedupeKey: $string(trigger.body.id)
+    # Check the sender's signature. The secret comes from the environment, never this file:
+    # signature:
+    #   scheme: hmac-sha256
+    #   secret: \${env:ORDERS_WEBHOOK_SECRET}
+    #   header: X-Signature
+# Updates to one order are applied one at a time, in the order they arrived.
+orderingKey: $string(trigger.body.id)
+steps:
+  - id: salesOrder
+    map: |
+      {
+        "externalId": $string(trigger.body.id),
+        "customerEmail": trigger.body.email,
+        "lines": [trigger.body.line_items.{ "sku": sku, "quantity": quantity }]
+      }
+  - id: createSalesOrder
+    call:
+      method: POST
+      url: https://erp.example.com/api/sales-orders
+      body: steps.salesOrder
+      timeout: 10s
+      destination: The ERP
+      describe: '"order " & $string(trigger.body.id)'
+    retry:
+      maxAttempts: 5
+      initialDelay: 1s
+`;
+
+const README = `# Flows
+
+Each \`*.flow.yaml\` file here is one flow: a trigger and its steps. \`orders.flow.yaml\` takes
+order webhooks at \`POST /hooks/orders\`, maps each order to a sales order and sends it to the
+ERP. Point its \`url\` at your ERP before you run it.
+
+\`\`\`sh
+npx weft validate       # check every flow; errors point at file:line:col
+npx weft dev            # serve on http://127.0.0.1:8787 and reload flows when they change
+curl -X POST http://127.0.0.1:8787/hooks/orders -H 'content-type: application/json' \\
+  -d '{"id": 1001, "email": "ada@example.com", "line_items": [{"sku": "MUG-1", "quantity": 2}]}'
+npx weft runs           # what ran
+npx weft exceptions     # what needs a human, and why
+node --test test/       # the flows validate (run it in CI)
+\`\`\`
+
+Editors that read \`# yaml-language-server: $schema=\` comments (VS Code with the YAML
+extension, for one) complete and check flows against \`../flow.schema.json\`. Regenerate it
+after upgrading Weft: \`npx weft schema > flow.schema.json\`.
+`;
+
+const TEST = `// Every flow in ./flows must validate: this runs \`weft validate\` as CI would.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const weft = createRequire(import.meta.url).resolve('weft/bin/weft.js');
+const projectDir = fileURLToPath(new URL('..', import.meta.url));
+
+test('the flows validate', () => {
+  const result = spawnSync(process.execPath, [weft, 'validate'], { cwd: projectDir, encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+});
+`;
+
+/** The scaffold, by path relative to the project folder. */
+export function scaffoldFiles(): Record<string, string> {
+  return {
+    'weft.config.yaml': CONFIG,
+    'flows/orders.flow.yaml': FLOW,
+    'flows/README.md': README,
+    'flow.schema.json': JSON.stringify(flowJsonSchema(), null, 2) + '\n',
+    'test/flows.test.mjs': TEST,
+  };
+}
+
+export function initCommand(context: CliContext): Command {
+  return new Command('init')
+    .description('create a project: weft.config.yaml, a first flow, its JSON Schema and a test')
+    .argument('[dir]', 'project folder (created if missing)', '.')
+    .action((dir: string) => {
+      const projectDir = resolve(context.cwd, dir);
+      const files = Object.entries(scaffoldFiles());
+      // Check everything before writing anything, so a refusal leaves the folder as it was.
+      const existing = files.map(([path]) => path).filter((path) => existsSync(join(projectDir, path)));
+      if (existing.length > 0) {
+        throw new CliError(`not overwriting ${existing.join(', ')} in ${projectDir}; nothing was written`);
+      }
+      for (const [path, text] of files) {
+        mkdirSync(dirname(join(projectDir, path)), { recursive: true });
+        writeFileSync(join(projectDir, path), text, { flag: 'wx' });
+      }
+      const out = createOutput(context);
+      const shown = relative(context.cwd, projectDir) || '.';
+      for (const [path] of files) out.line(`created ${join(shown, path)}`);
+      out.line();
+      out.line(`next: cd ${shown} && npx weft validate && npx weft dev`);
+    });
+}

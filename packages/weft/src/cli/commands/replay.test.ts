@@ -1,0 +1,58 @@
+import { beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runWeft, seedStore, tempDir, type SeededStore } from '../testing.ts';
+
+describe('weft replay', () => {
+  let dir: string;
+  let seeded: SeededStore;
+  beforeEach(async () => {
+    dir = tempDir();
+    seeded = await seedStore(dir);
+  });
+
+  it('replays one exception with an edited input: the exception is replayed, its run queued', async () => {
+    const { id, runId } = seeded.exceptions[0]!;
+    writeFileSync(join(dir, 'fixed.json'), '{"id": 1002, "sku": "MUG-1"}');
+    const replayed = await runWeft(['replay', id, '--input', 'fixed.json', '--db', seeded.path], { cwd: dir });
+    assert.equal(replayed.code, 0, replayed.stderr);
+    assert.equal(replayed.stdout, `replayed ${id}: run ${runId} is queued\n`);
+
+    const exception = JSON.parse((await runWeft(['exceptions', 'show', id, '--db', seeded.path, '--json'], { cwd: dir })).stdout);
+    assert.equal(exception.status, 'replayed');
+    const detail = JSON.parse((await runWeft(['runs', 'show', runId, '--db', seeded.path, '--json'], { cwd: dir })).stdout);
+    assert.equal(detail.run.status, 'queued');
+    assert.deepEqual(detail.run.event.body, { id: 1002, sku: 'MUG-1' });
+
+    const again = await runWeft(['replay', id, '--db', seeded.path], { cwd: dir });
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr, `weft: exception ${id} is already replayed\n`);
+  });
+
+  it('replays every open exception of a flow and reason, with a summary and no progress bar off a terminal', async () => {
+    const byReason = await runWeft(['replay', '--flow', 'orders', '--reason', 'destination-down', '--db', seeded.path, '--json'], { cwd: dir });
+    assert.equal(byReason.code, 0, byReason.stderr);
+    assert.deepEqual(JSON.parse(byReason.stdout), {
+      matched: 1,
+      replayed: [{ exceptionId: seeded.exceptions[1]!.id, runId: seeded.exceptions[1]!.runId }],
+      skipped: [],
+      failed: [],
+    });
+
+    const rest = await runWeft(['replay', '--flow', 'orders', '--db', seeded.path], { cwd: dir });
+    assert.equal(rest.code, 0, rest.stderr);
+    assert.equal(rest.stdout, 'replayed 1 of 1 open exceptions\n');
+    assert.equal(rest.stderr, '');
+  });
+
+  it('refuses ambiguous requests before touching the store', async () => {
+    const both = await runWeft(['replay', seeded.exceptions[0]!.id, '--flow', 'orders', '--db', seeded.path], { cwd: dir });
+    assert.equal(both.code, 1);
+    assert.match(both.stderr, /give an exception id or --flow\/--reason, not both/);
+    const neither = await runWeft(['replay', '--db', seeded.path], { cwd: dir });
+    assert.equal(neither.code, 1);
+    const open = JSON.parse((await runWeft(['exceptions', '--status', 'open', '--db', seeded.path, '--json'], { cwd: dir })).stdout);
+    assert.equal(open.length, 2);
+  });
+});

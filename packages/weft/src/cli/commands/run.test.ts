@@ -1,0 +1,30 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runWeft, tempDir } from '../testing.ts';
+
+describe('weft run', () => {
+  it('runs a flow on a JSON input and, with --wait, reports its outcome', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'flows'));
+    writeFileSync(join(dir, 'flows', 'total.flow.yaml'), 'id: total\ntrigger:\n  manual: {}\nsteps:\n  - id: sum\n    map: $sum(trigger.body.amounts)\n');
+    writeFileSync(join(dir, 'input.json'), '{"amounts": [1, 2, 3]}');
+
+    const result = await runWeft(['run', 'total', '--input', 'input.json', '--wait', '--json'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    const { runId, status } = JSON.parse(result.stdout);
+    assert.equal(status, 'succeeded');
+
+    const detail = JSON.parse((await runWeft(['runs', 'show', runId, '--json'], { cwd: dir })).stdout);
+    assert.deepEqual(detail.run.checkpoints, [{ path: 'sum', output: 6, outcome: 'done' }]);
+  });
+
+  it('names the input file when it is not JSON', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'input.json'), '{"amounts": ');
+    const result = await runWeft(['run', 'total', '--input', 'input.json'], { cwd: dir });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^weft: input\.json is not valid JSON: /);
+  });
+});

@@ -1,0 +1,31 @@
+import { Command } from 'commander';
+import { addConfigOption, addSettingOptions, loadCliConfig, readJsonFile, type CliContext, type ConfigFlags } from '../context.ts';
+import { createOutput, RUN_STATUS_STYLE } from '../output.ts';
+
+interface RunFlags extends ConfigFlags {
+  input: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+export function runCommand(context: CliContext): Command {
+  const command = new Command('run')
+    .description('start a run of a flow with a JSON input (the event body)')
+    .argument('<flowId>', 'the flow to run')
+    .requiredOption('-i, --input <file>', 'JSON file with the input')
+    .option('-w, --wait', 'execute the run here and wait for its outcome (exit 1 when it ends as an exception)')
+    .option('--json', 'print {"runId", "status"} as JSON');
+  addConfigOption(command);
+  addSettingOptions(command, ['db', 'flows']);
+  return command.action(async (flowId: string, flags: RunFlags) => {
+    const config = loadCliConfig(context, flags);
+    const input = readJsonFile(context.cwd, flags.input);
+    const { runManual } = await import('../../main.ts');
+    const result = await runManual(config, flowId, input, { wait: flags.wait === true });
+    const out = createOutput(context);
+    if (flags.json) out.json(result);
+    else if (flags.wait) out.line(`${result.runId} ${out.style(RUN_STATUS_STYLE[result.status] ?? 'bold', result.status)}`);
+    else out.line(result.runId);
+    if (result.status === 'exception') context.exitCode = 1;
+  });
+}

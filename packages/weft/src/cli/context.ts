@@ -1,0 +1,96 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { loadConfig, parseConfigText, type ConfigKey, type WeftConfig } from '../config.ts';
+import type { Store } from '../store/store.ts';
+import type { CliIo } from './output.ts';
+
+/** What every command gets: the process's streams, environment and cwd, and its exit code. */
+export interface CliContext extends CliIo {
+  exitCode: number;
+  /** Ends the process now: long-running commands use it so no leftover handle keeps it alive. */
+  exit(code: number): void;
+}
+
+/** The store's list methods default to a page; batch commands want every match. */
+export const NO_LIMIT = Number.MAX_SAFE_INTEGER;
+
+/** A failure the user can act on: printed as one line, no stack trace. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  readonly code = 'ERR_CLI';
+}
+
+/** Flags that override settings: `--port 0`, `--db f`, `--flows a b`. */
+export type ConfigFlags = Partial<Pick<WeftConfig, 'host' | 'port' | 'db' | 'flows'>> & { config?: string };
+
+export function addConfigOption(command: Command): Command {
+  return command.option('-c, --config <file>', 'config file (default: ./weft.config.yaml)');
+}
+
+export function addSettingOptions(command: Command, keys: ReadonlyArray<'host' | 'port' | 'db' | 'flows'>): Command {
+  const descriptions = {
+    host: ['--host <address>', 'address to listen on'],
+    port: ['-p, --port <port>', 'port to listen on (0: a free one)'],
+    db: ['--db <file>', 'SQLite database file'],
+    flows: ['--flows <paths...>', 'flow files or folders'],
+  } as const;
+  for (const key of keys) {
+    const [flags, description] = descriptions[key];
+    command.addOption(new Option(flags, description).argParser(settingParser(key)));
+  }
+  return command;
+}
+
+function settingParser(key: ConfigKey) {
+  // Variadic options call the parser once per value, passing the values so far.
+  return (text: string, previous: unknown) => {
+    const value = parseConfigText(key, text);
+    return Array.isArray(value) && Array.isArray(previous) ? [...previous, ...value] : value;
+  };
+}
+
+/** `flags` is a command's parsed options; only the setting flags among them override config. */
+export function loadCliConfig(context: CliContext, flags: ConfigFlags): WeftConfig {
+  const { config: configPath, host, port, db, flows } = flags;
+  return loadConfig({
+    cwd: context.cwd,
+    env: context.env,
+    overrides: { host, port, db, flows },
+    ...(configPath === undefined ? {} : { configPath }),
+  });
+}
+
+/** The listing commands read the store directly; they never create a database by accident. */
+export async function withStore<T>(config: WeftConfig, use: (store: Store) => Promise<T>): Promise<T> {
+  if (config.db !== ':memory:' && !existsSync(config.db)) {
+    throw new CliError(`no database at ${config.db} (run weft start there first, or pass --db / set WEFT_DB)`);
+  }
+  const { createSqliteStore } = await import('../store/sqlite/sqlite-store.ts');
+  const store = await createSqliteStore({ path: config.db, synchronous: config.sqliteSynchronous });
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export function readJsonFile(cwd: string, path: string): unknown {
+  const fullPath = resolve(cwd, path);
+  let text: string;
+  try {
+    text = readFileSync(fullPath, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export function parsePositiveInteger(text: string): number {
+  if (!/^[0-9]+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError('expected a positive integer');
+  return Number(text);
+}

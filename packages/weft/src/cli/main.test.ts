@@ -1,0 +1,56 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { cliReferenceMarkdown, runCli } from './main.ts';
+
+function capture(env: Record<string, string> = {}) {
+  const out = { stdout: '', stderr: '' };
+  const io = {
+    stdout: { write: (text: string) => (out.stdout += text) },
+    stderr: { write: (text: string) => (out.stderr += text) },
+    env,
+    cwd: tmpdir(),
+    exit: () => assert.fail('only long-running commands exit the process'),
+  };
+  return { io, out };
+}
+
+describe('runCli', () => {
+  it('prints help on stdout and exits 0', async () => {
+    const { io, out } = capture();
+    assert.equal(await runCli(['--help'], io), 0);
+    assert.match(out.stdout, /^Usage: weft \[options\] \[command\]/);
+  });
+
+  it('treats an unknown command or option as a usage error: exit 2', async () => {
+    const { io, out } = capture();
+    assert.equal(await runCli(['frobnicate'], io), 2);
+    assert.match(out.stderr, /unknown command 'frobnicate'/);
+    assert.equal(await runCli(['runs', '--colour'], io), 2);
+  });
+
+  it('turns a failure into one line on stderr, exit 1; WEFT_DEBUG=1 adds the stack', async () => {
+    const quiet = capture({ WEFT_PORT: 'many' });
+    assert.equal(await runCli(['runs', '--json'], quiet.io), 1);
+    assert.equal(quiet.out.stderr, 'weft: WEFT_PORT: port must be an integer from 0 to 65535; got "many"\n');
+    assert.equal(quiet.out.stdout, '');
+
+    const debug = capture({ WEFT_PORT: 'many', WEFT_DEBUG: '1' });
+    assert.equal(await runCli(['runs'], debug.io), 1);
+    assert.match(debug.out.stderr, /^weft: WEFT_PORT.*\nConfigError: .*\n\s+at /);
+  });
+
+  it('rejects an invalid flag value before anything starts', async () => {
+    const { io, out } = capture();
+    assert.equal(await runCli(['start', '--port', '99999'], io), 1);
+    assert.equal(out.stderr, 'weft: --port: port must be an integer from 0 to 65535; got 99999\n');
+  });
+});
+
+describe('docs/reference/cli.md', () => {
+  it('is generated from the commands (run `npm run gen` after changing them)', () => {
+    const path = new URL('../../../../docs/reference/cli.md', import.meta.url);
+    assert.equal(readFileSync(path, 'utf8'), cliReferenceMarkdown());
+  });
+});

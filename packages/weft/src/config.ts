@@ -1,0 +1,317 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { Type, KindGuard, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
+
+/**
+ * THE configuration schema. `loadConfig` validates every source against it, `WeftConfig` is
+ * derived from it, and docs/reference/config.md is generated from it (`npm run gen`), so a
+ * setting is declared exactly once. Environment variable names are derived from the keys:
+ * `leaseMs` → `WEFT_LEASE_MS`.
+ */
+export const ConfigSchema = Type.Object(
+  {
+    host: Type.String({
+      minLength: 1,
+      default: '127.0.0.1',
+      description: 'Address the HTTP server binds to. Use 0.0.0.0 to accept connections from other machines.',
+    }),
+    port: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 8787,
+      description: 'Port for webhooks and the management API. 0 picks a free port.',
+    }),
+    db: Type.String({
+      minLength: 1,
+      default: './.weft/weft.db',
+      description: 'SQLite database file. Its folder is created when missing.',
+    }),
+    flows: Type.Array(Type.String({ minLength: 1 }), {
+      minItems: 1,
+      default: ['./flows'],
+      description: 'Flow files, or folders of flow files, to load.',
+    }),
+    leaseMs: Type.Integer({
+      minimum: 1000,
+      default: 30_000,
+      description: 'How long a worker holds a claimed run before another worker may take it over. Renewed while the run is in progress.',
+    }),
+    workerConcurrency: Type.Integer({
+      minimum: 1,
+      default: 32,
+      description: 'Runs one process executes at once.',
+    }),
+    pollIntervalMs: Type.Integer({
+      minimum: 1,
+      default: 250,
+      description: 'Longest wait between looks for due runs when nothing wakes the worker sooner.',
+    }),
+    maxBodyBytes: Type.Integer({
+      minimum: 1,
+      default: 1_048_576,
+      description: 'Largest webhook body accepted (413 above it). A flow trigger may set its own.',
+    }),
+    mappingBudgetMs: Type.Integer({
+      minimum: 1,
+      default: 1000,
+      description: 'Time budget of one expression evaluation. A flow may set its own `mappingBudget`.',
+    }),
+    sqliteSynchronous: Type.Union([Type.Literal('full'), Type.Literal('normal')], {
+      default: 'full',
+      description:
+        'SQLite `synchronous` pragma. `full` survives power loss; `normal` is faster but may lose the last acknowledged events on power loss (never on a process crash).',
+    }),
+    auditBodyBytes: Type.Integer({
+      minimum: 0,
+      default: 65_536,
+      description: 'Bytes of each request and response body kept in the audit log; longer bodies are truncated. 0 keeps none.',
+    }),
+    redactFields: Type.Array(Type.String({ minLength: 1 }), {
+      default: ['password', 'secret', 'token', 'apiKey', 'cardNumber', 'cvc'],
+      description: 'JSON field names whose values are redacted in the audit log.',
+    }),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+      { default: 'info', description: 'Least severe log level written (logs go to stderr as JSON lines).' },
+    ),
+    shutdownTimeoutMs: Type.Integer({
+      minimum: 0,
+      default: 30_000,
+      description: 'On SIGTERM/SIGINT, how long in-flight runs may take to finish before the process exits with status 1.',
+    }),
+  },
+  { additionalProperties: false, title: 'Weft configuration' },
+);
+
+export interface WeftConfig extends Static<typeof ConfigSchema> {}
+export type ConfigKey = keyof WeftConfig;
+
+/** Invalid configuration. Its message names where the bad value came from. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'ERR_CONFIG_INVALID';
+}
+
+export const CONFIG_FILE_NAME = 'weft.config.yaml';
+
+const CONFIG_KEYS = Object.keys(ConfigSchema.properties) as ConfigKey[];
+const PATH_KEYS: ReadonlySet<ConfigKey> = new Set(['db', 'flows']);
+
+export function envVarName(key: ConfigKey): string {
+  return 'WEFT_' + key.replace(/[A-Z]/g, (letter) => '_' + letter).toUpperCase();
+}
+
+function flagName(key: ConfigKey): string {
+  return '--' + key.replace(/[A-Z]/g, (letter) => '-' + letter.toLowerCase());
+}
+
+export interface LoadConfigOptions {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** A config file to read instead of `weft.config.yaml` in cwd; it must exist. */
+  configPath?: string;
+  /** Command-line flags: the highest precedence. */
+  overrides?: Partial<WeftConfig>;
+}
+
+/** defaults < weft.config.yaml < WEFT_* environment variables < overrides. Throws `ConfigError`. */
+export function loadConfig(options: LoadConfigOptions): WeftConfig {
+  const { cwd, env } = options;
+  const config = defaultConfig();
+
+  const filePath = options.configPath === undefined ? resolve(cwd, CONFIG_FILE_NAME) : resolve(cwd, options.configPath);
+  if (options.configPath !== undefined && !existsSync(filePath)) {
+    throw new ConfigError(`config file not found: ${filePath}`);
+  }
+  if (existsSync(filePath)) {
+    Object.assign(config, readConfigFile(filePath, relative(cwd, filePath) || filePath));
+  }
+
+  for (const key of CONFIG_KEYS) {
+    const name = envVarName(key);
+    const text = env[name];
+    // An empty variable counts as unset, so `WEFT_PORT= weft start` falls back like a missing one.
+    if (text === undefined || text.trim() === '') continue;
+    assign(config, key, checked(key, parseConfigText(key, text), `${name}: `));
+  }
+
+  for (const [key, value] of Object.entries(options.overrides ?? {})) {
+    if (value === undefined) continue;
+    if (!isConfigKey(key)) throw new ConfigError(`unknown setting "${key}"`);
+    assign(config, key, checked(key, value, `${flagName(key)}: `));
+  }
+
+  // What is still relative came from the defaults, the environment or a flag: cwd is its base.
+  return { ...config, db: resolvePaths(config.db, cwd) as string, flows: resolvePaths(config.flows, cwd) as string[] };
+}
+
+/** Every setting at its default, paths unresolved. */
+function defaultConfig(): WeftConfig {
+  return Value.Create(ConfigSchema);
+}
+
+/**
+ * Converts a setting's text form (an environment variable or a flag) to its value: integers
+ * are parsed strictly and lists are comma-separated. Text that does not parse is returned
+ * unchanged, so validation reports it with the expected form.
+ */
+export function parseConfigText(key: ConfigKey, text: string): unknown {
+  const schema = ConfigSchema.properties[key];
+  const trimmed = text.trim();
+  if (KindGuard.IsInteger(schema)) return /^-?[0-9]+$/.test(trimmed) ? Number(trimmed) : text;
+  if (KindGuard.IsArray(schema)) {
+    return trimmed
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  }
+  return trimmed;
+}
+
+function readConfigFile(path: string, displayPath: string): Partial<WeftConfig> {
+  const text = readFileSync(path, 'utf8');
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number | undefined): string => {
+    const { line, col } = lineCounter.linePos(offset ?? 0);
+    return `${displayPath}:${line}:${col}: `;
+  };
+
+  const [syntaxError] = doc.errors;
+  if (syntaxError) throw new ConfigError(at(syntaxError.pos[0]) + syntaxError.message);
+  if (doc.contents === null) return {};
+  if (!isMap(doc.contents)) throw new ConfigError(at(doc.contents.range?.[0]) + 'expected a mapping of settings, e.g. "port: 8787"');
+
+  // Plain values come from the whole document, so anchors and aliases resolve as usual.
+  const values = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+  const fileConfig: Partial<WeftConfig> = {};
+  for (const pair of doc.contents.items) {
+    const keyNode = pair.key;
+    const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+    const keyOffset = isScalar(keyNode) ? keyNode.range?.[0] : undefined;
+    if (!isConfigKey(key)) {
+      const suggestion = closestKey(key);
+      throw new ConfigError(at(keyOffset) + `unknown setting "${key}"` + (suggestion ? ` (did you mean "${suggestion}"?)` : ''));
+    }
+    const where = at((isNode(pair.value) ? pair.value.range?.[0] : undefined) ?? keyOffset);
+    const valid = checked(key, values[key] ?? null, where);
+    assign(fileConfig, key, PATH_KEYS.has(key) ? resolvePaths(valid, dirname(path)) : valid);
+  }
+  return fileConfig;
+}
+
+function checked(key: ConfigKey, value: unknown, where: string): unknown {
+  const schema = ConfigSchema.properties[key];
+  if (Value.Check(schema, value)) return value;
+  throw new ConfigError(`${where}${key} must be ${expectedForm(schema)}; got ${JSON.stringify(value) ?? String(value)}`);
+}
+
+function assign(target: Partial<WeftConfig>, key: ConfigKey, value: unknown): void {
+  (target as Record<string, unknown>)[key] = value;
+}
+
+/** Relative file names resolve against the folder of the file that named them (or cwd). */
+function resolvePaths(value: unknown, baseDir: string): unknown {
+  if (Array.isArray(value)) return value.map((item) => resolvePaths(item, baseDir));
+  // ":memory:" is SQLite's in-memory database, not a file name.
+  if (typeof value !== 'string' || value === ':memory:' || isAbsolute(value)) return value;
+  return resolve(baseDir, value);
+}
+
+function isConfigKey(key: string): key is ConfigKey {
+  return (CONFIG_KEYS as string[]).includes(key);
+}
+
+function expectedForm(schema: TSchema): string {
+  if (KindGuard.IsInteger(schema)) {
+    const { minimum, maximum } = schema;
+    if (minimum !== undefined && maximum !== undefined) return `an integer from ${minimum} to ${maximum}`;
+    if (minimum !== undefined) return `an integer ≥ ${minimum}`;
+    return 'an integer';
+  }
+  if (KindGuard.IsUnion(schema)) {
+    return 'one of ' + schema.anyOf.map((option) => (KindGuard.IsLiteral(option) ? String(option.const) : '?')).join(', ');
+  }
+  if (KindGuard.IsArray(schema)) {
+    return schema.minItems ? 'a non-empty list of non-empty strings' : 'a list of non-empty strings';
+  }
+  return 'a non-empty string';
+}
+
+function closestKey(key: string): string | undefined {
+  let best: { key: ConfigKey; distance: number } | undefined;
+  for (const candidate of CONFIG_KEYS) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (!best || distance < best.distance) best = { key: candidate, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.key : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** docs/reference/config.md, generated from the schema above (`npm run gen`; a test checks for drift). */
+export function configReferenceMarkdown(): string {
+  const rows = CONFIG_KEYS.map((key) => {
+    const schema = ConfigSchema.properties[key] as TSchema;
+    const fallback = Array.isArray(schema.default) ? schema.default.join(',') : String(schema.default);
+    return `| \`${key}\` | \`${envVarName(key)}\` | ${expectedForm(schema)} | \`${fallback || '(none)'}\` | ${schema.description} |`;
+  });
+  const example = CONFIG_KEYS.filter((key) => ['port', 'db', 'flows', 'redactFields'].includes(key))
+    .map((key) => {
+      const value = (ConfigSchema.properties[key] as TSchema).default;
+      return Array.isArray(value) ? `${key}:\n${value.map((item) => `  - ${item}`).join('\n')}` : `${key}: ${value}`;
+    })
+    .join('\n');
+  return `<!-- Generated from ConfigSchema in packages/weft/src/config.ts by \`npm run gen\`. Edit the schema, not this file. -->
+
+# Configuration reference
+
+Weft reads its settings from four places. Each one overrides the one before it:
+
+1. the defaults below;
+2. \`weft.config.yaml\` in the working directory, or the file given with \`--config <file>\`;
+3. \`WEFT_*\` environment variables;
+4. command-line flags (\`weft start --port 0 --db ./other.db --flows ./flows ./more-flows\`).
+
+Invalid configuration stops Weft before anything starts, with a message that names the source:
+\`weft.config.yaml:3:7: port must be an integer from 0 to 65535; got "eighty"\`, or
+\`WEFT_LEASE_MS: leaseMs must be an integer ≥ 1000; got "30s"\`. Unknown keys in the file are
+errors too, so a typo is never silently ignored.
+
+## Settings
+
+| key | environment variable | value | default | meaning |
+|---|---|---|---|---|
+${rows.join('\n')}
+
+## Rules
+
+- In the environment, lists are comma-separated (\`WEFT_FLOWS=./flows,./shared-flows\`) and an
+  empty variable counts as unset.
+- Relative paths (\`db\`, \`flows\`) resolve against the folder of the config file that set them;
+  from the environment, flags or defaults, against the working directory. \`db: ":memory:"\`
+  keeps everything in memory (tests only: nothing survives a restart).
+- Other \`WEFT_*\` variables (such as \`WEFT_DEBUG=1\`, which adds stack traces to CLI errors) are
+  not settings and are ignored here.
+
+## Example
+
+\`\`\`yaml
+# weft.config.yaml
+${example}
+\`\`\`
+`;
+}
