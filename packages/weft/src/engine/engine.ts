@@ -95,7 +95,7 @@ export function createEngine(options: EngineOptions): Engine {
       }
       dedupeKey ??= incoming.rawBody ? `sha256:${sha256Hex(incoming.rawBody)}` : `event:${eventId}`;
       const ordering = flow.flow.orderingKey === undefined ? undefined : await flow.expression(flow.flow.orderingKey).evaluate(scope);
-      const outcome = await store.ingest({
+      const newEvent = {
         id: eventId,
         runId: newId('run', receivedAt),
         flowId: flow.flow.id,
@@ -103,8 +103,20 @@ export function createEngine(options: EngineOptions): Engine {
         orderingKey: ordering === undefined || ordering === null ? null : String(ordering),
         receivedAt,
         event,
-      });
-      if (outcome.status === 'accepted') worker.kick();
+      };
+      // With a free slot, the run is claimed in the ingest's own commit and starts from memory.
+      const claim = flowsById.has(flow.flow.id) && worker.reserve()
+        ? { workerId: options.workerId, leaseMs: options.leaseMs, ...(flow.flow.concurrency ? { flowConcurrency: flow.flow.concurrency } : {}) }
+        : undefined;
+      let outcome: IngestOutcome;
+      try {
+        outcome = await store.ingest(newEvent, claim);
+      } catch (error) {
+        if (claim) worker.startReserved(undefined);
+        throw error;
+      }
+      if (claim) worker.startReserved(outcome.status === 'accepted' ? outcome.claimed : undefined);
+      else if (outcome.status === 'accepted') worker.kick();
       return outcome;
     },
     replaceFlows(flows) {

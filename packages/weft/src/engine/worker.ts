@@ -26,6 +26,13 @@ export interface WorkerOptions {
 export interface Worker {
   /** Something became due (an ingest, a replay): look now instead of at the next poll. */
   kick(): void;
+  /**
+   * Hold a slot for a run the caller is about to claim itself (at ingest). False when the
+   * worker is full, stopping, or has a backlog, which older runs should get first.
+   */
+  reserve(): boolean;
+  /** Start a run claimed with a reserved slot; `undefined` gives the slot back. */
+  startReserved(run: ClaimedRun | undefined): void;
   /** Runs in flight now. */
   inFlight(): number;
   /** Stop claiming; wait up to `graceMs` for in-flight runs, then hand the rest back. */
@@ -40,6 +47,9 @@ export function startWorker(options: WorkerOptions): Worker {
   let claiming = false;
   let wakeTimer: NodeJS.Timeout | undefined;
   let kicked = false;
+  let reserved = 0;
+  /** The last claim filled every free slot: more runs are probably waiting in the store. */
+  let backlogged = false;
 
   const kick = () => {
     kicked = true;
@@ -52,7 +62,7 @@ export function startWorker(options: WorkerOptions): Worker {
     try {
       while (!stopping) {
         kicked = false;
-        const capacity = options.concurrency - running.size;
+        const capacity = options.concurrency - running.size - reserved;
         if (capacity <= 0) break;
         const flows = options.flows();
         if (flows.size === 0) break;
@@ -67,6 +77,7 @@ export function startWorker(options: WorkerOptions): Worker {
           ),
         });
         for (const run of claimed) startRun(run);
+        backlogged = claimed.length === capacity;
         if (claimed.length < capacity && !kicked) break;
       }
     } catch (error) {
@@ -190,6 +201,16 @@ export function startWorker(options: WorkerOptions): Worker {
 
   return {
     kick,
+    reserve() {
+      if (stopping || backlogged || running.size + reserved >= options.concurrency) return false;
+      reserved++;
+      return true;
+    },
+    startReserved(run) {
+      reserved--;
+      if (run) startRun(run);
+      else kick();
+    },
     inFlight: () => running.size,
     async stop(graceMs) {
       stopping = true;

@@ -127,6 +127,30 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.equal((await store.ingest(retried)).status, 'accepted');
       });
 
+      it('claims the new run in the same commit when asked and the claim rules allow it', async () => {
+        const fresh = makeEvent({ orderingKey: 'customer-1' });
+        const outcome = await store.ingest(fresh, { workerId: 'worker-a', leaseMs: LEASE_MS });
+        assert.equal(outcome.status, 'accepted');
+        assert.ok(outcome.status === 'accepted' && outcome.claimed);
+        assert.equal(outcome.claimed.fence, 1);
+        assert.equal(outcome.claimed.status, 'running');
+        assert.deepEqual(outcome.claimed.event, fresh.event);
+        assert.deepEqual(outcome.claimed.checkpoints, []);
+        assert.deepEqual(await claimedIds(), [], 'a claimed run is not claimed again while its lease is live');
+        assert.equal((await store.getRun(fresh.runId))?.status, 'running');
+        // The earlier run with the same ordering key is still open: the next one waits its turn.
+        const sameKey = await store.ingest(makeEvent({ orderingKey: 'customer-1' }), { workerId: 'worker-a', leaseMs: LEASE_MS });
+        assert.ok(sameKey.status === 'accepted' && sameKey.claimed === undefined);
+        // A flow at its concurrency cap does not take another.
+        const capped = await store.ingest(makeEvent(), { workerId: 'worker-a', leaseMs: LEASE_MS, flowConcurrency: 1 });
+        assert.ok(capped.status === 'accepted' && capped.claimed === undefined);
+        await assert.rejects(
+          store.checkpoint(fresh.runId, 0, { path: 'map', output: null, outcome: 'done' }, { now: T0 }),
+          LeaseLostError,
+          'the fast-path claim fences like any other',
+        );
+      });
+
       it('commits every one of many concurrent ingests durably', async () => {
         const events = Array.from({ length: 1000 }, (_, index) => makeEvent({ flowId: index % 2 === 0 ? 'orders' : 'invoices' }));
         const repeats = events.slice(0, 50).map((event) => makeEvent({ flowId: event.flowId, dedupeKey: event.dedupeKey }));
@@ -517,6 +541,7 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.deepEqual(await ids({ status: 'open' }), [auth.exceptionId, mapping.exceptionId].sort());
         assert.deepEqual(await ids({ flowId: 'invoices', status: 'open', reason: 'mapping' }), [mapping.exceptionId]);
         assert.equal((await store.listExceptions({ limit: 2 })).length, 2);
+        assert.deepEqual(await ids({ runId: mapping.event.runId }), [mapping.exceptionId]);
       });
     });
 

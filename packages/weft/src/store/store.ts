@@ -9,8 +9,13 @@ import type { RunStatus, RunSummary, StepCheckpoint, TriggerEvent } from '../cor
  * claimed by someone else (guarantee 7).
  */
 export interface Store {
-  /** Commit an event and its run, or find the earlier delivery with the same dedupe key. */
-  ingest(event: NewEvent): Promise<IngestOutcome>;
+  /**
+   * Commit an event and its run, or find the earlier delivery with the same dedupe key.
+   * With `claim`, the new run is claimed for that worker in the same transaction when the
+   * claim rules allow it (no earlier open run with its ordering key, room under the flow's
+   * concurrency): the worker that accepted an event can start it without a claim round trip.
+   */
+  ingest(event: NewEvent, claim?: IngestClaim): Promise<IngestOutcome>;
 
   /**
    * Claim up to `limit` runs that are due: queued or waiting with dueAt ≤ now, or running with
@@ -23,7 +28,7 @@ export interface Store {
   renewLease(runId: string, fence: number, leaseUntil: number): Promise<boolean>;
 
   /** Record a completed step. Optionally marks an effect done and/or parks the run until `waitUntil`. */
-  checkpoint(runId: string, fence: number, checkpoint: StepCheckpoint, options?: CheckpointOptions): Promise<void>;
+  checkpoint(runId: string, fence: number, checkpoint: StepCheckpoint, options: CheckpointOptions): Promise<void>;
   /** The run finished: every step is done. */
   completeRun(runId: string, fence: number, now: number): Promise<void>;
   /** A step failed and will be tried again at `dueAt`; counts the attempt. */
@@ -79,8 +84,14 @@ export interface NewEvent {
   runId: string;
 }
 
+export interface IngestClaim {
+  workerId: string;
+  leaseMs: number;
+  flowConcurrency?: number;
+}
+
 export type IngestOutcome =
-  | { status: 'accepted'; eventId: string; runId: string }
+  | { status: 'accepted'; eventId: string; runId: string; claimed?: ClaimedRun }
   | { status: 'duplicate'; eventId: string; runId: string };
 
 export interface ClaimRequest {
@@ -154,6 +165,7 @@ export interface ExceptionRecord {
 
 export interface ExceptionFilter {
   flowId?: string;
+  runId?: string;
   reason?: Reason;
   status?: ExceptionStatus;
   limit?: number;

@@ -55,6 +55,10 @@ export function compileTemplate(engine: Pick<ExpressionEngine, 'compile'>, text:
     }
   });
   const expressions = segments.filter((segment): segment is CompiledExpression => typeof segment !== 'string');
+  if (expressions.length === 0) {
+    const constant = (segments as string[]).join('');
+    return { source: text, expressions, render: async () => constant };
+  }
   return {
     source: text,
     expressions,

@@ -57,7 +57,7 @@ export function runsCommand(context: CliContext): Command {
       const run = await store.getRun(runId);
       if (!run) throw new CliError(`no run ${runId}`);
       // The port filters exceptions by flow, not run; a flow's exceptions are few enough to scan.
-      const exceptions = (await store.listExceptions({ flowId: run.flowId, limit: NO_LIMIT })).filter((exception) => exception.runId === runId);
+      const exceptions = await store.listExceptions({ runId, limit: NO_LIMIT });
       return { run, exceptions };
     });
     const out = createOutput(context);

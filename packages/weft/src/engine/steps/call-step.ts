@@ -78,8 +78,10 @@ export async function executeCallStep(
     body = JSON.stringify((await ctx.flow.expression(call.body).evaluate(scope)) ?? null);
     headers['content-type'] ??= 'application/json';
   }
+  // Only a failure needs the sentence's subject ("order 5000123"), so it is evaluated then.
+  const describeSubject = async () =>
+    call.describe ? String((await ctx.flow.expression(call.describe).evaluate(scope).catch(() => undefined)) ?? '') || undefined : undefined;
   if (call.idempotencyHeader !== false) headers[(call.idempotencyHeader ?? 'Idempotency-Key').toLowerCase()] = key;
-  const subject = call.describe ? String((await ctx.flow.expression(call.describe).evaluate(scope)) ?? '') : undefined;
   const destinationName = call.destination ?? url.host;
   const method = call.method ?? 'POST';
   const timeoutMs = call.timeout === undefined ? DEFAULT_TIMEOUT_MS : toMs(call.timeout);
@@ -130,7 +132,7 @@ export async function executeCallStep(
     throw new StepFailedError({
       retryable: true,
       reason: timedOut ? 'timeout' : 'destination-down',
-      message: describeFailure({ destination: destinationName, subject, timedOut, timeoutMs, networkError }),
+      message: describeFailure({ destination: destinationName, subject: await describeSubject(), timedOut, timeoutMs, networkError }),
     });
   }
 
@@ -152,7 +154,7 @@ export async function executeCallStep(
   throw new StepFailedError({
     retryable: verdict === 'retryable',
     reason: reasonForStatus(status),
-    message: describeFailure({ destination: destinationName, subject, status, responseBody: responseText }),
+    message: describeFailure({ destination: destinationName, subject: await describeSubject(), status, responseBody: responseText }),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     lastResponse: { status, headers: redactHeaders(responseHeaders), body: capBody(redactBody(responseText, deps.redactFields), deps.auditBodyBytes) ?? '' },
   });

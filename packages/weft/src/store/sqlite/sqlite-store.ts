@@ -12,6 +12,7 @@ import type {
   ExceptionFilter,
   ExceptionRecord,
   ExceptionStatus,
+  IngestClaim,
   IngestOutcome,
   NewCallRecord,
   NewEvent,
@@ -240,6 +241,21 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     return claimed;
   }
 
+  /** The claim rules of `claim()`, for the one run just inserted. */
+  function canClaimOnIngest(event: NewEvent, claim: IngestClaim): boolean {
+    if (event.orderingKey !== null) {
+      const earlierOpen = sql(`
+        SELECT 1 FROM runs p WHERE p.flow_id = @flowId AND p.ordering_key = @orderingKey AND p.claimable_at IS NOT NULL
+          AND p.seq < (SELECT seq FROM runs WHERE id = @runId) LIMIT 1`).get({ flowId: event.flowId, orderingKey: event.orderingKey, runId: event.runId });
+      if (earlierOpen !== undefined) return false;
+    }
+    if (claim.flowConcurrency !== undefined) {
+      const { n } = sql(`SELECT count(*) AS n FROM runs WHERE flow_id = ? AND status = 'running' AND lease_expires_at > ?`).get(event.flowId, event.receivedAt) as { n: number };
+      if (n >= claim.flowConcurrency) return false;
+    }
+    return true;
+  }
+
   function findOpenException(id: string): ExceptionRow {
     const row = sql('SELECT * FROM exceptions WHERE id = ?').get(id) as ExceptionRow | undefined;
     if (row === undefined) throw new NotReplayableError(`exception ${id} does not exist`);
@@ -248,7 +264,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   }
 
   return {
-    ingest: (event: NewEvent) =>
+    ingest: (event: NewEvent, claim?: IngestClaim) =>
       queue.write((): IngestOutcome => {
         const inserted = sql(`
           INSERT INTO events (id, flow_id, dedupe_key, received_at, payload) VALUES (?, ?, ?, ?, ?)
@@ -268,6 +284,30 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
           orderingKey: event.orderingKey,
           at: event.receivedAt,
         });
+        if (claim !== undefined && canClaimOnIngest(event, claim)) {
+          const leaseUntil = event.receivedAt + claim.leaseMs;
+          sql(`
+            UPDATE runs SET status = 'running', lease_owner = @workerId, lease_expires_at = @leaseUntil,
+              claimable_at = @leaseUntil, fence = fence + 1
+            WHERE id = @runId`).run({ workerId: claim.workerId, leaseUntil, runId: event.runId });
+          const claimed: ClaimedRun = {
+            id: event.runId,
+            flowId: event.flowId,
+            eventId: event.id,
+            status: 'running',
+            orderingKey: event.orderingKey,
+            createdAt: event.receivedAt,
+            updatedAt: event.receivedAt,
+            dueAt: event.receivedAt,
+            finishedAt: null,
+            fence: 1,
+            lastError: null,
+            event: event.event,
+            checkpoints: [],
+            attempt: { path: null, count: 0, firstAt: null },
+          };
+          return { status: 'accepted', eventId: event.id, runId: event.runId, claimed };
+        }
         return { status: 'accepted', eventId: event.id, runId: event.runId };
       }),
 
@@ -281,11 +321,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
     checkpoint: (runId, fence, checkpoint, options) =>
       queue.write(() => {
-        // The port lets `options` (and so `now`) be omitted; the run's last update time stands in for it then.
-        const now = options?.now ?? null;
-        const isParked = options?.waitUntil !== undefined;
+        const now = options.now;
+        const isParked = options.waitUntil !== undefined;
         const result = sql(`
-          UPDATE runs SET updated_at = coalesce(@now, updated_at),
+          UPDATE runs SET updated_at = @now,
             attempt_count = CASE WHEN attempt_path = @path THEN 0 ELSE attempt_count END,
             attempt_first_at = CASE WHEN attempt_path = @path THEN NULL ELSE attempt_first_at END,
             attempt_path = CASE WHEN attempt_path = @path THEN NULL ELSE attempt_path END,
@@ -295,7 +334,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
             lease_owner = CASE WHEN @isParked THEN NULL ELSE lease_owner END,
             lease_expires_at = CASE WHEN @isParked THEN NULL ELSE lease_expires_at END
           ${FENCED}
-          RETURNING updated_at`).get({ runId, fence, now, path: checkpoint.path, isParked: isParked ? 1 : 0, waitUntil: options?.waitUntil ?? null }) as
+          RETURNING updated_at`).get({ runId, fence, now, path: checkpoint.path, isParked: isParked ? 1 : 0, waitUntil: options.waitUntil ?? null }) as
           | { updated_at: number }
           | undefined;
         if (result === undefined) throw new LeaseLostError(runId);
@@ -310,7 +349,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
           checkpoint.outcome,
           at,
         );
-        if (options?.effectKey !== undefined) {
+        if (options.effectKey !== undefined) {
           sql(`
             INSERT INTO effects (key, run_id, step_path, status, result, created_at, done_at) VALUES (@key, @runId, @path, 'done', @output, @at, @at)
             ON CONFLICT (key) DO UPDATE SET status = 'done', result = excluded.result, done_at = excluded.done_at`).run({
@@ -477,12 +516,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       read(() => {
         const conditions = [
           ...(filter.flowId === undefined ? [] : ['flow_id = @flowId']),
+          ...(filter.runId === undefined ? [] : ['run_id = @runId']),
           ...(filter.reason === undefined ? [] : ['reason = @reason']),
           ...(filter.status === undefined ? [] : ['status = @status']),
         ];
         const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
         const rows = sql(`SELECT * FROM exceptions ${where} ORDER BY created_at DESC, id DESC LIMIT @limit`).all({
-          ...definedOnly({ flowId: filter.flowId, reason: filter.reason, status: filter.status }),
+          ...definedOnly({ flowId: filter.flowId, runId: filter.runId, reason: filter.reason, status: filter.status }),
           limit: filter.limit ?? DEFAULT_LIST_LIMIT,
         }) as ExceptionRow[];
         return rows.map(toExceptionRecord);
