@@ -176,7 +176,7 @@ async function startTarget(name: TargetName, erpUrl: string, workDir: string, we
   await writeFile(join(flowsDir, 'bench-orders.flow.yaml'), benchFlow);
   const { child, baseUrl } = await spawnTarget(
     [process.execPath, weftBin, 'start', '--flows', flowsDir, '--db', join(workDir, 'weft.db'), '--port', '0'],
-    { ...process.env, NO_COLOR: '1', WEFT_LOG_LEVEL: 'warn', BENCH_SECRET: secret, ERP_URL: erpUrl },
+    { ...process.env, NO_COLOR: '1', WEFT_LOG_LEVEL: 'warn', BENCH_SECRET: secret, ERP_URL: erpUrl, WEFT_EGRESS_ALLOW: new URL(erpUrl).host },
     /weft listening on (http:\/\/\S+)/,
   );
   return { hookUrl: baseUrl + hookPath, pid: child.pid ?? 0, stop: () => stopChild(child) };

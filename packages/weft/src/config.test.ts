@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       sqliteSynchronous: 'full',
       auditBodyBytes: 65_536,
       redactFields: ['password', 'secret', 'token', 'apiKey', 'cardNumber', 'cvc'],
+      egressAllow: [],
       logLevel: 'info',
       shutdownTimeoutMs: 30_000,
     });

@@ -72,6 +72,11 @@ export const ConfigSchema = Type.Object(
       default: ['password', 'secret', 'token', 'apiKey', 'cardNumber', 'cvc'],
       description: 'JSON field names whose values are redacted in the audit log.',
     }),
+    egressAllow: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        'Internal addresses outbound calls may reach: CIDR, address[:port] or host[:port]. Calls to loopback, private, link-local and metadata addresses are refused otherwise, checked on the address actually connected to (ADR-0006).',
+    }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
       { default: 'info', description: 'Least severe log level written (logs go to stderr as JSON lines).' },

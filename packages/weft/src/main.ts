@@ -70,6 +70,7 @@ export async function startWeft(
     pollIntervalMs: config.pollIntervalMs,
     auditBodyBytes: config.auditBodyBytes,
     redactFields: config.redactFields,
+    egressAllow: config.egressAllow,
   });
   let schedules = startSchedules(engine, flows, log);
   const flowLimits = flows.map((f) => ('webhook' in f.flow.trigger ? (f.flow.trigger.webhook.maxBodyBytes ?? 0) : 0));
@@ -156,6 +157,7 @@ export async function runManual(
       pollIntervalMs: config.pollIntervalMs,
       auditBodyBytes: config.auditBodyBytes,
       redactFields: config.redactFields,
+      egressAllow: config.egressAllow,
     });
     const outcome = await engine.accept(flow, { source: 'manual', headers: {}, query: {}, body: input, dedupeKey: `manual:${newId('in', Date.now())}` });
     if (!options.wait) return { runId: outcome.runId, status: 'queued' };

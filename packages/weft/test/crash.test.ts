@@ -21,7 +21,7 @@ describe('kill -9 at random moments', () => {
     const erp = await startErp();
     const { flows, db } = writeOrderFlow();
     const port = await freePort();
-    const env = { SHOP_WEBHOOK_SECRET: SECRET, ERP_URL: erp.url, WEFT_LEASE_MS: '1500', WEFT_POLL_INTERVAL_MS: '100' };
+    const env = { SHOP_WEBHOOK_SECRET: SECRET, ERP_URL: erp.url, WEFT_LEASE_MS: '1500', WEFT_POLL_INTERVAL_MS: '100', WEFT_EGRESS_ALLOW: new URL(erp.url).host };
     const start = () => spawnEngine({ flows, db, port, env });
     let engine: EngineProcess = await start();
     const dispatcher = new Agent({ connections: 32, keepAliveTimeout: 1_000 });

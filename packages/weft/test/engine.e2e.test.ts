@@ -175,6 +175,24 @@ steps:
     }
   });
 
+  it('a call to an internal address that is not allow-listed is refused before it connects', { timeout: 30_000 }, async () => {
+    const weft = await startTestWeft({ 'f.yaml': orderFlow('guarded') }, { egressAllow: [] });
+    try {
+      const before = erp.stats().requests;
+      await deliverOrder({ hookUrl: `${weft.url}/hooks/guarded`, secret: SECRET, order: makeOrder(500), webhookId: 'guarded-1', nowMs: Date.now() });
+      await settledRuns(weft, 'guarded', 1);
+      const [exception] = await weft.store.listExceptions({ flowId: 'guarded' });
+      assert.equal(exception?.reason, 'egress-denied');
+      assert.match(exception!.message, /refused to connect to 127\.0\.0\.1 .*loopback.*WEFT_EGRESS_ALLOW/);
+      assert.equal(erp.stats().requests, before, 'nothing reached the ERP');
+      const calls = await weft.store.listCalls({ runId: exception!.runId });
+      assert.equal(calls.length, 1, 'the refused call is in the audit log');
+      assert.equal(calls[0]?.status, null);
+    } finally {
+      await weft.close();
+    }
+  });
+
   it('a duplicate delivery is acknowledged and not run again', { timeout: 30_000 }, async () => {
     const weft = await startTestWeft({ 'f.yaml': orderFlow('dupes') });
     try {

@@ -8,6 +8,7 @@ export const REASONS = [
   'rate-limited',
   'destination-down',
   'timeout',
+  'egress-denied',
   'bug',
 ] as const;
 export type Reason = (typeof REASONS)[number];

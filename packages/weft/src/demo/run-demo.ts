@@ -36,7 +36,9 @@ export async function runDemo(config: WeftConfig, options: DemoOptions): Promise
   process.env.SHOP_WEBHOOK_SECRET ??= randomBytes(24).toString('hex');
   process.env.ERP_URL = erp.url;
   // The demo narrates on stdout; the store is the record, so the log only speaks of trouble.
-  const weft = await startWeft({ ...config, flows: [EXAMPLE_FLOWS], logLevel: 'warn' }, { stdout: say });
+  // The ERP sandbox is on loopback, which the egress guard refuses unless allow-listed.
+  const egressAllow = [...config.egressAllow, new URL(erp.url).host];
+  const weft = await startWeft({ ...config, flows: [EXAMPLE_FLOWS], logLevel: 'warn', egressAllow }, { stdout: say });
   const orders = options.orders ?? 30;
   const before = await weft.store.countRuns(FLOW_ID);
   const firstOrder = 1 + Object.values(before).reduce((a, b) => a + b, 0);

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { createEgressGuard } from '../connectors/egress-guard.ts';
 import type { Clock, Random } from '../core/clock.ts';
 import { newId, sha256Hex } from '../core/ids.ts';
 import type { TriggerEvent } from '../core/run.ts';
@@ -19,7 +20,9 @@ export interface EngineOptions {
   pollIntervalMs: number;
   auditBodyBytes: number;
   redactFields: string[];
-  /** Tests and the demo pass their own; by default one keep-alive agent for all calls. */
+  /** Internal addresses calls may reach (ADR-0006); everything else internal is refused. */
+  egressAllow: string[];
+  /** By default one keep-alive agent, behind the egress guard, for all calls. */
   dispatcher?: Dispatcher;
 }
 
@@ -54,7 +57,8 @@ export function createEngine(options: EngineOptions): Engine {
   const { store, clock } = options;
   let flowsById = new Map(options.flows.map((f) => [f.flow.id, f]));
   const ownsDispatcher = options.dispatcher === undefined;
-  const dispatcher = options.dispatcher ?? new Agent({ connections: 64, keepAliveTimeout: 10_000 });
+  const dispatcher =
+    options.dispatcher ?? createEgressGuard({ allow: options.egressAllow }).dispatcher({ connections: 64, keepAliveTimeout: 10_000 });
 
   const worker: Worker = startWorker({
     workerId: options.workerId,

@@ -20,7 +20,7 @@ export async function startTestWeft(
   const config = loadConfig({
     cwd: dir,
     env: {},
-    overrides: { port: 0, db: join(dir, 'weft.db'), flows: [flowsDir], logLevel: 'silent', pollIntervalMs: 50, ...overrides },
+    overrides: { port: 0, db: join(dir, 'weft.db'), flows: [flowsDir], logLevel: 'silent', pollIntervalMs: 50, egressAllow: ['127.0.0.1'], ...overrides },
   });
   const weft = await startWeft(config);
   return Object.assign(weft, { config, dir });

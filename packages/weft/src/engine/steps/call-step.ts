@@ -1,4 +1,5 @@
 import { request, type Dispatcher } from 'undici';
+import { EgressDeniedError } from '../../connectors/egress-guard.ts';
 import type { CallStep } from '../../flows/flow-schema.ts';
 import type { LoadedFlow } from '../../flows/load-flow.ts';
 import { toMs } from '../../core/duration.ts';
@@ -126,9 +127,13 @@ export async function executeCallStep(
       durationMs: clock.now() - startedAt,
       responseHeaders: {},
       responseBody: null,
-      error: timedOut ? `timeout after ${timeoutMs} ms` : (networkError ?? 'request failed'),
+      error: timedOut ? `timeout after ${timeoutMs} ms` : error instanceof EgressDeniedError ? error.message : (networkError ?? 'request failed'),
     }));
     if (ctx.signal.aborted) throw error;
+    if (error instanceof EgressDeniedError) {
+      // A policy refusal, not an outage: retrying cannot help, a person must allow-list it.
+      throw new StepFailedError({ retryable: false, reason: 'egress-denied', message: `Weft ${error.message}.` });
+    }
     throw new StepFailedError({
       retryable: true,
       reason: timedOut ? 'timeout' : 'destination-down',
