@@ -1,0 +1,124 @@
+import { assertHttpUrl, assertText, freezeDeclaration } from './declaration.ts';
+
+/**
+ * Auth schemes are declarations only: which credentials a connection needs and where they go.
+ * The secrets themselves live in the engine's vault and are applied by its HTTP client, so
+ * connector code never holds them.
+ */
+export type AuthScheme =
+  | ApiKeyAuth
+  | BasicAuth
+  | BearerAuth
+  | OAuth2ClientCredentialsAuth
+  | OAuth2AuthorizationCodeAuth
+  | HmacSigningAuth;
+
+export interface ApiKeyAuth {
+  readonly kind: 'api-key';
+  readonly in: 'header' | 'query';
+  readonly name: string;
+  /** Put before the key in a header, e.g. "Token " or "ApiKey ". */
+  readonly prefix?: string;
+}
+
+export interface BasicAuth {
+  readonly kind: 'basic';
+}
+
+export interface BearerAuth {
+  readonly kind: 'bearer';
+}
+
+export interface OAuth2ClientCredentialsAuth {
+  readonly kind: 'oauth2-client-credentials';
+  readonly tokenUrl: string;
+  readonly scopes: readonly string[];
+}
+
+export interface OAuth2AuthorizationCodeAuth {
+  readonly kind: 'oauth2-authorization-code';
+  readonly authorizationUrl: string;
+  readonly tokenUrl: string;
+  readonly scopes: readonly string[];
+  /** Required rather than defaulted: whether the vendor supports PKCE is a fact to look up. */
+  readonly pkce: boolean;
+}
+
+/** Request signing with a shared secret, for APIs that want a MAC on every request. */
+export interface HmacSigningAuth {
+  readonly kind: 'hmac-signing';
+  readonly algorithm: 'sha256' | 'sha512' | 'sha1';
+  /** The header that carries the signature. */
+  readonly header: string;
+  readonly encoding: 'hex' | 'base64';
+  readonly prefix?: string;
+  /** What is signed, in order, joined by `separator`. */
+  readonly payload: readonly ('timestamp' | 'method' | 'path' | 'query' | 'body')[];
+  readonly separator: string;
+  /** Where the signed timestamp (epoch seconds) is sent, when `payload` includes it. */
+  readonly timestampHeader?: string;
+}
+
+export function apiKey(options: { in: 'header' | 'query'; name: string; prefix?: string }): ApiKeyAuth {
+  assertText('apiKey', 'name', options.name);
+  return freezeDeclaration({
+    kind: 'api-key',
+    in: options.in,
+    name: options.name,
+    ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+  });
+}
+
+export function basic(): BasicAuth {
+  return freezeDeclaration({ kind: 'basic' });
+}
+
+export function bearer(): BearerAuth {
+  return freezeDeclaration({ kind: 'bearer' });
+}
+
+export function oauth2ClientCredentials(options: { tokenUrl: string; scopes?: readonly string[] }): OAuth2ClientCredentialsAuth {
+  assertHttpUrl('oauth2ClientCredentials', 'tokenUrl', options.tokenUrl);
+  return freezeDeclaration({ kind: 'oauth2-client-credentials', tokenUrl: options.tokenUrl, scopes: [...(options.scopes ?? [])] });
+}
+
+export function oauth2AuthorizationCode(options: {
+  authorizationUrl: string;
+  tokenUrl: string;
+  scopes?: readonly string[];
+  pkce: boolean;
+}): OAuth2AuthorizationCodeAuth {
+  assertHttpUrl('oauth2AuthorizationCode', 'authorizationUrl', options.authorizationUrl);
+  assertHttpUrl('oauth2AuthorizationCode', 'tokenUrl', options.tokenUrl);
+  return freezeDeclaration({
+    kind: 'oauth2-authorization-code',
+    authorizationUrl: options.authorizationUrl,
+    tokenUrl: options.tokenUrl,
+    scopes: [...(options.scopes ?? [])],
+    pkce: options.pkce,
+  });
+}
+
+export function hmacSigning(options: {
+  header: string;
+  payload: HmacSigningAuth['payload'];
+  algorithm?: HmacSigningAuth['algorithm'];
+  encoding?: HmacSigningAuth['encoding'];
+  prefix?: string;
+  separator?: string;
+  timestampHeader?: string;
+}): HmacSigningAuth {
+  assertText('hmacSigning', 'header', options.header);
+  if (options.payload.length === 0) throw new TypeError('hmacSigning: payload must name at least one part to sign');
+  if (options.payload.includes('timestamp') && options.timestampHeader === undefined) {
+    throw new TypeError('hmacSigning: a signed timestamp needs a timestampHeader, or the receiver cannot check it');
+  }
+  return freezeDeclaration({
+    kind: 'hmac-signing',
+    ...options,
+    algorithm: options.algorithm ?? 'sha256',
+    encoding: options.encoding ?? 'hex',
+    separator: options.separator ?? '',
+    payload: [...options.payload],
+  });
+}

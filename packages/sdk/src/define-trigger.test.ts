@@ -1,0 +1,76 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { defineTrigger, type PollTriggerDefinition, type TriggerEvent, type WebhookTriggerDefinition } from './define-trigger.ts';
+import { linkHeader } from './pagination/link-header.ts';
+import { schema } from './schema.ts';
+
+const output = schema.Object({ id: schema.String(), updatedAt: schema.String() });
+
+const orderCreated: WebhookTriggerDefinition<typeof output> = {
+  id: 'order-created',
+  name: 'Order created',
+  strategy: 'webhook',
+  output,
+  webhook: {
+    signature: { scheme: 'shopify' },
+    dedupeId: (headers: Record<string, string>) => headers['x-shopify-webhook-id'],
+    topic: (headers: Record<string, string>) => headers['x-shopify-topic'],
+  },
+};
+
+const ordersUpdated: PollTriggerDefinition<typeof output> = {
+  id: 'orders-updated',
+  name: 'Orders updated',
+  strategy: 'poll',
+  output,
+  poll: {
+    cursor: 'timestamp',
+    request: (since: string | undefined) => ({ method: 'GET', path: '/orders', query: { updated_since: since } }),
+    items: (body: unknown) => (body as { orders: unknown[] }).orders,
+    nextCursor: (items: unknown[]) => (items as { updatedAt: string }[]).map((item) => item.updatedAt).sort().at(-1),
+    dedupeId: (item: unknown) => `${(item as { id: string }).id}@${(item as { updatedAt: string }).updatedAt}`,
+  },
+};
+
+describe('defineTrigger', () => {
+  it('declares a webhook trigger', () => {
+    const trigger = defineTrigger(orderCreated);
+    assert.ok(Object.isFrozen(trigger) && Object.isFrozen(trigger.webhook?.signature));
+    assert.equal(trigger.webhook?.dedupeId({ 'x-shopify-webhook-id': 'w1' }, {}), 'w1');
+    assert.equal(trigger.webhook?.topic?.({ 'x-shopify-topic': 'orders/create' }, {}), 'orders/create');
+    const event: TriggerEvent<typeof trigger> = { id: 'o1', updatedAt: '2026-01-01' };
+    assert.equal(event.id, 'o1');
+  });
+
+  it('declares a poll trigger', () => {
+    const trigger = defineTrigger(ordersUpdated);
+    assert.equal(trigger.strategy, 'poll');
+    assert.deepEqual(trigger.poll?.request(undefined), { method: 'GET', path: '/orders', query: { updated_since: undefined } });
+  });
+
+  it('checks that the strategy and its spec agree', () => {
+    assert.throws(() => defineTrigger({ ...orderCreated, webhook: undefined } as never), /webhook is required/);
+    assert.throws(() => defineTrigger({ ...orderCreated, poll: ordersUpdated.poll } as never), /takes webhook, not poll/);
+    assert.throws(() => defineTrigger({ ...ordersUpdated, poll: undefined } as never), /poll is required/);
+    assert.throws(() => defineTrigger({ ...orderCreated, strategy: 'schedule' } as never), /strategy must be/);
+  });
+
+  it('checks the signature declaration', () => {
+    const withSignature = (signature: object) => ({ ...orderCreated, webhook: { ...orderCreated.webhook, signature } }) as never;
+    assert.throws(() => defineTrigger(withSignature({ scheme: 'md5' })), /scheme must be one of/);
+    assert.throws(() => defineTrigger(withSignature({ scheme: 'stripe', header: 'x-sig' })), /stripe scheme fixes header/);
+    assert.throws(() => defineTrigger(withSignature({ scheme: 'hmac-sha256', signedPayload: 'timestamp.body' })), /needs a timestampHeader/);
+    assert.throws(() => defineTrigger(withSignature({ scheme: 'slack', toleranceSeconds: 0 })), /toleranceSeconds must be a positive/);
+    const generic = defineTrigger(withSignature({ scheme: 'hmac-sha256', header: 'x-signature', encoding: 'base64' }));
+    assert.equal(generic.webhook?.signature.encoding, 'base64');
+  });
+
+  it('needs exactly one way to find polled items', () => {
+    const both = { ...ordersUpdated, poll: { ...ordersUpdated.poll, pagination: linkHeader() } };
+    assert.throws(() => defineTrigger(both), /exactly one of poll.items or poll.pagination/);
+    const { items: _items, ...neither } = ordersUpdated.poll;
+    assert.throws(() => defineTrigger({ ...ordersUpdated, poll: neither }), /exactly one of poll.items/);
+    assert.throws(() => defineTrigger({ ...ordersUpdated, poll: { ...ordersUpdated.poll, cursor: 'date' } } as never), /poll.cursor/);
+    assert.throws(() => defineTrigger({ ...ordersUpdated, poll: { ...ordersUpdated.poll, intervalMs: 1.5 } }), /intervalMs must be a positive integer/);
+  });
+});

@@ -1,0 +1,142 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import {
+  assertFunction,
+  assertKebabId,
+  assertPositive,
+  assertSchema,
+  assertText,
+  freezeDeclaration,
+} from './declaration.ts';
+import type { PaginationStrategy } from './pagination/paginate.ts';
+import type { DeclarativeRequest } from './request.ts';
+
+/**
+ * The schemes the engine verifies (on the raw body, in constant time). The secret is not part
+ * of the declaration: it belongs to the connection and lives in the vault.
+ */
+export type WebhookSignatureScheme = 'hmac-sha256' | 'standard-webhooks' | 'shopify' | 'stripe' | 'slack' | 'github';
+
+export interface WebhookSignature {
+  scheme: WebhookSignatureScheme;
+  /** The options below describe a generic 'hmac-sha256' scheme; the named schemes fix them. */
+  header?: string;
+  encoding?: 'hex' | 'base64';
+  prefix?: string;
+  signedPayload?: 'body' | 'timestamp.body';
+  timestampHeader?: string;
+  /** Replay window for schemes that sign a timestamp. */
+  toleranceSeconds?: number;
+}
+
+export interface WebhookSpec {
+  signature: WebhookSignature;
+  /**
+   * The vendor's delivery or event id (X-GitHub-Delivery, X-Shopify-Webhook-Id, Stripe's
+   * `id`): a repeated delivery is acknowledged and not run again. Undefined makes the engine
+   * fall back to a hash of the body, which misses redeliveries the vendor re-serialised.
+   */
+  dedupeId(headers: Record<string, string>, body: unknown): string | undefined;
+  /** The event type, e.g. X-Shopify-Topic, so one endpoint can serve several triggers. */
+  topic?(headers: Record<string, string>, body: unknown): string | undefined;
+}
+
+export interface PollSpec {
+  /**
+   * What the cursor holds. 'timestamp' and 'id' are compared by the engine to skip what it has
+   * seen; 'opaque' (a sync token, a replay id) is only stored and sent back.
+   */
+  cursor: 'timestamp' | 'id' | 'opaque';
+  /** Undefined cursor: the first poll of a new connection. */
+  request(cursor: string | undefined): DeclarativeRequest;
+  /** Where the records are in a page; omit when `pagination` says so. */
+  items?(body: unknown): unknown[];
+  pagination?: PaginationStrategy;
+  /** From everything this poll returned; undefined keeps the previous cursor. */
+  nextCursor(items: unknown[], lastBody: unknown): string | undefined;
+  /**
+   * Per record, because timestamp cursors overlap on purpose (records that share the boundary
+   * second) and the overlap must not run twice.
+   */
+  dedupeId(item: unknown): string | undefined;
+  intervalMs?: number;
+}
+
+interface TriggerFields<O extends TSchema> {
+  id: string;
+  name: string;
+  description?: string;
+  /** One event's payload. */
+  output: O;
+}
+
+export interface WebhookTriggerDefinition<O extends TSchema> extends TriggerFields<O> {
+  strategy: 'webhook';
+  webhook: WebhookSpec;
+  poll?: never;
+}
+
+export interface PollTriggerDefinition<O extends TSchema> extends TriggerFields<O> {
+  strategy: 'poll';
+  poll: PollSpec;
+  webhook?: never;
+}
+
+export type TriggerDefinition<O extends TSchema> = WebhookTriggerDefinition<O> | PollTriggerDefinition<O>;
+
+export type Trigger<O extends TSchema = TSchema> = Readonly<TriggerDefinition<O>>;
+
+/** The type of one event a trigger produces. */
+export type TriggerEvent<T extends Trigger> = T extends Trigger<infer O> ? Static<O> : never;
+
+const GENERIC_SIGNATURE_OPTIONS = ['header', 'encoding', 'prefix', 'signedPayload', 'timestampHeader'] as const;
+const SCHEMES: readonly WebhookSignatureScheme[] = ['hmac-sha256', 'standard-webhooks', 'shopify', 'stripe', 'slack', 'github'];
+
+export function defineTrigger<O extends TSchema>(definition: TriggerDefinition<O>): Trigger<O> {
+  const where = `defineTrigger(${JSON.stringify(definition.id)})`;
+  assertKebabId(where, definition.id);
+  assertText(where, 'name', definition.name);
+  assertSchema(where, 'output', definition.output);
+
+  if (definition.strategy === 'webhook') {
+    if (definition.poll !== undefined) throw new TypeError(`${where}: a webhook trigger takes webhook, not poll`);
+    if (typeof definition.webhook !== 'object' || definition.webhook === null) throw new TypeError(`${where}: webhook is required`);
+    checkSignature(where, definition.webhook.signature);
+    assertFunction(where, 'webhook.dedupeId', definition.webhook.dedupeId);
+    if (definition.webhook.topic !== undefined) assertFunction(where, 'webhook.topic', definition.webhook.topic);
+  } else if (definition.strategy === 'poll') {
+    if (definition.webhook !== undefined) throw new TypeError(`${where}: a poll trigger takes poll, not webhook`);
+    checkPoll(where, definition.poll);
+  } else {
+    throw new TypeError(`${where}: strategy must be 'webhook' or 'poll', got ${JSON.stringify((definition as { strategy: unknown }).strategy)}`);
+  }
+  return freezeDeclaration({ ...definition });
+}
+
+function checkSignature(where: string, signature: WebhookSignature | undefined): void {
+  if (signature === undefined || !SCHEMES.includes(signature.scheme)) {
+    throw new TypeError(`${where}: webhook.signature.scheme must be one of ${SCHEMES.join(', ')}`);
+  }
+  if (signature.scheme !== 'hmac-sha256') {
+    const stray = GENERIC_SIGNATURE_OPTIONS.find((option) => signature[option] !== undefined);
+    if (stray !== undefined) throw new TypeError(`${where}: the ${signature.scheme} scheme fixes ${stray}; it only applies to 'hmac-sha256'`);
+  }
+  if (signature.signedPayload === 'timestamp.body' && signature.timestampHeader === undefined) {
+    throw new TypeError(`${where}: signedPayload 'timestamp.body' needs a timestampHeader`);
+  }
+  if (signature.toleranceSeconds !== undefined) assertPositive(where, 'webhook.signature.toleranceSeconds', signature.toleranceSeconds);
+}
+
+function checkPoll(where: string, poll: PollSpec | undefined): void {
+  if (typeof poll !== 'object' || poll === null) throw new TypeError(`${where}: poll is required`);
+  if (!['timestamp', 'id', 'opaque'].includes(poll.cursor)) {
+    throw new TypeError(`${where}: poll.cursor must be 'timestamp', 'id' or 'opaque'`);
+  }
+  assertFunction(where, 'poll.request', poll.request);
+  assertFunction(where, 'poll.nextCursor', poll.nextCursor);
+  assertFunction(where, 'poll.dedupeId', poll.dedupeId);
+  if ((poll.items === undefined) === (poll.pagination === undefined)) {
+    throw new TypeError(`${where}: give exactly one of poll.items or poll.pagination (which already says where the items are)`);
+  }
+  if (poll.items !== undefined) assertFunction(where, 'poll.items', poll.items);
+  if (poll.intervalMs !== undefined) assertPositive(where, 'poll.intervalMs', poll.intervalMs, { integer: true });
+}

@@ -1,0 +1,70 @@
+// The public contract for connector authors. Explicit names only: anything not listed here is
+// internal and may change without a major version.
+
+export { defineConnector } from './define-connector.ts';
+export type { Connector, ConnectorDefinition, ConnectorRateLimit, RateLimit } from './define-connector.ts';
+
+export { defineAction } from './define-action.ts';
+export type {
+  Action,
+  ActionDefinition,
+  CodeAction,
+  CodeActionDefinition,
+  DeclarativeAction,
+  DeclarativeActionDefinition,
+} from './define-action.ts';
+
+export { defineTrigger } from './define-trigger.ts';
+export type {
+  PollSpec,
+  PollTriggerDefinition,
+  Trigger,
+  TriggerDefinition,
+  TriggerEvent,
+  WebhookSignature,
+  WebhookSignatureScheme,
+  WebhookSpec,
+  WebhookTriggerDefinition,
+} from './define-trigger.ts';
+
+export type { ActionContext, HttpClient, Logger } from './context.ts';
+export type { DeclarativeRequest, HttpMethod, HttpRequest, HttpResponse, QueryValue } from './request.ts';
+
+export { apiKey, basic, bearer, hmacSigning, oauth2AuthorizationCode, oauth2ClientCredentials } from './auth.ts';
+export type {
+  ApiKeyAuth,
+  AuthScheme,
+  BasicAuth,
+  BearerAuth,
+  HmacSigningAuth,
+  OAuth2AuthorizationCodeAuth,
+  OAuth2ClientCredentialsAuth,
+} from './auth.ts';
+
+export { schema } from './schema.ts';
+export type { Infer, TSchema } from './schema.ts';
+
+export {
+  AuthError,
+  ConflictError,
+  ConnectorError,
+  NotFoundError,
+  PermanentError,
+  RateLimitedError,
+  RetryableError,
+  ValidationError,
+  errorFromResponse,
+  isConnectorError,
+  parseRetryAfter,
+} from './errors.ts';
+export type { ConnectorErrorOptions, ErrorReason, FailedResponse } from './errors.ts';
+
+export { pages, paginate } from './pagination/paginate.ts';
+export type { FetchPage, NextPage, Page, PageResponse, PaginateOptions, PaginationStrategy } from './pagination/paginate.ts';
+export { cursor } from './pagination/cursor.ts';
+export { offsetLimit } from './pagination/offset-limit.ts';
+export { pageNumber } from './pagination/page-number.ts';
+export { findLink, linkHeader, parseLinkHeader } from './pagination/link-header.ts';
+export type { LinkValue } from './pagination/link-header.ts';
+export { graphqlConnection } from './pagination/graphql-connection.ts';
+export type { GraphqlConnection } from './pagination/graphql-connection.ts';
