@@ -545,6 +545,29 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       });
     });
 
+    describe('connections', () => {
+      it('creates, replaces, lists and removes connections, keeping the creation time', async () => {
+        await store.connections.put({ id: 'erp', connectorId: 'acme-erp', config: { baseUrl: 'http://127.0.0.1:1' }, now: T0 });
+        await store.connections.put({ id: 'shop', connectorId: 'stripe', config: {}, now: T0 + 1 });
+        await store.connections.put({ id: 'erp', connectorId: 'acme-erp', config: { baseUrl: 'http://127.0.0.1:2' }, now: T0 + 5 });
+        const erp = await store.connections.get('erp');
+        assert.deepEqual(erp, { id: 'erp', connectorId: 'acme-erp', config: { baseUrl: 'http://127.0.0.1:2' }, createdAt: T0, updatedAt: T0 + 5 });
+        assert.deepEqual((await store.connections.list()).map((c) => c.id), ['erp', 'shop']);
+        assert.equal(await store.connections.get('nope'), undefined);
+      });
+
+      it('removes a connection together with its secrets', async () => {
+        await store.connections.put({ id: 'erp', connectorId: 'acme-erp', config: {}, now: T0 });
+        await store.secrets.write({ connectionId: 'erp', name: 'apiKey', kid: 'k1', envelope: 'sealed' });
+        await store.secrets.write({ connectionId: 'shop', name: 'apiKey', kid: 'k1', envelope: 'other' });
+        assert.equal(await store.connections.remove('erp'), true);
+        assert.equal(await store.connections.get('erp'), undefined);
+        assert.equal(await store.secrets.read('erp', 'apiKey'), undefined);
+        assert.ok(await store.secrets.read('shop', 'apiKey'), 'other connections keep theirs');
+        assert.equal(await store.connections.remove('erp'), false);
+      });
+    });
+
     describe('queries', () => {
       it('lists and counts runs by flow and status', async () => {
         const runningOrder = await ingestRun({ flowId: 'orders' });

@@ -1,5 +1,6 @@
 import type { Reason } from '../core/exception.ts';
 import type { RunStatus, RunSummary, StepCheckpoint, TriggerEvent } from '../core/run.ts';
+import type { VaultStorage } from '../connectors/vault/vault.ts';
 
 /**
  * The store port. Every implementation (SQLite now, PostgreSQL later) passes
@@ -70,7 +71,31 @@ export interface Store {
   replayException(id: string, options: { now: number; input?: unknown }): Promise<{ runId: string }>;
   discardException(id: string, now: number): Promise<void>;
 
+  /** Configured connections (secrets are not here: see `secrets`). */
+  connections: ConnectionStore;
+  /** Sealed secrets of connections and flows, for the credential vault. */
+  secrets: VaultStorage;
+
   close(): Promise<void>;
+}
+
+export interface Connection {
+  /** The name flows use: `call: { connection: erp, … }`. */
+  id: string;
+  connectorId: string;
+  /** Non-secret settings, e.g. a shop domain or a sandbox base URL. */
+  config: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ConnectionStore {
+  /** Create or replace; `createdAt` of an existing connection is kept. */
+  put(connection: { id: string; connectorId: string; config: Record<string, unknown>; now: number }): Promise<void>;
+  get(id: string): Promise<Connection | undefined>;
+  list(): Promise<Connection[]>;
+  /** Removes the connection and its secrets, in one transaction. False when there was none. */
+  remove(id: string): Promise<boolean>;
 }
 
 export interface NewEvent {

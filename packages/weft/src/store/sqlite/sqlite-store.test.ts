@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { runStoreContract } from '../store.contract.ts';
+import { runVaultStorageContract } from '../../connectors/vault/vault-storage.contract.ts';
 import type { StoreHarness } from '../store.contract.ts';
 import { StoreUnavailableError } from '../store.ts';
 import type { NewEvent } from '../store.ts';
@@ -140,11 +142,21 @@ describe('sqlite store', () => {
 
       const inspector = new Database(path, { readonly: true });
       try {
-        assert.deepEqual(inspector.prepare('SELECT version, name FROM schema_migrations').all(), [{ version: 1, name: '0001-init.sql' }]);
+        const files = readdirSync(new URL('./migrations/', import.meta.url)).filter((name) => name.endsWith('.sql')).sort();
+        assert.deepEqual(
+          inspector.prepare('SELECT name FROM schema_migrations ORDER BY version').pluck().all(),
+          files,
+          'every migration applied exactly once',
+        );
         assert.equal(inspector.pragma('journal_mode', { simple: true }), 'wal');
       } finally {
         inspector.close();
       }
     });
   });
+});
+
+runVaultStorageContract('sqlite', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'weft-vault-'));
+  return createSqliteStore({ path: join(dir, 'weft.db') }).secrets;
 });

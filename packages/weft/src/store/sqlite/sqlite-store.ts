@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { newId } from '../../core/ids.ts';
+import { createSqliteConnectionStore, createSqliteSecretStorage, type SqliteAccess } from './sqlite-connections.ts';
 import type { Reason } from '../../core/exception.ts';
 import type { RunStatus, RunSummary, StepCheckpoint, TriggerEvent } from '../../core/run.ts';
 import { LeaseLostError, NotReplayableError, StoreUnavailableError } from '../store.ts';
@@ -164,6 +165,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       throw toStoreError(error);
     }
   }
+
+  const access: SqliteAccess = { sql, read, write: (work) => queue.write(work) };
 
   function requireLease(changes: number, runId: string): void {
     if (changes === 0) throw new LeaseLostError(runId);
@@ -560,6 +563,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         findOpenException(id);
         sql(`UPDATE exceptions SET status = 'discarded', resolved_at = ? WHERE id = ?`).run(now, id);
       }),
+
+    connections: createSqliteConnectionStore(access),
+    secrets: createSqliteSecretStorage(access),
 
     close: async () => {
       queue.drain();
