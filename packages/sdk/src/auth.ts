@@ -122,3 +122,20 @@ export function hmacSigning(options: {
     payload: [...options.payload],
   });
 }
+
+/**
+ * The vault secrets each scheme reads, declared once: the engine applies them, `weft
+ * connections add` asks for the required ones, and the reference docs list them.
+ */
+export const AUTH_SECRETS: Readonly<Record<AuthScheme['kind'], { required: readonly string[]; optional: readonly string[]; sentAs: string }>> = {
+  'api-key': { required: ['apiKey'], optional: [], sentAs: 'header `name: <prefix><apiKey>` or query `name`' },
+  basic: { required: ['username'], optional: ['password'], sentAs: '`Authorization: Basic base64(user:password)`' },
+  bearer: { required: ['token'], optional: [], sentAs: '`Authorization: Bearer <token>`' },
+  'oauth2-client-credentials': { required: ['clientId', 'clientSecret'], optional: [], sentAs: '`Authorization: Bearer <access token>`' },
+  'oauth2-authorization-code': {
+    required: ['clientId'],
+    optional: ['clientSecret'],
+    sentAs: '`Authorization: Bearer <access token>` (tokens from `weft connect`, kept in the vault)',
+  },
+  'hmac-signing': { required: ['signingSecret'], optional: [], sentAs: '`<header>: <prefix><mac>`, plus the timestamp header' },
+};

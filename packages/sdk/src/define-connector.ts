@@ -51,6 +51,11 @@ export interface ConnectorDefinition {
    * true makes the engine refresh the token and retry once, as it does on a 401.
    */
   detectAuthFailure?(response: HttpResponse): boolean;
+  /**
+   * A declarative, read-only action that needs no input (e.g. "retrieve the account"):
+   * `weft connections test` calls it to prove the credentials work.
+   */
+  testAction?: string;
 }
 
 export type Connector = Readonly<ConnectorDefinition & { triggers: readonly Trigger[] }>;
@@ -70,6 +75,13 @@ export function defineConnector(definition: ConnectorDefinition): Connector {
   checkUniqueIds(where, 'action', definition.actions, (action) => action.kind === 'declarative' || action.kind === 'code', 'defineAction');
   checkUniqueIds(where, 'trigger', triggers, (trigger) => trigger.strategy === 'webhook' || trigger.strategy === 'poll', 'defineTrigger');
   if (definition.actions.length + triggers.length === 0) throw new TypeError(`${where}: declares no actions and no triggers`);
+
+  if (definition.testAction !== undefined) {
+    const test = definition.actions.find((action) => action.id === definition.testAction);
+    if (!test || test.kind !== 'declarative') {
+      throw new TypeError(`${where}: testAction "${definition.testAction}" must be one of its declarative actions`);
+    }
+  }
 
   const { rateLimit } = definition;
   if (rateLimit !== undefined) {

@@ -140,7 +140,8 @@ export function errorFromResponse(response: FailedResponse): ConnectorError {
   const words = response.vendorMessage ?? vendorMessageFrom(response.body);
   const message = (sentence: string): string =>
     words === undefined ? `${sentence} (HTTP ${status})` : `${sentence}: ${words} (HTTP ${status})`;
-  const options = { status };
+  // The vendor's words ride along, so the engine can write its own sentence around them.
+  const options = { status, ...(words === undefined ? {} : { details: { vendorMessage: words } }) };
 
   switch (status) {
     case 401:

@@ -30,7 +30,7 @@ export type {
 export type { ActionContext, HttpClient, Logger } from './context.ts';
 export type { DeclarativeRequest, HttpMethod, HttpRequest, HttpResponse, QueryValue } from './request.ts';
 
-export { apiKey, basic, bearer, hmacSigning, oauth2AuthorizationCode, oauth2ClientCredentials } from './auth.ts';
+export { AUTH_SECRETS, apiKey, basic, bearer, hmacSigning, oauth2AuthorizationCode, oauth2ClientCredentials } from './auth.ts';
 export type {
   ApiKeyAuth,
   AuthScheme,
@@ -68,3 +68,12 @@ export { findLink, linkHeader, parseLinkHeader } from './pagination/link-header.
 export type { LinkValue } from './pagination/link-header.ts';
 export { graphqlConnection } from './pagination/graphql-connection.ts';
 export type { GraphqlConnection } from './pagination/graphql-connection.ts';
+
+export { decodeForm, encodeForm } from './protocols/form.ts';
+export type { DecodedForm, DecodedFormValue, FormValue } from './protocols/form.ts';
+export { encodeMultipart, parseMultipart } from './protocols/multipart.ts';
+export type { EncodedMultipart, MultipartFile, MultipartPart } from './protocols/multipart.ts';
+export { graphqlError, graphqlRequest, parseGraphqlResponse, throttleStatusOf } from './protocols/graphql.ts';
+export type { GraphqlError, GraphqlOperation, GraphqlResponseOptions, GraphqlUserError, ThrottleStatus } from './protocols/graphql.ts';
+export { buildEnvelope, parseEnvelope, soapError, soapFaultError, soapHeaders } from './protocols/soap.ts';
+export type { EnvelopeSpec, ParseEnvelopeOptions, SoapEnvelope, SoapFault, SoapVersion, XmlElement, XmlValue } from './protocols/soap.ts';

@@ -14,8 +14,12 @@ export interface DeclarativeRequest {
   query?: Record<string, QueryValue | readonly QueryValue[] | undefined>;
   headers?: Record<string, string>;
   body?: unknown;
-  /** Defaults to 'json'. */
-  bodyEncoding?: 'json' | 'form' | 'multipart';
+  /**
+   * Defaults to 'json'. 'form' is Stripe-style nested form encoding (encodeForm); 'multipart'
+   * takes a MultipartPart[] body; 'raw' sends a string or bytes as they are, with the
+   * content type from `headers` (a SOAP envelope, a CSV upload).
+   */
+  bodyEncoding?: 'json' | 'form' | 'multipart' | 'raw';
 }
 
 /** `url`, when set, is absolute and replaces baseUrl + path (a pagination link, an upload URL). */
