@@ -1,0 +1,36 @@
+import { defineTrigger, schema } from '@weft/sdk';
+import { paymentIntent } from './stripe.schemas.ts';
+
+interface StripeEvent {
+  id?: unknown;
+  type?: unknown;
+}
+
+export const paymentIntentSucceeded = defineTrigger({
+  id: 'payment-intent-succeeded',
+  name: 'Payment intent succeeded',
+  description: 'The payment_intent.succeeded event. Stripe retries a delivery for up to three days, always with the same event id.',
+  strategy: 'webhook',
+  webhook: {
+    signature: { scheme: 'stripe' },
+    // The event id, not the payment intent's: Stripe can send other events about the same intent.
+    dedupeId: (_headers, body) => {
+      const { id } = body as StripeEvent;
+      return typeof id === 'string' && id.startsWith('evt_') ? id : undefined;
+    },
+    topic: (_headers, body) => {
+      const { type } = body as StripeEvent;
+      return typeof type === 'string' ? type : undefined;
+    },
+  },
+  output: schema.Object({
+    id: schema.String({ pattern: '^evt_' }),
+    object: schema.Literal('event'),
+    type: schema.Literal('payment_intent.succeeded'),
+    api_version: schema.Union([schema.String(), schema.Null()]),
+    created: schema.Integer(),
+    livemode: schema.Boolean(),
+    pending_webhooks: schema.Integer(),
+    data: schema.Object({ object: paymentIntent }),
+  }),
+});

@@ -1,0 +1,11 @@
+import { defineAction, schema } from '@weft/sdk';
+import { paymentIntent } from './stripe.schemas.ts';
+
+export const retrievePaymentIntent = defineAction({
+  id: 'retrieve-payment-intent',
+  name: 'Retrieve payment intent',
+  description: 'GET /v1/payment_intents/{id}. An unknown id is a NotFoundError.',
+  input: schema.Object({ id: schema.String({ pattern: '^pi_', maxLength: 5000 }) }),
+  output: paymentIntent,
+  request: ({ id }) => ({ method: 'GET', path: `/v1/payment_intents/${encodeURIComponent(id)}` }),
+});
