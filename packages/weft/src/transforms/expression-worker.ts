@@ -1,15 +1,14 @@
 import { parentPort } from 'node:worker_threads';
-import type jsonata from 'jsonata';
-import { compileJsonata, evaluateWithinBudget } from './budgeted-jsonata.ts';
+import { compileJsonata, type BudgetedExpression } from './budgeted-jsonata.ts';
 import { ExpressionError } from './expression-error.ts';
 import type { WorkerJob, WorkerReply } from './expression-pool.ts';
 
 /** Evaluates the expressions that contain a regex; the main thread terminates it when one runs away. */
 
 const CACHE_LIMIT = 1000;
-const compiled = new Map<string, jsonata.Expression>();
+const compiled = new Map<string, BudgetedExpression>();
 
-function compileCached(source: string): jsonata.Expression {
+function compileCached(source: string): BudgetedExpression {
   let expression = compiled.get(source);
   if (expression === undefined) {
     expression = compileJsonata(source, { allowRegex: true });
@@ -25,7 +24,7 @@ if (port === null) throw new Error('expression-worker.ts runs as a worker thread
 port.on('message', async (job: WorkerJob) => {
   let reply: WorkerReply;
   try {
-    const value = await evaluateWithinBudget(compileCached(job.source), job.input, job);
+    const value = await compileCached(job.source).evaluate(job.input, job);
     reply = { id: job.id, ok: true, value };
   } catch (err) {
     reply =

@@ -1,5 +1,5 @@
 import jsonata from 'jsonata';
-import { compileJsonata, evaluateWithinBudget } from './budgeted-jsonata.ts';
+import { compileJsonata } from './budgeted-jsonata.ts';
 import { findStepReferences, needsIsolation, type StepReference } from './expression-ast.ts';
 import { toSyntaxError } from './expression-error.ts';
 import { createExpressionWorkerPool, type ExpressionWorkerPool } from './expression-pool.ts';
@@ -59,7 +59,7 @@ export function createExpressionEngine(options: ExpressionEngineOptions = {}): E
       source,
       isIsolated: false,
       evaluate(input, evaluateOptions) {
-        return evaluateWithinBudget(expression, input, { budgetMs: evaluateOptions?.budgetMs ?? defaultBudgetMs, maxDepth });
+        return expression.evaluate(input, { budgetMs: evaluateOptions?.budgetMs ?? defaultBudgetMs, maxDepth });
       },
     };
   }
