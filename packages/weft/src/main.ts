@@ -6,17 +6,32 @@ import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
+import type { Connector, ConnectorRateLimit } from '@weft/sdk';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createConnectionLimiter, mergeRateLimits } from './connectors/rate-limit/limiter.ts';
+import { builtInConnectors } from '@weft/connectors';
+import { createAuthFactory } from './connectors/connection-auth-factory.ts';
+import { ConnectionError, createConnectionRuntime, type ConnectionRuntime } from './connectors/connection-runtime.ts';
+import { createEgressGuard } from './connectors/egress-guard.ts';
+import { createConnectorRegistry } from './connectors/registry.ts';
+import { openVault, readFlowSecrets, type OpenedVault } from './connectors/vault/open-vault.ts';
+import { isConnectorCall, type Step } from './flows/flow-schema.ts';
 import { systemClock, systemRandom } from './core/clock.ts';
 import { newId } from './core/ids.ts';
 import { TERMINAL_STATUSES } from './core/run.ts';
 import type { WeftConfig } from './config.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
 import { startSchedules } from './engine/schedules.ts';
+import { createPoller } from './engine/poller.ts';
 import { formatDiagnostic, loadFlows, type LoadedFlow } from './flows/load-flow.ts';
 import { buildApp } from './http/app.ts';
 import { createSqliteStore } from './store/sqlite/sqlite-store.ts';
-import type { Store } from './store/store.ts';
+import type { Connection, Store } from './store/store.ts';
 import { createExpressionEngine, type ExpressionEngine } from './transforms/expression.ts';
+
+/** This process, as a worker: leases and concurrency slots are held in its name. */
+const WORKER_ID = `${hostname()}:${process.pid}`;
 
 export class FlowLoadError extends Error {
   readonly code = 'ERR_FLOW_INVALID';
@@ -26,6 +41,7 @@ export interface RunningWeft {
   url: string;
   store: Store;
   engine: Engine;
+  outbound: Outbound;
   close(): Promise<void>;
 }
 
@@ -38,41 +54,127 @@ function createLogger(config: WeftConfig): Logger {
   return pino({ level: config.logLevel, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: false }));
 }
 
-async function loadValidFlows(config: WeftConfig, expressions: ExpressionEngine): Promise<LoadedFlow[]> {
-  const { flows, diagnostics } = await loadFlows(config.flows, { engine: expressions, env: process.env });
+async function loadValidFlows(config: WeftConfig, expressions: ExpressionEngine, secrets: Record<string, string> | undefined): Promise<LoadedFlow[]> {
+  const { flows, diagnostics } = await loadFlows(config.flows, { engine: expressions, env: process.env, ...(secrets ? { secrets } : {}) });
   if (diagnostics.length > 0) {
     throw new FlowLoadError(`flows do not validate:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
   }
   return flows;
 }
 
+/** What calls leave through: the egress-guarded agent, and the connections behind `call: { connection }`. */
+export interface Outbound {
+  dispatcher: Dispatcher;
+  vault: OpenedVault;
+  connections: ConnectionRuntime;
+}
+
+export function openOutbound(config: WeftConfig, store: Store, extraConnectors: readonly Connector[] = []): Outbound {
+  const dispatcher = createEgressGuard({ allow: config.egressAllow }).dispatcher({ connections: 64, keepAliveTimeout: 10_000 });
+  const vault = openVault(store.secrets, process.env);
+  const createAuth = createAuthFactory({
+    vault: vault.vault,
+    clock: systemClock,
+    // Token endpoints are outbound calls too: the same guard applies.
+    fetch: (url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>,
+  });
+  const registry = createConnectorRegistry([...builtInConnectors, ...extraConnectors]);
+  const createLimiter = (connection: Connection, connector: Connector) =>
+    createConnectionLimiter({
+      state: store.rateLimits,
+      clock: systemClock,
+      key: connection.id,
+      limits: mergeRateLimits(connector.rateLimit, connection.config.rateLimit as ConnectorRateLimit | undefined),
+      holder: WORKER_ID,
+      sleep: (ms) => sleep(ms),
+    });
+  return { dispatcher, vault, connections: createConnectionRuntime({ registry, connections: store.connections, createAuth, createLimiter }) };
+}
+
+/** Every `call: { connection, action }` must name a connection that exists and an action its connector has. */
+export async function checkFlowConnections(flows: LoadedFlow[], connections: ConnectionRuntime): Promise<void> {
+  const problems: string[] = [];
+  const check = async (flow: LoadedFlow, where: string, connectionId: string, problemWith: (connector: Connector) => string | undefined) => {
+    try {
+      const { connector } = await connections.resolve(connectionId);
+      const problem = problemWith(connector);
+      if (problem) problems.push(`${flow.file}: ${where}: ${problem}`);
+    } catch (error) {
+      if (!(error instanceof ConnectionError)) throw error;
+      problems.push(`${flow.file}: ${where}: ${error.message}`);
+    }
+  };
+  const visit = async (flow: LoadedFlow, steps: Step[]) => {
+    for (const step of steps) {
+      if ('each' in step) await visit(flow, step.steps);
+      if (!('call' in step) || !isConnectorCall(step)) continue;
+      await check(flow, `step '${step.id}'`, step.call.connection, (connector) =>
+        connector.actions.some((action) => action.id === step.call.action)
+          ? undefined
+          : `connector '${connector.id}' has no action '${step.call.action}' (it has ${connector.actions.map((a) => a.id).join(', ')})`,
+      );
+    }
+  };
+  for (const flow of flows) {
+    const trigger = flow.flow.trigger;
+    if ('poll' in trigger) {
+      await check(flow, 'trigger', trigger.poll.connection, (connector) =>
+        connector.triggers.some((t) => t.id === trigger.poll.trigger && t.strategy === 'poll')
+          ? undefined
+          : `connector '${connector.id}' has no poll trigger '${trigger.poll.trigger}'`,
+      );
+    }
+    await visit(flow, flow.flow.steps);
+  }
+  if (problems.length > 0) throw new FlowLoadError(`flows call connections that are not ready:\n${problems.join('\n')}`);
+}
+
 /** `weft start` / `weft dev`: the engine, its worker and the HTTP server, on one store. */
 export async function startWeft(
   config: WeftConfig,
-  options: { watch?: boolean; stdout?: (line: string) => void } = {},
+  options: { watch?: boolean; stdout?: (line: string) => void; connectors?: readonly Connector[] } = {},
 ): Promise<RunningWeft> {
   const log = createLogger(config);
   const expressions = createExpressionEngine({ budgetMs: config.mappingBudgetMs });
-  const flows = await loadValidFlows(config, expressions).catch(async (error) => {
-    await expressions.close();
+  const store = await openStore(config);
+  const outbound = openOutbound(config, store, options.connectors);
+  for (const warning of outbound.vault.warnings) log.warn({ warning }, 'vault.master_key');
+  const load = async () => {
+    const loaded = await loadValidFlows(config, expressions, await readFlowSecrets(outbound.vault));
+    await checkFlowConnections(loaded, outbound.connections);
+    return loaded;
+  };
+  const flows = await load().catch(async (error) => {
+    await Promise.all([expressions.close(), store.close(), outbound.dispatcher.close()]);
     throw error;
   });
-  const store = await openStore(config);
   const engine = createEngine({
     store,
     clock: systemClock,
     random: systemRandom,
     log,
     flows,
-    workerId: `${hostname()}:${process.pid}`,
+    workerId: WORKER_ID,
     concurrency: config.workerConcurrency,
     leaseMs: config.leaseMs,
     pollIntervalMs: config.pollIntervalMs,
     auditBodyBytes: config.auditBodyBytes,
     redactFields: config.redactFields,
-    egressAllow: config.egressAllow,
+    dispatcher: outbound.dispatcher,
+    connections: outbound.connections,
   });
   let schedules = startSchedules(engine, flows, log);
+  const poller = createPoller({
+    engine,
+    store,
+    connections: outbound.connections,
+    dispatcher: outbound.dispatcher,
+    clock: systemClock,
+    log,
+    auditBodyBytes: config.auditBodyBytes,
+    redactFields: config.redactFields,
+  });
+  let polling = poller.start(flows);
   const flowLimits = flows.map((f) => ('webhook' in f.flow.trigger ? (f.flow.trigger.webhook.maxBodyBytes ?? 0) : 0));
   const app = await buildApp({ engine, clock: systemClock, maxBodyBytes: Math.max(config.maxBodyBytes, ...flowLimits) });
   const address = await app.listen({ host: config.host, port: config.port });
@@ -83,10 +185,12 @@ export async function startWeft(
     let pending: NodeJS.Timeout | undefined;
     const reload = async () => {
       try {
-        const next = await loadValidFlows(config, expressions);
+        const next = await load();
         engine.replaceFlows(next);
         schedules.stop();
         schedules = startSchedules(engine, next, log);
+        polling.stop();
+        polling = poller.start(next);
         options.stdout?.(`flows reloaded: ${next.map((f) => f.flow.id).join(', ')}`);
       } catch (error) {
         options.stdout?.(`flows not reloaded, the running flows stay:\n${(error as Error).message}`);
@@ -112,13 +216,16 @@ export async function startWeft(
     url,
     store,
     engine,
+    outbound,
     close: () =>
       (closing ??= (async () => {
         watchers.forEach((w) => w.close());
         schedules.stop();
+        polling.stop();
         // Stop accepting first, so nothing is acknowledged that the worker will not see.
         await app.close();
         await engine.stop(Math.max(0, config.shutdownTimeoutMs - 5_000));
+        await outbound.dispatcher.close();
         await store.close();
         await expressions.close();
         log.flush();
@@ -139,9 +246,10 @@ export async function runManual(
   const log = createLogger(config);
   const expressions = createExpressionEngine({ budgetMs: config.mappingBudgetMs });
   const store = await openStore(config);
+  const outbound = openOutbound(config, store);
   let engine: Engine | undefined;
   try {
-    const flows = await loadValidFlows(config, expressions);
+    const flows = await loadValidFlows(config, expressions, await readFlowSecrets(outbound.vault));
     const flow = flows.find((f) => f.flow.id === flowId);
     if (!flow) throw new FlowLoadError(`no flow '${flowId}' in ${config.flows.join(', ')}`);
     engine = createEngine({
@@ -157,8 +265,10 @@ export async function runManual(
       pollIntervalMs: config.pollIntervalMs,
       auditBodyBytes: config.auditBodyBytes,
       redactFields: config.redactFields,
-      egressAllow: config.egressAllow,
+      dispatcher: outbound.dispatcher,
+      connections: outbound.connections,
     });
+    if (options.wait) await checkFlowConnections([flow], outbound.connections);
     const outcome = await engine.accept(flow, { source: 'manual', headers: {}, query: {}, body: input, dedupeKey: `manual:${newId('in', Date.now())}` });
     if (!options.wait) return { runId: outcome.runId, status: 'queued' };
     for (;;) {
@@ -168,6 +278,7 @@ export async function runManual(
     }
   } finally {
     await engine?.stop(5_000);
+    await outbound.dispatcher.close();
     await store.close();
     await expressions.close();
   }

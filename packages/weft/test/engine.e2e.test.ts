@@ -176,7 +176,7 @@ steps:
   });
 
   it('a call to an internal address that is not allow-listed is refused before it connects', { timeout: 30_000 }, async () => {
-    const weft = await startTestWeft({ 'f.yaml': orderFlow('guarded') }, { egressAllow: [] });
+    const weft = await startTestWeft({ 'f.yaml': orderFlow('guarded') }, { overrides: { egressAllow: [] } });
     try {
       const before = erp.stats().requests;
       await deliverOrder({ hookUrl: `${weft.url}/hooks/guarded`, secret: SECRET, order: makeOrder(500), webhookId: 'guarded-1', nowMs: Date.now() });
@@ -306,8 +306,7 @@ steps:
   - id: total
     code: { module: ../total.ts, export: total }
 ` },
-      {},
-      { 'total.ts': 'export function total({ trigger }: { trigger: { body: { lines: { price: number }[] } } }) { return trigger.body.lines.reduce((s, l) => s + l.price, 0); }\n' },
+      { files: { 'total.ts': 'export function total({ trigger }: { trigger: { body: { lines: { price: number }[] } } }) { return trigger.body.lines.reduce((s, l) => s + l.price, 0); }\n' } },
     );
     try {
       const started = Date.now();

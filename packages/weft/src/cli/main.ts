@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { CliContext } from './context.ts';
 import type { CliIo } from './output.ts';
+import { backfillCommand } from './commands/backfill.ts';
 import { callsCommand } from './commands/calls.ts';
+import { connectCommand } from './commands/connect.ts';
+import { connectionsCommand } from './commands/connections.ts';
+import { connectorCommand } from './commands/connector.ts';
 import { demoCommand } from './commands/demo.ts';
 import { devCommand } from './commands/dev.ts';
 import { exceptionsCommand } from './commands/exceptions.ts';
@@ -10,9 +14,12 @@ import { initCommand } from './commands/init.ts';
 import { replayCommand } from './commands/replay.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
+import { sandboxCommand } from './commands/sandbox.ts';
 import { schemaCommand } from './commands/schema.ts';
+import { secretsCommand } from './commands/secrets.ts';
 import { startCommand } from './commands/start.ts';
 import { validateCommand } from './commands/validate.ts';
+import { vaultCommand } from './commands/vault.ts';
 
 const COMMANDS = [
   initCommand,
@@ -26,6 +33,13 @@ const COMMANDS = [
   exceptionsCommand,
   replayCommand,
   callsCommand,
+  backfillCommand,
+  connectionsCommand,
+  connectCommand,
+  connectorCommand,
+  sandboxCommand,
+  secretsCommand,
+  vaultCommand,
 ] as const;
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -45,6 +45,8 @@ export interface Output {
   style(style: Style, text: string): string;
   /** A progress bar on stderr when it is a terminal; otherwise nothing (logs stay clean). */
   progress(total: number, label: string): Progress;
+  /** Progress whose end is not known in advance: one line redrawn on a terminal, a line each otherwise. */
+  status(text: string): void;
 }
 
 export interface Progress {
@@ -69,6 +71,10 @@ export function createOutput(io: CliIo): Output {
     note: (text) => io.stderr.write(text + '\n'),
     style,
     progress: (total, label) => (io.stderr.isTTY === true ? createProgressBar(io.stderr, total, label) : { tick() {}, done() {} }),
+    status: (text) => {
+      if (io.stderr.isTTY === true) io.stderr.write(`\r\u001b[2K${text}`);
+      else io.stderr.write(text + '\n');
+    },
   };
 }
 

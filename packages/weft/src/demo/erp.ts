@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -94,6 +94,8 @@ export interface ErpOptions {
   now?: () => number;
   /** Called once per created sales order, e.g. for the benchmark's delivery latency. */
   onCreate?: (externalId: string, atMs: number) => void;
+  /** When set, /api/* requires `Authorization: Bearer <token>`, like a real ERP's API key. */
+  bearerToken?: string;
 }
 
 const maxBodyBytes = 1024 * 1024;
@@ -246,6 +248,10 @@ export async function startErp(options: ErpOptions = {}): Promise<Erp> {
   function handleRequest(request: IncomingMessage, response: ServerResponse, rawBody: Buffer): void {
     const url = new URL(request.url ?? '/', 'http://erp.local');
     const method = request.method ?? 'GET';
+    if (options.bearerToken !== undefined && url.pathname.startsWith('/api/') && !hasBearer(request, options.bearerToken)) {
+      send(response, { status: 401, body: errorBody('UNAUTHORIZED', 'The API key is missing or wrong') });
+      return;
+    }
 
     if (url.pathname === salesOrdersPath && method === 'POST') {
       const at = now();
@@ -357,6 +363,12 @@ function invalid(message: string): Validated {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function hasBearer(request: IncomingMessage, token: string): boolean {
+  const given = Buffer.from(headerValue(request, 'authorization') ?? '');
+  const expected = Buffer.from(`Bearer ${token}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 function headerValue(request: IncomingMessage, name: string): string | undefined {

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import { createEgressGuard } from '../connectors/egress-guard.ts';
+import type { ConnectionRuntime } from '../connectors/connection-runtime.ts';
 import type { Clock, Random } from '../core/clock.ts';
 import { newId, sha256Hex } from '../core/ids.ts';
 import type { TriggerEvent } from '../core/run.ts';
 import type { LoadedFlow } from '../flows/load-flow.ts';
-import type { IngestOutcome, Store } from '../store/store.ts';
+import type { IngestOutcome, NewEvent, Store } from '../store/store.ts';
 import { startWorker, type Worker } from './worker.ts';
 
 export interface EngineOptions {
@@ -20,10 +20,10 @@ export interface EngineOptions {
   pollIntervalMs: number;
   auditBodyBytes: number;
   redactFields: string[];
-  /** Internal addresses calls may reach (ADR-0006); everything else internal is refused. */
-  egressAllow: string[];
-  /** By default one keep-alive agent, behind the egress guard, for all calls. */
-  dispatcher?: Dispatcher;
+  /** Every outbound call goes through it: the composition root gives the egress-guarded agent. */
+  dispatcher: Dispatcher;
+  /** Connections and their connectors, for `call: { connection, action }`. */
+  connections: ConnectionRuntime;
 }
 
 export interface IncomingEvent {
@@ -46,6 +46,8 @@ export interface Engine {
   flows(): Map<string, LoadedFlow>;
   /** Commit an event and its run (guarantee 1), or recognise a repeat (guarantee 3). */
   accept(flow: LoadedFlow, incoming: IncomingEvent): Promise<IngestOutcome>;
+  /** Commit a poll's events and its cursor together; the cursor never passes an uncommitted event. */
+  acceptBatch(flow: LoadedFlow, incoming: IncomingEvent[], cursor?: { key: string; value: string }): Promise<IngestOutcome[]>;
   /** Swap the loaded flows (dev reload). Runs of removed flows wait until the flow returns. */
   replaceFlows(flows: LoadedFlow[]): void;
   /** Look for due runs now (after a replay, say). */
@@ -56,9 +58,7 @@ export interface Engine {
 export function createEngine(options: EngineOptions): Engine {
   const { store, clock } = options;
   let flowsById = new Map(options.flows.map((f) => [f.flow.id, f]));
-  const ownsDispatcher = options.dispatcher === undefined;
-  const dispatcher =
-    options.dispatcher ?? createEgressGuard({ allow: options.egressAllow }).dispatcher({ connections: 64, keepAliveTimeout: 10_000 });
+  const { dispatcher } = options;
 
   const worker: Worker = startWorker({
     workerId: options.workerId,
@@ -70,44 +70,56 @@ export function createEngine(options: EngineOptions): Engine {
     concurrency: options.concurrency,
     leaseMs: options.leaseMs,
     pollIntervalMs: options.pollIntervalMs,
-    executor: { store, clock, dispatcher, auditBodyBytes: options.auditBodyBytes, redactFields: options.redactFields, holds: new Map() },
+    executor: {
+      store,
+      clock,
+      dispatcher,
+      auditBodyBytes: options.auditBodyBytes,
+      redactFields: options.redactFields,
+      holds: new Map(),
+      connections: options.connections,
+    },
   });
+
+  async function toNewEvent(flow: LoadedFlow, incoming: IncomingEvent): Promise<NewEvent> {
+    const receivedAt = clock.now();
+    const eventId = newId('evt', receivedAt);
+    const event: TriggerEvent = {
+      id: eventId,
+      source: incoming.source,
+      receivedAt: new Date(receivedAt).toISOString(),
+      headers: incoming.headers,
+      query: incoming.query,
+      body: incoming.body,
+    };
+    const scope = { trigger: event, steps: {} };
+    const trigger = flow.flow.trigger;
+    const dedupeExpression = 'webhook' in trigger ? trigger.webhook.dedupeKey : undefined;
+    let dedupeKey = incoming.dedupeKey;
+    if (dedupeKey === undefined && dedupeExpression !== undefined) {
+      const value = await flow.expression(dedupeExpression).evaluate(scope);
+      if (value === undefined || value === null || value === '') {
+        throw new DedupeKeyMissingError(`the dedupe key (${dedupeExpression}) has no value in this delivery`);
+      }
+      dedupeKey = `key:${typeof value === 'string' ? value : JSON.stringify(value)}`;
+    }
+    dedupeKey ??= incoming.rawBody ? `sha256:${sha256Hex(incoming.rawBody)}` : `event:${eventId}`;
+    const ordering = flow.flow.orderingKey === undefined ? undefined : await flow.expression(flow.flow.orderingKey).evaluate(scope);
+    return {
+      id: eventId,
+      runId: newId('run', receivedAt),
+      flowId: flow.flow.id,
+      dedupeKey,
+      orderingKey: ordering === undefined || ordering === null ? null : String(ordering),
+      receivedAt,
+      event,
+    };
+  }
 
   return {
     flows: () => flowsById,
     async accept(flow, incoming) {
-      const receivedAt = clock.now();
-      const eventId = newId('evt', receivedAt);
-      const event: TriggerEvent = {
-        id: eventId,
-        source: incoming.source,
-        receivedAt: new Date(receivedAt).toISOString(),
-        headers: incoming.headers,
-        query: incoming.query,
-        body: incoming.body,
-      };
-      const scope = { trigger: event, steps: {} };
-      const trigger = flow.flow.trigger;
-      const dedupeExpression = 'webhook' in trigger ? trigger.webhook.dedupeKey : undefined;
-      let dedupeKey = incoming.dedupeKey;
-      if (dedupeKey === undefined && dedupeExpression !== undefined) {
-        const value = await flow.expression(dedupeExpression).evaluate(scope);
-        if (value === undefined || value === null || value === '') {
-          throw new DedupeKeyMissingError(`the dedupe key (${dedupeExpression}) has no value in this delivery`);
-        }
-        dedupeKey = `key:${typeof value === 'string' ? value : JSON.stringify(value)}`;
-      }
-      dedupeKey ??= incoming.rawBody ? `sha256:${sha256Hex(incoming.rawBody)}` : `event:${eventId}`;
-      const ordering = flow.flow.orderingKey === undefined ? undefined : await flow.expression(flow.flow.orderingKey).evaluate(scope);
-      const newEvent = {
-        id: eventId,
-        runId: newId('run', receivedAt),
-        flowId: flow.flow.id,
-        dedupeKey,
-        orderingKey: ordering === undefined || ordering === null ? null : String(ordering),
-        receivedAt,
-        event,
-      };
+      const newEvent = await toNewEvent(flow, incoming);
       // With a free slot, the run is claimed in the ingest's own commit and starts from memory.
       const claim = flowsById.has(flow.flow.id) && worker.reserve()
         ? { workerId: options.workerId, leaseMs: options.leaseMs, ...(flow.flow.concurrency ? { flowConcurrency: flow.flow.concurrency } : {}) }
@@ -123,6 +135,12 @@ export function createEngine(options: EngineOptions): Engine {
       else if (outcome.status === 'accepted') worker.kick();
       return outcome;
     },
+    async acceptBatch(flow, incoming, cursor) {
+      const events = await Promise.all(incoming.map((one) => toNewEvent(flow, one)));
+      const outcomes = await store.ingestBatch(events, cursor && { ...cursor, now: clock.now() });
+      if (outcomes.some((outcome) => outcome.status === 'accepted')) worker.kick();
+      return outcomes;
+    },
     replaceFlows(flows) {
       flowsById = new Map(flows.map((f) => [f.flow.id, f]));
       worker.kick();
@@ -130,7 +148,6 @@ export function createEngine(options: EngineOptions): Engine {
     kick: () => worker.kick(),
     async stop(graceMs) {
       await worker.stop(graceMs);
-      if (ownsDispatcher) await dispatcher.close();
     },
   };
 }

@@ -1,11 +1,12 @@
 import type { Step } from '../flows/flow-schema.ts';
-import { stepKindOf } from '../flows/flow-schema.ts';
+import { isConnectorCall, stepKindOf } from '../flows/flow-schema.ts';
 import type { LoadedFlow } from '../flows/load-flow.ts';
 import { toMs } from '../core/duration.ts';
 import type { StepCheckpoint } from '../core/run.ts';
 import { ExpressionError } from '../transforms/expression.ts';
 import type { ClaimedRun } from '../store/store.ts';
-import { executeCallStep, type CallStepDeps } from './steps/call-step.ts';
+import { executeCallStep } from './steps/call-step.ts';
+import { executeActionStep, type ActionStepDeps } from './steps/action-step.ts';
 import { StepFailedError } from './step-failure.ts';
 import type { Scope } from './scope.ts';
 
@@ -26,7 +27,7 @@ export interface CheckpointSink {
   settle(): Promise<void>;
 }
 
-export interface ExecutorDeps extends CallStepDeps {}
+export interface ExecutorDeps extends ActionStepDeps {}
 
 type ListOutcome = { status: 'continue' } | { status: 'ended' } | { status: 'waiting'; until: number };
 
@@ -96,12 +97,10 @@ async function executeStep(ctx: RunContext, step: Step, path: string, scope: Sco
     return record({ path, output: passed, outcome });
   }
   if ('call' in step) {
-    const { output, effectKey } = await executeCallStep(
-      ctx.deps,
-      { flow: ctx.flow, runId: ctx.run.id, eventId: ctx.run.eventId, stepPath: path, attempt: ctx.attemptOf(path), signal: ctx.signal, writes: ctx.sink },
-      step,
-      scope,
-    );
+    const callContext = { flow: ctx.flow, runId: ctx.run.id, eventId: ctx.run.eventId, stepPath: path, attempt: ctx.attemptOf(path), signal: ctx.signal, writes: ctx.sink };
+    const { output, effectKey } = isConnectorCall(step)
+      ? await executeActionStep(ctx.deps, callContext, step, scope)
+      : await executeCallStep(ctx.deps, callContext, step, scope);
     return record({ path, output, outcome: 'done' }, effectKey);
   }
   if ('code' in step) {

@@ -90,7 +90,24 @@ export const ManualTriggerSchema = Type.Object(
   closed,
 );
 
-export const TriggerSchema = Type.Union([WebhookTriggerSchema, ScheduleTriggerSchema, ManualTriggerSchema]);
+export const PollTriggerSchema = Type.Object(
+  {
+    poll: Type.Object(
+      {
+        connection: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$', description: 'The connection to poll through.' }),
+        trigger: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: "A poll trigger of the connection's connector." }),
+        every: Type.Optional(Type.Union([Duration], { description: "How often to poll (default: the trigger's interval, else 1m)." })),
+        since: Type.Optional(
+          Type.String({ minLength: 1, description: 'Where the first poll starts (a timestamp or id, as the trigger’s cursor reads it); later polls continue from the stored cursor.' }),
+        ),
+      },
+      closed,
+    ),
+  },
+  { ...closed, description: 'Poll a connector for new and changed records; each record is an event, deduplicated.' },
+);
+
+export const TriggerSchema = Type.Union([WebhookTriggerSchema, ScheduleTriggerSchema, ManualTriggerSchema, PollTriggerSchema]);
 
 const stepId = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Unique in the flow; later expressions read steps.<id>.' });
 const stepCommon = {
@@ -138,6 +155,32 @@ export const CallStepSchema = Type.Object(
   { ...closed, description: 'An HTTP request; effects are recorded in the ledger under a deterministic idempotency key.' },
 );
 
+export const ConnectorCallStepSchema = Type.Object(
+  {
+    ...stepCommon,
+    call: Type.Object(
+      {
+        connection: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$', description: 'The connection to call through (`weft connections list`).' }),
+        action: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: "An action of the connection's connector, e.g. create-customer." }),
+        input: Type.Optional(Type.Union([Expression], { description: "JSONata; its result must match the action's input schema." })),
+        timeout: Type.Optional(Duration),
+        idempotencyHeader: Type.Optional(
+          Type.Union([Type.String({ minLength: 1 }), Type.Literal(false)], {
+            description: 'Header that carries the idempotency key (default Idempotency-Key); false to send none.',
+          }),
+        ),
+        describe: Type.Optional(Type.Union([Expression], { description: 'JSONata naming the business object for exception sentences.' })),
+      },
+      closed,
+    ),
+    retry: Type.Optional(RetryPolicySchema),
+  },
+  {
+    ...closed,
+    description: "An action of a connector, through a connection: auth, rate limits and the vendor's errors are the connector's business.",
+  },
+);
+
 export const WhenStepSchema = Type.Object(
   {
     ...stepCommon,
@@ -176,6 +219,7 @@ export const StepSchema = Type.Recursive((Self) =>
   Type.Union([
     MapStepSchema,
     CallStepSchema,
+    ConnectorCallStepSchema,
     WhenStepSchema,
     CodeStepSchema,
     DelayStepSchema,
@@ -212,17 +256,25 @@ export const FlowSchema = Type.Object(
 export type Flow = Static<typeof FlowSchema>;
 export type Trigger = Static<typeof TriggerSchema>;
 export type WebhookTrigger = Static<typeof WebhookTriggerSchema>['webhook'];
+export type PollTrigger = Static<typeof PollTriggerSchema>['poll'];
 export type Signature = Static<typeof SignatureSchema>;
 export type SignatureScheme = Static<typeof SignatureSchemeName>;
 export type RetryPolicyConfig = Static<typeof RetryPolicySchema>;
 export type MapStep = Static<typeof MapStepSchema>;
-export type CallStep = Static<typeof CallStepSchema>;
+export type HttpCallStep = Static<typeof CallStepSchema>;
+export type ConnectorCallStep = Static<typeof ConnectorCallStepSchema>;
+export type CallStep = HttpCallStep | ConnectorCallStep;
 export type WhenStep = Static<typeof WhenStepSchema>;
 export type CodeStep = Static<typeof CodeStepSchema>;
 export type DelayStep = Static<typeof DelayStepSchema>;
 export type EachStep = { id: string; description?: string; each: string; steps: Step[] };
 export type Step = MapStep | CallStep | WhenStep | CodeStep | DelayStep | EachStep;
 export type DurationValue = Static<typeof Duration>;
+
+/** A `call` names either a URL or a connection and action; the connection decides. */
+export function isConnectorCall(step: CallStep): step is ConnectorCallStep {
+  return 'connection' in step.call;
+}
 
 export function stepKindOf(step: Step): StepKind {
   for (const kind of STEP_KINDS) if (kind in step) return kind;

@@ -3,13 +3,15 @@ import { ExpressionError, stepReferences, type ExpressionEngine } from '../trans
 import { parseTemplate } from '../transforms/template.ts';
 import { closestMatch } from './did-you-mean.ts';
 import { describeLocation, formatPath, type FlowIssue, type FlowPath } from './diagnostic.ts';
-import type { Flow, Step } from './flow-schema.ts';
-import { hasReferences, referenceProblems } from './references.ts';
+import { isConnectorCall, type Flow, type Step } from './flow-schema.ts';
+import { hasReferences, referenceProblems, type SecretValues } from './references.ts';
 
 export interface LintOptions {
   engine: ExpressionEngine;
   /** When given, `${env:NAME}` references to unset variables are issues; without it only their form is checked. */
   env?: Record<string, string | undefined>;
+  /** Flow-level secrets from the vault; without them a `${secret:NAME}` cannot resolve. */
+  secrets?: SecretValues;
 }
 
 /** The step ids an expression may read, and the each steps it runs inside. */
@@ -90,7 +92,7 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
   };
 
   const checkEnvReferences = (path: FlowPath, text: string): boolean => {
-    const problems = referenceProblems(text, options.env);
+    const problems = referenceProblems(text, options.env, options.secrets);
     for (const problem of problems) {
       issues.push({ path, offset: problem.offset, code: problem.code, message: `${label(path)}: ${problem.message}` });
     }
@@ -157,6 +159,10 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
     else if ('each' in step) {
       checkExpression([...path, 'each'], step.each, scope);
       checkSteps(step.steps, [...path, 'steps'], { ...scope, enclosing: new Set([...scope.enclosing, step.id]) });
+    } else if ('call' in step && isConnectorCall(step)) {
+      const callPath = [...path, 'call'];
+      if (step.call.input !== undefined) checkExpression([...callPath, 'input'], step.call.input, scope);
+      if (step.call.describe !== undefined) checkExpression([...callPath, 'describe'], step.call.describe, scope);
     } else if ('call' in step) {
       const call = step.call;
       const callPath = [...path, 'call'];

@@ -6,9 +6,9 @@ import { toMs } from '../core/duration.ts';
 import type { CompiledExpression, ExpressionEngine } from '../transforms/expression.ts';
 import { compileTemplate, type CompiledTemplate } from '../transforms/template.ts';
 import type { FlowDiagnostic, FlowIssue } from './diagnostic.ts';
-import type { Flow, Step } from './flow-schema.ts';
+import { isConnectorCall, type Flow, type Step } from './flow-schema.ts';
 import { lintFlow } from './lint-flow.ts';
-import { resolveReferences } from './references.ts';
+import { resolveReferences, type SecretValues } from './references.ts';
 import { validateFlowShape } from './validate-flow.ts';
 import { parseYamlSource, type Position } from './yaml-source.ts';
 
@@ -46,6 +46,8 @@ export interface LoadFlowsOptions {
    * (templates keep `${env:…}` verbatim and `webhookSecret` is absent).
    */
   resolveEnv?: boolean;
+  /** Flow-level secrets from the vault for `${secret:NAME}`; absent when no vault is configured. */
+  secrets?: SecretValues;
 }
 
 const FLOW_FILE = /\.(ya?ml|flow\.ts)$/;
@@ -125,7 +127,7 @@ async function checkFile(
     return undefined;
   }
   const flow = source.value as Flow;
-  const lintIssues = lintFlow(flow, resolveEnv ? { engine: options.engine, env: options.env } : { engine: options.engine });
+  const lintIssues = lintFlow(flow, resolveEnv ? { engine: options.engine, env: options.env, ...(options.secrets ? { secrets: options.secrets } : {}) } : { engine: options.engine });
   if (lintIssues.length > 0) {
     report(lintIssues);
     return undefined;
@@ -279,7 +281,7 @@ function flowBudgeted(engine: ExpressionEngine, budgetMs: number | undefined): (
 function toLoadedFlow({ flow, file, codeFunctions }: Checked, options: LoadFlowsOptions, resolveEnv: boolean): LoadedFlow {
   const { engine, env } = options;
   const expression = flowBudgeted(engine, flow.mappingBudget === undefined ? undefined : toMs(flow.mappingBudget));
-  const templateOptions = resolveEnv ? { resolveText: (text: string) => resolveReferences(text, env) } : {};
+  const templateOptions = resolveEnv ? { resolveText: (text: string) => resolveReferences(text, env, options.secrets) } : {};
   const templates = new Map<string, CompiledTemplate>();
   const template = (text: string): CompiledTemplate => {
     let compiled = templates.get(text);
@@ -291,7 +293,7 @@ function toLoadedFlow({ flow, file, codeFunctions }: Checked, options: LoadFlows
   };
   const prepare = (steps: Step[]) => {
     for (const step of steps) {
-      if ('call' in step) {
+      if ('call' in step && !isConnectorCall(step)) {
         template(step.call.url);
         for (const value of Object.values(step.call.headers ?? {})) template(value);
         for (const value of Object.values(step.call.query ?? {})) template(value);
@@ -312,6 +314,6 @@ function toLoadedFlow({ flow, file, codeFunctions }: Checked, options: LoadFlows
     },
   };
   const signature = 'webhook' in flow.trigger ? flow.trigger.webhook.signature : undefined;
-  if (signature !== undefined && resolveEnv) loaded.webhookSecret = resolveReferences(signature.secret, env);
+  if (signature !== undefined && resolveEnv) loaded.webhookSecret = resolveReferences(signature.secret, env, options.secrets);
   return loaded;
 }

@@ -24,13 +24,17 @@ describe('references', () => {
     }
   });
 
-  it('refuses secret references until the vault exists', () => {
+  it('resolves secret references from the vault, and names what is missing', () => {
+    assert.equal(resolveReferences('Bearer ${secret:ERP_TOKEN}', env, { ERP_TOKEN: 't0k3n' }), 'Bearer t0k3n');
     assert.throws(
       () => resolveReferences('${secret:SHOP}', env),
-      (err: unknown) =>
-        err instanceof FlowReferenceError &&
-        err.code === 'ERR_FLOW_SECRET_UNAVAILABLE' &&
-        err.message.includes('secret references need the credential vault (not available yet); use ${env:NAME}'),
+      (err: unknown) => err instanceof FlowReferenceError && err.code === 'ERR_FLOW_SECRET_UNAVAILABLE' && err.message.includes('set WEFT_MASTER_KEY'),
+      'no vault',
+    );
+    assert.throws(
+      () => resolveReferences('${secret:SHOP}', env, { OTHER: 'x' }),
+      (err: unknown) => err instanceof FlowReferenceError && err.code === 'ERR_FLOW_UNKNOWN_SECRET' && err.message.includes('weft secrets set SHOP'),
+      'not in the vault',
     );
   });
 
@@ -42,8 +46,9 @@ describe('references', () => {
 
   it('checks only the form when no environment is given', () => {
     assert.deepEqual(referenceProblems('${env:MISSING}'), []);
+    assert.deepEqual(referenceProblems('a ${secret:X} ${env:Y}'), []);
     assert.deepEqual(
-      referenceProblems('a ${secret:X} ${env:Y}').map((problem) => [problem.code, problem.offset, problem.length]),
+      referenceProblems('a ${secret:X} ${env:Y}', { Y: 'y' }).map((problem) => [problem.code, problem.offset, problem.length]),
       [['ERR_FLOW_SECRET_UNAVAILABLE', 2, 11]],
     );
   });

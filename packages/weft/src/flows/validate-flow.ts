@@ -3,11 +3,13 @@ import { closestMatch } from './did-you-mean.ts';
 import { describeLocation, type FlowIssue, type FlowPath } from './diagnostic.ts';
 import {
   CallStepSchema,
+  ConnectorCallStepSchema,
   CodeStepSchema,
   Duration,
   DelayStepSchema,
   FlowSchema,
   ManualTriggerSchema,
+  PollTriggerSchema,
   MapStepSchema,
   ScheduleTriggerSchema,
   STEP_KINDS,
@@ -24,7 +26,7 @@ import {
  * checked against that kind's schema alone. Nested `each` steps are checked the same way.
  */
 
-const TRIGGER_KINDS = ['webhook', 'schedule', 'manual'] as const;
+const TRIGGER_KINDS = ['webhook', 'schedule', 'manual', 'poll'] as const;
 type TriggerKind = (typeof TRIGGER_KINDS)[number];
 
 interface JsonSchema {
@@ -40,7 +42,7 @@ interface JsonSchema {
 interface Validators {
   flow: ValidateFunction;
   trigger: Record<TriggerKind, ValidateFunction>;
-  step: Record<StepKind, ValidateFunction>;
+  step: Record<StepKind, ValidateFunction> & { connectorCall: ValidateFunction };
 }
 
 let compiled: Validators | undefined;
@@ -67,10 +69,12 @@ function validators(): Validators {
       webhook: ajv.compile(WebhookTriggerSchema),
       schedule: ajv.compile(ScheduleTriggerSchema),
       manual: ajv.compile(ManualTriggerSchema),
+      poll: ajv.compile(PollTriggerSchema),
     },
     step: {
       map: ajv.compile(MapStepSchema),
       call: ajv.compile(CallStepSchema),
+      connectorCall: ajv.compile(ConnectorCallStepSchema),
       when: ajv.compile(WhenStepSchema),
       each: ajv.compile(eachShell),
       code: ajv.compile(CodeStepSchema),
@@ -110,7 +114,12 @@ function validateSteps(
     const stepPath = [...path, index];
     const kind = chooseKind(step, stepPath, STEP_KINDS, 'step', flow, issues);
     if (kind === undefined) return;
-    issues.push(...check(stepValidators[kind], step, stepPath, flow));
+    // A call through a connection has its own shape: validating against both would report the
+    // url as missing from every connector call.
+    const validator = kind === 'call' && isMapping((step as { call?: unknown }).call) && Object.hasOwn((step as { call: object }).call, 'connection')
+      ? stepValidators.connectorCall
+      : stepValidators[kind];
+    issues.push(...check(validator, step, stepPath, flow));
     const nested = (step as { steps?: unknown }).steps;
     if (kind === 'each' && Array.isArray(nested)) validateSteps(nested, [...stepPath, 'steps'], flow, stepValidators, issues);
   });

@@ -151,6 +151,20 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         );
       });
 
+      it('commits a poll batch with its cursor in one step, deduplicating records seen before', async () => {
+        const seen = makeEvent({ dedupeKey: 'poll:order-1@10' });
+        await store.ingest(seen);
+        const outcomes = await store.ingestBatch(
+          [makeEvent({ dedupeKey: 'poll:order-1@10' }), makeEvent({ dedupeKey: 'poll:order-2@11' })],
+          { key: 'orders/poll', value: '11', now: T0 },
+        );
+        assert.deepEqual(outcomes.map((outcome) => outcome.status), ['duplicate', 'accepted']);
+        assert.equal(await store.pollCursor('orders/poll'), '11');
+        assert.equal(await store.pollCursor('nowhere'), undefined);
+        await store.ingestBatch([], { key: 'orders/poll', value: '12', now: T0 + 1 });
+        assert.equal(await store.pollCursor('orders/poll'), '12');
+      });
+
       it('commits every one of many concurrent ingests durably', async () => {
         const events = Array.from({ length: 1000 }, (_, index) => makeEvent({ flowId: index % 2 === 0 ? 'orders' : 'invoices' }));
         const repeats = events.slice(0, 50).map((event) => makeEvent({ flowId: event.flowId, dedupeKey: event.dedupeKey }));

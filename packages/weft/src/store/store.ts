@@ -1,5 +1,6 @@
 import type { Reason } from '../core/exception.ts';
 import type { RunStatus, RunSummary, StepCheckpoint, TriggerEvent } from '../core/run.ts';
+import type { RateLimitState } from '../connectors/rate-limit/rate-limit-state.ts';
 import type { VaultStorage } from '../connectors/vault/vault.ts';
 
 /**
@@ -17,6 +18,12 @@ export interface Store {
    * concurrency): the worker that accepted an event can start it without a claim round trip.
    */
   ingest(event: NewEvent, claim?: IngestClaim): Promise<IngestOutcome>;
+  /**
+   * Commit a poll's events, each deduplicated as by `ingest`, and advance the poll cursor in the
+   * same transaction: the cursor never moves past events that were not committed.
+   */
+  ingestBatch(events: NewEvent[], cursor?: { key: string; value: string; now: number }): Promise<IngestOutcome[]>;
+  pollCursor(key: string): Promise<string | undefined>;
 
   /**
    * Claim up to `limit` runs that are due: queued or waiting with dueAt ≤ now, or running with
@@ -75,6 +82,8 @@ export interface Store {
   connections: ConnectionStore;
   /** Sealed secrets of connections and flows, for the credential vault. */
   secrets: VaultStorage;
+  /** The rate-limit budget every worker on this store shares (ADR-0009). */
+  rateLimits: RateLimitState;
 
   close(): Promise<void>;
 }

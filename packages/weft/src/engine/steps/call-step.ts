@@ -1,6 +1,6 @@
 import { request, type Dispatcher } from 'undici';
 import { EgressDeniedError } from '../../connectors/egress-guard.ts';
-import type { CallStep } from '../../flows/flow-schema.ts';
+import type { HttpCallStep } from '../../flows/flow-schema.ts';
 import type { LoadedFlow } from '../../flows/load-flow.ts';
 import { toMs } from '../../core/duration.ts';
 import { idempotencyKey } from '../../core/ids.ts';
@@ -53,14 +53,32 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export async function executeCallStep(
   deps: CallStepDeps,
   ctx: CallContext,
-  step: CallStep,
+  step: HttpCallStep,
   scope: Scope,
 ): Promise<{ output: CallOutput; effectKey?: string }> {
-  const { store, clock } = deps;
-  const key = idempotencyKey(ctx.flow.flow.id, ctx.eventId, ctx.stepPath);
-  const recorded = await store.getEffect(key);
-  if (recorded?.status === 'done') return { output: recorded.result as CallOutput };
+  return withEffectLedger(deps, ctx, (key) => sendCall(deps, ctx, step, scope, key));
+}
 
+/**
+ * The effect ledger around one external write (guarantee 2): a done effect is never sent
+ * again — its recorded output stands in — and the intent is durable before anything is sent.
+ * The caller marks the effect done with its checkpoint, in the same transaction.
+ */
+export async function withEffectLedger<T>(
+  deps: Pick<CallStepDeps, 'store' | 'clock'>,
+  ctx: CallContext,
+  send: (idempotencyKey: string) => Promise<T>,
+): Promise<{ output: T; effectKey?: string }> {
+  const key = idempotencyKey(ctx.flow.flow.id, ctx.eventId, ctx.stepPath);
+  const recorded = await deps.store.getEffect(key);
+  if (recorded?.status === 'done') return { output: recorded.result as T };
+  ctx.writes.defer(deps.store.beginEffect({ key, runId: ctx.runId, stepPath: ctx.stepPath, now: deps.clock.now() }));
+  await ctx.writes.settle();
+  return { output: await send(key), effectKey: key };
+}
+
+async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep, scope: Scope, key: string): Promise<CallOutput> {
+  const { store, clock } = deps;
   const call = step.call;
   const url = new URL(await ctx.flow.template(call.url).render(scope));
   for (const [name, value] of Object.entries(call.query ?? {})) {
@@ -86,9 +104,6 @@ export async function executeCallStep(
   const destinationName = call.destination ?? url.host;
   const method = call.method ?? 'POST';
   const timeoutMs = call.timeout === undefined ? DEFAULT_TIMEOUT_MS : toMs(call.timeout);
-
-  ctx.writes.defer(store.beginEffect({ key, runId: ctx.runId, stepPath: ctx.stepPath, now: clock.now() }));
-  await ctx.writes.settle();
 
   const startedAt = clock.now();
   const audit = {
@@ -151,7 +166,7 @@ export async function executeCallStep(
   }));
 
   const verdict = classifyStatus(status, call.responses);
-  if (verdict === 'ok') return { output: { status, body: parseBody(responseText) }, effectKey: key };
+  if (verdict === 'ok') return { status, body: parseBody(responseText) };
 
   const retryAfterMs = parseRetryAfter(responseHeaders['retry-after'], clock.now());
   const heldUntil = deps.holds.get(destination);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { runStoreContract } from '../store.contract.ts';
 import { runVaultStorageContract } from '../../connectors/vault/vault-storage.contract.ts';
+import { runRateLimitStateContract } from '../../connectors/rate-limit/rate-limit-state.contract.ts';
 import type { StoreHarness } from '../store.contract.ts';
 import { StoreUnavailableError } from '../store.ts';
 import type { NewEvent } from '../store.ts';
@@ -91,6 +92,21 @@ describe('sqlite store', () => {
       assert.ok(commits >= 1 && commits <= 5, `500 ingests took ${commits} commits`);
     });
 
+    it('undoes only the write that failed halfway through, and commits the rest of its batch once', async () => {
+      harness = await openTempStore();
+      const { store } = harness;
+      const first = makeEvent();
+      // Same run id, another dedupe key: its event row is inserted before its run row fails.
+      const clashing = { ...makeEvent(), runId: first.runId };
+      const before = store.commitCount();
+      const [accepted, failed] = await Promise.allSettled([store.ingest(first), store.ingest(clashing)]);
+      assert.equal(accepted.status === 'fulfilled' && accepted.value.status, 'accepted');
+      assert.equal(failed.status, 'rejected');
+      assert.equal(store.commitCount() - before, 1);
+      const retried = await store.ingest({ ...clashing, runId: `${clashing.runId}-2` });
+      assert.equal(retried.status, 'accepted', 'the failed write left no event row behind');
+    });
+
     it('with a delay, batches writes that arrive on later turns of the event loop', async () => {
       harness = await openTempStore({ groupCommitDelayMs: 50 });
       const { store } = harness;
@@ -159,4 +175,9 @@ describe('sqlite store', () => {
 runVaultStorageContract('sqlite', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'weft-vault-'));
   return createSqliteStore({ path: join(dir, 'weft.db') }).secrets;
+});
+
+runRateLimitStateContract('sqlite', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'weft-limits-'));
+  return createSqliteStore({ path: join(dir, 'weft.db') }).rateLimits;
 });

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { newId } from '../../core/ids.ts';
 import { createSqliteConnectionStore, createSqliteSecretStorage, type SqliteAccess } from './sqlite-connections.ts';
+import { createSqliteRateLimitState } from './sqlite-rate-limits.ts';
 import type { Reason } from '../../core/exception.ts';
 import type { RunStatus, RunSummary, StepCheckpoint, TriggerEvent } from '../../core/run.ts';
 import { LeaseLostError, NotReplayableError, StoreUnavailableError } from '../store.ts';
@@ -126,6 +127,8 @@ interface CallRow {
   error: string | null;
 }
 
+type Outcome = { isOk: true; value: unknown } | { isOk: false; error: unknown };
+
 interface PendingWrite {
   work: () => unknown;
   resolve: (value: unknown) => void;
@@ -190,18 +193,21 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     if (limit <= 0 || request.flowIds.length === 0) return [];
     const leaseUntil = now + request.leaseMs;
     const liveLeases = new Map<string, number>();
-    const leaseRows = sql(`SELECT flow_id, count(*) AS n FROM runs WHERE status = 'running' AND lease_expires_at > ? GROUP BY flow_id`).all(now) as Array<{
-      flow_id: string;
-      n: number;
-    }>;
-    for (const row of leaseRows) liveLeases.set(row.flow_id, row.n);
+    // Only a capped flow needs its live leases counted; most flows have no cap, and the count
+    // would otherwise run on every claim, i.e. after every finished run.
+    const countLeases = sql(`SELECT count(*) FROM runs WHERE flow_id = ? AND status = 'running' AND lease_expires_at > ?`).pluck();
+    for (const flowId of request.flowIds) {
+      if (request.flowConcurrency[flowId] !== undefined) liveLeases.set(flowId, countLeases.get(flowId, now) as number);
+    }
     const roomIn = (flowId: string): number => (request.flowConcurrency[flowId] ?? Infinity) - (liveLeases.get(flowId) ?? 0);
 
     // Candidates come in pages, in (claimable_at, seq) order: flows that reach their cap drop out
     // of the next page's filter, so one busy, capped flow cannot hide the due runs of others.
     // INDEXED BY: walking the claimable index in order stops after a page; the planner otherwise
     // picks the flow index, which also walks every finished run of the flow.
-    const pageSize = limit + 16;
+    // Without a capped flow no candidate is passed over, so a page need hold no more than `limit`.
+    const isCapped = request.flowIds.some((flowId) => request.flowConcurrency[flowId] !== undefined);
+    const pageSize = isCapped ? limit + 16 : limit;
     const candidates = sql(`
       SELECT r.seq, r.flow_id, r.claimable_at FROM runs r INDEXED BY runs_claimable
       WHERE r.claimable_at <= @now
@@ -244,16 +250,69 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     return claimed;
   }
 
-  /** The claim rules of `claim()`, for the one run just inserted. */
+  /** One event and its run; the transaction is the caller's. */
+  function ingestOne(event: NewEvent, claim?: IngestClaim): IngestOutcome {
+    const inserted = sql(`
+      INSERT INTO events (id, flow_id, dedupe_key, received_at, payload) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (flow_id, dedupe_key) DO NOTHING`).run(event.id, event.flowId, event.dedupeKey, event.receivedAt, JSON.stringify(event.event));
+    if (inserted.changes === 0) {
+      const original = sql(`
+        SELECT e.id AS eventId, r.id AS runId FROM events e JOIN runs r ON r.event_id = e.id
+        WHERE e.flow_id = ? AND e.dedupe_key = ?`).get(event.flowId, event.dedupeKey) as { eventId: string; runId: string };
+      return { status: 'duplicate', ...original };
+    }
+    // A run claimed on ingest is inserted as running: updating a queued row would rewrite it and
+    // its status and claimable index entries a second time in the same commit.
+    const isClaimed = claim !== undefined && canClaimOnIngest(event, claim);
+    const at = event.receivedAt;
+    const leaseUntil = isClaimed ? at + claim.leaseMs : null;
+    sql(`
+      INSERT INTO runs (id, flow_id, event_id, status, ordering_key, due_at, claimable_at, lease_owner, lease_expires_at, fence, created_at, updated_at)
+      VALUES (@runId, @flowId, @eventId, @status, @orderingKey, @at, @claimableAt, @workerId, @leaseUntil, @fence, @at, @at)`).run({
+      runId: event.runId,
+      flowId: event.flowId,
+      eventId: event.id,
+      status: isClaimed ? 'running' : 'queued',
+      orderingKey: event.orderingKey,
+      at,
+      claimableAt: leaseUntil ?? at,
+      workerId: isClaimed ? claim.workerId : null,
+      leaseUntil,
+      fence: isClaimed ? 1 : 0,
+    });
+    if (isClaimed) {
+      const claimed: ClaimedRun = {
+        id: event.runId,
+        flowId: event.flowId,
+        eventId: event.id,
+        status: 'running',
+        orderingKey: event.orderingKey,
+        createdAt: event.receivedAt,
+        updatedAt: event.receivedAt,
+        dueAt: event.receivedAt,
+        finishedAt: null,
+        fence: 1,
+        lastError: null,
+        event: event.event,
+        checkpoints: [],
+        attempt: { path: null, count: 0, firstAt: null },
+      };
+      return { status: 'accepted', eventId: event.id, runId: event.runId, claimed };
+    }
+    return { status: 'accepted', eventId: event.id, runId: event.runId };
+  }
+
+  /** The claim rules of `claim()`, for the run about to be inserted. */
   function canClaimOnIngest(event: NewEvent, claim: IngestClaim): boolean {
     if (event.orderingKey !== null) {
+      // Asked before the run is inserted: every run already there is an earlier one.
       const earlierOpen = sql(`
         SELECT 1 FROM runs p WHERE p.flow_id = @flowId AND p.ordering_key = @orderingKey AND p.claimable_at IS NOT NULL
-          AND p.seq < (SELECT seq FROM runs WHERE id = @runId) LIMIT 1`).get({ flowId: event.flowId, orderingKey: event.orderingKey, runId: event.runId });
+          LIMIT 1`).get({ flowId: event.flowId, orderingKey: event.orderingKey });
       if (earlierOpen !== undefined) return false;
     }
     if (claim.flowConcurrency !== undefined) {
-      const { n } = sql(`SELECT count(*) AS n FROM runs WHERE flow_id = ? AND status = 'running' AND lease_expires_at > ?`).get(event.flowId, event.receivedAt) as { n: number };
+      const n = sql(`SELECT count(*) FROM runs WHERE flow_id = ? AND status = 'running' AND lease_expires_at > ?`).pluck().get(event.flowId, event.receivedAt) as number;
       if (n >= claim.flowConcurrency) return false;
     }
     return true;
@@ -267,52 +326,20 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   }
 
   return {
-    ingest: (event: NewEvent, claim?: IngestClaim) =>
-      queue.write((): IngestOutcome => {
-        const inserted = sql(`
-          INSERT INTO events (id, flow_id, dedupe_key, received_at, payload) VALUES (?, ?, ?, ?, ?)
-          ON CONFLICT (flow_id, dedupe_key) DO NOTHING`).run(event.id, event.flowId, event.dedupeKey, event.receivedAt, JSON.stringify(event.event));
-        if (inserted.changes === 0) {
-          const original = sql(`
-            SELECT e.id AS eventId, r.id AS runId FROM events e JOIN runs r ON r.event_id = e.id
-            WHERE e.flow_id = ? AND e.dedupe_key = ?`).get(event.flowId, event.dedupeKey) as { eventId: string; runId: string };
-          return { status: 'duplicate', ...original };
-        }
-        sql(`
-          INSERT INTO runs (id, flow_id, event_id, status, ordering_key, due_at, claimable_at, created_at, updated_at)
-          VALUES (@runId, @flowId, @eventId, 'queued', @orderingKey, @at, @at, @at, @at)`).run({
-          runId: event.runId,
-          flowId: event.flowId,
-          eventId: event.id,
-          orderingKey: event.orderingKey,
-          at: event.receivedAt,
-        });
-        if (claim !== undefined && canClaimOnIngest(event, claim)) {
-          const leaseUntil = event.receivedAt + claim.leaseMs;
+    ingest: (event: NewEvent, claim?: IngestClaim) => queue.write(() => ingestOne(event, claim)),
+
+    ingestBatch: (events, cursor) =>
+      queue.write(() => {
+        const outcomes = events.map((event) => ingestOne(event));
+        if (cursor !== undefined) {
           sql(`
-            UPDATE runs SET status = 'running', lease_owner = @workerId, lease_expires_at = @leaseUntil,
-              claimable_at = @leaseUntil, fence = fence + 1
-            WHERE id = @runId`).run({ workerId: claim.workerId, leaseUntil, runId: event.runId });
-          const claimed: ClaimedRun = {
-            id: event.runId,
-            flowId: event.flowId,
-            eventId: event.id,
-            status: 'running',
-            orderingKey: event.orderingKey,
-            createdAt: event.receivedAt,
-            updatedAt: event.receivedAt,
-            dueAt: event.receivedAt,
-            finishedAt: null,
-            fence: 1,
-            lastError: null,
-            event: event.event,
-            checkpoints: [],
-            attempt: { path: null, count: 0, firstAt: null },
-          };
-          return { status: 'accepted', eventId: event.id, runId: event.runId, claimed };
+            INSERT INTO poll_cursors (key, value, updated_at) VALUES (?, ?, ?)
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`).run(cursor.key, cursor.value, cursor.now);
         }
-        return { status: 'accepted', eventId: event.id, runId: event.runId };
+        return outcomes;
       }),
+
+    pollCursor: (key) => read(() => (sql('SELECT value FROM poll_cursors WHERE key = ?').pluck().get(key) as string | undefined) ?? undefined),
 
     claimRuns: (request) => queue.write(() => claim(request)),
 
@@ -326,23 +353,21 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       queue.write(() => {
         const now = options.now;
         const isParked = options.waitUntil !== undefined;
+        const output = toJson(checkpoint.output);
+        // SQLite rewrites the index entries of every column a SET names, changed or not: only a
+        // parking checkpoint touches the status and claimable columns.
+        const parking = isParked ? `, status = 'waiting', due_at = @waitUntil, claimable_at = @waitUntil, lease_owner = NULL, lease_expires_at = NULL` : '';
         const result = sql(`
           UPDATE runs SET updated_at = @now,
             attempt_count = CASE WHEN attempt_path = @path THEN 0 ELSE attempt_count END,
             attempt_first_at = CASE WHEN attempt_path = @path THEN NULL ELSE attempt_first_at END,
-            attempt_path = CASE WHEN attempt_path = @path THEN NULL ELSE attempt_path END,
-            status = CASE WHEN @isParked THEN 'waiting' ELSE status END,
-            due_at = coalesce(@waitUntil, due_at),
-            claimable_at = coalesce(@waitUntil, claimable_at),
-            lease_owner = CASE WHEN @isParked THEN NULL ELSE lease_owner END,
-            lease_expires_at = CASE WHEN @isParked THEN NULL ELSE lease_expires_at END
+            attempt_path = CASE WHEN attempt_path = @path THEN NULL ELSE attempt_path END${parking}
           ${FENCED}
-          RETURNING updated_at`).get({ runId, fence, now, path: checkpoint.path, isParked: isParked ? 1 : 0, waitUntil: options.waitUntil ?? null }) as
+          RETURNING updated_at`).get({ runId, fence, now, path: checkpoint.path, ...(isParked ? { waitUntil: options.waitUntil } : {}) }) as
           | { updated_at: number }
           | undefined;
         if (result === undefined) throw new LeaseLostError(runId);
         const at = result.updated_at;
-        const output = toJson(checkpoint.output);
         sql(`
           INSERT INTO checkpoints (run_id, path, output, outcome, created_at) VALUES (?, ?, ?, ?, ?)
           ON CONFLICT (run_id, path) DO UPDATE SET output = excluded.output, outcome = excluded.outcome, created_at = excluded.created_at`).run(
@@ -566,6 +591,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
     connections: createSqliteConnectionStore(access),
     secrets: createSqliteSecretStorage(access),
+    rateLimits: createSqliteRateLimitState(access),
 
     close: async () => {
       queue.drain();
@@ -578,9 +604,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
 /**
  * Group commit: writes queue up as closures and are committed together, one transaction per
- * turn of the event loop, so an fsync is paid per batch instead of per write. Each closure runs
- * in its own savepoint, so one that throws (a stale fence) undoes and rejects only itself.
- * Promises settle after COMMIT returns: a resolved write is durable.
+ * turn of the event loop, so an fsync is paid per batch instead of per write. A write that
+ * throws (a stale fence) must undo and reject only itself. Savepoints around every write would
+ * do that but cost two statements per write, and writes almost never throw; so a batch runs
+ * without them, and only when one of its writes throws is it rolled back and run again with a
+ * savepoint around each write. Closures therefore change nothing but the database: running one
+ * twice must be the same as running it once. Promises settle after COMMIT returns: a resolved
+ * write is durable.
  */
 function createWriteQueue(db: Db, delayMs: number) {
   const begin = db.prepare('BEGIN IMMEDIATE');
@@ -611,6 +641,33 @@ function createWriteQueue(db: Db, delayMs: number) {
     cancelTimer = undefined;
   }
 
+  /** Runs and commits the batch; without savepoints, rolls back and returns undefined when a write throws. */
+  function commitBatch(batch: PendingWrite[], isIsolated: boolean): Outcome[] | undefined {
+    const outcomes: Outcome[] = [];
+    begin.run();
+    for (const write of batch) {
+      if (isIsolated) savepoint.run();
+      try {
+        const value = write.work();
+        if (isIsolated) release.run();
+        outcomes.push({ isOk: true, value });
+      } catch (error) {
+        // The disk or the lock failed, not this write: the whole batch is suspect.
+        if (isUnavailable(error)) throw error;
+        if (!isIsolated) {
+          rollback.run();
+          return undefined;
+        }
+        rollbackTo.run();
+        release.run();
+        outcomes.push({ isOk: false, error });
+      }
+    }
+    commit.run();
+    commitCount += 1;
+    return outcomes;
+  }
+
   function flush(): void {
     cancelTimer = undefined;
     const batch = pending.slice(0, MAX_BATCH_SIZE);
@@ -618,25 +675,9 @@ function createWriteQueue(db: Db, delayMs: number) {
     if (pending.length > 0) schedule();
     if (batch.length === 0) return;
 
-    const outcomes: Array<{ isOk: true; value: unknown } | { isOk: false; error: unknown }> = [];
+    let outcomes: Outcome[];
     try {
-      begin.run();
-      for (const write of batch) {
-        savepoint.run();
-        try {
-          const value = write.work();
-          release.run();
-          outcomes.push({ isOk: true, value });
-        } catch (error) {
-          // The disk or the lock failed, not this write: the whole batch is suspect.
-          if (isUnavailable(error)) throw error;
-          rollbackTo.run();
-          release.run();
-          outcomes.push({ isOk: false, error });
-        }
-      }
-      commit.run();
-      commitCount += 1;
+      outcomes = commitBatch(batch, false) ?? commitBatch(batch, true)!;
     } catch (error) {
       if (db.inTransaction) rollback.run();
       const unavailable = new StoreUnavailableError(`the store could not commit: ${describe(error)}`, { cause: error });

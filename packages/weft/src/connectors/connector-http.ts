@@ -1,0 +1,198 @@
+import { request as undiciRequest, type Dispatcher } from 'undici';
+import {
+  AuthError,
+  RetryableError,
+  errorFromResponse,
+  type Action,
+  type Connector,
+  type HttpClient,
+  type HttpRequest,
+  type HttpResponse,
+} from '@weft/sdk';
+import type { Clock } from '../core/clock.ts';
+import type { NewCallRecord } from '../store/store.ts';
+import { capBody, redactBody, redactHeaders } from '../engine/redact.ts';
+import { EgressDeniedError } from './egress-guard.ts';
+import { encodeRequestBody } from './request-body.ts';
+import { outcomeForStatus, type ConnectionLimiter } from './rate-limit/limiter.ts';
+
+/** Adds credentials to a request; `refresh` is asked for once after an auth failure. */
+export interface ConnectionAuth {
+  authorize(request: { url: URL; method: string; headers: Record<string, string>; body?: string | Buffer }): Promise<void>;
+  /** After a 401 (or a detected auth failure): drop cached tokens. True when a retry may succeed. */
+  refresh?(): Promise<boolean>;
+}
+
+/** The connection's budget has no room now: the run should wait until `until`, spending no attempt. */
+export class CapacityWaitError extends Error {
+  readonly code = 'ERR_CONNECTOR_WAIT';
+  constructor(
+    readonly until: number,
+    readonly reason: string,
+  ) {
+    super(`the connection's ${reason} limit has no room before ${new Date(until).toISOString()}`);
+  }
+}
+
+export interface ConnectorHttpOptions {
+  connector: Connector;
+  /** The connection's shared rate limits, concurrency cap and circuit breaker. */
+  limiter?: ConnectionLimiter;
+  /** The action being executed: its `errors` hook classifies responses first. */
+  action?: Action;
+  baseUrl: string;
+  auth: ConnectionAuth;
+  dispatcher: Dispatcher;
+  clock: Clock;
+  signal: AbortSignal;
+  timeoutMs: number;
+  /** Extra headers on every request of this execution (the idempotency key). */
+  headers?: Record<string, string>;
+  /** Each request and its outcome, already redacted and capped, for the audit log. */
+  audit(call: Omit<NewCallRecord, 'flowId' | 'runId' | 'stepPath' | 'attempt'>): void;
+  auditBodyBytes: number;
+  redactFields: string[];
+}
+
+/**
+ * The engine's side of `ctx.http`: base URL, auth, the egress guard (through the dispatcher),
+ * the audit record and error classification live here, so a connector cannot bypass them.
+ */
+export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpClient {
+  const { clock } = options;
+
+  async function send(request: HttpRequest): Promise<HttpResponse> {
+    const url = buildUrl(options.baseUrl, request);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries({ ...options.headers, ...request.headers })) headers[name.toLowerCase()] = value;
+    const encoded = encodeRequestBody(request);
+    if (encoded) headers['content-type'] ??= encoded.contentType;
+    headers.accept ??= 'application/json';
+    const outgoing = { url, method: request.method, headers, ...(encoded ? { body: encoded.body } : {}) };
+    await options.auth.authorize(outgoing);
+
+    const startedAt = clock.now();
+    const auditBase = {
+      at: startedAt,
+      method: request.method,
+      // The query may carry an API key (apiKey in query): the audit keeps the path only then.
+      url: hasSecretQuery(options.connector) ? `${url.origin}${url.pathname}` : url.toString(),
+      requestHeaders: redactHeaders(headers),
+      requestBody: encoded ? capBody(redactBody(encoded.body.toString(), options.redactFields), options.auditBodyBytes) : null,
+    };
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    let status: number;
+    let responseHeaders: Record<string, string>;
+    let text: string;
+    try {
+      const response = await undiciRequest(url, {
+        method: request.method,
+        headers,
+        ...(encoded ? { body: encoded.body } : {}),
+        dispatcher: options.dispatcher,
+        signal: AbortSignal.any([options.signal, timeout]),
+      });
+      status = response.statusCode;
+      responseHeaders = flattenHeaders(response.headers);
+      text = await response.body.text();
+    } catch (error) {
+      options.audit({ ...auditBase, status: null, durationMs: clock.now() - startedAt, responseHeaders: {}, responseBody: null, error: describeError(error, timeout.aborted, options.timeoutMs) });
+      if (options.signal.aborted || error instanceof EgressDeniedError) throw error;
+      throw timeout.aborted
+        ? new RetryableError('ERR_CONNECTOR_TIMEOUT', { reason: 'timeout', message: `${options.connector.name} did not answer within ${Math.round(options.timeoutMs / 1000)} s` })
+        : new RetryableError('ERR_CONNECTOR_NETWORK', { message: `Could not reach ${options.connector.name}: ${describeError(error, false, 0)}` });
+    }
+    options.audit({
+      ...auditBase,
+      status,
+      durationMs: clock.now() - startedAt,
+      responseHeaders: redactHeaders(responseHeaders),
+      responseBody: capBody(redactBody(text, options.redactFields), options.auditBodyBytes),
+      error: null,
+    });
+    return { status, headers: responseHeaders, body: parseBody(text, responseHeaders['content-type']), text };
+  }
+
+  /** One request inside the connection's limits: wait, send, tell the limiter what the vendor said. */
+  async function limitedSend(request: HttpRequest): Promise<HttpResponse> {
+    const { limiter } = options;
+    if (!limiter) return send(request);
+    const endpoint = options.action?.id;
+    const acquisition = await limiter.acquire(endpoint);
+    if (acquisition.status === 'wait') throw new CapacityWaitError(acquisition.waitUntil, acquisition.reason);
+    let response: HttpResponse;
+    try {
+      response = await send(request);
+    } catch (error) {
+      await acquisition.release(error instanceof EgressDeniedError ? 'unsent' : 'failure');
+      throw error;
+    }
+    await limiter.observe(endpoint, response);
+    await acquisition.release(outcomeForStatus(response.status));
+    return response;
+  }
+
+  function classify(response: HttpResponse) {
+    const hooked = options.action?.errors?.(response);
+    if (hooked) return hooked;
+    if (response.status >= 200 && response.status < 300) return undefined;
+    return errorFromResponse({ status: response.status, headers: response.headers, body: response.body, now: clock.now() });
+  }
+
+  return {
+    async request(request) {
+      let response = await limitedSend(request);
+      const authFailed = response.status === 401 || options.connector.detectAuthFailure?.(response) === true;
+      // Tokens expire early, or are revoked: refresh once and try again, never more.
+      if (authFailed && options.auth.refresh && (await options.auth.refresh())) response = await limitedSend(request);
+      if (options.connector.detectAuthFailure?.(response) === true) {
+        throw new AuthError('ERR_CONNECTOR_AUTH_FAILED', { message: `${options.connector.name} did not accept the credentials`, status: response.status });
+      }
+      const error = classify(response);
+      if (error) throw error;
+      return response;
+    },
+  };
+}
+
+function buildUrl(baseUrl: string, request: HttpRequest): URL {
+  const url = request.url !== undefined ? new URL(request.url) : new URL(baseUrl.replace(/\/+$/, '') + '/' + request.path.replace(/^\/+/, ''));
+  for (const [name, value] of Object.entries(request.query ?? {})) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) url.searchParams.append(name, String(item));
+    else url.searchParams.set(name, String(value));
+  }
+  return url;
+}
+
+function hasSecretQuery(connector: Connector): boolean {
+  return connector.auth.some((scheme) => scheme.kind === 'api-key' && scheme.in === 'query');
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+function parseBody(text: string, contentType: string | undefined): unknown {
+  if (text === '') return null;
+  if (contentType !== undefined && !/json/i.test(contentType)) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function describeError(error: unknown, timedOut: boolean, timeoutMs: number): string {
+  if (timedOut) return `timeout after ${timeoutMs} ms`;
+  if (error instanceof EgressDeniedError) return error.message;
+  const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
+  if (code === 'ENOTFOUND') return 'host not found';
+  return code ?? (error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,80 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RateLimitState } from './rate-limit-state.ts';
+
+const T0 = Date.UTC(2026, 0, 1);
+const TEN_PER_SECOND = { capacity: 1, refillPerSecond: 10 };
+
+/** The shared budget's behaviour: every RateLimitState implementation runs this suite unchanged. */
+export function runRateLimitStateContract(name: string, open: () => Promise<RateLimitState>): void {
+  describe(`rate limit state contract: ${name}`, () => {
+    it('spends a fresh bucket, then says how long until the next token', async () => {
+      const state = await open();
+      assert.deepEqual(await state.take([{ key: 'c', limit: TEN_PER_SECOND, cost: 1 }], T0), { granted: true, waitMs: 0 });
+      assert.deepEqual(await state.take([{ key: 'c', limit: TEN_PER_SECOND, cost: 1 }], T0 + 40), { granted: false, waitMs: 60 });
+      assert.deepEqual(await state.take([{ key: 'c', limit: TEN_PER_SECOND, cost: 1 }], T0 + 100), { granted: true, waitMs: 0 });
+    });
+
+    it('reserves within maxWaitMs and queues later takes behind the reservation', async () => {
+      const state = await open();
+      await state.take([{ key: 'c', limit: TEN_PER_SECOND, cost: 1 }], T0);
+      assert.deepEqual(await state.take([{ key: 'c', limit: TEN_PER_SECOND, cost: 1 }], T0 + 10, 250), { granted: true, waitMs: 90 });
+      assert.deepEqual(await state.take([{ key: 'c', limit: TEN_PER_SECOND, cost: 1 }], T0 + 10, 250), { granted: true, waitMs: 190 });
+      assert.deepEqual(await state.take([{ key: 'c', limit: TEN_PER_SECOND, cost: 1 }], T0 + 10), { granted: false, waitMs: 290 });
+    });
+
+    it('charges several buckets all or none', async () => {
+      const state = await open();
+      const slow = { capacity: 1, refillPerSecond: 1 };
+      await state.take([{ key: 'c/orders', limit: slow, cost: 1 }], T0);
+      const refused = await state.take(
+        [
+          { key: 'c', limit: TEN_PER_SECOND, cost: 1 },
+          { key: 'c/orders', limit: slow, cost: 1 },
+        ],
+        T0 + 1,
+      );
+      assert.deepEqual(refused, { granted: false, waitMs: 999 });
+      // The connection bucket was not charged by the refused take.
+      assert.deepEqual(await state.take([{ key: 'c', limit: TEN_PER_SECOND, cost: 1 }], T0 + 1), { granted: true, waitMs: 0 });
+    });
+
+    it('keeps buckets apart by key', async () => {
+      const state = await open();
+      await state.take([{ key: 'a', limit: TEN_PER_SECOND, cost: 1 }], T0);
+      assert.equal((await state.take([{ key: 'b', limit: TEN_PER_SECOND, cost: 1 }], T0)).granted, true);
+    });
+
+    it('lowers a bucket to what the vendor reports and never raises it', async () => {
+      const state = await open();
+      const shopify = { capacity: 40, refillPerSecond: 2 };
+      await state.lowerBucket('shop', shopify, 1, T0);
+      assert.deepEqual(await state.take([{ key: 'shop', limit: shopify, cost: 1 }], T0), { granted: true, waitMs: 0 });
+      assert.deepEqual(await state.take([{ key: 'shop', limit: shopify, cost: 1 }], T0), { granted: false, waitMs: 500 });
+      await state.lowerBucket('shop', shopify, 30, T0);
+      assert.deepEqual(await state.take([{ key: 'shop', limit: shopify, cost: 1 }], T0), { granted: false, waitMs: 500 });
+    });
+
+    it('keeps the longest pause', async () => {
+      const state = await open();
+      assert.equal(await state.pausedUntil('c'), undefined);
+      await state.pauseUntil('c', T0 + 60_000);
+      await state.pauseUntil('c', T0 + 5_000);
+      assert.equal(await state.pausedUntil('c'), T0 + 60_000);
+      assert.equal(await state.pausedUntil('other'), undefined);
+    });
+
+    it('leases concurrency slots and frees them on release or expiry', async () => {
+      const state = await open();
+      const slot = (holder: string, now: number) => state.acquireSlot('c', { capacity: 2, holder, now, leaseMs: 1_000 });
+      assert.deepEqual(await slot('w1', T0), { acquired: true });
+      assert.deepEqual(await slot('w2', T0 + 100), { acquired: true });
+      assert.deepEqual(await slot('w3', T0 + 200), { acquired: false, freeAt: T0 + 1_000 });
+      await state.releaseSlot('c', 'w2');
+      assert.deepEqual(await slot('w3', T0 + 300), { acquired: true });
+      // w1 died without releasing: its lease runs out.
+      assert.deepEqual(await slot('w4', T0 + 999), { acquired: false, freeAt: T0 + 1_000 });
+      assert.deepEqual(await slot('w4', T0 + 1_000), { acquired: true });
+    });
+  });
+}

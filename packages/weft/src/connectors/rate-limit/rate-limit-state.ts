@@ -1,0 +1,83 @@
+import { takeFromBuckets, lowerBucket as lowerBucketState } from './token-bucket.ts';
+import type { BucketLimit, BucketState } from './token-bucket.ts';
+
+export interface BucketCharge {
+  key: string;
+  limit: BucketLimit;
+  cost: number;
+}
+
+export type SlotResult = { acquired: true } | { acquired: false; freeAt: number };
+
+/**
+ * The budget every worker sharing a store draws from. Each method must be one atomic step (one
+ * transaction in a SQL store) so two workers never both spend the last token or take the last
+ * slot. Times are epoch ms passed in by the caller; the state never reads a clock.
+ */
+export interface RateLimitState {
+  /**
+   * Charges every bucket or none, at one send time (see `takeFromBuckets`). Granted with
+   * waitMs > 0 is a reservation: the tokens are spent and the caller sends after waitMs.
+   * Denied spends nothing and says how long until the tokens would be there.
+   */
+  take(charges: readonly BucketCharge[], now: number, maxWaitMs?: number): Promise<{ granted: boolean; waitMs: number }>;
+  /** The vendor says fewer units are left than we counted: lower the bucket, never raise it. */
+  lowerBucket(key: string, limit: BucketLimit, available: number, now: number): Promise<void>;
+  /** Pauses only grow: a shorter Retry-After arriving late must not cut a longer pause short. */
+  pauseUntil(key: string, until: number): Promise<void>;
+  pausedUntil(key: string): Promise<number | undefined>;
+  /**
+   * A concurrency slot leased to `holder` until now + leaseMs, so a worker that dies holding one
+   * frees it when the lease runs out. When all are taken, `freeAt` is the earliest expiry — the
+   * latest a slot can stay taken if its holder never comes back.
+   */
+  acquireSlot(key: string, options: { capacity: number; holder: string; now: number; leaseMs: number }): Promise<SlotResult>;
+  releaseSlot(key: string, holder: string): Promise<void>;
+}
+
+/** For tests and single-process use: every method is synchronous inside, hence atomic. */
+export function createMemoryRateLimitState(): RateLimitState {
+  const buckets = new Map<string, BucketState>();
+  const pauses = new Map<string, number>();
+  const slots = new Map<string, Map<string, number>>();
+
+  return {
+    take: async (charges, now, maxWaitMs = 0) => {
+      const result = takeFromBuckets(
+        charges.map((charge) => ({ state: buckets.get(charge.key), limit: charge.limit, cost: charge.cost })),
+        now,
+        maxWaitMs,
+      );
+      if (result.granted) {
+        charges.forEach((charge, index) => {
+          const state = result.states[index];
+          if (state !== undefined) buckets.set(charge.key, state);
+        });
+      }
+      return { granted: result.granted, waitMs: result.waitMs };
+    },
+
+    lowerBucket: async (key, limit, available, now) => {
+      buckets.set(key, lowerBucketState(buckets.get(key), limit, available, now));
+    },
+
+    pauseUntil: async (key, until) => {
+      pauses.set(key, Math.max(until, pauses.get(key) ?? until));
+    },
+
+    pausedUntil: async (key) => pauses.get(key),
+
+    acquireSlot: async (key, { capacity, holder, now, leaseMs }) => {
+      const leases = slots.get(key) ?? new Map<string, number>();
+      slots.set(key, leases);
+      for (const [who, expiresAt] of leases) if (expiresAt <= now) leases.delete(who);
+      if (leases.size >= capacity && !leases.has(holder)) return { acquired: false, freeAt: Math.min(...leases.values()) };
+      leases.set(holder, now + leaseMs);
+      return { acquired: true };
+    },
+
+    releaseSlot: async (key, holder) => {
+      slots.get(key)?.delete(holder);
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import { pages, type Trigger } from '@weft/sdk';
+import type { Clock } from '../core/clock.ts';
+import { toMs } from '../core/duration.ts';
+import { sha256Hex } from '../core/ids.ts';
+import { CapacityWaitError, createConnectorHttpClient } from '../connectors/connector-http.ts';
+import type { ConnectionRuntime } from '../connectors/connection-runtime.ts';
+import type { PollTrigger } from '../flows/flow-schema.ts';
+import type { LoadedFlow } from '../flows/load-flow.ts';
+import type { Store } from '../store/store.ts';
+import type { Engine, IncomingEvent } from './engine.ts';
+
+export interface PollOutcome {
+  records: number;
+  accepted: number;
+  cursor: string | undefined;
+  /** The cursor moved and records came: there may be more right away (a backlog, a backfill). */
+  hasMore: boolean;
+}
+
+export interface PollerOptions {
+  engine: Engine;
+  store: Store;
+  connections: ConnectionRuntime;
+  dispatcher: Dispatcher;
+  clock: Clock;
+  log: Logger;
+  auditBodyBytes: number;
+  redactFields: string[];
+}
+
+const DEFAULT_INTERVAL_MS = 60_000;
+const POLL_TIMEOUT_MS = 60_000;
+
+export class PollTriggerError extends Error {
+  readonly code = 'ERR_POLL_TRIGGER';
+}
+
+/**
+ * Poll triggers: ask the connector for records changed since the stored cursor, commit each as
+ * an event (deduplicated per record version, so the overlap a timestamp cursor needs never runs
+ * twice), and advance the cursor in the same transaction.
+ */
+export function createPoller(options: PollerOptions) {
+  const { store, clock } = options;
+
+  async function pollOnce(flow: LoadedFlow, overrides: { since?: string } = {}): Promise<PollOutcome> {
+    const spec = pollSpecOf(flow);
+    const resolved = await options.connections.resolve(spec.connection);
+    const trigger = resolved.connector.triggers.find((candidate) => candidate.id === spec.trigger);
+    if (!trigger || trigger.strategy !== 'poll') {
+      throw new PollTriggerError(`connector '${resolved.connector.id}' has no poll trigger '${spec.trigger}'`);
+    }
+    const key = cursorKey(flow, spec);
+    const cursor = overrides.since ?? (await store.pollCursor(key)) ?? spec.since;
+    const http = createConnectorHttpClient({
+      connector: resolved.connector,
+      limiter: resolved.limiter,
+      baseUrl: resolved.baseUrl,
+      auth: resolved.auth,
+      dispatcher: options.dispatcher,
+      clock,
+      signal: AbortSignal.timeout(POLL_TIMEOUT_MS),
+      timeoutMs: POLL_TIMEOUT_MS,
+      audit: (record) => void store.recordCall({ ...record, flowId: flow.flow.id, runId: '', stepPath: `poll:${spec.trigger}`, attempt: 1 }),
+      auditBodyBytes: options.auditBodyBytes,
+      redactFields: options.redactFields,
+    });
+    const { items, lastBody } = await fetchRecords(trigger, cursor, http);
+    const next = trigger.poll.nextCursor(items, lastBody) ?? cursor;
+    const incoming: IncomingEvent[] = items.map((item) => ({
+      source: 'poll',
+      headers: {},
+      query: {},
+      body: item,
+      dedupeKey: `poll:${trigger.poll.dedupeId(item) ?? sha256Hex(JSON.stringify(item))}`,
+    }));
+    const outcomes = await options.engine.acceptBatch(flow, incoming, next === undefined ? undefined : { key, value: next });
+    const accepted = outcomes.filter((outcome) => outcome.status === 'accepted').length;
+    return { records: items.length, accepted, cursor: next, hasMore: items.length > 0 && next !== cursor };
+  }
+
+  function start(flows: Iterable<LoadedFlow>): { stop(): void } {
+    const timers: NodeJS.Timeout[] = [];
+    let stopped = false;
+    for (const flow of flows) {
+      if (!('poll' in flow.flow.trigger)) continue;
+      const spec = flow.flow.trigger.poll;
+      const loop = async () => {
+        let delay = spec.every === undefined ? DEFAULT_INTERVAL_MS : toMs(spec.every);
+        try {
+          const outcome = await pollOnce(flow);
+          // A backlog drains at once instead of one page per interval.
+          if (outcome.hasMore) delay = 0;
+        } catch (error) {
+          if (error instanceof CapacityWaitError) delay = Math.max(0, error.until - clock.now());
+          else options.log.warn({ err: error, flowId: flow.flow.id }, 'poll.failed');
+        }
+        if (stopped) return;
+        const timer = setTimeout(() => void loop(), delay);
+        timer.unref();
+        timers.push(timer);
+      };
+      void loop();
+    }
+    return {
+      stop() {
+        stopped = true;
+        timers.forEach(clearTimeout);
+      },
+    };
+  }
+
+  return { pollOnce, start };
+}
+
+function pollSpecOf(flow: LoadedFlow): PollTrigger {
+  if (!('poll' in flow.flow.trigger)) throw new PollTriggerError(`flow '${flow.flow.id}' has no poll trigger`);
+  return flow.flow.trigger.poll;
+}
+
+/** One cursor per flow, connection and trigger: pointing a flow elsewhere starts afresh. */
+function cursorKey(flow: LoadedFlow, spec: PollTrigger): string {
+  return `${flow.flow.id}:${spec.connection}:${spec.trigger}`;
+}
+
+async function fetchRecords(
+  trigger: Extract<Trigger, { strategy: 'poll' }>,
+  cursor: string | undefined,
+  http: ReturnType<typeof createConnectorHttpClient>,
+): Promise<{ items: unknown[]; lastBody: unknown }> {
+  const first = trigger.poll.request(cursor);
+  if (trigger.poll.pagination) {
+    const items: unknown[] = [];
+    let lastBody: unknown;
+    for await (const page of pages(trigger.poll.pagination, first, (request) => http.request(request))) {
+      items.push(...page.items);
+      lastBody = page.response.body;
+    }
+    return { items, lastBody };
+  }
+  const response = await http.request(first);
+  return { items: trigger.poll.items ? trigger.poll.items(response.body) : [], lastBody: response.body };
+}

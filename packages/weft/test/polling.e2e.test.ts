@@ -1,0 +1,120 @@
+/**
+ * Poll triggers end to end: a connector's poll trigger against a small records API whose
+ * records share timestamps, the cursor advanced with each committed batch, overlap absorbed by
+ * per-record-version dedupe, and a backfill from a start point.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { defineConnector, defineTrigger, defineAction, schema } from '@weft/sdk';
+import { settledRuns, startTestWeft } from './support/weft-harness.ts';
+import { createPoller } from '../src/engine/poller.ts';
+
+interface Row {
+  id: string;
+  updatedAt: string;
+}
+
+/** A records API: `GET /records?updatedSince=` returns records updated at or after it, oldest first. */
+function startRecordsApi(rows: Row[]): Promise<{ url: string; server: Server; requests: string[] }> {
+  const requests: string[] = [];
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://records');
+    requests.push(url.search);
+    const since = url.searchParams.get('updatedSince') ?? '';
+    const found = rows.filter((row) => row.updatedAt >= since).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ records: found }));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, requests })));
+}
+
+const recordsUpdated = defineTrigger({
+  id: 'records-updated',
+  name: 'Records created or updated',
+  strategy: 'poll',
+  output: schema.Object({ id: schema.String(), updatedAt: schema.String() }),
+  poll: {
+    cursor: 'timestamp',
+    // Inclusive on purpose: records that share the boundary second are fetched again, and their
+    // dedupe id (id + version) keeps them from running twice.
+    request: (cursor) => ({ method: 'GET', path: '/records', query: { updatedSince: cursor } }),
+    items: (body) => (body as { records: Row[] }).records,
+    nextCursor: (items) => (items.at(-1) as Row | undefined)?.updatedAt,
+    dedupeId: (item) => `${(item as Row).id}@${(item as Row).updatedAt}`,
+  },
+});
+
+const recordsApi = defineConnector({
+  id: 'records-api',
+  name: 'Records API',
+  baseUrl: 'https://records.invalid',
+  auth: [],
+  actions: [defineAction({ id: 'noop', name: 'No-op', input: schema.Object({}), output: schema.Unknown(), request: () => ({ method: 'GET', path: '/records' }) })],
+  triggers: [recordsUpdated],
+});
+
+const FLOW = `id: sync-records
+trigger:
+  poll: { connection: records, trigger: records-updated, every: 1h, since: "2026-01-01T00:00:00Z" }
+steps:
+  - id: echo
+    map: trigger.body.id
+`;
+
+describe('poll triggers', () => {
+  const rows: Row[] = [
+    { id: 'a', updatedAt: '2026-01-01T00:00:05Z' },
+    { id: 'b', updatedAt: '2026-01-01T00:00:07Z' },
+    { id: 'c', updatedAt: '2026-01-01T00:00:07Z' },
+  ];
+  let api: Awaited<ReturnType<typeof startRecordsApi>>;
+  before(async () => {
+    api = await startRecordsApi(rows);
+  });
+  after(() => api.server.close());
+
+  it('commits each record once, advances the cursor with the batch, and picks up same-second and updated records', { timeout: 30_000 }, async () => {
+    const weft = await startTestWeft(
+      { 'f.yaml': FLOW },
+      {
+        connectors: [recordsApi],
+        prepare: (store) => store.connections.put({ id: 'records', connectorId: 'records-api', config: { baseUrl: api.url }, now: Date.now() }),
+      },
+    );
+    try {
+      // The poller starts at once (first poll from `since`).
+      assert.equal((await settledRuns(weft, 'sync-records', 3)).succeeded, 3);
+      assert.equal(await weft.store.pollCursor('sync-records:records:records-updated'), '2026-01-01T00:00:07Z');
+
+      // A record at the boundary second arrives late, one is updated: both run; the overlap does not.
+      rows.push({ id: 'd', updatedAt: '2026-01-01T00:00:07Z' }, { id: 'a', updatedAt: '2026-01-01T00:00:09Z' });
+      const poller = createPoller({
+        engine: weft.engine,
+        store: weft.store,
+        connections: weft.outbound.connections,
+        dispatcher: weft.outbound.dispatcher,
+        clock: { now: () => Date.now() },
+        log: (await import('pino')).default({ level: 'silent' }),
+        auditBodyBytes: 1000,
+        redactFields: [],
+      });
+      const flow = weft.engine.flows().get('sync-records')!;
+      const second = await poller.pollOnce(flow);
+      assert.deepEqual({ records: second.records, accepted: second.accepted }, { records: 4, accepted: 2 }, 'b, c, d, a@9 read; only d and a@9 are new');
+      assert.equal(second.cursor, '2026-01-01T00:00:09Z');
+      const third = await poller.pollOnce(flow);
+      assert.equal(third.accepted, 0, 'nothing new: the overlap is absorbed');
+      assert.equal(third.hasMore, false);
+      assert.equal((await settledRuns(weft, 'sync-records', 5)).succeeded, 5);
+      const calls = await weft.store.listCalls({ limit: 10 });
+      assert.ok(calls.some((call) => call.stepPath === 'poll:records-updated' && call.status === 200), 'polls are in the audit log');
+
+      // A backfill from an earlier start point reads everything again and commits nothing twice.
+      const backfill = await poller.pollOnce(flow, { since: '2026-01-01T00:00:00Z' });
+      assert.equal(backfill.accepted, 0);
+    } finally {
+      await weft.close();
+    }
+  });
+});
