@@ -15,6 +15,7 @@ import { createAuthFactory } from './connectors/connection-auth-factory.ts';
 import { ConnectionError, createConnectionRuntime, type ConnectionRuntime } from './connectors/connection-runtime.ts';
 import { createEgressGuard } from './connectors/egress-guard.ts';
 import { createConnectorRegistry } from './connectors/registry.ts';
+import { createConnectorWebhooks } from './connectors/connector-webhooks.ts';
 import { openVault, readFlowSecrets, type OpenedVault } from './connectors/vault/open-vault.ts';
 import { isConnectorCall, type Step } from './flows/flow-schema.ts';
 import { systemClock, systemRandom } from './core/clock.ts';
@@ -117,6 +118,12 @@ export async function checkFlowConnections(flows: LoadedFlow[], connections: Con
   };
   for (const flow of flows) {
     const trigger = flow.flow.trigger;
+    if ('webhook' in trigger && trigger.webhook.connection !== undefined) {
+      const wanted = trigger.webhook.trigger;
+      await check(flow, 'trigger', trigger.webhook.connection, (connector) =>
+        connector.triggers.some((t) => t.id === wanted && t.strategy === 'webhook') ? undefined : `connector '${connector.id}' has no webhook trigger '${wanted}'`,
+      );
+    }
     if ('poll' in trigger) {
       await check(flow, 'trigger', trigger.poll.connection, (connector) =>
         connector.triggers.some((t) => t.id === trigger.poll.trigger && t.strategy === 'poll')
@@ -176,7 +183,12 @@ export async function startWeft(
   });
   let polling = poller.start(flows);
   const flowLimits = flows.map((f) => ('webhook' in f.flow.trigger ? (f.flow.trigger.webhook.maxBodyBytes ?? 0) : 0));
-  const app = await buildApp({ engine, clock: systemClock, maxBodyBytes: Math.max(config.maxBodyBytes, ...flowLimits) });
+  const app = await buildApp({
+    engine,
+    clock: systemClock,
+    maxBodyBytes: Math.max(config.maxBodyBytes, ...flowLimits),
+    connectorWebhook: createConnectorWebhooks(outbound.connections, outbound.vault.vault),
+  });
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', '127.0.0.1');
 

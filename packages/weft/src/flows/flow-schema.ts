@@ -63,6 +63,13 @@ export const WebhookTriggerSchema = Type.Object(
       {
         path: Type.String({ pattern: '^[a-z0-9][a-z0-9/_-]*$', description: 'Served at /hooks/<path>.' }),
         signature: Type.Optional(SignatureSchema),
+        connection: Type.Optional(
+          Type.String({
+            pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$',
+            description: "Take the signature scheme, dedupe id and event shape from this connection's connector trigger; the secret is the connection's `webhookSecret`.",
+          }),
+        ),
+        trigger: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'The webhook trigger of that connector, with `connection`.' })),
         dedupeKey: Type.Optional(Type.Union([Expression], { description: 'JSONata over {headers, body}; repeats are acknowledged and not run again. Default: a hash of the raw body.' })),
         maxBodyBytes: Type.Optional(Type.Integer({ minimum: 1, description: 'Larger bodies get 413 before parsing (default 1 MiB).' })),
       },

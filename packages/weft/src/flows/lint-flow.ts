@@ -196,6 +196,26 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
   const trigger = flow.trigger;
   if ('webhook' in trigger) {
     const webhook = trigger.webhook;
+    if ((webhook.connection === undefined) !== (webhook.trigger === undefined)) {
+      issues.push({
+        path: ['trigger', 'webhook'],
+        code: 'ERR_FLOW_MISSING_KEY',
+        message: `trigger.webhook needs both connection and trigger, or neither`,
+        hint: "e.g. connection: stripe, trigger: payment-intent-succeeded (the connector's webhook trigger)",
+      });
+    }
+    if (webhook.connection !== undefined) {
+      // The connector's trigger decides how deliveries are verified and deduplicated.
+      for (const field of ['signature', 'dedupeKey'] as const) {
+        if (webhook[field] === undefined) continue;
+        issues.push({
+          path: ['trigger', 'webhook', field],
+          isAtKey: true,
+          code: 'ERR_FLOW_INVALID_VALUE',
+          message: `${field} comes from the connector's trigger when the webhook names a connection`,
+        });
+      }
+    }
     if (webhook.dedupeKey !== undefined) checkExpression(['trigger', 'webhook', 'dedupeKey'], webhook.dedupeKey, nothingVisible);
     const signature = webhook.signature;
     if (signature !== undefined) {

@@ -2,12 +2,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Clock } from '../core/clock.ts';
 import type { Engine } from '../engine/engine.ts';
 import { sendProblem } from './problem.ts';
-import { webhookIngress } from './webhooks/webhook-ingress.ts';
+import { webhookIngress, type WebhookIngressOptions } from './webhooks/webhook-ingress.ts';
 
 export interface AppOptions {
   engine: Engine;
   clock: Clock;
   maxBodyBytes: number;
+  connectorWebhook: WebhookIngressOptions['connectorWebhook'];
 }
 
 /** The HTTP surface: webhook ingress under /hooks, health, and problem+json for every error. */
@@ -23,6 +24,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, 'not-found', 'Not found', `${request.method} ${request.url}`));
 
   app.get('/health', async () => ({ status: 'ok', flows: options.engine.flows().size }));
-  await app.register(webhookIngress, { engine: options.engine, clock: options.clock, maxBodyBytes: options.maxBodyBytes });
+  await app.register(webhookIngress, { engine: options.engine, clock: options.clock, maxBodyBytes: options.maxBodyBytes, connectorWebhook: options.connectorWebhook });
   return app;
 }

@@ -6,6 +6,8 @@ import { StoreUnavailableError } from '../../store/store.ts';
 import { ExpressionError } from '../../transforms/expression.ts';
 import { sendProblem } from '../problem.ts';
 import { verifyWebhookSignature } from './signatures.ts';
+import { ConnectionError } from '../../connectors/connection-runtime.ts';
+import type { ConnectorWebhook } from '../../connectors/connector-webhooks.ts';
 
 /** Headers that carry credentials: never stored with the event. */
 const UNSTORED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
@@ -15,6 +17,8 @@ export interface WebhookIngressOptions {
   clock: Clock;
   /** The largest body any flow accepts; bigger requests get 413 before they are read. */
   maxBodyBytes: number;
+  /** For webhooks that name a connection: the connector trigger's verification and dedupe. */
+  connectorWebhook(flow: LoadedFlow): Promise<ConnectorWebhook | undefined>;
 }
 
 /**
@@ -36,11 +40,20 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
     const limit = webhook.maxBodyBytes ?? options.maxBodyBytes;
     if (rawBody.length > limit) return sendProblem(reply, 413, 'body-too-large', 'Payload too large', `the limit is ${limit} bytes`);
 
-    const signature = 'webhook' in flow.flow.trigger ? flow.flow.trigger.webhook.signature : undefined;
+    let vendor: ConnectorWebhook | undefined;
+    try {
+      vendor = await options.connectorWebhook(flow);
+    } catch (error) {
+      if (!(error instanceof ConnectionError)) throw error;
+      // A configuration problem on our side: the vendor should deliver again once it is fixed.
+      return sendProblem(reply, 503, 'webhook-not-ready', 'This webhook is not configured yet', error.message);
+    }
+    const declared = 'webhook' in flow.flow.trigger ? flow.flow.trigger.webhook.signature : undefined;
+    const signature = vendor?.signature ?? (declared && flow.webhookSecret !== undefined ? { ...declared, secret: flow.webhookSecret } : undefined);
+    // Fail closed: a flow that asks for signatures but has no secret accepts nothing.
+    if (declared && !signature) return sendProblem(reply, 401, 'invalid-signature', 'Signature verification failed', 'no secret is configured');
     if (signature) {
-      // Fail closed: a flow that asks for signatures but has no secret accepts nothing.
-      if (flow.webhookSecret === undefined) return sendProblem(reply, 401, 'invalid-signature', 'Signature verification failed', 'no secret is configured');
-      const verdict = verifyWebhookSignature({ ...signature, secret: flow.webhookSecret }, { rawBody, headers: request.headers }, clock.now());
+      const verdict = verifyWebhookSignature(signature, { rawBody, headers: request.headers }, clock.now());
       if (!verdict.ok) return sendProblem(reply, 401, 'invalid-signature', 'Signature verification failed', verdict.problem);
     }
 
@@ -50,14 +63,19 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
     } catch (error) {
       return sendProblem(reply, 400, 'malformed-body', 'Malformed body', (error as Error).message);
     }
+    // Vendors send every subscribed event type to one endpoint: others are acknowledged, not run.
+    if (vendor && !vendor.accepts(body)) return reply.code(200).send({ ignored: true, reason: "the event does not match the flow's trigger" });
+    const headers = storableHeaders(request.headers);
+    const vendorId = vendor?.dedupeId(headers, body);
 
     try {
       const outcome = await engine.accept(flow, {
         source: 'webhook',
-        headers: storableHeaders(request.headers),
+        headers,
         query: request.query as Record<string, string>,
         body,
         rawBody,
+        ...(vendorId === undefined ? {} : { dedupeKey: `vendor:${vendorId}` }),
       });
       const duplicate = outcome.status === 'duplicate';
       return reply.code(duplicate ? 200 : 202).send({ eventId: outcome.eventId, runId: outcome.runId, duplicate });

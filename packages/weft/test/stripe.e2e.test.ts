@@ -1,0 +1,71 @@
+/**
+ * A built-in connector end to end: Stripe's sandbox signs a payment_intent.succeeded webhook
+ * the Stripe way; the flow's webhook names the connection and trigger, so the connector decides
+ * verification and dedupe; the flow refunds the payment through the same connection, its API key
+ * from the vault, its request form-encoded.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'undici';
+import { builtInSandboxes, type BuiltInSandbox } from '@weft/connectors';
+import { generateMasterKey } from '../src/connectors/vault/master-key.ts';
+import { openVault } from '../src/connectors/vault/open-vault.ts';
+import { settledRuns, startTestWeft } from './support/weft-harness.ts';
+
+const FLOW = `id: refund-payments
+trigger:
+  webhook: { path: stripe/events, connection: stripe, trigger: payment-intent-succeeded }
+steps:
+  - id: refund
+    call:
+      connection: stripe
+      action: create-refund
+      input: '{ "payment_intent": trigger.body.data.object.id, "reason": "requested_by_customer" }'
+`;
+
+describe('Stripe end to end', () => {
+  let sandbox: BuiltInSandbox;
+  before(async () => {
+    sandbox = await builtInSandboxes.stripe!();
+    process.env.WEFT_MASTER_KEY = generateMasterKey();
+  });
+  after(async () => {
+    delete process.env.WEFT_MASTER_KEY;
+    await sandbox.close();
+  });
+
+  it('verifies, deduplicates and filters vendor webhooks by the connector trigger, and refunds once', { timeout: 30_000 }, async () => {
+    const weft = await startTestWeft(
+      { 'f.yaml': FLOW },
+      {
+        prepare: async (store) => {
+          await store.connections.put({ id: 'stripe', connectorId: 'stripe', config: { baseUrl: sandbox.url }, now: Date.now() });
+          const { vault } = openVault(store.secrets, process.env);
+          await vault.put('stripe', 'token', sandbox.credentials.token!);
+          await vault.put('stripe', 'webhookSecret', sandbox.webhookSecret!);
+        },
+      },
+    );
+    try {
+      const hook = `${weft.url}/hooks/stripe/events`;
+      const deliveries = await sandbox.webhooks.emit({ url: hook, type: 'payment_intent.succeeded', duplicate: true });
+      assert.deepEqual(deliveries.map((d) => d.status).sort(), [200, 202], 'the repeat is acknowledged as a duplicate');
+      const other = await sandbox.webhooks.emit({ url: hook, type: 'customer.created' });
+      assert.equal(other[0]?.status, 200, 'another event type is acknowledged, not run');
+
+      assert.equal((await settledRuns(weft, 'refund-payments', 1)).succeeded, 1);
+      const counts = await weft.store.countRuns('refund-payments');
+      assert.equal(counts.succeeded + counts.exception + counts.queued + counts.running + counts.waiting, 1, 'one run for one payment');
+      const refunds = sandbox.requests().filter((r) => r.method === 'POST' && r.path === '/v1/refunds');
+      assert.equal(refunds.length, 1);
+      assert.match(refunds[0]?.headers['content-type'] ?? '', /application\/x-www-form-urlencoded/);
+      assert.match(refunds[0]?.headers['idempotency-key'] ?? '', /^weft-/);
+
+      const forged = await request(hook, { method: 'POST', body: '{"id":"evt_x","type":"payment_intent.succeeded"}', headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' } });
+      assert.equal(forged.statusCode, 401);
+      await forged.body.text();
+    } finally {
+      await weft.close();
+    }
+  });
+});
