@@ -6,7 +6,12 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
+import { createSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { freePort, spawnEngine, waitFor } from './support/engine-process.ts';
 import { builtInSandboxes, type BuiltInSandbox } from '@weft/connectors';
 import { generateMasterKey } from '../src/connectors/vault/master-key.ts';
 import { openVault } from '../src/connectors/vault/open-vault.ts';
@@ -66,6 +71,44 @@ describe('Stripe end to end', () => {
       await forged.body.text();
     } finally {
       await weft.close();
+    }
+  });
+
+  it('keeps a canary key out of the logs and the exception when the vendor refuses it', { timeout: 60_000 }, async () => {
+    const canary = 'sk_test_canary_7e3b90c15f';
+    const dir = mkdtempSync(join(tmpdir(), 'weft-canary-'));
+    const flows = join(dir, 'flows');
+    mkdirSync(flows);
+    writeFileSync(join(flows, 'f.yaml'), FLOW.replace('trigger:\n  webhook: { path: stripe/events, connection: stripe, trigger: payment-intent-succeeded }', 'trigger:\n  webhook: { path: stripe/events }'));
+    const db = join(dir, 'weft.db');
+    const store = createSqliteStore({ path: db });
+    await store.connections.put({ id: 'stripe', connectorId: 'stripe', config: { baseUrl: sandbox.url }, now: Date.now() });
+    await openVault(store.secrets, process.env).vault.put('stripe', 'token', canary);
+    await store.close();
+    const engine = await spawnEngine({ flows, db, port: await freePort(), env: { WEFT_LOG_LEVEL: 'trace', WEFT_EGRESS_ALLOW: '127.0.0.1', WEFT_MASTER_KEY: process.env.WEFT_MASTER_KEY! } });
+    try {
+      const event = { id: 'evt_canary', type: 'payment_intent.succeeded', data: { object: { id: 'pi_canary' } } };
+      const ack = await request(`${engine.url}/hooks/stripe/events`, { method: 'POST', body: JSON.stringify(event), headers: { 'content-type': 'application/json' } });
+      assert.equal(ack.statusCode, 202);
+      await ack.body.text();
+      const reopened = createSqliteStore({ path: db });
+      try {
+        await waitFor(async () => (await reopened.listExceptions({})).length === 1, 20_000, 'the auth exception');
+        const [exception] = await reopened.listExceptions({});
+        assert.equal(exception?.reason, 'auth');
+        assert.match(exception!.message, /^Stripe refused the credentials of connection 'stripe'/);
+        assert.equal(JSON.stringify(exception).includes(canary), false, 'the exception holds the key');
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      engine.child.kill('SIGTERM');
+      await engine.exited;
+    }
+    assert.ok(engine.output().length > 0, 'the engine logged at trace level');
+    assert.equal(engine.output().includes(canary), false, 'the logs hold the key');
+    for (const file of readdirSync(dir).filter((name) => name.startsWith('weft.db'))) {
+      assert.equal(readFileSync(join(dir, file)).includes(canary), false, `${file} holds the key in clear`);
     }
   });
 });
