@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_RETRY_POLICY, nextAttempt, parseRetryAfter, resolveRetryPolicy, type RetryPolicy } from './retry-policy.ts';
+import { DEFAULT_RETRY_POLICY, nextAttempt, resolveRetryPolicy, type RetryPolicy } from './retry-policy.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const policy: RetryPolicy = { maxAttempts: 5, initialDelayMs: 1000, maxDelayMs: 10_000, maxAgeMs: 60_000 };
@@ -26,27 +26,6 @@ describe('resolveRetryPolicy', () => {
   it('does not mutate the default', () => {
     resolveRetryPolicy({ maxAttempts: 2 });
     assert.equal(DEFAULT_RETRY_POLICY.maxAttempts, 8);
-  });
-});
-
-describe('parseRetryAfter', () => {
-  it('reads delta-seconds', () => {
-    assert.equal(parseRetryAfter('120', T0), 120_000);
-    assert.equal(parseRetryAfter(' 0 ', T0), 0);
-  });
-
-  it('reads the three HTTP-date forms as time from now', () => {
-    const now = Date.UTC(1994, 10, 6, 8, 49, 7);
-    assert.equal(parseRetryAfter('Sun, 06 Nov 1994 08:49:37 GMT', now), 30_000);
-    assert.equal(parseRetryAfter('Sunday, 06-Nov-94 08:49:37 GMT', now), 30_000);
-    assert.equal(parseRetryAfter('Sun Nov  6 08:49:37 1994', now), 30_000);
-  });
-
-  it('rejects absent, invalid, negative and past values', () => {
-    for (const value of [undefined, '', '-5', '1.5', 'soon', '1 minute', '2026-01-01T00:00:00Z']) {
-      assert.equal(parseRetryAfter(value, T0), undefined, String(value));
-    }
-    assert.equal(parseRetryAfter('Wed, 31 Dec 2025 23:59:59 GMT', T0), undefined);
   });
 });
 

@@ -30,27 +30,6 @@ export function resolveRetryPolicy(...layers: (RetryPolicyConfig | undefined)[])
   return policy;
 }
 
-const HTTP_DATE_FORMS = [
-  /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/, // IMF-fixdate
-  /^[A-Z][a-z]+, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT$/, // obsolete RFC 850
-  /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/, // obsolete asctime, implicitly GMT
-];
-
-/**
- * Retry-After (RFC 9110 §10.2.3) as milliseconds to wait: delta-seconds or an HTTP-date, all
- * three date forms recipients must accept. Date.parse alone would take "2026" or local times.
- */
-export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
-  const text = value?.trim();
-  if (text === undefined || text === '') return undefined;
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const form = HTTP_DATE_FORMS.findIndex((pattern) => pattern.test(text));
-  if (form < 0) return undefined;
-  const at = Date.parse(form === 2 ? `${text} GMT` : text);
-  if (Number.isNaN(at) || at < nowMs) return undefined;
-  return at - nowMs;
-}
-
 export type RetryDecision = { retry: true; at: number } | { retry: false; why: 'attempts' | 'age' };
 
 /**

@@ -1,4 +1,5 @@
 import { request, type Dispatcher } from 'undici';
+import { parseRetryAfter } from '@weft/sdk';
 import { EgressDeniedError } from '../../connectors/egress-guard.ts';
 import type { HttpCallStep } from '../../flows/flow-schema.ts';
 import type { LoadedFlow } from '../../flows/load-flow.ts';
@@ -7,7 +8,6 @@ import { idempotencyKey } from '../../core/ids.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Store } from '../../store/store.ts';
 import { classifyStatus, describeFailure, reasonForStatus } from '../classify-response.ts';
-import { parseRetryAfter } from '../retry-policy.ts';
 import { capBody, redactBody, redactHeaders } from '../redact.ts';
 import { PostponeError, StepFailedError } from '../step-failure.ts';
 import type { Scope } from '../scope.ts';
