@@ -1,3 +1,4 @@
+import { JITTER_MARGIN } from './token-bucket.ts';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConnectorRateLimit } from '@weft/sdk';
@@ -98,6 +99,9 @@ async function drain(options: {
   return completed;
 }
 
+/** The wait between two requests at `rate` per second, after the jitter margin (whole ms). */
+const gapMs = (rate: number) => Math.ceil(1000 / (rate * (1 - JITTER_MARGIN)));
+
 describe('createConnectionLimiter: shared budget across workers', () => {
   it('a sandbox limited to 10 req/s never sees more than 10 in any second while 500 calls drain', async () => {
     const time = createVirtualTime();
@@ -114,9 +118,10 @@ describe('createConnectionLimiter: shared budget across workers', () => {
     assert.equal(completed, 500);
     assert.equal(sandbox.arrivals.length, 500);
     assert.equal(maxInAnyWindow(sandbox.arrivals, 1_000), 10);
-    // And the budget is used, not wasted: 500 calls at 10/s take just under 50 s.
+    // And the budget is used, not wasted: 500 calls at 10/s, less the jitter margin, take ~51.4 s.
     const last = sandbox.arrivals.at(-1) as number;
-    assert.ok(last - start >= 49_900 && last - start < 50_500, `last call at ${last - start} ms`);
+    const expected = (499 / (10 * (1 - JITTER_MARGIN))) * 1000;
+    assert.ok(Math.abs(last - start - expected) < 500, `last call at ${last - start} ms, expected ~${Math.round(expected)}`);
   });
 
   it('after Retry-After: 60 the sandbox receives nothing for 60 s, then the calls resume and finish', async () => {
@@ -176,7 +181,7 @@ describe('createConnectionLimiter: one worker at a time', () => {
     const { clock, make } = setup({ requestsPerSecond: 10 });
     const limiter = make('w1');
     granted(await limiter.acquire());
-    assert.deepEqual(await limiter.acquire(), { status: 'wait', waitUntil: clock.now() + 100, reason: 'rate' });
+    assert.deepEqual(await limiter.acquire(), { status: 'wait', waitUntil: clock.now() + gapMs(10), reason: 'rate' });
   });
 
   it('with a sleep it waits short gaps in-process and hands back long ones', async () => {
@@ -216,7 +221,7 @@ describe('createConnectionLimiter: one worker at a time', () => {
     })();
     await time.runUntilIdle();
     await sequence;
-    assert.equal(time.now(), start + 200);
+    assert.equal(time.now(), start + 2 * gapMs(10));
   });
 
   it('Retry-After: 60 gives no grant for 60 s of clock time, to any worker, then grants resume', async () => {
@@ -252,8 +257,8 @@ describe('createConnectionLimiter: one worker at a time', () => {
     const { clock, make } = setup({ requestsPerSecond: 10, perEndpoint: { 'get-orders': { requestsPerSecond: 1 } } });
     const limiter = make('w1');
     granted(await limiter.acquire('get-orders'));
-    assert.deepEqual(await limiter.acquire('get-orders'), { status: 'wait', waitUntil: clock.now() + 1_000, reason: 'rate' });
-    clock.advance(100);
+    assert.deepEqual(await limiter.acquire('get-orders'), { status: 'wait', waitUntil: clock.now() + gapMs(1), reason: 'rate' });
+    clock.advance(gapMs(10));
     granted(await limiter.acquire('other'));
   });
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { lowerBucket, takeFromBucket, takeFromBuckets, toBucketLimit } from './token-bucket.ts';
+import { JITTER_MARGIN, lowerBucket, takeFromBucket, takeFromBuckets, toBucketLimit } from './token-bucket.ts';
 import type { BucketLimit, BucketState } from './token-bucket.ts';
 import { maxInAnyWindow } from './virtual-time.ts';
 
@@ -94,8 +94,8 @@ describe('lowerBucket', () => {
 
 describe('toBucketLimit', () => {
   it('defaults the capacity to 1 so declared rates hold in every window', () => {
-    assert.deepEqual(toBucketLimit({ requestsPerSecond: 10 }), { capacity: 1, refillPerSecond: 10 });
-    assert.deepEqual(toBucketLimit({ requestsPerSecond: 2, burst: 40 }), { capacity: 40, refillPerSecond: 2 });
+    assert.deepEqual(toBucketLimit({ requestsPerSecond: 10 }), { capacity: 1, refillPerSecond: 10 * (1 - JITTER_MARGIN) });
+    assert.deepEqual(toBucketLimit({ requestsPerSecond: 2, burst: 40 }), { capacity: 40, refillPerSecond: 2 * (1 - JITTER_MARGIN) });
     assert.equal(toBucketLimit({ concurrency: 4 }), undefined);
   });
 });
