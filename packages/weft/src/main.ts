@@ -3,28 +3,28 @@
  * clock, logger, flows, engine and HTTP server together.
  */
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
-import { dirname } from 'node:path';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino, { type Logger } from 'pino';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import type { Connector, ConnectorRateLimit } from '@weft/sdk';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { createConnectionLimiter, mergeRateLimits } from './connectors/rate-limit/limiter.ts';
 import { builtInConnectors } from '@weft/connectors';
-import { createAuthFactory } from './connectors/connection-auth-factory.ts';
-import { ConnectionError, createConnectionRuntime, type ConnectionRuntime } from './connectors/connection-runtime.ts';
-import { createEgressGuard } from './connectors/egress-guard.ts';
-import { createConnectorRegistry } from './connectors/registry.ts';
-import { createConnectorWebhooks } from './connectors/connector-webhooks.ts';
-import { openVault, readFlowSecrets, type OpenedVault } from './connectors/vault/open-vault.ts';
-import { isConnectorCall, type Step } from './flows/flow-schema.ts';
+import type { WeftConfig } from './config.ts';
 import { systemClock, systemRandom } from './core/clock.ts';
 import { newId } from './core/ids.ts';
 import { TERMINAL_STATUSES } from './core/run.ts';
-import type { WeftConfig } from './config.ts';
+import { createAuthFactory } from './connectors/connection-auth-factory.ts';
+import { ConnectionError, createConnectionRuntime, type ConnectionRuntime } from './connectors/connection-runtime.ts';
+import { createConnectorWebhooks } from './connectors/connector-webhooks.ts';
+import { createEgressGuard } from './connectors/egress-guard.ts';
+import { createConnectionLimiter, mergeRateLimits } from './connectors/rate-limit/limiter.ts';
+import { createConnectorRegistry } from './connectors/registry.ts';
+import { openVault, readFlowSecrets, type OpenedVault } from './connectors/vault/open-vault.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
-import { startSchedules } from './engine/schedules.ts';
 import { createPoller } from './engine/poller.ts';
+import { startSchedules } from './engine/schedules.ts';
+import { isConnectorCall, type Step } from './flows/flow-schema.ts';
 import { formatDiagnostic, loadFlows, type LoadedFlow } from './flows/load-flow.ts';
 import { buildApp } from './http/app.ts';
 import { createSqliteStore } from './store/sqlite/sqlite-store.ts';
@@ -271,7 +271,7 @@ export async function runManual(
       log,
       // Without --wait nothing runs here: a worker with no flows claims nothing.
       flows: options.wait ? [flow] : [],
-      workerId: `${hostname()}:${process.pid}:run`,
+      workerId: `${WORKER_ID}:run`,
       concurrency: 1,
       leaseMs: config.leaseMs,
       pollIntervalMs: config.pollIntervalMs,
