@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { createSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { freePort, spawnEngine, waitFor } from './support/engine-process.ts';
+import { runWeft } from '../src/cli/testing.ts';
 import { builtInSandboxes, type BuiltInSandbox } from '@weft/connectors';
 import { generateMasterKey } from '../src/connectors/vault/master-key.ts';
 import { openVault } from '../src/connectors/vault/open-vault.ts';
@@ -109,6 +110,36 @@ describe('Stripe end to end', () => {
     assert.equal(engine.output().includes(canary), false, 'the logs hold the key');
     for (const file of readdirSync(dir).filter((name) => name.startsWith('weft.db'))) {
       assert.equal(readFileSync(join(dir, file)).includes(canary), false, `${file} holds the key in clear`);
+    }
+  });
+
+  it('backfills Stripe events by polling from the CLI: each event once, the cursor kept', { timeout: 60_000 }, async () => {
+    // Events land in the sandbox's log whether or not their delivery succeeds.
+    await sandbox.webhooks.emit({ url: 'http://127.0.0.1:9/nowhere', type: 'customer.created', count: 3 }).catch(() => undefined);
+    const total = (sandbox.state() as { events: { size: number } }).events.size;
+    assert.ok(total >= 3);
+    const dir = mkdtempSync(join(tmpdir(), 'weft-backfill-'));
+    const flows = join(dir, 'flows');
+    mkdirSync(flows);
+    writeFileSync(join(flows, 'events.yaml'), 'id: stripe-events\ntrigger:\n  poll: { connection: stripe, trigger: events, every: 1h }\nsteps:\n  - id: kind\n    map: trigger.body.type\n');
+    const db = join(dir, 'weft.db');
+    const store = createSqliteStore({ path: db });
+    await store.connections.put({ id: 'stripe', connectorId: 'stripe', config: { baseUrl: sandbox.url }, now: Date.now() });
+    await openVault(store.secrets, process.env).vault.put('stripe', 'token', sandbox.credentials.token!);
+    await store.close();
+    const env = { WEFT_MASTER_KEY: process.env.WEFT_MASTER_KEY!, WEFT_EGRESS_ALLOW: '127.0.0.1' };
+    const first = await runWeft(['backfill', 'stripe-events', '--since', '2020-01-01', '--flows', flows, '--db', db], { cwd: dir, env });
+    assert.equal(first.code, 0, first.stderr);
+    // Records sharing the newest second are read again by the overlapping poll that ends the backfill.
+    assert.match(first.stdout, new RegExp(`backfill stripe-events: \\d+ records read, ${total} new events committed`));
+    const again = await runWeft(['backfill', 'stripe-events', '--flows', flows, '--db', db], { cwd: dir, env });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /, 0 new events committed/, 'the stored cursor overlaps its last second; nothing runs twice');
+    const reopened = createSqliteStore({ path: db });
+    try {
+      assert.equal((await reopened.countRuns('stripe-events')).queued, total);
+    } finally {
+      await reopened.close();
     }
   });
 });

@@ -3,6 +3,7 @@ import { createCustomer } from './create-customer.action.ts';
 import { createRefund } from './create-refund.action.ts';
 import { listCustomers } from './list-customers.action.ts';
 import { paymentIntentSucceeded } from './payment-intent-succeeded.trigger.ts';
+import { events } from './events.trigger.ts';
 import { retrievePaymentIntent } from './retrieve-payment-intent.action.ts';
 import { TEST_MODE_REQUESTS_PER_SECOND } from './stripe.fixtures.ts';
 
@@ -26,5 +27,5 @@ export const stripe = defineConnector({
   actions: [createCustomer, listCustomers, retrievePaymentIntent, createRefund],
   // Reading one page of customers proves the key works and changes nothing.
   testAction: 'list-customers',
-  triggers: [paymentIntentSucceeded],
+  triggers: [paymentIntentSucceeded, events],
 });

@@ -202,6 +202,29 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       },
       {
         method: 'GET',
+        path: '/v1/events',
+        handle: (request, { state }) => {
+          const limit = request.query.limit === undefined ? LIST_LIMIT.default : Number(request.query.limit);
+          if (!Number.isInteger(limit) || limit < 1 || limit > LIST_LIMIT.max) {
+            return stripeError(400, 'invalid_request_error', `Invalid limit: must be an integer between 1 and ${LIST_LIMIT.max}`, { param: 'limit' });
+          }
+          const created = request.query.created as Record<string, unknown> | undefined;
+          const gte = created !== undefined && typeof created === 'object' && created.gte !== undefined ? Number(created.gte) : undefined;
+          // Newest first, as every Stripe list is.
+          let events = state.events.all().reverse();
+          if (gte !== undefined) events = events.filter((event) => event.created >= gte);
+          if (typeof request.query.type === 'string') events = events.filter((event) => event.type === request.query.type);
+          const after = request.query.starting_after;
+          if (typeof after === 'string') {
+            const index = events.findIndex((event) => event.id === after);
+            if (index < 0) return stripeError(400, 'invalid_request_error', ERROR_MESSAGES.noSuch('event', after), { code: 'resource_missing', param: 'starting_after' });
+            events = events.slice(index + 1);
+          }
+          return { body: { object: 'list', data: events.slice(0, limit), has_more: events.length > limit, url: '/v1/events' } };
+        },
+      },
+      {
+        method: 'GET',
         path: '/v1/customers/:id',
         handle: (request, { state }) => {
           const customer = state.customers.get(request.params.id ?? '');
