@@ -22,7 +22,7 @@ import { createConnectionLimiter, mergeRateLimits } from './connectors/rate-limi
 import { createConnectorRegistry } from './connectors/registry.ts';
 import { openVault, readFlowSecrets, type OpenedVault } from './connectors/vault/open-vault.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
-import { createPoller } from './engine/poller.ts';
+import { createPoller, type Poller } from './engine/poller.ts';
 import { startSchedules } from './engine/schedules.ts';
 import { isConnectorCall, type Step } from './flows/flow-schema.ts';
 import { formatDiagnostic, loadFlows, type LoadedFlow } from './flows/load-flow.ts';
@@ -136,6 +136,43 @@ export async function checkFlowConnections(flows: LoadedFlow[], connections: Con
   if (problems.length > 0) throw new FlowLoadError(`flows call connections that are not ready:\n${problems.join('\n')}`);
 }
 
+/**
+ * An engine and its poller on the configured store and outbound path. `role` names the
+ * worker (`run`, `backfill`); an engine given no flows claims nothing: it only ingests.
+ */
+export function createConfiguredEngine(
+  config: WeftConfig,
+  parts: { store: Store; outbound: Outbound; log: Logger; flows: LoadedFlow[]; concurrency: number; role?: string },
+): { engine: Engine; poller: Poller } {
+  const { store, outbound, log } = parts;
+  const engine = createEngine({
+    store,
+    clock: systemClock,
+    random: systemRandom,
+    log,
+    flows: parts.flows,
+    workerId: parts.role === undefined ? WORKER_ID : `${WORKER_ID}:${parts.role}`,
+    concurrency: parts.concurrency,
+    leaseMs: config.leaseMs,
+    pollIntervalMs: config.pollIntervalMs,
+    auditBodyBytes: config.auditBodyBytes,
+    redactFields: config.redactFields,
+    dispatcher: outbound.dispatcher,
+    connections: outbound.connections,
+  });
+  const poller = createPoller({
+    engine,
+    store,
+    connections: outbound.connections,
+    dispatcher: outbound.dispatcher,
+    clock: systemClock,
+    log,
+    auditBodyBytes: config.auditBodyBytes,
+    redactFields: config.redactFields,
+  });
+  return { engine, poller };
+}
+
 /** `weft start` / `weft dev`: the engine, its worker and the HTTP server, on one store. */
 export async function startWeft(
   config: WeftConfig,
@@ -155,32 +192,8 @@ export async function startWeft(
     await Promise.all([expressions.close(), store.close(), outbound.dispatcher.close()]);
     throw error;
   });
-  const engine = createEngine({
-    store,
-    clock: systemClock,
-    random: systemRandom,
-    log,
-    flows,
-    workerId: WORKER_ID,
-    concurrency: config.workerConcurrency,
-    leaseMs: config.leaseMs,
-    pollIntervalMs: config.pollIntervalMs,
-    auditBodyBytes: config.auditBodyBytes,
-    redactFields: config.redactFields,
-    dispatcher: outbound.dispatcher,
-    connections: outbound.connections,
-  });
+  const { engine, poller } = createConfiguredEngine(config, { store, outbound, log, flows, concurrency: config.workerConcurrency });
   let schedules = startSchedules(engine, flows, log);
-  const poller = createPoller({
-    engine,
-    store,
-    connections: outbound.connections,
-    dispatcher: outbound.dispatcher,
-    clock: systemClock,
-    log,
-    auditBodyBytes: config.auditBodyBytes,
-    redactFields: config.redactFields,
-  });
   let polling = poller.start(flows);
   const flowLimits = flows.map((f) => ('webhook' in f.flow.trigger ? (f.flow.trigger.webhook.maxBodyBytes ?? 0) : 0));
   const app = await buildApp({
@@ -264,22 +277,8 @@ export async function runManual(
     const flows = await loadValidFlows(config, expressions, await readFlowSecrets(outbound.vault));
     const flow = flows.find((f) => f.flow.id === flowId);
     if (!flow) throw new FlowLoadError(`no flow '${flowId}' in ${config.flows.join(', ')}`);
-    engine = createEngine({
-      store,
-      clock: systemClock,
-      random: systemRandom,
-      log,
-      // Without --wait nothing runs here: a worker with no flows claims nothing.
-      flows: options.wait ? [flow] : [],
-      workerId: `${WORKER_ID}:run`,
-      concurrency: 1,
-      leaseMs: config.leaseMs,
-      pollIntervalMs: config.pollIntervalMs,
-      auditBodyBytes: config.auditBodyBytes,
-      redactFields: config.redactFields,
-      dispatcher: outbound.dispatcher,
-      connections: outbound.connections,
-    });
+    // Without --wait nothing runs here: a worker with no flows claims nothing.
+    ({ engine } = createConfiguredEngine(config, { store, outbound, log, flows: options.wait ? [flow] : [], concurrency: 1, role: 'run' }));
     if (options.wait) await checkFlowConnections([flow], outbound.connections);
     const outcome = await engine.accept(flow, { source: 'manual', headers: {}, query: {}, body: input, dedupeKey: `manual:${newId('in', Date.now())}` });
     if (!options.wait) return { runId: outcome.runId, status: 'queued' };

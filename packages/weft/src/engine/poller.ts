@@ -42,6 +42,8 @@ export class PollTriggerError extends Error {
  * an event (deduplicated per record version, so the overlap a timestamp cursor needs never runs
  * twice), and advance the cursor in the same transaction.
  */
+export type Poller = ReturnType<typeof createPoller>;
+
 export function createPoller(options: PollerOptions) {
   const { store, clock } = options;
 

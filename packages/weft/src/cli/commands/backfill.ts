@@ -1,15 +1,12 @@
 import { Command } from 'commander';
-import { hostname } from 'node:os';
-import { systemClock, systemRandom } from '../../core/clock.ts';
-import { createEngine } from '../../engine/engine.ts';
-import { createPoller } from '../../engine/poller.ts';
+import pino from 'pino';
+import { createConfiguredEngine } from '../../main.ts';
 import { createExpressionEngine } from '../../transforms/expression.ts';
 import { loadFlows, formatDiagnostic } from '../../flows/load-flow.ts';
 import { readFlowSecrets } from '../../connectors/vault/open-vault.ts';
 import { addConfigOption, addSettingOptions, CliError, loadCliConfig, type CliContext, type ConfigFlags } from '../context.ts';
 import { createOutput } from '../output.ts';
 import { withOutbound } from './connections.ts';
-import pino from 'pino';
 
 interface BackfillFlags extends ConfigFlags {
   since?: string;
@@ -41,23 +38,7 @@ export function backfillCommand(context: CliContext): Command {
         if (!flow) throw new CliError(`no flow '${flowId}' in ${config.flows.join(', ')}`);
         if (!('poll' in flow.flow.trigger)) throw new CliError(`flow '${flowId}' is not triggered by polling`);
         const log = pino({ level: 'silent' });
-        // An ingest-only engine: with no flows loaded its worker claims nothing.
-        const engine = createEngine({
-          store,
-          clock: systemClock,
-          random: systemRandom,
-          log,
-          flows: [],
-          workerId: `${hostname()}:${process.pid}:backfill`,
-          concurrency: 1,
-          leaseMs: config.leaseMs,
-          pollIntervalMs: config.pollIntervalMs,
-          auditBodyBytes: config.auditBodyBytes,
-          redactFields: config.redactFields,
-          dispatcher: outbound.dispatcher,
-          connections: outbound.connections,
-        });
-        const poller = createPoller({ engine, store, connections: outbound.connections, dispatcher: outbound.dispatcher, clock: systemClock, log, auditBodyBytes: config.auditBodyBytes, redactFields: config.redactFields });
+        const { engine, poller } = createConfiguredEngine(config, { store, outbound, log, flows: [], concurrency: 1, role: 'backfill' });
         let records = 0;
         let accepted = 0;
         try {
