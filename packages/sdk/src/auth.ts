@@ -11,7 +11,8 @@ export type AuthScheme =
   | BearerAuth
   | OAuth2ClientCredentialsAuth
   | OAuth2AuthorizationCodeAuth
-  | HmacSigningAuth;
+  | HmacSigningAuth
+  | TokenPassportAuth;
 
 export interface ApiKeyAuth {
   readonly kind: 'api-key';
@@ -57,6 +58,19 @@ export interface HmacSigningAuth {
   readonly separator: string;
   /** Where the signed timestamp (epoch seconds) is sent, when `payload` includes it. */
   readonly timestampHeader?: string;
+}
+
+/**
+ * NetSuite's token-based authentication for SOAP: a signed `tokenPassport` element in the
+ * envelope's Header, new for every request (a nonce and a timestamp, each usable once). The
+ * signature is base64(HMAC-SHA256(consumerSecret&tokenSecret, account&consumerKey&token&nonce&timestamp)).
+ */
+export interface TokenPassportAuth {
+  readonly kind: 'token-passport';
+  /** The namespace of the `tokenPassport` element (the WSDL's messages schema). */
+  readonly passportNamespace: string;
+  /** The namespace of its children, account … signature (the TokenPassport type's schema). */
+  readonly fieldsNamespace: string;
 }
 
 export function apiKey(options: { in: 'header' | 'query'; name: string; prefix?: string }): ApiKeyAuth {
@@ -123,6 +137,12 @@ export function hmacSigning(options: {
   });
 }
 
+export function tokenPassport(options: { passportNamespace: string; fieldsNamespace: string }): TokenPassportAuth {
+  assertText('tokenPassport', 'passportNamespace', options.passportNamespace);
+  assertText('tokenPassport', 'fieldsNamespace', options.fieldsNamespace);
+  return freezeDeclaration({ kind: 'token-passport', passportNamespace: options.passportNamespace, fieldsNamespace: options.fieldsNamespace });
+}
+
 /**
  * The vault secrets each scheme reads, declared once: the engine applies them, `weft
  * connections add` asks for the required ones, and the reference docs list them.
@@ -138,4 +158,9 @@ export const AUTH_SECRETS: Readonly<Record<AuthScheme['kind'], { required: reado
     sentAs: '`Authorization: Bearer <access token>` (tokens from `weft connect`, kept in the vault)',
   },
   'hmac-signing': { required: ['signingSecret'], optional: [], sentAs: '`<header>: <prefix><mac>`, plus the timestamp header' },
+  'token-passport': {
+    required: ['account', 'consumerKey', 'consumerSecret', 'tokenId', 'tokenSecret'],
+    optional: [],
+    sentAs: 'a signed `tokenPassport` in the SOAP Header (HMAC-SHA256, fresh nonce and timestamp per request)',
+  },
 };

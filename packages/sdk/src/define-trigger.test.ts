@@ -14,7 +14,7 @@ const orderCreated: WebhookTriggerDefinition<typeof output> = {
   webhook: {
     signature: { scheme: 'shopify' },
     dedupeId: (headers: Record<string, string>) => headers['x-shopify-webhook-id'],
-    topic: (headers: Record<string, string>) => headers['x-shopify-topic'],
+    topic: { header: 'X-Shopify-Topic', values: ['orders/create'] },
   },
 };
 
@@ -37,7 +37,8 @@ describe('defineTrigger', () => {
     const trigger = defineTrigger(orderCreated);
     assert.ok(Object.isFrozen(trigger) && Object.isFrozen(trigger.webhook?.signature));
     assert.equal(trigger.webhook?.dedupeId({ 'x-shopify-webhook-id': 'w1' }, {}), 'w1');
-    assert.equal(trigger.webhook?.topic?.({ 'x-shopify-topic': 'orders/create' }, {}), 'orders/create');
+    assert.deepEqual(trigger.webhook?.topic?.values, ['orders/create']);
+    assert.ok(Object.isFrozen(trigger.webhook?.topic?.values));
     const event: TriggerEvent<typeof trigger> = { id: 'o1', updatedAt: '2026-01-01' };
     assert.equal(event.id, 'o1');
   });
@@ -63,6 +64,17 @@ describe('defineTrigger', () => {
     assert.throws(() => defineTrigger(withSignature({ scheme: 'slack', toleranceSeconds: 0 })), /toleranceSeconds must be a positive/);
     const generic = defineTrigger(withSignature({ scheme: 'hmac-sha256', header: 'x-signature', encoding: 'base64' }));
     assert.equal(generic.webhook?.signature.encoding, 'base64');
+  });
+
+  it('checks the topic declaration', () => {
+    const withTopic = (topic: unknown) => ({ ...orderCreated, webhook: { ...orderCreated.webhook, topic } }) as never;
+    assert.throws(() => defineTrigger(withTopic({ values: ['orders/create'] })), /exactly one of header .* or field/);
+    assert.throws(() => defineTrigger(withTopic({ header: 'X-Shopify-Topic', field: 'type', values: ['orders/create'] })), /exactly one of header/);
+    assert.throws(() => defineTrigger(withTopic({ header: 'X-Shopify-Topic', values: [] })), /values must list at least one topic/);
+    assert.throws(() => defineTrigger(withTopic({ header: 'X-Shopify-Topic', values: ['orders/create', ' '] })), /values\[1\] must be a non-empty string/);
+    assert.throws(() => defineTrigger(withTopic({ header: '', values: ['orders/create'] })), /topic.header must be a non-empty string/);
+    assert.throws(() => defineTrigger(withTopic((headers: Record<string, string>) => headers['x-shopify-topic'])), /webhook.topic must be \{ header \| field, values \}/);
+    assert.equal(defineTrigger(withTopic({ field: 'type', values: ['order.created'] })).webhook?.topic?.field, 'type');
   });
 
   it('needs exactly one way to find polled items', () => {

@@ -9,6 +9,7 @@ import {
 } from './declaration.ts';
 import type { PaginationStrategy } from './pagination/paginate.ts';
 import type { DeclarativeRequest } from './request.ts';
+import { checkWebhookTopic, type WebhookTopic } from './webhook-topic.ts';
 
 /**
  * The schemes the engine verifies (on the raw body, in constant time). The secret is not part
@@ -36,8 +37,12 @@ export interface WebhookSpec {
    * fall back to a hash of the body, which misses redeliveries the vendor re-serialised.
    */
   dedupeId(headers: Record<string, string>, body: unknown): string | undefined;
-  /** The event type, e.g. X-Shopify-Topic, so one endpoint can serve several triggers. */
-  topic?(headers: Record<string, string>, body: unknown): string | undefined;
+  /**
+   * The events the trigger runs for and where a delivery names its event, e.g.
+   * `{ header: 'X-Shopify-Topic', values: ['orders/create'] }`. Without it every delivery that
+   * fits `output` runs.
+   */
+  topic?: WebhookTopic;
 }
 
 export interface PollSpec {
@@ -102,7 +107,7 @@ export function defineTrigger<O extends TSchema>(definition: TriggerDefinition<O
     if (typeof definition.webhook !== 'object' || definition.webhook === null) throw new TypeError(`${where}: webhook is required`);
     checkSignature(where, definition.webhook.signature);
     assertFunction(where, 'webhook.dedupeId', definition.webhook.dedupeId);
-    if (definition.webhook.topic !== undefined) assertFunction(where, 'webhook.topic', definition.webhook.topic);
+    if (definition.webhook.topic !== undefined) checkWebhookTopic(where, definition.webhook.topic);
   } else if (definition.strategy === 'poll') {
     if (definition.webhook !== undefined) throw new TypeError(`${where}: a poll trigger takes poll, not webhook`);
     checkPoll(where, definition.poll);

@@ -26,11 +26,13 @@ export type {
   WebhookSpec,
   WebhookTriggerDefinition,
 } from './define-trigger.ts';
+export { deliveryTopic } from './webhook-topic.ts';
+export type { WebhookTopic } from './webhook-topic.ts';
 
 export type { ActionContext, HttpClient, Logger } from './context.ts';
 export type { DeclarativeRequest, HttpMethod, HttpRequest, HttpResponse, QueryValue } from './request.ts';
 
-export { AUTH_SECRETS, apiKey, basic, bearer, hmacSigning, oauth2AuthorizationCode, oauth2ClientCredentials } from './auth.ts';
+export { AUTH_SECRETS, apiKey, basic, bearer, hmacSigning, oauth2AuthorizationCode, oauth2ClientCredentials, tokenPassport } from './auth.ts';
 export type {
   ApiKeyAuth,
   AuthScheme,
@@ -39,6 +41,7 @@ export type {
   HmacSigningAuth,
   OAuth2AuthorizationCodeAuth,
   OAuth2ClientCredentialsAuth,
+  TokenPassportAuth,
 } from './auth.ts';
 
 export { schema } from './schema.ts';
@@ -77,3 +80,5 @@ export { graphqlError, graphqlRequest, parseGraphqlResponse, throttleStatusOf } 
 export type { GraphqlError, GraphqlOperation, GraphqlResponseOptions, GraphqlUserError, ThrottleStatus } from './protocols/graphql.ts';
 export { buildEnvelope, parseEnvelope, soapError, soapFaultError, soapHeaders } from './protocols/soap.ts';
 export type { EnvelopeSpec, ParseEnvelopeOptions, SoapEnvelope, SoapFault, SoapVersion, XmlElement, XmlValue } from './protocols/soap.ts';
+export { TOKEN_PASSPORT_ALGORITHM, addTokenPassport, tokenPassportSignature } from './protocols/token-passport.ts';
+export type { TokenPassportCredentials, TokenPassportFields } from './protocols/token-passport.ts';

@@ -3,7 +3,6 @@ import { paymentIntent } from './stripe.schemas.ts';
 
 interface StripeEvent {
   id?: unknown;
-  type?: unknown;
 }
 
 export const paymentIntentSucceeded = defineTrigger({
@@ -18,10 +17,8 @@ export const paymentIntentSucceeded = defineTrigger({
       const { id } = body as StripeEvent;
       return typeof id === 'string' && id.startsWith('evt_') ? id : undefined;
     },
-    topic: (_headers, body) => {
-      const { type } = body as StripeEvent;
-      return typeof type === 'string' ? type : undefined;
-    },
+    // Stripe sends every event an endpoint subscribes to; the event names itself in `type`.
+    topic: { field: 'type', values: ['payment_intent.succeeded'] },
   },
   output: schema.Object({
     id: schema.String({ pattern: '^evt_' }),

@@ -34,7 +34,7 @@ connectorContract({
     'retrieve-payment-intent': { input: { id: SEEDED_REFUNDABLE_INTENT } },
     'create-refund': { input: { payment_intent: SEEDED_REFUNDABLE_INTENT, amount: 500, reason: 'requested_by_customer' } },
   },
-  triggers: { 'payment-intent-succeeded': { type: 'payment_intent.succeeded', topic: 'payment_intent.succeeded' } },
+  triggers: { 'payment-intent-succeeded': { type: 'payment_intent.succeeded' } },
 });
 
 describe('stripe actions against the Stripe sandbox', () => {

@@ -28,7 +28,7 @@ connectorContract({
     'upsert-customer': { input: { email: 'ada@example.com', name: 'Ada Lovelace' }, requests: 2 },
     'get-account': { input: {} },
   },
-  triggers: { 'order-shipped': { type: 'order.shipped', topic: 'order.shipped' } },
+  triggers: { 'order-shipped': { type: 'order.shipped' } },
 });
 // #endregion
 

@@ -116,7 +116,8 @@ export const orderShipped = defineTrigger({
     signature: { scheme: 'hmac-sha256', header: 'X-Acme-Signature', prefix: 'sha256=', encoding: 'hex' },
     // The event id, so a redelivered event is acknowledged and not run twice.
     dedupeId: (_headers, body) => (body as { id?: string }).id,
-    topic: (_headers, body) => (body as { type?: string }).type,
+    // Acme sends every event the endpoint subscribes to; this trigger runs for one of them.
+    topic: { field: 'type', values: ['order.shipped'] },
   },
   output: orderShippedEvent,
 });

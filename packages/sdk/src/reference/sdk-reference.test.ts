@@ -31,7 +31,11 @@ const thingMade = defineTrigger({
   id: 'thing-made',
   name: 'Thing made',
   strategy: 'webhook',
-  webhook: { signature: { scheme: 'hmac-sha256', header: 'X-Tiny-Signature', prefix: 'sha256=' }, dedupeId: (headers) => headers['x-tiny-delivery'] },
+  webhook: {
+    signature: { scheme: 'hmac-sha256', header: 'X-Tiny-Signature', prefix: 'sha256=' },
+    dedupeId: (headers) => headers['x-tiny-delivery'],
+    topic: { header: 'X-Tiny-Event', values: ['thing.made', 'thing.remade'] },
+  },
   output: schema.Object({ id: schema.String() }),
 });
 
@@ -97,6 +101,7 @@ describe('sdkReferenceMarkdown', () => {
 
   it('describes webhook and poll triggers', () => {
     assert.match(page, /- \*\*Signature:\*\* `hmac-sha256` \(header `X-Tiny-Signature`, prefix `sha256=`, hex, signs the body\)/);
+    assert.match(page, /^- \*\*Topic:\*\* header `X-Tiny-Event` is `thing\.made` or `thing\.remade`; a delivery of another event is acknowledged and not run$/m);
     assert.match(page, /- \*\*Cursor:\*\* timestamp\n- \*\*Interval:\*\* 30 s unless the flow sets `every`/);
   });
 
@@ -120,5 +125,17 @@ describe('sdkReferenceMarkdown', () => {
 describe('fieldTable', () => {
   it('describes a schema without properties in a sentence', () => {
     assert.equal(fieldTable(schema.String({ description: 'An id.' })), 'Type: string. An id.');
+  });
+
+  it('renders a union that carries a default, alone or nested in another union', () => {
+    const reason = schema.Union([schema.Literal('correction'), schema.Literal('received')], { default: 'correction' });
+    const table = fieldTable(
+      schema.Object({
+        reason: schema.Optional(reason),
+        size: schema.Union([schema.Integer({ minimum: 1 }), schema.Union([schema.Literal('all'), schema.Null()], { default: 'all' })]),
+      }),
+    );
+    assert.match(table, /^\| `reason` \| one of `"correction"`, `"received"` \(default `"correction"`\) \| no \|  \|$/m);
+    assert.match(table, /^\| `size` \| integer \(≥ 1\) or `"all"` or null \(default `"all"`\) \| yes \|  \|$/m);
   });
 });

@@ -9,6 +9,7 @@ import { apiKey, basic, bearer, hmacSigning, oauth2AuthorizationCode, oauth2Clie
 import type { Action } from '../define-action.ts';
 import type { Connector, RateLimit } from '../define-connector.ts';
 import type { Trigger } from '../define-trigger.ts';
+import type { WebhookTopic } from '../webhook-topic.ts';
 import {
   AuthError,
   ConflictError,
@@ -120,6 +121,8 @@ function authText(scheme: AuthScheme, secrets: AuthSecretsTable | undefined): st
       return `\`oauth2-authorization-code\` (\`weft connect\`; authorization URL \`${scheme.authorizationUrl}\`, token URL \`${scheme.tokenUrl}\`${scopesText(scheme.scopes)}, PKCE ${scheme.pkce ? 'yes' : 'no'}${suffix})`;
     case 'hmac-signing':
       return `\`hmac-signing\` (${scheme.algorithm} over ${scheme.payload.join(' + ')} in \`${scheme.header}\`${suffix})`;
+    case 'token-passport':
+      return `\`token-passport\` (a signed \`tokenPassport\` SOAP header${suffix})`;
     default:
       return `\`${scheme.kind}\`${needs === undefined ? '' : ` (secrets ${needs.secrets})`}`;
   }
@@ -170,7 +173,7 @@ function triggerSection(connector: Connector, trigger: Trigger): string {
         `- **Strategy:** webhook (${connector.name} calls Weft)`,
         `- **Signature:** \`${signature.scheme}\`${generic}${signature.toleranceSeconds === undefined ? '' : `, ${signature.toleranceSeconds} s tolerance`}`,
         "- **Dedupe:** by the vendor's delivery or event id; a redelivery is acknowledged and not run again",
-        ...(trigger.webhook.topic === undefined ? [] : ['- **Topic:** read from each delivery, so one endpoint can serve several triggers']),
+        ...(trigger.webhook.topic === undefined ? [] : [topicText(trigger.webhook.topic)]),
       ].join('\n'),
     );
   } else if (trigger.poll !== undefined) {
@@ -186,6 +189,12 @@ function triggerSection(connector: Connector, trigger: Trigger): string {
   }
   parts.push(`**Event**\n\n${fieldTable(trigger.output)}`);
   return parts.join('\n\n');
+}
+
+function topicText(topic: WebhookTopic): string {
+  const where = topic.header !== undefined ? `header \`${topic.header}\`` : `body field \`${topic.field}\``;
+  const values = topic.values.map((value) => `\`${value}\``).join(' or ');
+  return `- **Topic:** ${where} is ${values}; a delivery of another event is acknowledged and not run`;
 }
 
 function hmacDetails(signature: NonNullable<Trigger['webhook']>['signature']): string {
@@ -344,7 +353,12 @@ function baseType(node: JsonSchema): string {
   return node.type ?? 'any';
 }
 
-/** Nested unions read as one list: literals first as "one of …", then the other types, null last. */
+/**
+ * Nested unions read as one list: literals first as "one of …", then the other types, null last.
+ * A nested union with constraints of its own (a default) stays one leaf, read by typeText so its
+ * constraints show; `node`'s own constraints are typeText's to show, so its branches are always
+ * opened (a union given a default would otherwise be its own only leaf, forever).
+ */
 function unionText(node: JsonSchema): string {
   const leaves: JsonSchema[] = [];
   const flatten = (branch: JsonSchema): void => {
@@ -352,7 +366,7 @@ function unionText(node: JsonSchema): string {
     if (nested !== undefined && constraintsOf(branch).length === 0) nested.forEach(flatten);
     else leaves.push(branch);
   };
-  flatten(node);
+  (node.anyOf ?? node.oneOf ?? []).forEach(flatten);
   const literals = leaves.filter((leaf) => leaf.const !== undefined);
   const isNull = (leaf: JsonSchema) => leaf.type === 'null';
   const others = leaves.filter((leaf) => leaf.const === undefined && !isNull(leaf));

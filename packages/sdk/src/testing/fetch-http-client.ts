@@ -111,6 +111,7 @@ export function authFromCredentials(
         if (credentials.accessToken !== undefined) return { headers: { authorization: `Bearer ${credentials.accessToken}` }, query: {} };
         break;
       case 'hmac-signing':
+      case 'token-passport':
         break;
     }
   }

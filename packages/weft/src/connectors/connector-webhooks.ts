@@ -1,4 +1,5 @@
 import { Value } from '@sinclair/typebox/value';
+import { deliveryTopic } from '@weft/sdk';
 import type { SignatureConfig } from '../http/webhooks/signatures.ts';
 import type { LoadedFlow } from '../flows/load-flow.ts';
 import { ConnectionError, type ConnectionRuntime } from './connection-runtime.ts';
@@ -12,14 +13,17 @@ export interface ConnectorWebhook {
   signature: SignatureConfig;
   /** The vendor's delivery or event id; undefined falls back to a hash of the body. */
   dedupeId(headers: Record<string, string>, body: unknown): string | undefined;
-  /** False for events of another kind sent to the same endpoint: acknowledged, not run. */
-  accepts(body: unknown): boolean;
+  /**
+   * Why a delivery is not for this trigger (another topic, or a body that does not fit the
+   * event): acknowledged, not run. Undefined: run it.
+   */
+  ignores(headers: Record<string, string>, body: unknown): string | undefined;
 }
 
 /**
  * `webhook: { path, connection: stripe, trigger: payment-intent-succeeded }`: the connector's
- * trigger declares the signature scheme, the dedupe id and the event's shape; the secret is
- * the connection's, from the vault.
+ * trigger declares the signature scheme, the dedupe id, the topics it runs for and the event's
+ * shape; the secret is the connection's, from the vault.
  */
 export function createConnectorWebhooks(connections: ConnectionRuntime, vault: Vault) {
   return async (flow: LoadedFlow): Promise<ConnectorWebhook | undefined> => {
@@ -37,7 +41,17 @@ export function createConnectorWebhooks(connections: ConnectionRuntime, vault: V
     return {
       signature: { ...trigger.webhook.signature, secret },
       dedupeId: (headers, body) => trigger.webhook.dedupeId(headers, body),
-      accepts: (body) => Value.Check(trigger.output, body),
+      ignores: (headers, body) => {
+        const { topic } = trigger.webhook;
+        if (topic !== undefined) {
+          const named = deliveryTopic(topic, headers, body);
+          if (named === undefined || !topic.values.includes(named)) {
+            const where = topic.header ?? topic.field;
+            return `the flow's trigger ${trigger.id} takes ${where} ${topic.values.join(' or ')}, not ${named ?? 'a delivery without one'}`;
+          }
+        }
+        return Value.Check(trigger.output, body) ? undefined : "the event does not match the flow's trigger";
+      },
     };
   };
 }

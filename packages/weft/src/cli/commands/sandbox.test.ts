@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
+import { Value } from '@sinclair/typebox/value';
+import { builtInConnectors, builtInSandboxes, shopify } from '@weft/connectors';
 import { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { sandboxCommand } from './sandbox.ts';
@@ -51,8 +53,54 @@ describe('weft sandbox', () => {
     await assert.rejects(fetch(`${url}/v1/customers`));
   });
 
+  it('prints the whole connection config a Shopify connection needs, shop as well as baseUrl, and the command that adds it', async () => {
+    const signals = new EventEmitter();
+    const { program, exited, stdout } = cli(signals);
+    const parsed = program.parseAsync(['sandbox', 'shopify'], { from: 'user' });
+    const url = await waitFor(() => /^sandbox shopify listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(stdout())?.[1]);
+    try {
+      const settings = /^ {2}connection config: (.+)$/m.exec(stdout())?.[1];
+      assert.ok(settings !== undefined, stdout());
+      const config = Object.fromEntries(settings.split(' ').map((setting) => setting.split('=') as [string, string]));
+      assert.deepEqual(config, { shop: 'weft-sandbox', baseUrl: url });
+      assert.ok(Value.Check(shopify.config!, config), 'the printed settings are a valid Shopify connection config');
+      assert.equal(typeof shopify.baseUrl === 'function' ? shopify.baseUrl(config) : shopify.baseUrl, url);
+      const token = /^ {2}credential apiKey: (\S+)$/m.exec(stdout())?.[1];
+      assert.match(
+        stdout(),
+        new RegExp(`^ {2}connect: {2}weft connections add shopify --connector shopify --set shop=weft-sandbox --set baseUrl=${url} --secret apiKey=env:SHOPIFY_API_KEY --secret webhookSecret=env:SHOPIFY_WEBHOOK_SECRET$`, 'm'),
+      );
+      const response = await fetch(`${url}/admin/api/2025-01/graphql.json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-shopify-access-token': token! },
+        body: JSON.stringify({ query: '{ orders(first: 1) { nodes { id } } }' }),
+      });
+      assert.equal(response.status, 200);
+      assert.equal(((await response.json()) as { data: { orders: { nodes: unknown[] } } }).data.orders.nodes.length, 1);
+    } finally {
+      signals.emit('SIGTERM', 'SIGTERM');
+      assert.equal(await exited, 0);
+      await parsed;
+    }
+  });
+
+  it('gives every built-in sandbox a connection config its connector accepts, pointing at the sandbox', async () => {
+    for (const connector of builtInConnectors) {
+      const start = builtInSandboxes[connector.id];
+      assert.ok(start !== undefined, `no sandbox for ${connector.id}`);
+      const sandbox = await start();
+      try {
+        const { connectionConfig } = sandbox;
+        assert.ok(connector.config === undefined || Value.Check(connector.config, connectionConfig), `${connector.id}: ${JSON.stringify(connectionConfig)}`);
+        assert.equal(typeof connector.baseUrl === 'function' ? connector.baseUrl(connectionConfig) : connectionConfig.baseUrl, sandbox.url, connector.id);
+      } finally {
+        await sandbox.close();
+      }
+    }
+  });
+
   it('names the sandboxes there are when asked for an unknown vendor', async () => {
     const { program } = cli(new EventEmitter());
-    await assert.rejects(program.parseAsync(['sandbox', 'acme'], { from: 'user' }), /no sandbox for "acme"; there are: stripe/);
+    await assert.rejects(program.parseAsync(['sandbox', 'acme'], { from: 'user' }), /no sandbox for "acme"; there are: .*stripe/);
   });
 });

@@ -1,5 +1,6 @@
 import { builtInSandboxes } from '@weft/connectors';
 import { Command, InvalidArgumentError } from 'commander';
+import { WEBHOOK_SECRET } from '../../connectors/connector-webhooks.ts';
 import { CliError, type CliContext } from '../context.ts';
 import { serveUntilSignal, type SignalSource } from '../serve.ts';
 
@@ -21,9 +22,16 @@ export function sandboxCommand(context: CliContext, options: { signals?: SignalS
           const sandbox = await start({ port: flags.port, host: flags.host });
           const out = (line: string) => context.stdout.write(line + '\n');
           out(`sandbox ${vendor} listening on ${sandbox.url}`);
-          out(`  connection config: baseUrl=${sandbox.url}`);
+          const settings = Object.entries(sandbox.connectionConfig).map(([name, value]) => `${name}=${value}`);
+          out(`  connection config: ${settings.join(' ')}`);
           for (const [name, value] of Object.entries(sandbox.credentials)) out(`  credential ${name}: ${value}`);
           if (sandbox.webhookSecret !== undefined) out(`  webhook secret: ${sandbox.webhookSecret}`);
+          const secrets = [...Object.keys(sandbox.credentials), ...(sandbox.webhookSecret === undefined ? [] : [WEBHOOK_SECRET])];
+          out(
+            `  connect:  weft connections add ${vendor} --connector ${vendor} ${settings.map((setting) => `--set ${setting}`).join(' ')} ${secrets
+              .map((name) => `--secret ${name}=env:${envName(vendor, name)}`)
+              .join(' ')}`,
+          );
           out(`  faults:   curl -X POST ${sandbox.url}/_sandbox/faults -H 'content-type: application/json' -d '{"rateLimit":{"count":3,"retryAfterSeconds":5}}'`);
           out(`  webhooks: curl -X POST ${sandbox.url}/_sandbox/webhooks/deliver -H 'content-type: application/json' -d '{"url":"http://127.0.0.1:8787/hooks/…","type":"${sandbox.eventTypes[0] ?? '…'}","duplicate":true}'`);
           out(`  requests: curl ${sandbox.url}/_sandbox/requests`);
@@ -33,6 +41,11 @@ export function sandboxCommand(context: CliContext, options: { signals?: SignalS
       );
       context.exit(code);
     });
+}
+
+/** shopify + apiKey → SHOPIFY_API_KEY: the variable the printed `connections add` reads a secret from. */
+function envName(vendor: string, secret: string): string {
+  return `${vendor}_${secret.replace(/([a-z0-9])([A-Z])/g, '$1_$2')}`.toUpperCase();
 }
 
 function parsePort(text: string): number {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { inspect } from 'node:util';
-import { AuthError, apiKey, basic, bearer, hmacSigning, oauth2ClientCredentials } from '@weft/sdk';
+import { AuthError, apiKey, basic, bearer, hmacSigning, oauth2ClientCredentials, tokenPassport } from '@weft/sdk';
 import { createManualClock } from '../../core/clock.ts';
 import { applyAuth } from './apply-auth.ts';
 import type { AuthRequest } from './apply-auth.ts';
@@ -92,6 +92,21 @@ describe('applyAuth', () => {
     );
     assert.ok(error instanceof AuthError);
     assert.ok(!inspect(error, { showHidden: true, depth: 10 }).includes('CANARY-71b2'));
+  });
+  it('signs a SOAP envelope with a fresh tokenPassport per request, at the clock\'s second', async () => {
+    const scheme = tokenPassport({ passportNamespace: 'urn:messages', fieldsNamespace: 'urn:core' });
+    const tba = { account: '123_SB1', consumerKey: 'ck', consumerSecret: 'cs', tokenId: 'tk', tokenSecret: 'ts' };
+    const envelope = '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><get/></soapenv:Body></soapenv:Envelope>';
+    const [first, second] = [request({ body: envelope }), request({ body: envelope })];
+    await applyAuth(first, scheme, secrets(tba), NOW);
+    await applyAuth(second, scheme, secrets(tba), NOW);
+    const field = (body: unknown, name: string) => new RegExp(`<tpc:${name}[^>]*>([^<]*)<`).exec(String(body))?.[1];
+    assert.equal(field(first.body, 'timestamp'), String(Math.floor(NOW / 1000)));
+    assert.notEqual(field(first.body, 'nonce'), field(second.body, 'nonce'));
+    const signed = ['123_SB1', 'ck', 'tk', field(first.body, 'nonce'), field(first.body, 'timestamp')].join('&');
+    assert.equal(field(first.body, 'signature'), createHmac('sha256', 'cs&ts').update(signed).digest('base64'));
+    assert.ok(!String(first.body).includes('>cs<') && !String(first.body).includes('>ts<'), 'the secrets themselves are not sent');
+    await assert.rejects(applyAuth(request({ body: envelope }), scheme, secrets({ ...tba, tokenSecret: '' }), NOW), /"tokenSecret"/);
   });
 });
 

@@ -8,8 +8,8 @@
  *
  * Errors name the missing or unusable secret, never its value (guarantee 8).
  */
-import { createHmac } from 'node:crypto';
-import { AuthError } from '@weft/sdk';
+import { createHmac, randomBytes } from 'node:crypto';
+import { AuthError, addTokenPassport } from '@weft/sdk';
 import type { AuthScheme, HmacSigningAuth } from '@weft/sdk';
 
 export interface AuthRequest {
@@ -30,7 +30,8 @@ export interface AccessTokenSource {
 }
 
 /**
- * Mutates `request`. `now` (epoch ms) is the signed timestamp for hmac-signing. OAuth 2 schemes
+ * Mutates `request`. `now` (epoch ms) is the signed timestamp for hmac-signing and token-passport
+ * (which rewrites the body: the passport lives in the SOAP Header). OAuth 2 schemes
  * need `oauth2`: the token lives in a per-connection client that refreshes it, not in the vault.
  */
 export async function applyAuth(
@@ -68,6 +69,19 @@ export async function applyAuth(
     case 'hmac-signing':
       sign(request, scheme, await secret(credentials, 'signingSecret'), now);
       return;
+    case 'token-passport': {
+      if (typeof request.body !== 'string') throw new TypeError('applyAuth: a token-passport scheme signs a SOAP envelope, and the request has no text body');
+      const passport = {
+        account: await secret(credentials, 'account'),
+        consumerKey: await secret(credentials, 'consumerKey'),
+        consumerSecret: await secret(credentials, 'consumerSecret'),
+        tokenId: await secret(credentials, 'tokenId'),
+        tokenSecret: await secret(credentials, 'tokenSecret'),
+      };
+      // NetSuite accepts each nonce once, even on a retry: a fresh unguessable one per request.
+      request.body = addTokenPassport(request.body, scheme, passport, { nonce: randomBytes(16).toString('hex'), timestamp: Math.floor(now / 1000) });
+      return;
+    }
   }
 }
 
