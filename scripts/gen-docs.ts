@@ -9,6 +9,7 @@ import { AUTH_SECRETS } from '@weft/sdk';
 import { cliReferenceMarkdown } from '../packages/weft/src/cli/main.ts';
 import { configReferenceMarkdown } from '../packages/weft/src/config.ts';
 import { flowJsonSchema } from '../packages/weft/src/flows/flow-json-schema.ts';
+import { openApiJson } from '../packages/weft/src/http/api/openapi-document.ts';
 
 const root = new URL('../', import.meta.url);
 const readRepoFile = (path: string): string => readFileSync(new URL(path, root), 'utf8');
@@ -43,7 +44,8 @@ export function generatedPages(): Array<[string, string]> {
 
 // Tests import this module for its generators; only `npm run gen` writes.
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  for (const [path, text] of generatedPages()) {
+  // The OpenAPI document is built by registering the routes, which is asynchronous.
+  for (const [path, text] of [...generatedPages(), ['docs/reference/openapi.json', await openApiJson()] as [string, string]]) {
     writeFileSync(new URL(path, root), text);
     console.log(`wrote ${path}`);
   }

@@ -15,6 +15,24 @@ function findTests(dir, found = []) {
   return found;
 }
 
+/** The server scripts/ensure-postgres.sh sets up; used when DATABASE_URL is not set and it answers. */
+const DEFAULT_DATABASE_URL = 'postgres://weft:weft@127.0.0.1:5432/weft';
+
+async function defaultDatabaseAnswers() {
+  try {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: DEFAULT_DATABASE_URL, connectionTimeoutMillis: 2000 });
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (!process.env.DATABASE_URL && (await defaultDatabaseAnswers())) process.env.DATABASE_URL = DEFAULT_DATABASE_URL;
+if (!process.env.DATABASE_URL) console.error('DATABASE_URL is not set and no PostgreSQL answers at the default: the PostgreSQL tests are skipped');
+
 const filters = process.argv.slice(2);
 const files = findTests('packages')
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))

@@ -50,6 +50,8 @@ export interface ConnectorHttpOptions {
   headers?: Record<string, string>;
   /** Each request and its outcome, already redacted and capped, for the audit log. */
   audit(call: Omit<NewCallRecord, 'flowId' | 'runId' | 'stepPath' | 'attempt'>): void;
+  /** The connection the calls go through, named in each audit record (the console filters by it). */
+  connection?: string;
   auditBodyBytes: number;
   redactFields: string[];
 }
@@ -61,7 +63,8 @@ export interface ConnectorHttpOptions {
 export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpClient {
   const { clock } = options;
 
-  async function send(request: HttpRequest): Promise<HttpResponse> {
+  /** The request as it will leave, credentials on: a signature covers exactly the bytes sent. */
+  async function prepare(request: HttpRequest): Promise<PreparedRequest> {
     const url = buildUrl(options.baseUrl, request);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries({ ...options.headers, ...request.headers })) headers[name.toLowerCase()] = value;
@@ -70,15 +73,19 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
     headers.accept ??= 'application/json';
     const outgoing = { url, method: request.method, headers, ...(encoded ? { body: encoded.body } : {}) };
     await options.auth.authorize(outgoing);
+    return { ...outgoing, ...(encoded ? { unsignedBody: encoded.body } : {}) };
+  }
 
+  async function send({ method, url, headers, body, unsignedBody }: PreparedRequest): Promise<HttpResponse> {
     const startedAt = clock.now();
     const auditBase = {
+      ...(options.connection === undefined ? {} : { connection: options.connection }),
       at: startedAt,
-      method: request.method,
+      method,
       // The query may carry an API key (apiKey in query): the audit keeps the path only then.
       url: hasSecretQuery(options.connector) ? `${url.origin}${url.pathname}` : url.toString(),
       requestHeaders: redactHeaders(headers),
-      requestBody: encoded ? capBody(redactBody(encoded.body.toString(), options.redactFields), options.auditBodyBytes) : null,
+      requestBody: unsignedBody === undefined ? null : capBody(redactBody(unsignedBody.toString(), options.redactFields), options.auditBodyBytes),
     };
     const timeout = AbortSignal.timeout(options.timeoutMs);
     let status: number;
@@ -86,9 +93,9 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
     let text: string;
     try {
       const response = await undiciRequest(url, {
-        method: request.method,
+        method,
         headers,
-        ...(encoded ? { body: encoded.body } : {}),
+        ...(body === undefined ? {} : { body }),
         dispatcher: options.dispatcher,
         signal: AbortSignal.any([options.signal, timeout]),
       });
@@ -116,13 +123,17 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
   /** One request inside the connection's limits: wait, send, tell the limiter what the vendor said. */
   async function limitedSend(request: HttpRequest): Promise<HttpResponse> {
     const { limiter } = options;
-    if (!limiter) return send(request);
+    // Credentials first (a vault read, perhaps an OAuth token): once the limiter grants a slot
+    // the request must leave at once, or it arrives later than its slot and crowds the next
+    // window (ADR-0009). A signed timestamp is then older by at most the limiter's wait.
+    const prepared = await prepare(request);
+    if (!limiter) return send(prepared);
     const endpoint = options.action?.id;
     const acquisition = await limiter.acquire(endpoint);
     if (acquisition.status === 'wait') throw new CapacityWaitError(acquisition.waitUntil, acquisition.reason);
     let response: HttpResponse;
     try {
-      response = await send(request);
+      response = await send(prepared);
     } catch (error) {
       await acquisition.release(error instanceof EgressDeniedError ? 'unsent' : 'failure');
       throw error;
@@ -153,6 +164,16 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
       return response;
     },
   };
+}
+
+interface PreparedRequest {
+  method: HttpRequest['method'];
+  url: URL;
+  headers: Record<string, string>;
+  /** As authorized: a scheme may sign inside the body (NetSuite's tokenPassport). */
+  body?: string | Buffer;
+  /** The body before auth touched it: what the audit keeps. */
+  unsignedBody?: string | Buffer;
 }
 
 function buildUrl(baseUrl: string, request: HttpRequest): URL {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConnectorRateLimit } from '@weft/sdk';
 import { createManualClock } from '../../core/clock.ts';
-import { createConnectionLimiter, mergeRateLimits, outcomeForStatus } from './limiter.ts';
+import { LATE_SEND_TOLERANCE_MS, createConnectionLimiter, mergeRateLimits, outcomeForStatus } from './limiter.ts';
 import type { Acquisition, ConnectionLimiter } from './limiter.ts';
 import { createMemoryRateLimitState } from './rate-limit-state.ts';
 import type { RateLimitState } from './rate-limit-state.ts';
@@ -147,6 +147,27 @@ describe('createConnectionLimiter: shared budget across workers', () => {
     assert.equal(maxInAnyWindow(sandbox.arrivals, 1_000), 10);
   });
 
+  it('keeps 10 in any second when the store answers late: a take 60 ms after it read the clock (a contended lock), a pause read after 30 ms', async () => {
+    const time = createVirtualTime();
+    const sandbox = createSandbox(time);
+    const shared = createMemoryRateLimitState();
+    const slow: RateLimitState = {
+      ...shared,
+      take: async (charges, clock, maxWaitMs) => {
+        const take = await shared.take(charges, clock, maxWaitMs);
+        await time.sleep(60);
+        return take;
+      },
+      pausedUntil: async (key) => {
+        await time.sleep(30);
+        return shared.pausedUntil(key);
+      },
+    };
+    const completed = await drain({ time, state: slow, limits: { requestsPerSecond: 10 }, workers: 20, calls: 200, send: sandbox.handle });
+    assert.equal(completed, 200);
+    assert.ok(maxInAnyWindow(sandbox.arrivals, 1_000) <= 10, `saw ${maxInAnyWindow(sandbox.arrivals, 1_000)} in one second`);
+  });
+
   it('caps calls in flight across workers at the declared concurrency', async () => {
     const time = createVirtualTime();
     let inFlight = 0;
@@ -222,6 +243,32 @@ describe('createConnectionLimiter: one worker at a time', () => {
     await time.runUntilIdle();
     await sequence;
     assert.equal(time.now(), start + 2 * gapMs(10));
+  });
+
+  it('gives up a reservation its timer woke too late for and queues again, so no send leaves late', async () => {
+    const time = createVirtualTime();
+    let oversleeps = 1;
+    const limiter = createConnectionLimiter({
+      state: createMemoryRateLimitState(),
+      clock: time,
+      key: 'conn_1',
+      limits: { requestsPerSecond: 10 },
+      holder: 'w1',
+      // A busy event loop: the first wait ends well past the tolerance.
+      sleep: (ms) => time.sleep(ms + (oversleeps-- > 0 ? LATE_SEND_TOLERANCE_MS + 25 : 0)),
+    });
+    const start = time.now();
+    const grantedAt: number[] = [];
+    const running = (async () => {
+      for (let i = 0; i < 2; i++) {
+        granted(await limiter.acquire());
+        grantedAt.push(time.now() - start);
+      }
+    })();
+    await time.runUntilIdle();
+    await running;
+    // The slot one gap in was missed: the send takes the next one instead of crowding it.
+    assert.deepEqual(grantedAt, [0, 2 * gapMs(10)]);
   });
 
   it('Retry-After: 60 gives no grant for 60 s of clock time, to any worker, then grants resume', async () => {

@@ -2,7 +2,7 @@ import type { ConnectorRateLimit, RateLimit } from '@weft/sdk';
 import type { Clock } from '../../core/clock.ts';
 import { createCircuitBreaker } from './circuit-breaker.ts';
 import type { CallOutcome, CircuitBreakerOptions } from './circuit-breaker.ts';
-import type { BucketCharge, RateLimitState } from './rate-limit-state.ts';
+import type { BucketCharge, BucketTakeResult, RateLimitState } from './rate-limit-state.ts';
 import { toBucketLimit } from './token-bucket.ts';
 import type { BucketLimit } from './token-bucket.ts';
 import { readVendorSignals } from './vendor-signals.ts';
@@ -52,6 +52,16 @@ export interface ConnectionLimiterOptions {
   defaultPauseMs?: number;
 }
 
+/**
+ * A send may leave this long after its reserved instant; a later one gives the reservation up
+ * and takes a new one. Half the slack JITTER_MARGIN leaves in every window (1000 ms / 0.97 −
+ * 1000 ms ≈ 31 ms, whatever the rate): the other half is for the trip to the vendor.
+ */
+export const LATE_SEND_TOLERANCE_MS = 15;
+
+/** Each measurement keeps this share of the lag seen before: one slow answer fades within a few dozen calls. */
+const LAG_DECAY = 0.9;
+
 const DEFAULTS = {
   maxSleepMs: 250,
   breaker: { failureThreshold: 5, coolDownMs: 5_000, maxCoolDownMs: 300_000 },
@@ -77,6 +87,11 @@ export function createConnectionLimiter(options: ConnectionLimiterOptions): Conn
   const vendorBuckets = new Map<string, { kind: VendorBucketKind; limit: BucketLimit }>();
   const lastQueryCost = new Map<string, number>();
   let leaseCount = 0;
+  // How long the store's answers take (slowly decaying maxima): a take's answer after the store
+  // read the clock, and a pause read. Takes reserve at least the first ahead, and the pause is
+  // read the second before the reserved instant, so a slow store does not make the sends late.
+  const takeLag = createLagGauge(maxSleepMs);
+  const pauseReadLag = createLagGauge(maxSleepMs);
 
   const endpointLimit = (endpoint: string | undefined): RateLimit | undefined =>
     endpoint === undefined ? undefined : limits.perEndpoint?.[endpoint];
@@ -105,6 +120,22 @@ export function createConnectionLimiter(options: ConnectionLimiterOptions): Conn
     const keys = pauseKey(endpoint) === key ? [key] : [key, pauseKey(endpoint)];
     const untils = await Promise.all(keys.map((pause) => state.pausedUntil(pause)));
     return untils.reduce<number | undefined>((latest, until) => (until === undefined ? latest : Math.max(until, latest ?? until)), undefined);
+  }
+
+  /** `state.take` through a clock running the take lag ahead, within the same overall wait. */
+  async function takeAhead(toCharge: BucketCharge[], maxWaitMs: number): Promise<BucketTakeResult> {
+    if (options.sleep === undefined) return state.take(toCharge, clock, maxWaitMs);
+    const lead = takeLag.ms();
+    let readAt: number | undefined;
+    const ahead: Clock = {
+      now: () => {
+        readAt = clock.now();
+        return readAt + lead;
+      },
+    };
+    const take = await state.take(toCharge, ahead, Math.max(0, maxWaitMs - lead));
+    if (readAt !== undefined) takeLag.record(clock.now() - readAt);
+    return take;
   }
 
   async function attempt(endpoint: string | undefined, cost: number | undefined, maxWaitMs: number): Promise<Acquisition> {
@@ -140,21 +171,37 @@ export function createConnectionLimiter(options: ConnectionLimiterOptions): Conn
     }
 
     const toCharge = charges(endpoint, cost);
-    const take = toCharge.length === 0 ? { granted: true, waitMs: 0 } : await state.take(toCharge, now, maxWaitMs);
+    const take = toCharge.length === 0 ? { granted: true, at: now } : await takeAhead(toCharge, maxWaitMs);
     if (!take.granted) {
       await giveBack();
       breaker?.record('unsent', isProbe);
-      return { status: 'wait', waitUntil: now + take.waitMs, reason: 'rate' };
+      return { status: 'wait', waitUntil: take.at, reason: 'rate' };
     }
-    // A reservation: the tokens are ours at now + waitMs, and only `sleep` can get us there. A
-    // pause the vendor announced meanwhile still wins; the spent tokens are simply lost.
-    if (take.waitMs > 0 && options.sleep !== undefined) {
-      await options.sleep(take.waitMs);
-      const pausedAgain = await pausedUntil(endpoint);
-      if (pausedAgain !== undefined && pausedAgain > clock.now()) {
+    // A reservation: the tokens are ours at `at`, and only `sleep` can get us there. Sleep until
+    // that instant, not for a span counted from when the answer came: the answer may be late, and
+    // a send after its reserved instant crowds the sends reserved after it.
+    if (options.sleep !== undefined) {
+      const untilReserved = take.at - clock.now();
+      if (untilReserved > 0) {
+        // A pause the vendor announced while we slept still wins; the spent tokens are simply lost.
+        await options.sleep(Math.max(0, untilReserved - pauseReadLag.ms()));
+        const readFrom = clock.now();
+        const pausedAgain = await pausedUntil(endpoint);
+        pauseReadLag.record(clock.now() - readFrom);
+        if (pausedAgain !== undefined && pausedAgain > clock.now()) {
+          await giveBack();
+          breaker?.record('unsent', isProbe);
+          return { status: 'wait', waitUntil: pausedAgain, reason: 'paused' };
+        }
+        const rest = take.at - clock.now();
+        if (rest > 0) await options.sleep(rest);
+      }
+      // Too late for it anyway (a stalled event loop, a timer fired late): the tokens are lost,
+      // and a new take queues behind the others.
+      if (clock.now() - take.at > LATE_SEND_TOLERANCE_MS) {
         await giveBack();
         breaker?.record('unsent', isProbe);
-        return { status: 'wait', waitUntil: pausedAgain, reason: 'paused' };
+        return { status: 'wait', waitUntil: clock.now(), reason: 'rate' };
       }
     }
 
@@ -182,7 +229,7 @@ export function createConnectionLimiter(options: ConnectionLimiterOptions): Conn
         const now = clock.now();
         const result = await attempt(endpoint, cost, Math.max(0, deadline - now));
         if (result.status === 'granted' || options.sleep === undefined || result.waitUntil > deadline) return result;
-        await options.sleep(result.waitUntil - now);
+        await options.sleep(result.waitUntil - clock.now());
       }
     },
 
@@ -199,6 +246,17 @@ export function createConnectionLimiter(options: ConnectionLimiterOptions): Conn
         await state.lowerBucket(vendorKey(kind), limit, signals.bucket.available, now);
       }
       return signals;
+    },
+  };
+}
+
+/** A decaying maximum of how long something took, in whole ms (the stores keep integer times), capped. */
+function createLagGauge(capMs: number): { ms(): number; record(ms: number): void } {
+  let lagMs = 0;
+  return {
+    ms: () => lagMs,
+    record: (ms) => {
+      lagMs = Math.min(capMs, Math.max(Math.ceil(ms), Math.floor(lagMs * LAG_DECAY)));
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../../core/clock.ts';
 import { takeFromBuckets, lowerBucket as lowerBucketState } from './token-bucket.ts';
 import type { BucketLimit, BucketState } from './token-bucket.ts';
 
@@ -7,20 +8,30 @@ export interface BucketCharge {
   cost: number;
 }
 
+/**
+ * Granted: the tokens are spent for a send at `at` (epoch ms, now or a reservation ahead).
+ * Denied: nothing was spent, and `at` is when the tokens would be there.
+ */
+export interface BucketTakeResult {
+  granted: boolean;
+  at: number;
+}
+
 export type SlotResult = { acquired: true } | { acquired: false; freeAt: number };
 
 /**
  * The budget every worker sharing a store draws from. Each method must be one atomic step (one
  * transaction in a SQL store) so two workers never both spend the last token or take the last
- * slot. Times are epoch ms passed in by the caller; the state never reads a clock.
+ * slot. Times are epoch ms from the caller; the state has no clock of its own.
  */
 export interface RateLimitState {
   /**
-   * Charges every bucket or none, at one send time (see `takeFromBuckets`). Granted with
-   * waitMs > 0 is a reservation: the tokens are spent and the caller sends after waitMs.
-   * Denied spends nothing and says how long until the tokens would be there.
+   * Charges every bucket or none, at one send time (see `takeFromBuckets`), reserving up to
+   * `maxWaitMs` ahead. `clock` is read once the buckets are held, never before: a take that
+   * waited for another worker's must not reserve for an instant that has already passed, or its
+   * send leaves later than the bucket believes and crowds the next window (ADR-0009).
    */
-  take(charges: readonly BucketCharge[], now: number, maxWaitMs?: number): Promise<{ granted: boolean; waitMs: number }>;
+  take(charges: readonly BucketCharge[], clock: Clock, maxWaitMs?: number): Promise<BucketTakeResult>;
   /** The vendor says fewer units are left than we counted: lower the bucket, never raise it. */
   lowerBucket(key: string, limit: BucketLimit, available: number, now: number): Promise<void>;
   /** Pauses only grow: a shorter Retry-After arriving late must not cut a longer pause short. */
@@ -42,10 +53,10 @@ export function createMemoryRateLimitState(): RateLimitState {
   const slots = new Map<string, Map<string, number>>();
 
   return {
-    take: async (charges, now, maxWaitMs = 0) => {
+    take: async (charges, clock, maxWaitMs = 0) => {
       const result = takeFromBuckets(
         charges.map((charge) => ({ state: buckets.get(charge.key), limit: charge.limit, cost: charge.cost })),
-        now,
+        clock.now(),
         maxWaitMs,
       );
       if (result.granted) {
@@ -54,7 +65,7 @@ export function createMemoryRateLimitState(): RateLimitState {
           if (state !== undefined) buckets.set(charge.key, state);
         });
       }
-      return { granted: result.granted, waitMs: result.waitMs };
+      return { granted: result.granted, at: result.at };
     },
 
     lowerBucket: async (key, limit, available, now) => {

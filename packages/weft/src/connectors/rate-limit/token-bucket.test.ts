@@ -77,6 +77,7 @@ describe('takeFromBuckets', () => {
     );
     assert.equal(take.granted, true);
     assert.equal(take.waitMs, 500);
+    assert.equal(take.at, T0 + 1_000);
     assert.deepEqual(take.states, [
       { tokens: 0, updatedAt: T0 + 1_000 },
       { tokens: 0, updatedAt: T0 + 1_000 },

@@ -87,11 +87,11 @@ export function takeFromBuckets(
   entries: ReadonlyArray<{ state: BucketState | undefined; limit: BucketLimit; cost: number }>,
   now: number,
   maxWaitMs = 0,
-): { granted: boolean; waitMs: number; states: Array<BucketState | undefined> } {
+): { granted: boolean; at: number; waitMs: number; states: Array<BucketState | undefined> } {
   const at = entries.reduce((latest, entry) => Math.max(latest, readyAt(entry.state, entry.limit, entry.cost, now)), now);
   const waitMs = at - now;
-  if (waitMs > maxWaitMs) return { granted: false, waitMs, states: entries.map((entry) => entry.state) };
-  return { granted: true, waitMs, states: entries.map((entry) => spendAt(entry.state, entry.limit, entry.cost, at)) };
+  if (waitMs > maxWaitMs) return { granted: false, at, waitMs, states: entries.map((entry) => entry.state) };
+  return { granted: true, at, waitMs, states: entries.map((entry) => spendAt(entry.state, entry.limit, entry.cost, at)) };
 }
 
 /** The level after a vendor reports fewer units left than we counted; never raised. */

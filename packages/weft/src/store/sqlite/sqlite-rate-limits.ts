@@ -15,15 +15,16 @@ export function createSqliteRateLimitState({ sql, write, read }: SqliteAccess): 
       ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`).run(key, state.tokens, state.updatedAt);
 
   return {
-    take: (charges, now, maxWaitMs = 0) =>
+    take: (charges, clock, maxWaitMs = 0) =>
       write(() => {
+        // Read here, on the write queue: a take queued behind others reserves from its own turn.
         const result = takeFromBuckets(
           charges.map((charge) => ({ state: bucketOf(charge.key), limit: charge.limit, cost: charge.cost })),
-          now,
+          clock.now(),
           maxWaitMs,
         );
         if (result.granted) charges.forEach((charge, index) => saveBucket(charge.key, result.states[index]!));
-        return { granted: result.granted, waitMs: result.waitMs };
+        return { granted: result.granted, at: result.at };
       }),
     lowerBucket: (key, limit, available, now) =>
       write(() => {

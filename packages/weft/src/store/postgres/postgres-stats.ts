@@ -1,0 +1,46 @@
+import type { Reason } from '../../core/exception.ts';
+import type { QueueStats, Readiness } from '../store.ts';
+import type { PostgresAccess } from './postgres-access.ts';
+import { migrationFiles } from './postgres-migrations.ts';
+
+/** Queue gauges and readiness on PostgreSQL: reads only, each one short indexed query. */
+export function createPostgresStats({ query }: PostgresAccess): { queueStats(now: number): Promise<QueueStats>; readiness(): Promise<Readiness> } {
+  const known = migrationFiles().map((name) => Number(name.slice(0, 4)));
+  return {
+    queueStats: async (now) => {
+      // One round trip: a scrape should not cost the database three.
+      const [row] = await query<{
+        depths: Array<{ flowId: string; n: number }> | null;
+        oldest_due_at: number | null;
+        exceptions: Array<{ flowId: string; reason: Reason; count: number }> | null;
+      }>(
+        `SELECT
+          (SELECT json_agg(json_build_object('flowId', flow_id, 'n', n)) FROM (
+            SELECT flow_id, count(*) AS n FROM runs WHERE status IN ('queued', 'waiting') GROUP BY flow_id) d) AS depths,
+          -- A running run's claimable_at is its lease expiry: one in the past is a dead worker's run, waiting too.
+          (SELECT min(claimable_at) FROM runs WHERE claimable_at <= $1) AS oldest_due_at,
+          (SELECT json_agg(json_build_object('flowId', flow_id, 'reason', reason, 'count', n)) FROM (
+            SELECT flow_id, reason, count(*) AS n FROM exceptions WHERE status = 'open' GROUP BY flow_id, reason) x) AS exceptions`,
+        [now],
+      );
+      return {
+        depthByFlow: Object.fromEntries((row?.depths ?? []).map((depth) => [depth.flowId, depth.n])),
+        oldestDueAt: row?.oldest_due_at ?? undefined,
+        openExceptions: row?.exceptions ?? [],
+      };
+    },
+
+    readiness: async () => {
+      try {
+        const applied = (await query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).map((row) => row.version);
+        const missing = known.filter((version) => !applied.includes(version));
+        const unknown = applied.filter((version) => !known.includes(version));
+        if (missing.length > 0) return { status: 'not-ready', detail: `migrations not applied: ${missing.join(', ')}` };
+        if (unknown.length > 0) return { status: 'not-ready', detail: `the database has migrations this version does not know: ${unknown.join(', ')}` };
+        return { status: 'ready' };
+      } catch (error) {
+        return { status: 'not-ready', detail: `the store does not answer: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    },
+  };
+}

@@ -1,0 +1,283 @@
+import { afterEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runStoreContract } from '../store.contract.ts';
+import type { StoreHarness } from '../store.contract.ts';
+import { StoreUnavailableError } from '../store.ts';
+import type { ClaimedRun, NewEvent } from '../store.ts';
+import { runVaultStorageContract } from '../../connectors/vault/vault-storage.contract.ts';
+import { runRateLimitStateContract } from '../../connectors/rate-limit/rate-limit-state.contract.ts';
+import { databaseUrl, scratchDatabase, scratchSchema, skipWithoutPostgres, withDatabase } from '../../../test/support/postgres.ts';
+import { migrationFiles } from './postgres-migrations.ts';
+import { createPostgresStore } from './postgres-store.ts';
+import type { PostgresStore, PostgresStoreOptions } from './postgres-store.ts';
+
+const T0 = Date.UTC(2026, 0, 1);
+const HOUR = 3_600_000;
+
+let eventCount = 0;
+function makeEvent(fields: Partial<Pick<NewEvent, 'flowId' | 'orderingKey' | 'receivedAt'>> = {}): NewEvent {
+  eventCount += 1;
+  const receivedAt = fields.receivedAt ?? T0;
+  return {
+    id: `evt_${eventCount}`,
+    runId: `run_${eventCount}`,
+    flowId: fields.flowId ?? 'orders',
+    dedupeKey: `delivery-${eventCount}`,
+    orderingKey: fields.orderingKey ?? null,
+    receivedAt,
+    event: { id: `evt_${eventCount}`, source: 'webhook', receivedAt: new Date(receivedAt).toISOString(), headers: {}, query: {}, body: { n: eventCount } },
+  };
+}
+
+/** A TCP relay to the test server that the test can cut and restore, as a server restart would. */
+async function startRelay(target: URL): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let port = 0;
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server = createServer((client) => {
+        const upstream = connect(Number(target.port || 5432), target.hostname);
+        for (const socket of [client, upstream]) {
+          sockets.add(socket);
+          socket.on('close', () => sockets.delete(socket));
+          socket.on('error', () => {});
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        port = (server!.address() as { port: number }).port;
+        resolve();
+      });
+    });
+  const cut = async () => {
+    await new Promise<void>((resolve) => {
+      server?.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    });
+    server = undefined;
+  };
+  await listen();
+  const url = new URL(target);
+  url.port = String(port);
+  return { url: url.toString(), cut, restore: listen, close: cut };
+}
+
+interface PostgresHarness extends StoreHarness {
+  store: PostgresStore;
+  schema: string;
+  reopen: () => Promise<PostgresStore>;
+}
+
+/**
+ * A store in a fresh schema of the test database; with `ownDatabase`, in a fresh database instead:
+ * NOTIFY reaches every listener of a database, so a test counting wake-ups must not share one
+ * with test files running at the same time.
+ */
+async function openScratchStore(options: Partial<PostgresStoreOptions> = {}, { ownDatabase = false } = {}): Promise<PostgresHarness> {
+  const schema = scratchSchema();
+  const database = ownDatabase ? await scratchDatabase() : undefined;
+  const url = new URL(options.url ?? databaseUrl!);
+  if (database !== undefined) url.pathname = new URL(database.url).pathname;
+  const opened: PostgresStore[] = [];
+  const open = async () => {
+    const store = await createPostgresStore({ poolSize: 4, ...options, url: url.toString(), ...(database === undefined ? { schema: schema.name } : {}) });
+    opened.push(store);
+    return store;
+  };
+  return {
+    store: await open(),
+    schema: schema.name,
+    reopen: open,
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+      await (database ?? schema).drop();
+    },
+  };
+}
+
+if (skipWithoutPostgres) {
+  describe('postgres store', () => {
+    it('runs the store contract on PostgreSQL', { skip: skipWithoutPostgres }, () => {});
+  });
+} else {
+  runStoreContract('postgres', () => openScratchStore());
+
+  const cleanups: Array<() => Promise<void>> = [];
+  const openPart = async () => {
+    const harness = await openScratchStore();
+    cleanups.push(harness.cleanup);
+    return harness.store;
+  };
+  describe('postgres store', () => {
+    let harness: PostgresHarness;
+    afterEach(async () => {
+      await harness.cleanup();
+    });
+
+    it('keeps caps and ordering keys across processes claiming at once', async () => {
+      harness = await openScratchStore();
+      // Three stores with their own pools: three worker processes as far as the database can tell.
+      const workers = [harness.store, await harness.reopen(), await harness.reopen()];
+      const keys = ['k1', 'k2', 'k3', 'k4'];
+      const events = [
+        ...Array.from({ length: 40 }, (_, i) => makeEvent({ flowId: 'capped', receivedAt: T0 + i })),
+        ...Array.from({ length: 40 }, (_, i) => makeEvent({ flowId: 'keyed', orderingKey: keys[i % keys.length]!, receivedAt: T0 + i })),
+      ];
+      await Promise.all(events.map((event) => harness.store.ingest(event)));
+      const expectedOrder = new Map(keys.map((key) => [key, events.filter((event) => event.orderingKey === key).map((event) => event.runId)]));
+
+      const live = new Set<ClaimedRun>();
+      const finishedByKey = new Map<string, string[]>();
+      const violations: string[] = [];
+      let done = 0;
+      const work = async (store: typeof harness.store, name: string) => {
+        while (done < events.length) {
+          const claimed = await store.claimRuns({ workerId: name, now: T0 + HOUR, leaseMs: HOUR, limit: 4, flowConcurrency: { capped: 3 }, flowIds: ['capped', 'keyed'] });
+          for (const run of claimed) live.add(run);
+          const capped = [...live].filter((run) => run.flowId === 'capped').length;
+          if (capped > 3) violations.push(`${capped} capped runs live at once`);
+          for (const key of keys) {
+            const sameKey = [...live].filter((run) => run.orderingKey === key).length;
+            if (sameKey > 1) violations.push(`${sameKey} runs of ${key} live at once`);
+          }
+          await Promise.all(
+            claimed.map(async (run) => {
+              await sleep(5);
+              await store.completeRun(run.id, run.fence, T0 + HOUR);
+              if (run.orderingKey !== null) finishedByKey.set(run.orderingKey, [...(finishedByKey.get(run.orderingKey) ?? []), run.id]);
+              live.delete(run);
+              done += 1;
+            }),
+          );
+          if (claimed.length === 0) await sleep(2);
+        }
+      };
+      await Promise.all(workers.map((store, index) => work(store, `worker-${index}`)));
+      assert.deepEqual(violations, []);
+      assert.equal(done, events.length);
+      assert.deepEqual((await harness.store.countRuns()).succeeded, events.length);
+      for (const key of keys) assert.deepEqual(finishedByKey.get(key), expectedOrder.get(key), `runs of ${key} in event order`);
+    });
+
+    it('applies each migration once when several processes open a new database at once', async () => {
+      const schema = scratchSchema();
+      const stores = await Promise.all([1, 2, 3].map(() => createPostgresStore({ url: databaseUrl!, schema: schema.name, poolSize: 1 })));
+      harness = {
+        store: stores[0]!,
+        schema: schema.name,
+        reopen: () => createPostgresStore({ url: databaseUrl!, schema: schema.name }),
+        cleanup: async () => {
+          for (const store of stores) await store.close();
+          await schema.drop();
+        },
+      };
+      const applied = await withDatabase(databaseUrl!, async (client) =>
+        (await client.query<{ name: string }>(`SELECT name FROM ${schema.name}.schema_migrations ORDER BY version`)).rows.map((row) => row.name),
+      );
+      assert.deepEqual(applied, migrationFiles());
+      for (const store of stores) assert.deepEqual(await store.readiness(), { status: 'ready' });
+    });
+
+    it('applies the writes on one run in the order they were called, also when none is awaited', async () => {
+      harness = await openScratchStore();
+      const { store } = harness;
+      const event = makeEvent();
+      const outcome = await store.ingest(event, { workerId: 'w', leaseMs: HOUR });
+      assert.ok(outcome.status === 'accepted' && outcome.claimed);
+      const { fence } = outcome.claimed;
+      const writes = Array.from({ length: 20 }, (_, i) => store.checkpoint(event.runId, fence, { path: `step${i}`, output: i, outcome: 'done' }, { now: T0 + i }));
+      writes.push(store.completeRun(event.runId, fence, T0 + 100));
+      await Promise.all(writes);
+      const run = await store.getRun(event.runId);
+      assert.equal(run?.status, 'succeeded');
+      assert.deepEqual(run?.checkpoints.map((checkpoint) => checkpoint.output), Array.from({ length: 20 }, (_, i) => i));
+    });
+
+    it('shares one rate-limit budget between processes: of many takes at one instant, one gets the only token', async () => {
+      harness = await openScratchStore();
+      const stores = [harness.store, await harness.reopen(), await harness.reopen()];
+      const charge = [{ key: 'erp', limit: { capacity: 1, refillPerSecond: 10 }, cost: 1 }];
+      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => stores[i % stores.length]!.rateLimits.take(charge, { now: () => T0 })));
+      assert.equal(results.filter((result) => result.granted).length, 1);
+      const slots = await Promise.all(Array.from({ length: 12 }, (_, i) => stores[i % stores.length]!.rateLimits.acquireSlot('erp', { capacity: 2, holder: `w${i}`, now: T0, leaseMs: HOUR })));
+      assert.equal(slots.filter((slot) => slot.acquired).length, 2);
+    });
+
+    it('wakes listeners in other processes when work is committed, and not for a run claimed on ingest', async () => {
+      harness = await openScratchStore({}, { ownDatabase: true });
+      const other = await harness.reopen();
+      let wakes = 0;
+      const stop = other.onWorkAvailable(() => {
+        wakes += 1;
+      });
+      // LISTEN runs on a connection of its own; once it holds, the listener is told to look once.
+      for (let waited = 0; wakes === 0 && waited < 5000; waited += 20) await sleep(20);
+      assert.equal(wakes, 1, 'told to look once when listening starts');
+      await harness.store.ingest(makeEvent(), { workerId: 'w', leaseMs: HOUR });
+      await sleep(300);
+      assert.equal(wakes, 1, 'a run its worker already holds wakes nobody');
+      await harness.store.ingest(makeEvent());
+      for (let waited = 0; wakes === 1 && waited < 5000; waited += 20) await sleep(20);
+      assert.equal(wakes, 2, 'the ingest woke the other store');
+      stop();
+    });
+
+    it('counts round trips: one for an ingest, three when a claim on ingest needs an ordering key lock', async () => {
+      harness = await openScratchStore();
+      const { store } = harness;
+      let before = store.stats().queries;
+      await store.ingest(makeEvent({ orderingKey: 'k' }));
+      assert.equal(store.stats().queries - before, 1);
+      before = store.stats().queries;
+      await store.ingest(makeEvent({ orderingKey: 'k2' }), { workerId: 'w', leaseMs: HOUR });
+      assert.equal(store.stats().queries - before, 3);
+      before = store.stats().queries;
+      await store.claimRuns({ workerId: 'w', now: T0, leaseMs: HOUR, limit: 10, flowConcurrency: {}, flowIds: ['orders'] });
+      assert.equal(store.stats().queries - before, 1);
+    });
+
+    it('answers unavailable while the server cannot be reached, changes nothing, and recovers by itself', async () => {
+      const relay = await startRelay(new URL(databaseUrl!));
+      try {
+        harness = await openScratchStore({ url: relay.url, connectTimeoutMs: 1000 }, { ownDatabase: true });
+        const { store } = harness;
+        let wakes = 0;
+        store.onWorkAvailable(() => {
+          wakes += 1;
+        });
+        for (let waited = 0; wakes === 0 && waited < 5000; waited += 20) await sleep(20);
+        assert.equal(wakes, 1, 'listening before the cut');
+        assert.equal((await store.ingest(makeEvent())).status, 'accepted');
+        await relay.cut();
+        const rejected = makeEvent();
+        await assert.rejects(store.ingest(rejected), StoreUnavailableError);
+        await assert.rejects(store.ingest(makeEvent()), StoreUnavailableError, 'also with no connection left in the pool');
+        const wakesWhileCut = wakes;
+        await relay.restore();
+        const accepted = makeEvent();
+        assert.equal((await store.ingest(accepted)).status, 'accepted');
+        assert.equal(await store.getRun(rejected.runId), undefined);
+        assert.equal((await store.countRuns()).queued, 2);
+        // The listening connection comes back too, and says work may have arrived meanwhile.
+        for (let waited = 0; wakes === wakesWhileCut && waited < 10_000; waited += 50) await sleep(50);
+        assert.ok(wakes > wakesWhileCut, 'listening again after the server came back');
+      } finally {
+        await harness?.cleanup();
+        harness = { cleanup: async () => {} } as typeof harness;
+        await relay.close();
+      }
+    });
+  });
+
+  runVaultStorageContract('postgres', async () => (await openPart()).secrets);
+  runRateLimitStateContract('postgres', async () => (await openPart()).rateLimits);
+  describe('postgres sub-object harness', () => {
+    it('drops the schemas the vault and rate-limit contracts made', async () => {
+      for (const cleanup of cleanups.splice(0)) await cleanup();
+    });
+  });
+}

@@ -1,0 +1,518 @@
+import { newId } from '../../core/ids.ts';
+import type { RunStatus } from '../../core/run.ts';
+import { LeaseLostError, NotReplayableError } from '../store.ts';
+import type {
+  AlertIncidentStore,
+  ClaimedRun,
+  ClaimRequest,
+  ExceptionFilter,
+  IngestClaim,
+  IngestOutcome,
+  NewCallRecord,
+  NewEvent,
+  NewException,
+  QueueStats,
+  Readiness,
+  RunFilter,
+  Store,
+} from '../store.ts';
+import { clientConfig, createAccess, createPool, lockKey, toStoreError, type PoolOptions, type PostgresAccess, type PostgresTx } from './postgres-access.ts';
+import { createPostgresAdminAudit, createPostgresFlowStates } from './postgres-admin.ts';
+import { createPostgresAlertIncidents } from './postgres-alert-incidents.ts';
+import { createPostgresConnectionStore, createPostgresSecretStorage } from './postgres-connections.ts';
+import { migratePostgres } from './postgres-migrations.ts';
+import { createPostgresOperations } from './postgres-operations.ts';
+import { createPostgresRateLimitState } from './postgres-rate-limits.ts';
+import { createPostgresStats } from './postgres-stats.ts';
+import { createPostgresTokenStore } from './postgres-tokens.ts';
+import {
+  CHECKPOINTS_COLUMN,
+  RUN_COLUMNS,
+  toCallRecord,
+  toEffect,
+  toExceptionRecord,
+  toJson,
+  toRunDetail,
+  toRunSummary,
+  type CallRow,
+  type EffectRow,
+  type ExceptionRow,
+  type RunRow,
+} from './postgres-rows.ts';
+import { createWorkNotifier, WORK_CHANNEL } from './postgres-work-notifier.ts';
+
+/** Pending migrations are applied at open, under an advisory lock (`weft migrate` applies them alone). */
+export type PostgresStoreOptions = PoolOptions;
+
+export interface PostgresStore extends Store {
+  queueStats(now: number): Promise<QueueStats>;
+  readiness(): Promise<Readiness>;
+  alertIncidents: AlertIncidentStore;
+  /** Database round trips (statements sent) since open: what decides scaling on bigger machines. */
+  stats(): { queries: number };
+  /** Called when any process commits work that may be due (LISTEN weft_work); returns the unsubscribe. */
+  onWorkAvailable(listener: () => void): () => void;
+}
+
+const DEFAULT_LIST_LIMIT = 100;
+const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'exception'];
+/** Woken workers look at nextWakeAt, so any commit that changes when work is due notifies. */
+const NOTIFY = `pg_notify('${WORK_CHANNEL}', '')`;
+
+/** The fenced part of every write on a claimed run (guarantee 7); $1 run id, $2 fence. */
+const FENCED = `WHERE id = $1 AND fence = $2 AND status = 'running'`;
+
+const orderingLock = (flowId: string, orderingKey: string) => `weft:order:${flowId}\u0000${orderingKey}`;
+const flowLock = (flowId: string) => `weft:flow:${flowId}`;
+
+interface IngestRow {
+  accepted: boolean;
+  event_id: string;
+  run_id: string;
+  status: RunStatus | null;
+}
+
+/**
+ * One event and its run in one statement. Runs of one ordering key are serialised by an
+ * advisory lock taken before the run's seq is drawn, so their seq order is their commit order
+ * and a claimer can never see a later run of a key before an earlier one. With `claim`, the run
+ * is inserted as running when the claim rules allow; the caller holds the ordering key's and the
+ * flow's locks in an open transaction, so the rules are read after every earlier commit.
+ */
+function ingestStatement(event: NewEvent, options: { claim?: IngestClaim; lockInStatement: boolean }): { text: string; values: unknown[] } {
+  const values: unknown[] = [event.id, event.flowId, event.dedupeKey, event.receivedAt, JSON.stringify(event.event), event.runId, event.orderingKey];
+  const param = (value: unknown) => `$${values.push(value)}`;
+  const ctes: string[] = [];
+  let source = '';
+  if (options.lockInStatement && event.orderingKey !== null) {
+    ctes.push(`locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(${param(lockKeyText(orderingLock(event.flowId, event.orderingKey)))}::bigint))`);
+    source = 'FROM locked';
+  }
+  ctes.push(`ev AS (
+    INSERT INTO events (id, flow_id, dedupe_key, received_at, payload) SELECT $1, $2, $3, $4, $5 ${source}
+    ON CONFLICT (flow_id, dedupe_key) DO NOTHING RETURNING id)`);
+  if (options.claim === undefined) {
+    ctes.push(`run AS (
+      INSERT INTO runs (id, flow_id, event_id, status, ordering_key, due_at, claimable_at, fence, created_at, updated_at)
+      SELECT $6, $2, ev.id, 'queued', $7, $4, $4, 0, $4, $4 FROM ev RETURNING id, status)`);
+  } else {
+    const worker = param(options.claim.workerId);
+    const leaseUntil = param(event.receivedAt + options.claim.leaseMs);
+    const cap = param(options.claim.flowConcurrency ?? null);
+    // Read before the run is inserted: every run it sees is an earlier one.
+    ctes.push(`allowed AS (SELECT
+      ($7::text IS NULL OR NOT EXISTS (
+        SELECT 1 FROM runs p WHERE p.flow_id = $2 AND p.ordering_key = $7 AND p.claimable_at IS NOT NULL))
+      AND (${cap}::int IS NULL OR (
+        SELECT count(*) FROM runs l WHERE l.flow_id = $2 AND l.status = 'running' AND l.lease_expires_at > $4) < ${cap}::int) AS ok)`);
+    ctes.push(`run AS (
+      INSERT INTO runs (id, flow_id, event_id, status, ordering_key, due_at, claimable_at, lease_owner, lease_expires_at, fence, created_at, updated_at)
+      SELECT $6, $2, ev.id, CASE WHEN a.ok THEN 'running' ELSE 'queued' END, $7, $4,
+        CASE WHEN a.ok THEN ${leaseUntil}::bigint ELSE $4 END, CASE WHEN a.ok THEN ${worker}::text END,
+        CASE WHEN a.ok THEN ${leaseUntil}::bigint END, CASE WHEN a.ok THEN 1 ELSE 0 END, $4, $4
+      FROM ev CROSS JOIN allowed a RETURNING id, status)`);
+  }
+  // A run claimed here needs nobody woken: its worker starts it from memory.
+  const text = `WITH ${ctes.join(',\n')}
+    SELECT true AS accepted, $1 AS event_id, run.id AS run_id, run.status,
+      CASE WHEN run.status = 'queued' THEN ${NOTIFY}::text END AS notified
+    FROM run
+    UNION ALL
+    SELECT false, e.id, r.id, NULL, NULL FROM events e JOIN runs r ON r.event_id = e.id
+    WHERE e.flow_id = $2 AND e.dedupe_key = $3 AND NOT EXISTS (SELECT 1 FROM ev)`;
+  return { text, values };
+}
+
+function lockKeyText(name: string): string {
+  return lockKey(name).toString();
+}
+
+export async function createPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const pool = createPool(options);
+  try {
+    const client = await pool.connect();
+    try {
+      await migratePostgres(client, options.schema);
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end();
+    throw toStoreError(error);
+  }
+  const access = createAccess(pool);
+  const { query, transaction } = access;
+  const notifier = createWorkNotifier(clientConfig(options));
+  let isClosed = false;
+
+  function requireLease(rows: unknown[], runId: string): void {
+    if (rows.length === 0) throw new LeaseLostError(runId);
+  }
+
+  async function ingestOne(tx: PostgresTx, event: NewEvent, claim: IngestClaim | undefined, lockInStatement: boolean): Promise<IngestOutcome> {
+    const statement = ingestStatement(event, { ...(claim === undefined ? {} : { claim }), lockInStatement });
+    const [row] = await tx.query<IngestRow>(statement.text, statement.values);
+    if (row === undefined) {
+      // The earlier delivery committed while this statement waited on its key: read it now.
+      const [original] = await tx.query<{ event_id: string; run_id: string }>(
+        'SELECT e.id AS event_id, r.id AS run_id FROM events e JOIN runs r ON r.event_id = e.id WHERE e.flow_id = $1 AND e.dedupe_key = $2',
+        [event.flowId, event.dedupeKey],
+      );
+      if (original === undefined) throw new Error(`event ${event.dedupeKey} of flow ${event.flowId} was neither inserted nor found`);
+      return { status: 'duplicate', eventId: original.event_id, runId: original.run_id };
+    }
+    if (!row.accepted) return { status: 'duplicate', eventId: row.event_id, runId: row.run_id };
+    if (row.status !== 'running') return { status: 'accepted', eventId: event.id, runId: event.runId };
+    const claimed: ClaimedRun = {
+      id: event.runId,
+      flowId: event.flowId,
+      eventId: event.id,
+      status: 'running',
+      orderingKey: event.orderingKey,
+      createdAt: event.receivedAt,
+      updatedAt: event.receivedAt,
+      dueAt: event.receivedAt,
+      finishedAt: null,
+      fence: 1,
+      lastError: null,
+      event: event.event,
+      checkpoints: [],
+      attempt: { path: null, count: 0, firstAt: null },
+    };
+    return { status: 'accepted', eventId: event.id, runId: event.runId, claimed };
+  }
+
+  async function claimRuns(request: ClaimRequest): Promise<ClaimedRun[]> {
+    const { now, limit } = request;
+    if (limit <= 0 || request.flowIds.length === 0) return [];
+    const flowIds = [...new Set(request.flowIds)];
+    const caps = flowIds.map((flowId) => request.flowConcurrency[flowId] ?? null);
+    // Each flow's due runs are walked on their own (LATERAL), up to the room under its cap, so a
+    // busy capped flow cannot hide the due runs of others; then the earliest `limit` are taken.
+    // SKIP LOCKED: runs another process is claiming right now are passed over, not waited for.
+    const text = `
+      WITH flows AS (
+        SELECT f.flow_id, CASE WHEN f.cap IS NULL THEN $3::int ELSE LEAST($3::int, f.cap - (
+          SELECT count(*) FROM runs l WHERE l.flow_id = f.flow_id AND l.status = 'running' AND l.lease_expires_at > $4))::int END AS room
+        FROM unnest($1::text[], $2::int[]) AS f (flow_id, cap)),
+      picked AS (
+        SELECT p.seq, p.claimable_at FROM flows f CROSS JOIN LATERAL (
+          SELECT r.seq, r.claimable_at FROM runs r
+          WHERE r.flow_id = f.flow_id AND r.claimable_at <= $4
+            AND (r.ordering_key IS NULL OR NOT EXISTS (
+              SELECT 1 FROM runs b
+              WHERE b.flow_id = r.flow_id AND b.ordering_key = r.ordering_key AND b.seq < r.seq AND b.claimable_at IS NOT NULL))
+          ORDER BY r.claimable_at, r.seq
+          LIMIT GREATEST(f.room, 0)
+          FOR UPDATE OF r SKIP LOCKED) p),
+      chosen AS (SELECT seq, claimable_at FROM picked ORDER BY claimable_at, seq LIMIT $3)
+      UPDATE runs r SET status = 'running', lease_owner = $5, lease_expires_at = $6, claimable_at = $6, fence = r.fence + 1, updated_at = $4
+      FROM chosen c, events e
+      WHERE r.seq = c.seq AND e.id = r.event_id
+      RETURNING ${RUN_COLUMNS}, ${CHECKPOINTS_COLUMN}, c.claimable_at AS was_claimable_at`;
+    const values = [flowIds, caps, limit, now, request.workerId, now + request.leaseMs];
+    const cappedFlows = flowIds.filter((flowId) => request.flowConcurrency[flowId] !== undefined);
+    // A cap counts live leases of every process: the flow's lock makes count-then-claim atomic.
+    const rows =
+      cappedFlows.length === 0
+        ? await query<RunRow & { was_claimable_at: number }>(text, values)
+        : await transaction((tx) => tx.query<RunRow & { was_claimable_at: number }>(text, values), cappedFlows.map(flowLock));
+    rows.sort((a, b) => a.was_claimable_at - b.was_claimable_at || a.seq - b.seq);
+    return rows.map((row) => ({
+      ...toRunDetail(row),
+      attempt: { path: row.attempt_path, count: row.attempt_count, firstAt: row.attempt_first_at },
+    }));
+  }
+
+  /** A fenced update of the run alone; $1 run id, $2 fence, then `values`. */
+  async function fencedUpdate(runId: string, fence: number, set: string, values: unknown[], notify = false): Promise<void> {
+    const returning = notify ? `RETURNING ${NOTIFY}::text` : 'RETURNING 1';
+    requireLease(await query(`UPDATE runs SET ${set} ${FENCED} ${returning}`, [runId, fence, ...values]), runId);
+  }
+
+  const store: PostgresStore = {
+    ingest: async (event, claim) => {
+      const needsLocks = claim !== undefined && (event.orderingKey !== null || claim.flowConcurrency !== undefined);
+      if (!needsLocks) return ingestOne({ query }, event, claim, true);
+      const locks = [
+        ...(event.orderingKey === null ? [] : [orderingLock(event.flowId, event.orderingKey)]),
+        ...(claim.flowConcurrency === undefined ? [] : [flowLock(event.flowId)]),
+      ];
+      return transaction((tx) => ingestOne(tx, event, claim, false), locks);
+    },
+
+    ingestBatch: (events, cursor) =>
+      transaction(async (tx) => {
+        const outcomes: IngestOutcome[] = [];
+        for (const event of events) outcomes.push(await ingestOne(tx, event, undefined, true));
+        if (cursor !== undefined) {
+          await tx.query(
+            `INSERT INTO poll_cursors (key, value, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+            [cursor.key, cursor.value, cursor.now],
+          );
+        }
+        return outcomes;
+      }),
+
+    pollCursor: async (key) => (await query<{ value: string }>('SELECT value FROM poll_cursors WHERE key = $1', [key]))[0]?.value,
+
+    claimRuns,
+
+    renewLease: async (runId, fence, leaseUntil) =>
+      (await query(`UPDATE runs SET lease_expires_at = $3, claimable_at = $3 ${FENCED} RETURNING 1`, [runId, fence, leaseUntil])).length > 0,
+
+    checkpoint: async (runId, fence, checkpoint, options) => {
+      const isParked = options.waitUntil !== undefined;
+      const values: unknown[] = [runId, fence, options.now, checkpoint.path, toJson(checkpoint.output), checkpoint.outcome, options.effectKey ?? null];
+      const parking = isParked
+        ? `, status = 'waiting', due_at = $8, claimable_at = $8, lease_owner = NULL, lease_expires_at = NULL`
+        : '';
+      if (isParked) values.push(options.waitUntil);
+      // One statement: the fenced run update, the checkpoint and the effect commit together or
+      // not at all (the inserts read from the update, which a stale fence leaves empty).
+      const rows = await query(
+        `WITH run AS (
+          UPDATE runs SET updated_at = $3,
+            attempt_count = CASE WHEN attempt_path = $4 THEN 0 ELSE attempt_count END,
+            attempt_first_at = CASE WHEN attempt_path = $4 THEN NULL ELSE attempt_first_at END,
+            attempt_path = CASE WHEN attempt_path = $4 THEN NULL ELSE attempt_path END${parking}
+          ${FENCED} RETURNING id, updated_at),
+        saved AS (
+          INSERT INTO checkpoints (run_id, path, output, outcome, created_at) SELECT id, $4, $5, $6, updated_at FROM run
+          ON CONFLICT (run_id, path) DO UPDATE SET output = excluded.output, outcome = excluded.outcome, created_at = excluded.created_at),
+        effect AS (
+          INSERT INTO effects (key, run_id, step_path, status, result, created_at, done_at)
+          SELECT $7, id, $4, 'done', $5, updated_at, updated_at FROM run WHERE $7::text IS NOT NULL
+          ON CONFLICT (key) DO UPDATE SET status = 'done', result = excluded.result, done_at = excluded.done_at)
+        SELECT ${isParked ? `${NOTIFY}::text` : '1'} FROM run`,
+        values,
+      );
+      requireLease(rows, runId);
+    },
+
+    completeRun: (runId, fence, now) =>
+      fencedUpdate(runId, fence, `status = 'succeeded', finished_at = $3, updated_at = $3, claimable_at = NULL, lease_owner = NULL, lease_expires_at = NULL`, [now]),
+
+    scheduleRetry: (runId, fence, retry) =>
+      // SET expressions see the row as it was, so the CASEs compare against the previous attempt_path.
+      fencedUpdate(
+        runId,
+        fence,
+        `status = 'waiting', due_at = $3, claimable_at = $3, updated_at = $4, lease_owner = NULL, lease_expires_at = NULL, last_error = $5,
+          attempt_count = CASE WHEN attempt_path = $6 THEN attempt_count + 1 ELSE 1 END,
+          attempt_first_at = CASE WHEN attempt_path = $6 THEN attempt_first_at ELSE $4 END,
+          attempt_path = $6`,
+        [retry.dueAt, retry.now, retry.error, retry.stepPath],
+        true,
+      ),
+
+    postpone: (runId, fence, dueAt, now) =>
+      fencedUpdate(runId, fence, `status = 'waiting', due_at = $3, claimable_at = $3, updated_at = $4, lease_owner = NULL, lease_expires_at = NULL`, [dueAt, now], true),
+
+    releaseRun: (runId, fence, now) =>
+      fencedUpdate(runId, fence, `status = 'queued', due_at = $3, claimable_at = $3, updated_at = $3, lease_owner = NULL, lease_expires_at = NULL`, [now], true),
+
+    parkException: async (runId, fence, exception: NewException) => {
+      const id = newId('exc', exception.now);
+      const rows = await query(
+        `WITH run AS (
+          UPDATE runs SET status = 'exception', finished_at = $3, updated_at = $3, claimable_at = NULL,
+            lease_owner = NULL, lease_expires_at = NULL, last_error = $4
+          ${FENCED} RETURNING id, flow_id, event_id)
+        INSERT INTO exceptions (id, run_id, flow_id, event_id, reason, message, step_path, input, last_response, status, created_at)
+        SELECT $5, id, flow_id, event_id, $6, $4, $7, $8, $9, 'open', $3 FROM run RETURNING id`,
+        [runId, fence, exception.now, exception.message, id, exception.reason, exception.stepPath, toJson(exception.input), toJson(exception.lastResponse)],
+      );
+      requireLease(rows, runId);
+      return id;
+    },
+
+    getEffect: async (key) => {
+      const [row] = await query<EffectRow>('SELECT * FROM effects WHERE key = $1', [key]);
+      return row === undefined ? undefined : toEffect(row);
+    },
+
+    beginEffect: async (effect) => {
+      await query(
+        `INSERT INTO effects (key, run_id, step_path, status, created_at) VALUES ($1, $2, $3, 'pending', $4) ON CONFLICT (key) DO NOTHING`,
+        [effect.key, effect.runId, effect.stepPath, effect.now],
+      );
+    },
+
+    holdDestination: async (destination, until) => {
+      // Holds only grow: a shorter Retry-After arriving late must not cut a longer pause short.
+      await query(
+        `INSERT INTO destination_holds (destination, until) VALUES ($1, $2)
+         ON CONFLICT (destination) DO UPDATE SET until = GREATEST(destination_holds.until, excluded.until)`,
+        [destination, until],
+      );
+    },
+
+    destinationHold: async (destination) => (await query<{ until: number }>('SELECT until FROM destination_holds WHERE destination = $1', [destination]))[0]?.until,
+
+    recordCall: async (call: NewCallRecord) => {
+      await query(
+        `INSERT INTO calls (at, flow_id, run_id, step_path, attempt, method, url, status, duration_ms,
+          request_headers, request_body, response_headers, response_body, error, connection)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+        [
+          call.at,
+          call.flowId,
+          call.runId,
+          call.stepPath,
+          call.attempt,
+          call.method,
+          call.url,
+          call.status,
+          Math.round(call.durationMs),
+          JSON.stringify(call.requestHeaders),
+          call.requestBody,
+          JSON.stringify(call.responseHeaders),
+          call.responseBody,
+          call.error,
+          call.connection ?? null,
+        ],
+      );
+    },
+
+    listCalls: async (filter) => {
+      // The latest `limit` calls, in the order they were made.
+      const rows =
+        filter.runId === undefined
+          ? await query<CallRow>('SELECT * FROM (SELECT * FROM calls ORDER BY id DESC LIMIT $1) c ORDER BY id', [filter.limit ?? DEFAULT_LIST_LIMIT])
+          : await query<CallRow>('SELECT * FROM (SELECT * FROM calls WHERE run_id = $2 ORDER BY id DESC LIMIT $1) c ORDER BY id', [
+              filter.limit ?? DEFAULT_LIST_LIMIT,
+              filter.runId,
+            ]);
+      return rows.map(toCallRecord);
+    },
+
+    getRun: async (runId) => {
+      const [row] = await query<RunRow>(`SELECT ${RUN_COLUMNS}, ${CHECKPOINTS_COLUMN} FROM runs r JOIN events e ON e.id = r.event_id WHERE r.id = $1`, [runId]);
+      return row === undefined ? undefined : toRunDetail(row);
+    },
+
+    listRuns: async (filter: RunFilter) => {
+      const rows = await query<RunRow>(
+        `SELECT ${RUN_COLUMNS} FROM runs r JOIN events e ON e.id = r.event_id
+         WHERE ($1::text IS NULL OR r.flow_id = $1) AND ($2::text IS NULL OR r.status = $2)
+         ORDER BY r.seq DESC LIMIT $3`,
+        [filter.flowId ?? null, filter.status ?? null, filter.limit ?? DEFAULT_LIST_LIMIT],
+      );
+      return rows.map(toRunSummary);
+    },
+
+    countRuns: async (flowId) => {
+      const rows = await query<{ status: RunStatus; n: number }>(
+        'SELECT status, count(*) AS n FROM runs WHERE ($1::text IS NULL OR flow_id = $1) GROUP BY status',
+        [flowId ?? null],
+      );
+      const counts = Object.fromEntries(RUN_STATUSES.map((status) => [status, 0])) as Record<RunStatus, number>;
+      for (const row of rows) counts[row.status] = row.n;
+      return counts;
+    },
+
+    nextWakeAt: async () => (await query<{ at: number | null }>('SELECT min(claimable_at) AS at FROM runs WHERE claimable_at IS NOT NULL'))[0]?.at ?? undefined,
+
+    listExceptions: async (filter: ExceptionFilter) => {
+      const rows = await query<ExceptionRow>(
+        `SELECT * FROM exceptions
+         WHERE ($1::text IS NULL OR flow_id = $1) AND ($2::text IS NULL OR run_id = $2)
+           AND ($3::text IS NULL OR reason = $3) AND ($4::text IS NULL OR status = $4)
+         ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $5`,
+        [filter.flowId ?? null, filter.runId ?? null, filter.reason ?? null, filter.status ?? null, filter.limit ?? DEFAULT_LIST_LIMIT],
+      );
+      return rows.map(toExceptionRecord);
+    },
+
+    getException: async (id) => {
+      const [row] = await query<ExceptionRow>('SELECT * FROM exceptions WHERE id = $1', [id]);
+      return row === undefined ? undefined : toExceptionRecord(row);
+    },
+
+    replayException: (id, options) =>
+      transaction(async (tx) => {
+        const exception = await lockOpenException(tx, id);
+        const hasInput = options.input !== undefined;
+        const replayed = await tx.query(
+          `UPDATE runs SET status = 'queued', due_at = $2, claimable_at = $2, updated_at = $2, finished_at = NULL,
+             lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
+             attempt_path = NULL, attempt_count = 0, attempt_first_at = NULL,
+             input_override = CASE WHEN $3 THEN $4 ELSE input_override END
+           WHERE id = $1 AND status = 'exception' RETURNING ${NOTIFY}::text`,
+          [exception.run_id, options.now, hasInput, hasInput ? toJson(options.input) : null],
+        );
+        if (replayed.length === 0) throw new NotReplayableError(`the run of exception ${id} is no longer parked`);
+        if (hasInput) await tx.query('DELETE FROM checkpoints WHERE run_id = $1', [exception.run_id]);
+        await tx.query(`UPDATE exceptions SET status = 'replayed', resolved_at = $2 WHERE id = $1`, [id, options.now]);
+        return { runId: exception.run_id };
+      }),
+
+    discardException: async (id, now, comment) => {
+      await transaction(async (tx) => {
+        await lockOpenException(tx, id);
+        await tx.query(`UPDATE exceptions SET status = 'discarded', resolved_at = $2, comment = $3 WHERE id = $1`, [id, now, comment ?? null]);
+      });
+    },
+
+    connections: createPostgresConnectionStore(access),
+    secrets: createPostgresSecretStorage(access),
+    rateLimits: createPostgresRateLimitState(access),
+    tokens: createPostgresTokenStore(access),
+    adminAudit: createPostgresAdminAudit(access),
+    flowStates: createPostgresFlowStates(access),
+    operations: createPostgresOperations(access),
+    ...createPostgresStats(access),
+    alertIncidents: createPostgresAlertIncidents(access),
+
+    onWorkAvailable: (listener) => notifier.subscribe(listener),
+
+    stats: () => ({ queries: access.queryCount() }),
+
+    close: async () => {
+      if (isClosed) return;
+      isClosed = true;
+      await notifier.close();
+      await pool.end();
+    },
+  };
+
+  // The worker sends a run's checkpoints and its completion without waiting for each (SQLite's
+  // write queue keeps them in order). On a pool they would race on different connections and a
+  // completion could commit before the last checkpoint, which would then find the run finished.
+  // So the writes on one run are sent one after another, in the order they were called.
+  const runQueues = new Map<string, Promise<void>>();
+  function inRunOrder<T>(runId: string, write: () => Promise<T>): Promise<T> {
+    const result = (runQueues.get(runId) ?? Promise.resolve()).then(write);
+    const tail = result.then(
+      () => {},
+      () => {},
+    );
+    runQueues.set(runId, tail);
+    void tail.then(() => {
+      if (runQueues.get(runId) === tail) runQueues.delete(runId);
+    });
+    return result;
+  }
+
+  return {
+    ...store,
+    renewLease: (runId, ...rest) => inRunOrder(runId, () => store.renewLease(runId, ...rest)),
+    checkpoint: (runId, ...rest) => inRunOrder(runId, () => store.checkpoint(runId, ...rest)),
+    completeRun: (runId, ...rest) => inRunOrder(runId, () => store.completeRun(runId, ...rest)),
+    scheduleRetry: (runId, ...rest) => inRunOrder(runId, () => store.scheduleRetry(runId, ...rest)),
+    postpone: (runId, ...rest) => inRunOrder(runId, () => store.postpone(runId, ...rest)),
+    releaseRun: (runId, ...rest) => inRunOrder(runId, () => store.releaseRun(runId, ...rest)),
+    parkException: (runId, ...rest) => inRunOrder(runId, () => store.parkException(runId, ...rest)),
+    beginEffect: (effect) => inRunOrder(effect.runId, () => store.beginEffect(effect)),
+  };
+}
+
+/** Locks the exception row for the transaction; throws unless it is open. */
+async function lockOpenException(tx: PostgresTx, id: string): Promise<ExceptionRow> {
+  const [row] = await tx.query<ExceptionRow>('SELECT * FROM exceptions WHERE id = $1 FOR UPDATE', [id]);
+  if (row === undefined) throw new NotReplayableError(`exception ${id} does not exist`);
+  if (row.status !== 'open') throw new NotReplayableError(`exception ${id} is already ${row.status}`);
+  return row;
+}
