@@ -1,0 +1,72 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { newId } from '../../core/ids.ts';
+import type { ApiContext } from './api-context.ts';
+import { ApiProblem } from './api-problem.ts';
+import { newToken, verifyPassword } from './auth.ts';
+import { Millis, RoleSchema } from './schemas.ts';
+
+const SignIn = Type.Object(
+  {
+    password: Type.Optional(Type.String({ minLength: 1, description: 'the local admin password: answers a session token' })),
+    token: Type.Optional(Type.String({ minLength: 1, description: 'an API token to check: answers its name and role' })),
+  },
+  { description: 'Exactly one of password or token.' },
+);
+
+const SignedIn = Type.Object({
+  token: Type.Optional(Type.String({ description: 'the admin session token (password sign-in only); shown once' })),
+  role: RoleSchema,
+  name: Type.String(),
+  expiresAt: Type.Optional(Millis),
+});
+
+const Me = Type.Object({ name: Type.String(), role: RoleSchema });
+
+/** The name sessions from the admin password act under in the audit. */
+const ADMIN_ACTOR = 'admin';
+
+export async function sessionRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
+  const { store, clock } = context;
+
+  app.post('/session', {
+    config: { public: true },
+    schema: { summary: 'Sign in with the admin password (a session token) or check an API token', tags: ['session'], body: SignIn, response: { 200: SignedIn } },
+    handler: async (request) => {
+      const body = request.body as Static<typeof SignIn>;
+      if ((body.password === undefined) === (body.token === undefined)) throw new ApiProblem(400, 'invalid-request', 'Bad request', 'send exactly one of password or token');
+      if (body.token !== undefined) {
+        const principal = await app.weftAuth.verify(body.token);
+        if (principal === undefined) throw new ApiProblem(401, 'invalid-credentials', 'Unauthorized', 'the token is invalid, revoked or expired');
+        return { name: principal.name, role: principal.role };
+      }
+      const stored = await store.tokens.adminPasswordHash();
+      if (stored === undefined || !(await verifyPassword(body.password!, stored))) {
+        throw new ApiProblem(401, 'invalid-credentials', 'Unauthorized', 'the admin password is wrong');
+      }
+      const now = clock.now();
+      const { token, hash } = newToken();
+      const expiresAt = now + context.sessionTtlMs;
+      await store.tokens.create({ id: newId('ses', now), name: ADMIN_ACTOR, role: 'admin', kind: 'session', hash, now, expiresAt });
+      await store.adminAudit.record({ at: now, actor: ADMIN_ACTOR, role: 'admin', action: 'session.create', target: 'admin', detail: { expiresAt } });
+      return { token, role: 'admin', name: ADMIN_ACTOR, expiresAt };
+    },
+  });
+
+  app.delete('/session', {
+    config: { role: 'viewer' },
+    schema: { summary: 'Sign out: revokes the calling session token (API tokens are revoked with DELETE /tokens/:id)', tags: ['session'], response: { 204: Type.Null() } },
+    handler: async (request, reply) => {
+      const principal = request.principal!;
+      if (principal.kind !== 'session') throw new ApiProblem(409, 'not-a-session', 'Not a session', 'API tokens are revoked with DELETE /api/v1/tokens/:id');
+      await store.tokens.revoke(principal.tokenId, clock.now());
+      return reply.code(204).send();
+    },
+  });
+
+  app.get('/me', {
+    config: { role: 'viewer' },
+    schema: { summary: 'Who the token belongs to', tags: ['session'], response: { 200: Me } },
+    handler: async (request) => ({ name: request.principal!.name, role: request.principal!.role }),
+  });
+}
