@@ -8,7 +8,16 @@ import type { ClaimedRun, IngestOutcome, NewCallRecord, Store } from './store.ts
  */
 export type StoreEvent =
   | { type: 'event.accepted'; at: number; flowId: string; eventId: string; runId: string; duplicate: boolean }
-  | { type: 'run.claimed'; at: number; flowId: string; runId: string; eventId: string; attempt: number }
+  | {
+      type: 'run.claimed';
+      at: number;
+      flowId: string;
+      runId: string;
+      eventId: string;
+      attempt: number;
+      /** The W3C trace context its trigger event arrived with, kept in the stored event: a run's trace survives restarts. */
+      traceparent: string | undefined;
+    }
   | { type: 'step.completed'; at: number; flowId: string | undefined; runId: string; path: string; outcome: 'done' | 'skipped' | 'ended' }
   | { type: 'run.completed'; at: number; flowId: string | undefined; runId: string }
   | { type: 'run.retry_scheduled'; at: number; flowId: string | undefined; runId: string; stepPath: string; dueAt: number; error: string }
@@ -54,7 +63,15 @@ export function observeStore(store: Store, onListenerError: (error: unknown) => 
   };
   const claimed = (run: ClaimedRun, at: number) => {
     flowOfRun.set(run.id, run.flowId);
-    emit({ type: 'run.claimed', at, flowId: run.flowId, runId: run.id, eventId: run.eventId, attempt: run.attempt.count + 1 });
+    emit({
+      type: 'run.claimed',
+      at,
+      flowId: run.flowId,
+      runId: run.id,
+      eventId: run.eventId,
+      attempt: run.attempt.count + 1,
+      traceparent: run.event.headers['traceparent'],
+    });
   };
   const ended = (runId: string) => {
     const flowId = flowOfRun.get(runId);
@@ -130,8 +147,8 @@ export function observeStore(store: Store, onListenerError: (error: unknown) => 
       emit({ type: 'exception.replayed', at: options.now, exceptionId: id, runId: result.runId });
       return result;
     },
-    async discardException(id, now) {
-      await store.discardException(id, now);
+    async discardException(id, now, comment) {
+      await store.discardException(id, now, comment);
       emit({ type: 'exception.discarded', at: now, exceptionId: id });
     },
   };
