@@ -1,0 +1,267 @@
+import { Fragment } from 'preact';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { createApiClient, type Session } from './api-client.ts';
+import { ConsoleContextValue, type ConsoleContext } from './console-context.ts';
+import { openLiveFeed } from './live-feed.ts';
+import { parseRoute, routeHref, type Route } from './router.ts';
+import { Audit } from './screens/audit.tsx';
+import { Connections } from './screens/connections.tsx';
+import { ExceptionDetail } from './screens/exception-detail.tsx';
+import { Exceptions } from './screens/exceptions.tsx';
+import { Flows } from './screens/flows.tsx';
+import { Overview } from './screens/overview.tsx';
+import { RunDetail } from './screens/run-detail.tsx';
+import { Runs } from './screens/runs.tsx';
+import { SignIn } from './screens/sign-in.tsx';
+import { Xref } from './screens/xref.tsx';
+import { isTyping } from './use-list-keys.ts';
+
+const SESSION_KEY = 'weft.session';
+
+/** Screens in the navigation, with the key that opens each after `g`. */
+const NAV: { route: Route; label: string; key: string }[] = [
+  { route: { screen: 'overview' }, label: 'Overview', key: 'o' },
+  { route: { screen: 'exceptions' }, label: 'Exceptions', key: 'e' },
+  { route: { screen: 'runs' }, label: 'Runs', key: 'r' },
+  { route: { screen: 'flows' }, label: 'Flows', key: 'f' },
+  { route: { screen: 'connections' }, label: 'Connections', key: 'c' },
+  { route: { screen: 'xref' }, label: 'Xref', key: 'x' },
+  { route: { screen: 'audit' }, label: 'Audit', key: 'a' },
+];
+
+function currentRoute(): Route {
+  return parseRoute(window.location.pathname, window.location.search);
+}
+
+function storedSession(): Session | null {
+  // sessionStorage: a closed tab forgets the token; a reload keeps the operator signed in.
+  const text = sessionStorage.getItem(SESSION_KEY);
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as Session;
+  } catch {
+    return null;
+  }
+}
+
+export function App() {
+  const [session, setSession] = useState<Session | null>(storedSession);
+  const [route, setRoute] = useState<Route>(currentRoute);
+
+  useEffect(() => {
+    const onPop = () => setRoute(currentRoute());
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+
+  const navigate = useCallback((next: Route) => {
+    const href = routeHref(next);
+    if (href !== window.location.pathname + window.location.search) window.history.pushState(null, '', href);
+    setRoute(next);
+    window.scrollTo(0, 0);
+  }, []);
+
+  // Same-origin links navigate inside the app; modified clicks still open a new tab.
+  useEffect(() => {
+    const onClick = (event: MouseEvent) => {
+      if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+      const anchor = (event.target as Element | null)?.closest?.('a[href]');
+      if (!(anchor instanceof HTMLAnchorElement) || anchor.target || anchor.origin !== window.location.origin || anchor.pathname.startsWith('/api/')) return;
+      event.preventDefault();
+      navigate(parseRoute(anchor.pathname, anchor.search));
+    };
+    document.addEventListener('click', onClick);
+    return () => document.removeEventListener('click', onClick);
+  }, [navigate]);
+
+  const signOut = useCallback(() => {
+    sessionStorage.removeItem(SESSION_KEY);
+    setSession(null);
+  }, []);
+  // Signing out also ends an admin session on the server; an API token stays valid (it is revoked with `weft tokens`).
+  const signOutEverywhere = useCallback(() => {
+    if (session?.kind === 'session') void createApiClient(session.token).del('/session').catch(() => {});
+    signOut();
+  }, [session, signOut]);
+
+  if (!session) {
+    return (
+      <SignIn
+        onSignedIn={(next) => {
+          sessionStorage.setItem(SESSION_KEY, JSON.stringify(next));
+          setSession(next);
+        }}
+      />
+    );
+  }
+  return <SignedIn session={session} route={route} navigate={navigate} signOut={signOut} signOutEverywhere={signOutEverywhere} />;
+}
+
+function SignedIn({ session, route, navigate, signOut, signOutEverywhere }: { session: Session; route: Route; navigate(route: Route): void; signOut(): void; signOutEverywhere(): void }) {
+  const api = useMemo(() => createApiClient(session.token, signOut), [session.token, signOut]);
+  const live = useMemo(() => openLiveFeed(api.streamUrl('/stream')), [api]);
+  const [isLive, setLive] = useState(false);
+  const [showHelp, setShowHelp] = useState(false);
+  useEffect(() => {
+    const stop = live.onStatus(setLive);
+    return () => {
+      stop();
+      live.close();
+    };
+  }, [live]);
+  useShortcuts(navigate, () => setShowHelp((shown) => !shown));
+  const context: ConsoleContext = useMemo(() => ({ session, api, live, navigate, signOut }), [session, api, live, navigate, signOut]);
+  const active = route.screen === 'exception' ? 'exceptions' : route.screen === 'run' ? 'runs' : route.screen;
+
+  return (
+    <ConsoleContextValue.Provider value={context}>
+      <a class="skip" href="#main" onClick={(event) => (event.preventDefault(), document.getElementById('main')?.focus())}>
+        Skip to content
+      </a>
+      <div class="shell">
+        <header class="sidebar">
+          <div class="sidebar-inner">
+            <div class="brand">Weft</div>
+            <nav aria-label="Screens">
+              <ul>
+                {NAV.map((item) => (
+                  <li key={item.key}>
+                    <a href={routeHref(item.route)} aria-current={active === item.route.screen ? 'page' : undefined} aria-keyshortcuts={`g ${item.key}`}>
+                      {item.label}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+            <div class="who">
+              <span class={`live ${isLive ? 'on' : 'off'}`} role="status" aria-label={isLive ? 'Live updates on' : 'Live updates reconnecting'}>
+                {isLive ? 'live' : 'reconnecting'}
+              </span>
+              <span>
+                {session.name} <span class="muted">({session.role})</span>
+              </span>
+              <button type="button" onClick={() => setShowHelp(true)} aria-keyshortcuts="?">
+                Shortcuts
+              </button>
+              <button type="button" onClick={signOutEverywhere}>
+                Sign out
+              </button>
+            </div>
+          </div>
+        </header>
+        <main id="main" tabIndex={-1}>
+          <Screen route={route} />
+        </main>
+      </div>
+      {showHelp ? <ShortcutHelp onClose={() => setShowHelp(false)} /> : null}
+    </ConsoleContextValue.Provider>
+  );
+}
+
+function Screen({ route }: { route: Route }) {
+  switch (route.screen) {
+    case 'overview':
+      return <Overview />;
+    case 'exceptions':
+      return <Exceptions {...route} />;
+    case 'exception':
+      return <ExceptionDetail id={route.id} />;
+    case 'runs':
+      return <Runs {...route} />;
+    case 'run':
+      return <RunDetail id={route.id} />;
+    case 'flows':
+      return <Flows />;
+    case 'connections':
+      return <Connections />;
+    case 'xref':
+      return <Xref />;
+    case 'audit':
+      return <Audit />;
+    case 'not-found':
+      return (
+        <>
+          <h1>Not found</h1>
+          <p>
+            Nothing lives at <code>{route.path}</code>. <a href="/">Back to the overview</a>.
+          </p>
+        </>
+      );
+  }
+}
+
+/** `/` focuses the screen's search, `g` + letter opens a screen, `?` lists the keys. */
+function useShortcuts(navigate: (route: Route) => void, toggleHelp: () => void) {
+  useEffect(() => {
+    let awaitingScreen = false;
+    const onKey = (event: KeyboardEvent) => {
+      if (isTyping(event.target) || event.metaKey || event.ctrlKey || event.altKey) return;
+      if (awaitingScreen) {
+        awaitingScreen = false;
+        const item = NAV.find((nav) => nav.key === event.key);
+        if (item) {
+          event.preventDefault();
+          navigate(item.route);
+        }
+        return;
+      }
+      if (event.key === '/') {
+        const search = document.querySelector<HTMLInputElement>('[data-search]');
+        if (search) {
+          event.preventDefault();
+          search.focus();
+        }
+      } else if (event.key === 'g') {
+        awaitingScreen = true;
+      } else if (event.key === '?') {
+        toggleHelp();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [navigate, toggleHelp]);
+}
+
+function ShortcutHelp({ onClose }: { onClose(): void }) {
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && onClose();
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+  return (
+    <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="help-title">
+      <div class="dialog">
+        <h2 id="help-title">Keyboard shortcuts</h2>
+        <dl class="keys">
+          <dt>
+            <kbd>/</kbd>
+          </dt>
+          <dd>search on this screen</dd>
+          <dt>
+            <kbd>j</kbd> <kbd>k</kbd>
+          </dt>
+          <dd>next / previous row</dd>
+          <dt>
+            <kbd>Enter</kbd>
+          </dt>
+          <dd>open the focused row</dd>
+          {NAV.map((item) => (
+            <Fragment key={item.key}>
+              <dt>
+                <kbd>g</kbd> <kbd>{item.key}</kbd>
+              </dt>
+              <dd>{item.label}</dd>
+            </Fragment>
+          ))}
+          <dt>
+            <kbd>?</kbd>
+          </dt>
+          <dd>this list</dd>
+        </dl>
+        <button type="button" autoFocus onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,183 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { BulkJob, ExceptionGroup, ExceptionRecord, Page } from '../api-types.ts';
+import { Notice } from '../components/notice.tsx';
+import { Pager } from '../components/pager.tsx';
+import { canOperate, useConsole } from '../console-context.ts';
+import { formatAge, formatTime } from '../format.ts';
+import { routeHref } from '../router.ts';
+import { useCursorPages } from '../use-cursor-pages.ts';
+import { rowKeys, useListKeys } from '../use-list-keys.ts';
+import { useLoader } from '../use-loader.ts';
+import { useNow } from '../use-now.ts';
+
+/** The inbox: open exceptions grouped by reason and flow, oldest first, with bulk actions. */
+export function Exceptions({ flow, reason }: { flow?: string; reason?: string }) {
+  const { api, navigate, session } = useConsole();
+  const now = useNow();
+  const pages = useCursorPages();
+  useEffect(pages.reset, [flow, reason]);
+  const groups = useLoader(() => api.get<{ items: ExceptionGroup[] }>('/exceptions/groups', { status: 'open' }), [], ['exception', 'run']);
+  const list = useLoader(
+    () => api.get<Page<ExceptionRecord>>('/exceptions', { status: 'open', flow, reason, cursor: pages.cursor, limit: 50 }),
+    [flow, reason, pages.cursor],
+    ['exception', 'run'],
+  );
+  useListKeys('exception-list');
+  const filtered = (groups.data?.items ?? []).filter((g) => (!flow || g.flowId === flow) && (!reason || g.reason === reason));
+  const filteredTotal = filtered.reduce((sum, g) => sum + g.count, 0);
+  const open = (item: ExceptionRecord) => navigate({ screen: 'exception', id: item.id });
+
+  return (
+    <>
+      <h1>Exceptions</h1>
+      <section class="panel" aria-labelledby="groups-title">
+        <h2 id="groups-title">Open, by reason and flow</h2>
+        <Notice error={groups.error} loading={groups.loading && !groups.data} />
+        {groups.data && groups.data.items.length === 0 ? <p class="muted">Nothing needs a person right now.</p> : null}
+        {groups.data && groups.data.items.length > 0 ? (
+          <table aria-label="Exception groups">
+            <thead>
+              <tr>
+                <th scope="col">Reason</th>
+                <th scope="col">Flow</th>
+                <th scope="col" class="num">Open</th>
+                <th scope="col">Oldest</th>
+              </tr>
+            </thead>
+            <tbody>
+              {groups.data.items.map((group) => {
+                const selected = group.flowId === flow && group.reason === reason;
+                return (
+                  <tr key={`${group.flowId}/${group.reason}`} class={selected ? 'selected' : ''}>
+                    <td>
+                      <a
+                        href={routeHref({ screen: 'exceptions', flow: group.flowId, reason: group.reason })}
+                        aria-current={selected ? 'true' : undefined}
+                        aria-label={`Show ${group.count} ${group.reason} exceptions of ${group.flowId}`}
+                      >
+                        {group.reason}
+                      </a>
+                    </td>
+                    <td>{group.flowId}</td>
+                    <td class="num">{group.count}</td>
+                    <td>{formatAge(group.oldestAt, now)} ago</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        ) : null}
+      </section>
+
+      <section class="panel" aria-labelledby="list-title">
+        <div class="panel-head">
+          <h2 id="list-title">
+            {flow || reason ? `Open ${reason ?? ''} exceptions${flow ? ` of ${flow}` : ''}` : 'All open exceptions'}, oldest first
+          </h2>
+          {flow || reason ? (
+            <a href={routeHref({ screen: 'exceptions' })} class="button">
+              Clear filter
+            </a>
+          ) : null}
+        </div>
+        {canOperate(session) ? <BulkActions key={`${flow ?? ''}/${reason ?? ''}`} flow={flow} reason={reason} total={filteredTotal} onDone={() => (groups.reload(), list.reload())} /> : null}
+        <Notice error={list.error} loading={list.loading && !list.data} />
+        {list.data && list.data.items.length > 0 ? (
+          <table id="exception-list" aria-label="Open exceptions">
+            <thead>
+              <tr>
+                <th scope="col">Age</th>
+                <th scope="col">Reason</th>
+                <th scope="col">Flow</th>
+                <th scope="col">What happened</th>
+                <th scope="col">Step</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.map((item, index) => (
+                <tr key={item.id} {...rowKeys(index, () => open(item))} aria-label={`${item.reason}: ${item.message}`}>
+                  <td title={formatTime(item.createdAt)}>{formatAge(item.createdAt, now)}</td>
+                  <td>{item.reason}</td>
+                  <td>{item.flowId}</td>
+                  <td>
+                    <a href={routeHref({ screen: 'exception', id: item.id })} tabIndex={-1}>
+                      {item.message}
+                    </a>
+                  </td>
+                  <td>
+                    <code>{item.stepPath ?? '—'}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+        {list.data && list.data.items.length === 0 ? <p class="muted">No open exceptions here.</p> : null}
+        <Pager label="Exceptions" page={pages.page} hasNext={Boolean(list.data?.nextCursor)} onPrevious={pages.previous} onNext={() => pages.next(list.data?.nextCursor)} />
+      </section>
+    </>
+  );
+}
+
+function BulkActions({ flow, reason, total, onDone }: { flow?: string | undefined; reason?: string | undefined; total: number; onDone(): void }) {
+  const { api } = useConsole();
+  const [comment, setComment] = useState('');
+  const [job, setJob] = useState<BulkJob>();
+  const [error, setError] = useState<string>();
+  const running = job !== undefined && job.finishedAt === null;
+  // Once a job ran, its outcome stays on screen even though the set it worked on is now empty.
+  if (total === 0 && job === undefined) return null;
+
+  const start = async (action: 'replay' | 'discard') => {
+    if (action === 'discard' && !comment.trim()) return setError('Say why these are discarded: the comment is kept in the audit log.');
+    if (!window.confirm(`${action === 'replay' ? 'Replay' : 'Discard'} ${total} open exceptions${flow ? ` of ${flow}` : ''}${reason ? ` (${reason})` : ''}?`)) return;
+    setError(undefined);
+    try {
+      const started = await api.post<{ jobId: string; total: number }>('/exceptions/bulk', {
+        action,
+        filter: { ...(flow ? { flow } : {}), ...(reason ? { reason } : {}) },
+        ...(comment.trim() ? { comment: comment.trim() } : {}),
+      });
+      let current: BulkJob = { id: started.jobId, action, total: started.total, done: 0, failed: 0, finishedAt: null };
+      setJob(current);
+      while (current.finishedAt === null) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        current = await api.get<BulkJob>(`/jobs/${encodeURIComponent(started.jobId)}`);
+        setJob(current);
+      }
+      onDone();
+    } catch (failure) {
+      setError((failure as Error).message);
+    }
+  };
+
+  return (
+    <div class="bulk" role="group" aria-label="Bulk actions">
+      <button type="button" onClick={() => void start('replay')} disabled={running || total === 0}>
+        Replay all {total}
+      </button>
+      <label class="inline">
+        Comment
+        <input value={comment} onInput={(event) => setComment(event.currentTarget.value)} placeholder="why (required to discard)" />
+      </label>
+      <button type="button" class="danger" onClick={() => void start('discard')} disabled={running || total === 0}>
+        Discard all {total}
+      </button>
+      {job ? (
+        <span class="progress">
+          <progress aria-label="Bulk progress" max={Math.max(1, job.total)} value={job.done + job.failed} />
+          <span aria-live="polite">
+            {job.action === 'replay' ? 'Replayed' : 'Discarded'} {job.done} of {job.total}
+            {job.failed ? `, ${job.failed} failed` : ''}
+            {job.finishedAt !== null ? ' — done' : ''}
+          </span>
+        </span>
+      ) : null}
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}

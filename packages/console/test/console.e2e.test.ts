@@ -1,0 +1,281 @@
+/**
+ * The console in a real browser: Debian's Chromium driven by playwright-core, against an
+ * in-process Weft (real HTTP, real SQLite) and the ERP sandbox. An operator signs in, finds the
+ * order the ERP refused, fixes its SKU in the JSON editor, reviews the diff and replays it; the
+ * ERP must then hold that order exactly once. Every screen is photographed on the way.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startErp, type Erp } from '../../weft/src/demo/erp.ts';
+import { deliverOrder, makeOrder } from '../../weft/src/demo/shop.ts';
+import { settledRuns, startTestWeft } from '../../weft/test/support/weft-harness.ts';
+import { waitFor } from '../../weft/test/support/engine-process.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+// As root on a closed network: no sandbox, and none of Chromium's own background connections.
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const SECRET = 'console-e2e-secret';
+const ADMIN_PASSWORD = 'console-e2e-password';
+const FLOW_ID = 'shop-orders';
+
+const flowYaml = `id: ${FLOW_ID}
+trigger:
+  webhook:
+    path: shop/orders
+    signature: { scheme: shopify, secret: "\${env:CONSOLE_E2E_SECRET}" }
+    dedupeKey: trigger.headers."x-shopify-webhook-id"
+orderingKey: $string(trigger.body.id)
+retry: { maxAttempts: 3, initialDelay: 100ms, maxDelay: 200ms }
+steps:
+  - id: salesOrder
+    map: '{ "externalId": $string(trigger.body.order_number), "lines": [trigger.body.line_items.{ "sku": sku, "quantity": quantity, "unitPrice": $number(price) }] }'
+  - id: createSalesOrder
+    call:
+      url: \${env:ERP_URL}/api/sales-orders
+      body: steps.salesOrder
+      destination: The ERP
+      describe: '"order " & $string(trigger.body.order_number)'
+`;
+
+const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`;
+
+describe('console in a real browser', { skip }, () => {
+  let erp: Erp;
+  let weft: Awaited<ReturnType<typeof startTestWeft>>;
+  let context: BrowserContext;
+  let page: Page;
+  const profile = mkdtempSync(join(tmpdir(), 'weft-chromium-'));
+  const screenshots = mkdtempSync(join(tmpdir(), 'weft-console-screens-'));
+  const pageProblems: string[] = [];
+  const saved: string[] = [];
+
+  const shoot = async (name: string) => {
+    // A full-page capture keeps the scroll offset, which would leave the sticky sidebar mid-page.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const path = join(screenshots, `${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    saved.push(path);
+  };
+
+  before(async () => {
+    // The engine serves what was built: build the console from the sources under test.
+    const build = spawnSync('npm', ['run', 'build', '-w', '@weft/console'], { cwd: REPO, encoding: 'utf8' });
+    assert.equal(build.status, 0, `the console did not build:\n${build.stdout}\n${build.stderr}`);
+    erp = await startErp();
+    process.env.ERP_URL = erp.url;
+    process.env.CONSOLE_E2E_SECRET = SECRET;
+    weft = await startTestWeft(
+      { 'shop-orders.yaml': flowYaml },
+      {
+        overrides: { adminPassword: ADMIN_PASSWORD },
+        // A connection no flow uses yet: the Connections screen lists it with its declared limits.
+        prepare: (store) => store.connections.put({ id: 'payments', connectorId: 'stripe', config: { baseUrl: 'http://127.0.0.1:9' }, now: Date.now() }),
+      },
+    );
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      viewport: { width: 1440, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageProblems.push(`console error: ${message.text()}`);
+    });
+  });
+
+  after(async () => {
+    await context?.close();
+    await weft?.close();
+    await erp?.close();
+    rmSync(profile, { recursive: true, force: true });
+    console.log(`screenshots: ${screenshots}`);
+    for (const path of saved) console.log(`  ${path}`);
+  });
+
+  it('fixes the SKU of a refused order in the inbox, replays it, and the ERP gets it exactly once', { timeout: 60_000 }, async (t) => {
+    t.diagnostic(`screenshots: ${screenshots}`);
+    const hookUrl = `${weft.url}/hooks/shop/orders`;
+    for (const n of [1, 2, 3]) await deliverOrder({ hookUrl, secret: SECRET, order: makeOrder(n), webhookId: `console-${n}`, nowMs: Date.now() });
+    const refused = makeOrder(4, { badSku: true });
+    const externalId = String(refused.order_number);
+    await deliverOrder({ hookUrl, secret: SECRET, order: refused, webhookId: 'console-4', nowMs: Date.now() });
+    const counts = await settledRuns(weft, FLOW_ID, 4);
+    assert.equal(counts.exception, 1, 'the order with the unknown SKU became an exception');
+    assert.equal(erp.stats().creationsPerOrder[externalId], undefined, 'the ERP refused it');
+
+    // Sign in with the admin password.
+    await page.goto(`${weft.url}/`);
+    await page.getByRole('radio', { name: 'Admin password' }).check();
+    await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
+    await shoot('01-sign-in');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.getByRole('status', { name: /Live updates on/ }).waitFor();
+    await shoot('02-overview');
+
+    // The inbox groups the exception by reason and flow; open it from the list.
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Exceptions' }).click();
+    await page.getByRole('table', { name: 'Exception groups' }).getByRole('row', { name: /validation.*shop-orders.*1/ }).waitFor();
+    const row = page.getByRole('table', { name: 'Open exceptions' }).getByRole('row', { name: /SKU 'ABC-9' does not exist/ });
+    await row.waitFor();
+    await shoot('03-exceptions-inbox');
+    await row.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: /The ERP rejected order .*ABC-9/ }).waitFor();
+    await page.getByRole('region', { name: 'Response' }).getByText(/ABC-9/).first().waitFor();
+    await shoot('04-exception-detail');
+
+    // Edit the SKU in the JSON editor, see exactly that line change, replay.
+    const editor = page.getByRole('textbox', { name: 'Input JSON' });
+    const original = await editor.inputValue();
+    assert.match(original, /"sku": "ABC-9"/);
+    await editor.fill(original.replace('"sku": "ABC-9"', '"sku": "CAP-BLACK"'));
+    const diff = page.getByRole('region', { name: 'Changes to the input' });
+    await diff.waitFor();
+    assert.equal(await diff.locator('.diff-removed').count(), 1);
+    assert.equal(await diff.locator('.diff-added').count(), 1);
+    assert.match(await diff.locator('.diff-removed').innerText(), /"sku": "ABC-9"/);
+    assert.match(await diff.locator('.diff-added').innerText(), /"sku": "CAP-BLACK"/);
+    await shoot('05-exception-edit-diff');
+    await page.getByRole('button', { name: 'Replay with edited input' }).click();
+    await page.getByRole('status').filter({ hasText: 'Replayed with the edited input as run' }).waitFor();
+
+    await waitFor(() => erp.stats().creationsPerOrder[externalId] === 1, 10_000, 'the replayed order at the ERP');
+    const settled = await settledRuns(weft, FLOW_ID, 4);
+    assert.equal(settled.succeeded, 4);
+    assert.equal(settled.exception, 0);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(erp.stats().creationsPerOrder[externalId], 1, 'exactly once, also after the dust settles');
+    assert.equal(erp.stats().duplicateCreations, 0);
+    assert.deepEqual(
+      (await weft.store.listExceptions({ flowId: FLOW_ID })).map((e) => e.status),
+      ['replayed'],
+    );
+
+    // The replayed run's timeline shows both calls: the refused one and the one that worked.
+    await page.getByRole('status').getByRole('link').click();
+    await page.getByRole('heading', { level: 1, name: /Run/ }).waitFor();
+    const timeline = page.getByRole('list', { name: 'Run timeline' });
+    await timeline.getByText('completed').waitFor();
+    assert.equal(await timeline.locator('.call').count(), 2);
+    await shoot('06-run-timeline');
+
+    // Runs: `/` focuses the search (the server searches ordering keys), j moves to a row, Enter opens it.
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Runs' }).click();
+    const runs = page.getByRole('table', { name: 'Runs' });
+    await runs.waitFor();
+    assert.equal(await runs.locator('tbody tr').count(), 4);
+    await shoot('07-runs');
+    await page.locator('main').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('/');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.closest('label')?.textContent), 'Search runs');
+    await page.keyboard.type(String(refused.id));
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/runs\?q=/);
+    await runs.locator('tbody tr').first().waitFor();
+    assert.equal(await runs.locator('tbody tr').count(), 1, 'only the run of that order');
+    await page.locator('main').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('j');
+    await page.keyboard.press('Enter');
+    await page.getByRole('list', { name: 'Run timeline' }).getByText('completed').waitFor();
+
+    // `g` + a letter opens each remaining screen; each is photographed once its data is there.
+    const screens = [
+      { key: 'f', heading: 'Flows', name: '08-flows', ready: () => page.getByRole('table', { name: 'Flows' }).getByRole('row', { name: /shop-orders.*webhook/ }) },
+      { key: 'c', heading: 'Connections', name: '09-connections', ready: () => page.getByRole('table', { name: 'Connections' }).getByRole('row', { name: /payments.*stripe.*unknown/ }) },
+      { key: 'x', heading: 'Cross-references', name: '10-xref', ready: () => page.getByText(/No cross-references yet/) },
+      { key: 'a', heading: 'Audit', name: '11-audit', ready: () => page.getByRole('table', { name: 'Audit log' }).getByRole('row', { name: /admin.*exception\.replay/ }) },
+    ];
+    for (const screen of screens) {
+      await page.locator('main').click({ position: { x: 5, y: 5 } });
+      await page.keyboard.press('g');
+      await page.keyboard.press(screen.key);
+      await page.getByRole('heading', { level: 1, name: screen.heading }).waitFor();
+      await screen.ready().waitFor();
+      await shoot(screen.name);
+    }
+
+    // An admin switches the flow off (its webhooks answer 503) and on again.
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Flows' }).click();
+    await page.getByRole('button', { name: 'Disable flow shop-orders' }).click();
+    await page.getByRole('button', { name: 'Enable flow shop-orders' }).waitFor();
+    const refusedWhileOff = await deliverOrder({ hookUrl, secret: SECRET, order: makeOrder(9), webhookId: 'console-off', nowMs: Date.now() });
+    assert.equal(refusedWhileOff.status, 503);
+    await page.getByRole('button', { name: 'Enable flow shop-orders' }).click();
+    await page.getByRole('button', { name: 'Disable flow shop-orders' }).waitFor();
+
+    assert.deepEqual(pageProblems, [], 'the page logged no errors');
+  });
+
+  it('discards a filtered set of exceptions in bulk, with a comment and a progress bar', { timeout: 30_000 }, async () => {
+    const hookUrl = `${weft.url}/hooks/shop/orders`;
+    const bad = [makeOrder(5, { badSku: true }), makeOrder(6, { badSku: true })];
+    for (const [index, order] of bad.entries()) await deliverOrder({ hookUrl, secret: SECRET, order, webhookId: `console-bulk-${index}`, nowMs: Date.now() });
+    await settledRuns(weft, FLOW_ID, 6);
+    const requestsBefore = erp.stats().requests;
+
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Exceptions' }).click();
+    await page.getByRole('link', { name: 'Show 2 validation exceptions of shop-orders' }).click();
+    await page.getByRole('heading', { name: /Open validation exceptions of shop-orders/ }).waitFor();
+    const bulk = page.getByRole('group', { name: 'Bulk actions' });
+    await bulk.getByRole('button', { name: 'Discard all 2' }).click();
+    await bulk.getByRole('alert').filter({ hasText: 'Say why' }).waitFor();
+    await bulk.getByLabel('Comment').fill('test orders with a made-up SKU');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await bulk.getByRole('button', { name: 'Discard all 2' }).click();
+    await bulk.getByText('Discarded 2 of 2 — done').waitFor();
+    assert.equal(await bulk.getByRole('progressbar', { name: 'Bulk progress' }).getAttribute('value'), '2');
+    await shoot('12-exceptions-bulk-discard');
+
+    const statuses = (await weft.store.listExceptions({ flowId: FLOW_ID })).map((e) => e.status).sort();
+    assert.deepEqual(statuses, ['discarded', 'discarded', 'replayed']);
+    assert.equal(erp.stats().requests, requestsBefore, 'discarding sends nothing');
+    await page.getByText('No open exceptions here.').waitFor();
+    assert.deepEqual(pageProblems, [], 'the page logged no errors');
+  });
+
+  it('a viewer signs in with an API token, lands on the page asked for, and can look but not act', { timeout: 30_000 }, async () => {
+    const adminToken = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('weft.session') ?? '{}') as { token: string }).token);
+    const created = await fetch(`${weft.url}/api/v1/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'night-shift', role: 'viewer' }),
+    });
+    assert.equal(created.status, 201);
+    const { token } = (await created.json()) as { token: string };
+
+    // A new tab has its own sessionStorage: nobody is signed in there.
+    const viewer = await context.newPage();
+    viewer.setDefaultTimeout(10_000);
+    viewer.on('pageerror', (error) => pageProblems.push(`viewer page error: ${error.message}`));
+    try {
+      await viewer.goto(`${weft.url}/flows`);
+      await viewer.getByRole('radio', { name: 'API token' }).check();
+      await viewer.getByLabel('Token', { exact: true }).fill(token);
+      await viewer.getByRole('button', { name: 'Sign in' }).click();
+      await viewer.getByRole('heading', { level: 1, name: 'Flows' }).waitFor();
+      await viewer.getByText('night-shift').waitFor();
+      assert.ok(await viewer.getByRole('button', { name: 'Disable flow shop-orders' }).isDisabled(), 'only admins switch flows');
+
+      const [replayed] = await weft.store.listExceptions({ flowId: FLOW_ID, status: 'replayed' });
+      assert.ok(replayed);
+      await viewer.goto(`${weft.url}/exceptions/${replayed.id}`);
+      await viewer.getByRole('heading', { level: 1, name: /ABC-9/ }).waitFor();
+      assert.equal(await viewer.getByRole('button', { name: /Replay|Discard/ }).count(), 0, 'a viewer gets no replay or discard');
+      assert.equal(await viewer.getByRole('textbox', { name: 'Input JSON' }).getAttribute('readonly'), '');
+    } finally {
+      await viewer.close();
+    }
+    assert.deepEqual(pageProblems, [], 'the pages logged no errors');
+  });
+});
