@@ -5,9 +5,9 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { startErp, type Erp } from '../packages/weft/src/demo/erp.ts';
 import { makeOrder, orderNumberOf } from '../packages/weft/src/demo/shop.ts';
 
@@ -18,11 +18,11 @@ import { makeOrder, orderNumberOf } from '../packages/weft/src/demo/shop.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const forwarderScript = join(repoRoot, 'bench/bare-forwarder.ts');
-const secret = 'bench-shopify-secret';
-const hookPath = '/hooks/bench/orders';
+export const secret = 'bench-shopify-secret';
+export const hookPath = '/hooks/bench/orders';
 const readyTimeoutMs = 30_000;
 
-const benchFlow = `id: bench-orders
+export const benchFlow = `id: bench-orders
 trigger:
   webhook:
     path: bench/orders
@@ -36,7 +36,7 @@ steps:
 `;
 
 type TargetName = 'bare' | 'weft';
-type Mode = { kind: 'max'; concurrency: number } | { kind: 'rate'; ratePerSecond: number };
+export type Mode = { kind: 'max'; concurrency: number } | { kind: 'rate'; ratePerSecond: number };
 
 interface Config {
   events: number;
@@ -70,13 +70,13 @@ interface Measurement {
   duplicateCreations: number;
 }
 
-interface RunningTarget {
+export interface RunningTarget {
   hookUrl: string;
   pid: number;
   stop(): Promise<void>;
 }
 
-interface PreparedEvent {
+export interface PreparedEvent {
   body: string;
   headers: Record<string, string>;
 }
@@ -120,7 +120,7 @@ function parseConfig(): Config {
 }
 
 /** Runs a child and resolves once it prints `<name> listening on <url>`; its output is drained afterwards so it never blocks on a full pipe. */
-async function spawnTarget(command: string[], env: NodeJS.ProcessEnv, readyPattern: RegExp): Promise<{ child: ChildProcess; baseUrl: string }> {
+export async function spawnTarget(command: string[], env: NodeJS.ProcessEnv, readyPattern: RegExp): Promise<{ child: ChildProcess; baseUrl: string }> {
   const [executable, ...args] = command;
   const child = spawn(executable ?? process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -153,7 +153,7 @@ async function spawnTarget(command: string[], env: NodeJS.ProcessEnv, readyPatte
   return { child, baseUrl };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
@@ -162,7 +162,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(killer);
 }
 
-async function startTarget(name: TargetName, erpUrl: string, workDir: string, weftBin: string): Promise<RunningTarget> {
+export async function startTarget(name: TargetName, erpUrl: string, workDir: string, weftBin: string): Promise<RunningTarget> {
   if (name === 'bare') {
     const { child, baseUrl } = await spawnTarget(
       [process.execPath, '--import', 'tsx', forwarderScript, '--sink-url', erpUrl, '--secret', secret],
@@ -183,7 +183,7 @@ async function startTarget(name: TargetName, erpUrl: string, workDir: string, we
 }
 
 /** Bodies and signatures are built before the clock starts, so the generator's own HMAC work is not measured. */
-function prepareEvents(firstN: number, count: number, runTag: string): PreparedEvent[] {
+export function prepareEvents(firstN: number, count: number, runTag: string): PreparedEvent[] {
   return Array.from({ length: count }, (_, index) => {
     const n = firstN + index;
     const body = JSON.stringify(makeOrder(n));
@@ -199,7 +199,7 @@ function prepareEvents(firstN: number, count: number, runTag: string): PreparedE
   });
 }
 
-interface DriveResult {
+export interface DriveResult {
   sentAt: Float64Array;
   ackLatencyMs: Float64Array;
   lastAckAt: number;
@@ -208,7 +208,7 @@ interface DriveResult {
   firstFailure?: string;
 }
 
-async function drive(pool: Pool, path: string, events: PreparedEvent[], mode: Mode): Promise<DriveResult> {
+export async function drive(pool: Dispatcher, path: string, events: PreparedEvent[], mode: Mode): Promise<DriveResult> {
   const sentAt = new Float64Array(events.length);
   const ackLatencyMs = new Float64Array(events.length).fill(Number.NaN);
   let lastAckAt = 0;
@@ -268,7 +268,7 @@ async function drive(pool: Pool, path: string, events: PreparedEvent[], mode: Mo
 }
 
 /** Peak RSS of a process and its descendants (the engine may run its work in child processes). */
-function peakRssMb(rootPid: number): number | null {
+export function peakRssMb(rootPid: number): number | null {
   if (!existsSync('/proc/self/status')) return null;
   const parentOf = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
@@ -303,7 +303,7 @@ function peakRssMb(rootPid: number): number | null {
   return totalKb / 1024;
 }
 
-function percentile(values: Float64Array, fraction: number): number {
+export function percentile(values: Float64Array, fraction: number): number {
   const finite = values.filter((value) => Number.isFinite(value)).sort();
   if (finite.length === 0) return Number.NaN;
   return finite[Math.min(finite.length - 1, Math.max(0, Math.ceil(fraction * finite.length) - 1))] ?? Number.NaN;
@@ -508,4 +508,5 @@ async function main(): Promise<void> {
   if (medians.some((m) => m.lost > 0 || m.duplicateCreations > 0 || m.ackFailures > 0)) process.exitCode = 1;
 }
 
-await main();
+// postgres-scaling.ts imports the pieces above; only running this file runs the benchmark.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -59,6 +59,7 @@ export function createPoller(options: PollerOptions) {
     const http = createConnectorHttpClient({
       connector: resolved.connector,
       limiter: resolved.limiter,
+      connection: resolved.connection.id,
       baseUrl: resolved.baseUrl,
       auth: resolved.auth,
       dispatcher: options.dispatcher,

@@ -46,12 +46,20 @@ export function startWorker(options: WorkerOptions): Worker {
   let stopping = false;
   let claiming = false;
   let wakeTimer: NodeJS.Timeout | undefined;
+  let isWakeScheduled = false;
   let kicked = false;
   let reserved = 0;
   /** The last claim filled every free slot: more runs are probably waiting in the store. */
   let backlogged = false;
+  /**
+   * Something may have become claimable since the store last had nothing for this worker. While
+   * false, a run that ends plainly frees only its own slot, and looking for more would be a
+   * claim query per run that finds nothing: ingest claims new runs itself.
+   */
+  let mayHaveDueRuns = true;
 
   const kick = () => {
+    mayHaveDueRuns = true;
     kicked = true;
     if (!claiming && !stopping) queueMicrotask(() => void claimLoop());
   };
@@ -59,11 +67,13 @@ export function startWorker(options: WorkerOptions): Worker {
   async function claimLoop(): Promise<void> {
     if (claiming || stopping) return;
     claiming = true;
+    let isFull = false;
     try {
       while (!stopping) {
         kicked = false;
         const capacity = options.concurrency - running.size - reserved;
-        if (capacity <= 0) break;
+        isFull = capacity <= 0;
+        if (isFull) break;
         const flows = options.flows();
         if (flows.size === 0) break;
         const claimed = await store.claimRuns({
@@ -78,18 +88,25 @@ export function startWorker(options: WorkerOptions): Worker {
         });
         for (const run of claimed) startRun(run);
         backlogged = claimed.length === capacity;
-        if (claimed.length < capacity && !kicked) break;
+        if (claimed.length < capacity && !kicked) {
+          mayHaveDueRuns = false;
+          break;
+        }
       }
     } catch (error) {
       log.error({ err: error }, 'worker.claim_failed');
     } finally {
       claiming = false;
     }
-    if (!stopping) await scheduleWake();
+    // Full, with a look already scheduled: the next run to end looks again anyway, and asking
+    // the store for its next due time after every claim under a backlog is a query per run.
+    if (stopping || (isFull && isWakeScheduled)) return;
+    await scheduleWake();
   }
 
   async function scheduleWake(): Promise<void> {
     clearTimeout(wakeTimer);
+    isWakeScheduled = false;
     let delay = options.pollIntervalMs;
     try {
       const next = await store.nextWakeAt();
@@ -97,8 +114,12 @@ export function startWorker(options: WorkerOptions): Worker {
     } catch {
       // the poll interval still applies
     }
-    wakeTimer = setTimeout(() => void claimLoop(), delay);
+    wakeTimer = setTimeout(() => {
+      isWakeScheduled = false;
+      void claimLoop();
+    }, delay);
     wakeTimer.unref?.();
+    isWakeScheduled = true;
   }
 
   function startRun(run: ClaimedRun): void {
@@ -113,27 +134,35 @@ export function startWorker(options: WorkerOptions): Worker {
       );
     }, renewEvery);
     const done = processRun(run, abort.signal)
-      .catch((error) => log.error({ err: error, runId: run.id }, 'run.record_failed'))
-      .finally(() => {
+      .catch((error) => {
+        log.error({ err: error, runId: run.id }, 'run.record_failed');
+        return false;
+      })
+      .then((endedPlainly) => {
         clearInterval(renewal);
         running.delete(run.id);
-        kick();
+        if (!endedPlainly || mayHaveDueRuns) kick();
       });
     running.set(run.id, { run, abort, done });
   }
 
-  async function processRun(run: ClaimedRun, signal: AbortSignal): Promise<void> {
+  /**
+   * True when the run ended plainly: completed, in a flow whose runs hold back no other run (no
+   * ordering key, no concurrency cap), so its end makes nothing new claimable.
+   */
+  async function processRun(run: ClaimedRun, signal: AbortSignal): Promise<boolean> {
     const flow = options.flows().get(run.flowId);
     if (!flow) {
       // Unloaded between claim and start (a reload): hand it back for whoever has the flow.
       await store.releaseRun(run.id, run.fence, clock.now());
-      return;
+      return false;
     }
     const sink = createRunSink(store, run, clock);
     try {
       const result = await executeRun(options.executor, flow, run, sink, signal);
       if (result.status === 'completed') sink.defer(store.completeRun(run.id, run.fence, clock.now()));
       await sink.settle();
+      return result.status === 'completed' && flow.flow.orderingKey === undefined && flow.flow.concurrency === undefined;
     } catch (caught) {
       // What the run queued before failing still counts (earlier checkpoints, the audit record).
       const error = await sink.settle().then(
@@ -142,17 +171,18 @@ export function startWorker(options: WorkerOptions): Worker {
       );
       if (error instanceof LeaseLostError || signal.reason instanceof LeaseLostError) {
         log.warn({ runId: run.id }, 'run.lease_lost');
-        return;
+        return false;
       }
       if (stopping && signal.aborted) {
         await store.releaseRun(run.id, run.fence, clock.now());
-        return;
+        return false;
       }
       if (error instanceof PostponeError) {
         await store.postpone(run.id, run.fence, error.until, clock.now());
-        return;
+        return false;
       }
       await recordFailure(flow, run, toStepFailure(error));
+      return false;
     }
   }
 
@@ -198,6 +228,11 @@ export function startWorker(options: WorkerOptions): Worker {
   }
 
   kick();
+  // Another process committed due work (PostgreSQL NOTIFY): a worker with room looks at once
+  // instead of at its next poll; a full one looks anyway when one of its runs ends.
+  const stopListening = store.onWorkAvailable?.(() => {
+    if (running.size + reserved < options.concurrency) kick();
+  });
 
   return {
     kick,
@@ -214,6 +249,7 @@ export function startWorker(options: WorkerOptions): Worker {
     inFlight: () => running.size,
     async stop(graceMs) {
       stopping = true;
+      stopListening?.();
       clearTimeout(wakeTimer);
       const all = () => Promise.all([...running.values()].map((r) => r.done));
       let timer: NodeJS.Timeout | undefined;

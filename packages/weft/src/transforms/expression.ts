@@ -3,6 +3,7 @@ import { compileJsonata } from './budgeted-jsonata.ts';
 import { findStepReferences, needsIsolation, type StepReference } from './expression-ast.ts';
 import { toSyntaxError } from './expression-error.ts';
 import { createExpressionWorkerPool, type ExpressionWorkerPool } from './expression-pool.ts';
+import { compilePropertyPath, NOT_PLAIN } from './property-path.ts';
 
 export { ExpressionError } from './expression-error.ts';
 export type { ExpressionErrorCode } from './expression-error.ts';
@@ -55,10 +56,15 @@ export function createExpressionEngine(options: ExpressionEngineOptions = {}): E
         },
       };
     }
+    const propertyPath = compilePropertyPath(expression.ast());
     return {
       source,
       isIsolated: false,
       evaluate(input, evaluateOptions) {
+        if (propertyPath !== undefined) {
+          const value = propertyPath(input);
+          if (value !== NOT_PLAIN) return Promise.resolve(value);
+        }
         return expression.evaluate(input, { budgetMs: evaluateOptions?.budgetMs ?? defaultBudgetMs, maxDepth });
       },
     };

@@ -45,6 +45,7 @@ export async function executeActionStep(
       connector: resolved.connector,
       action,
       limiter: resolved.limiter,
+      connection: resolved.connection.id,
       baseUrl: resolved.baseUrl,
       auth: resolved.auth,
       dispatcher: deps.dispatcher,

@@ -1,0 +1,100 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { Agent } from 'undici';
+import type { ConnectionRuntime } from '../connectors/connection-runtime.ts';
+import { systemClock, systemRandom } from '../core/clock.ts';
+import { loadFlows } from '../flows/load-flow.ts';
+import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import type { Store } from '../store/store.ts';
+import { createExpressionEngine } from '../transforms/expression.ts';
+import { createEngine } from './engine.ts';
+
+const PLAIN_FLOW = `id: plain
+trigger: { manual: {} }
+steps:
+  - id: double
+    map: 'trigger.body.n * 2'
+`;
+
+const ORDERED_FLOW = `id: ordered
+trigger: { manual: {} }
+orderingKey: trigger.body.customer
+steps:
+  - id: double
+    map: 'trigger.body.n * 2'
+`;
+
+async function startEngine(flowYaml: string) {
+  const dir = await mkdtemp(join(tmpdir(), 'weft-worker-'));
+  await writeFile(join(dir, 'flow.flow.yaml'), flowYaml);
+  const expressions = createExpressionEngine();
+  const { flows, diagnostics } = await loadFlows([dir], { engine: expressions, env: {} });
+  assert.deepEqual(diagnostics, []);
+  const sqlite = createSqliteStore({ path: join(dir, 'weft.db') });
+  let claimQueries = 0;
+  const store: Store = { ...sqlite, claimRuns: (request) => ((claimQueries += 1), sqlite.claimRuns(request)) };
+  const engine = createEngine({
+    store,
+    clock: systemClock,
+    random: systemRandom,
+    log: pino({ level: 'silent' }),
+    flows,
+    workerId: 'test-worker',
+    concurrency: 8,
+    leaseMs: 30_000,
+    pollIntervalMs: 60_000,
+    auditBodyBytes: 1024,
+    redactFields: [],
+    dispatcher: new Agent(),
+    connections: {} as ConnectionRuntime,
+  });
+  const flow = flows[0]!;
+  return {
+    claimQueries: () => claimQueries,
+    accept: (body: unknown) => engine.accept(flow, { source: 'manual', headers: {}, query: {}, body }),
+    async waitUntilSucceeded(count: number): Promise<void> {
+      const deadline = Date.now() + 10_000;
+      while ((await sqlite.countRuns()).succeeded < count) {
+        if (Date.now() > deadline) throw new Error(`only ${(await sqlite.countRuns()).succeeded} of ${count} runs succeeded`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
+    async close(): Promise<void> {
+      await engine.stop(1000);
+      await sqlite.close();
+      await expressions.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe('worker', () => {
+  const opened: Array<{ close(): Promise<void> }> = [];
+  after(async () => {
+    for (const engine of opened) await engine.close();
+  });
+
+  it('runs events claimed at ingest without a claim query per finished run', async () => {
+    const engine = await startEngine(PLAIN_FLOW);
+    opened.push(engine);
+    for (let n = 1; n <= 20; n++) {
+      await engine.accept({ n });
+      await engine.waitUntilSucceeded(n);
+    }
+    // The start-up look, and none per run: each was claimed by its own ingest.
+    assert.ok(engine.claimQueries() <= 2, `${engine.claimQueries()} claim queries for 20 runs`);
+  });
+
+  it('still looks when a run ends that may hold back the next one of its ordering key', async () => {
+    const engine = await startEngine(ORDERED_FLOW);
+    opened.push(engine);
+    await Promise.all(Array.from({ length: 6 }, (_, i) => engine.accept({ n: i, customer: 'c1' })));
+    // The poll interval is a minute: only the looks after each run can drain the key in time.
+    await engine.waitUntilSucceeded(6);
+    assert.ok(engine.claimQueries() >= 5, `${engine.claimQueries()} claim queries`);
+  });
+});
