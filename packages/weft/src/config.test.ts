@@ -26,6 +26,8 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       port: 8787,
       db: join(cwd, '.weft/weft.db'),
+      database: '',
+      databasePoolSize: 10,
       flows: [join(cwd, 'flows')],
       leaseMs: 30_000,
       workerConcurrency: 32,
@@ -38,7 +40,17 @@ describe('loadConfig', () => {
       egressAllow: [],
       logLevel: 'info',
       shutdownTimeoutMs: 30_000,
+      adminPassword: '',
+      adminSessionTtlMs: 8 * 60 * 60 * 1000,
+      alerts: [],
+      alertEvaluationSeconds: 30,
     });
+  });
+
+  it('reads the PostgreSQL URL from WEFT_DATABASE_URL and refuses one of another scheme', () => {
+    const url = 'postgres://weft:secret@db.internal:5432/weft';
+    assert.equal(loadConfig({ cwd: tempDir(), env: { WEFT_DATABASE_URL: url } }).database, url);
+    assert.throws(() => loadConfig({ cwd: tempDir(), env: { WEFT_DATABASE_URL: 'mysql://db/weft' } }), /WEFT_DATABASE_URL: database must be a postgres:\/\/ or postgresql:\/\/ URL/);
   });
 
   it('applies defaults < file < environment < overrides', () => {

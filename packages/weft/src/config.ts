@@ -4,6 +4,27 @@ import { Type, KindGuard, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 
+const Strict = { additionalProperties: false } as const;
+const HttpUrl = Type.String({ pattern: '^https?://[^\\s]+$', description: 'An http(s) URL.' });
+
+/** One alert rule: a condition watched every `alertEvaluationSeconds`, and where its incidents are sent (docs/guides/observability.md). */
+export const AlertRuleSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'Names the rule in messages and keeps its incidents apart.' }),
+    when: Type.Union([
+      Type.Object(
+        { exceptions: Type.Object({ flow: Type.Optional(Type.String({ minLength: 1 })), above: Type.Integer({ minimum: 0 }), withinMinutes: Type.Integer({ minimum: 1 }) }, Strict) },
+        Strict,
+      ),
+      Type.Object({ connectionUnhealthy: Type.Object({ connection: Type.String({ minLength: 1 }) }, Strict) }, Strict),
+      Type.Object({ tokenExpiring: Type.Object({ withinDays: Type.Integer({ minimum: 1 }) }, Strict) }, Strict),
+      Type.Object({ oldestDueRun: Type.Object({ olderThanMinutes: Type.Integer({ minimum: 1 }) }, Strict) }, Strict),
+    ]),
+    notify: Type.Union([Type.Object({ webhook: HttpUrl }, Strict), Type.Object({ slack: HttpUrl }, Strict)]),
+  },
+  Strict,
+);
+
 /**
  * THE configuration schema. `loadConfig` validates every source against it, `WeftConfig` is
  * derived from it, and docs/reference/config.md is generated from it (`npm run gen`), so a
@@ -27,6 +48,19 @@ export const ConfigSchema = Type.Object(
       minLength: 1,
       default: './.weft/weft.db',
       description: 'SQLite database file. Its folder is created when missing.',
+    }),
+    database: Type.String({
+      pattern: '^$|^postgres(ql)?://',
+      expected: 'a postgres:// or postgresql:// URL, or empty',
+      default: '',
+      description:
+        'PostgreSQL URL (`postgres://user:password@host:5432/db`). When set, the store is PostgreSQL and `db` is not used: every `weft start` pointed at it shares the work. Empty: SQLite at `db`.',
+    }),
+    databasePoolSize: Type.Integer({
+      minimum: 1,
+      default: 10,
+      description:
+        'PostgreSQL connections each process keeps open for store calls (one more listens for new work). Processes × (this + 1) must stay under the server\'s max_connections.',
     }),
     flows: Type.Array(Type.String({ minLength: 1 }), {
       minItems: 1,
@@ -86,6 +120,26 @@ export const ConfigSchema = Type.Object(
       default: 30_000,
       description: 'On SIGTERM/SIGINT, how long in-flight runs may take to finish before the process exits with status 1.',
     }),
+    alerts: Type.Array(AlertRuleSchema, {
+      default: [],
+      description:
+        'Alert rules, each `{ id, when, notify }`: `when` is one of `exceptions: { flow?, above, withinMinutes }`, `connectionUnhealthy: { connection }`, `tokenExpiring: { withinDays }`, `oldestDueRun: { olderThanMinutes }`; `notify` is `webhook: url` or `slack: url`. One incident is one message, also with several processes (docs/guides/observability.md). In the environment: JSON.',
+    }),
+    alertEvaluationSeconds: Type.Integer({
+      minimum: 1,
+      default: 30,
+      description: 'How often alert rules are evaluated.',
+    }),
+    adminPassword: Type.String({
+      default: '',
+      description:
+        'The local admin password the console signs in with (POST /api/v1/session). When unset, the first `weft start` prints a generated one once. Stored only as a scrypt hash.',
+    }),
+    adminSessionTtlMs: Type.Integer({
+      minimum: 60_000,
+      default: 8 * 60 * 60 * 1000,
+      description: 'How long an admin session token from the admin password stays valid.',
+    }),
   },
   { additionalProperties: false, title: 'Weft configuration' },
 );
@@ -104,7 +158,12 @@ export const CONFIG_FILE_NAME = 'weft.config.yaml';
 const CONFIG_KEYS = Object.keys(ConfigSchema.properties) as ConfigKey[];
 const PATH_KEYS: ReadonlySet<ConfigKey> = new Set(['db', 'flows']);
 
+/** Where the derived name would mislead: `WEFT_DATABASE` could be read as the SQLite file. */
+const ENV_NAME_EXCEPTIONS: Partial<Record<ConfigKey, string>> = { database: 'WEFT_DATABASE_URL' };
+
 export function envVarName(key: ConfigKey): string {
+  const exception = ENV_NAME_EXCEPTIONS[key];
+  if (exception !== undefined) return exception;
   return 'WEFT_' + key.replace(/[A-Z]/g, (letter) => '_' + letter).toUpperCase();
 }
 
@@ -148,6 +207,11 @@ export function loadConfig(options: LoadConfigOptions): WeftConfig {
     assign(config, key, checked(key, value, `${flagName(key)}: `));
   }
 
+  // Incidents are kept per rule id: two rules with one id would silence each other.
+  const ruleIds = config.alerts.map((rule) => rule.id);
+  const repeated = ruleIds.find((id, index) => ruleIds.indexOf(id) !== index);
+  if (repeated !== undefined) throw new ConfigError(`alerts: rule ids must be unique; "${repeated}" appears more than once`);
+
   // What is still relative came from the defaults, the environment or a flag: cwd is its base.
   return { ...config, db: resolvePaths(config.db, cwd) as string, flows: resolvePaths(config.flows, cwd) as string[] };
 }
@@ -166,6 +230,13 @@ export function parseConfigText(key: ConfigKey, text: string): unknown {
   const schema = ConfigSchema.properties[key];
   const trimmed = text.trim();
   if (KindGuard.IsInteger(schema)) return /^-?[0-9]+$/.test(trimmed) ? Number(trimmed) : text;
+  if (KindGuard.IsArray(schema) && KindGuard.IsObject(schema.items)) {
+    try {
+      return JSON.parse(trimmed) as unknown;
+    } catch {
+      return text;
+    }
+  }
   if (KindGuard.IsArray(schema)) {
     return trimmed
       .split(',')
@@ -210,6 +281,11 @@ function readConfigFile(path: string, displayPath: string): Partial<WeftConfig> 
 function checked(key: ConfigKey, value: unknown, where: string): unknown {
   const schema = ConfigSchema.properties[key];
   if (Value.Check(schema, value)) return value;
+  if (KindGuard.IsArray(schema) && KindGuard.IsObject(schema.items)) {
+    // A whole list of rules quoted back would bury the mistake: name the first one instead.
+    const first = Value.Errors(schema, value).First();
+    throw new ConfigError(`${where}${key}${first?.path ?? ''}: ${first?.message ?? 'is invalid'}`);
+  }
   throw new ConfigError(`${where}${key} must be ${expectedForm(schema)}; got ${JSON.stringify(value) ?? String(value)}`);
 }
 
@@ -230,6 +306,8 @@ function isConfigKey(key: string): key is ConfigKey {
 }
 
 function expectedForm(schema: TSchema): string {
+  // A setting whose form the generic words below would misstate says it itself.
+  if (typeof schema['expected'] === 'string') return schema['expected'];
   if (KindGuard.IsInteger(schema)) {
     const { minimum, maximum } = schema;
     if (minimum !== undefined && maximum !== undefined) return `an integer from ${minimum} to ${maximum}`;
@@ -239,6 +317,7 @@ function expectedForm(schema: TSchema): string {
   if (KindGuard.IsUnion(schema)) {
     return 'one of ' + schema.anyOf.map((option) => (KindGuard.IsLiteral(option) ? String(option.const) : '?')).join(', ');
   }
+  if (KindGuard.IsArray(schema) && KindGuard.IsObject(schema.items)) return 'a list of objects (JSON in the environment)';
   if (KindGuard.IsArray(schema)) {
     return schema.minItems ? 'a non-empty list of non-empty strings' : 'a list of non-empty strings';
   }

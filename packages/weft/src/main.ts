@@ -6,6 +6,7 @@ import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import type { Connector, ConnectorRateLimit } from '@weft/sdk';
@@ -27,6 +28,22 @@ import { startSchedules } from './engine/schedules.ts';
 import { isConnectorCall, type Step } from './flows/flow-schema.ts';
 import { formatDiagnostic, loadFlows, type LoadedFlow } from './flows/load-flow.ts';
 import { buildApp } from './http/app.ts';
+import { ensureAdminPassword } from './http/api/admin-password.ts';
+import { createConnectionsView } from './http/api/connections-view.ts';
+import { resolveExceptionsOnCompletion } from './http/api/exception-resolver.ts';
+import { createFlowSwitch, enabledOf } from './http/api/flow-switch.ts';
+import { createJobRunner } from './http/api/jobs.ts';
+import { describeConsole } from './http/console-static.ts';
+import { authorize } from './http/api/auth.ts';
+import { createAlertNotifier } from './observability/alerts/alert-notifier.ts';
+import { startAlerting } from './observability/alerts/alerting.ts';
+import { createUnrenewableTokens } from './observability/alerts/unrenewable-tokens.ts';
+import { observeLimiter, observeLimiterSleep } from './observability/limiter-observer.ts';
+import { createRunLogContext } from './observability/run-log-context.ts';
+import { createMetrics, type WeftMetrics } from './observability/metrics.ts';
+import { startTracing } from './observability/tracing.ts';
+import { observeStore } from './store/observed-store.ts';
+import { createPostgresStore } from './store/postgres/postgres-store.ts';
 import { createSqliteStore } from './store/sqlite/sqlite-store.ts';
 import type { Connection, Store } from './store/store.ts';
 import { createExpressionEngine, type ExpressionEngine } from './transforms/expression.ts';
@@ -43,16 +60,23 @@ export interface RunningWeft {
   store: Store;
   engine: Engine;
   outbound: Outbound;
+  /** The HTTP app, for in-process requests (`app.inject`) in tests. */
+  app: FastifyInstance;
   close(): Promise<void>;
 }
 
+/** PostgreSQL when `database` is set (many processes share it), else SQLite at `db`. */
 export async function openStore(config: WeftConfig): Promise<Store> {
+  if (config.database !== '') {
+    return await createPostgresStore({ url: config.database, poolSize: config.databasePoolSize, applicationName: `weft ${WORKER_ID}` });
+  }
   mkdirSync(dirname(config.db), { recursive: true });
   return await createSqliteStore({ path: config.db, synchronous: config.sqliteSynchronous });
 }
 
-function createLogger(config: WeftConfig): Logger {
-  return pino({ level: config.logLevel, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: false }));
+/** `mixin` adds fields to every line (the flow and step of the run a line names). */
+function createLogger(config: WeftConfig, mixin?: (fields: object) => object): Logger {
+  return pino({ level: config.logLevel, base: { pid: process.pid }, ...(mixin ? { mixin } : {}) }, pino.destination({ fd: 2, sync: false }));
 }
 
 async function loadValidFlows(config: WeftConfig, expressions: ExpressionEngine, secrets: Record<string, string> | undefined): Promise<LoadedFlow[]> {
@@ -70,7 +94,7 @@ export interface Outbound {
   connections: ConnectionRuntime;
 }
 
-export function openOutbound(config: WeftConfig, store: Store, extraConnectors: readonly Connector[] = []): Outbound {
+export function openOutbound(config: WeftConfig, store: Store, extraConnectors: readonly Connector[] = [], metrics?: WeftMetrics): Outbound {
   const dispatcher = createEgressGuard({ allow: config.egressAllow }).dispatcher({ connections: 64, keepAliveTimeout: 10_000 });
   const vault = openVault(store.secrets, process.env);
   const createAuth = createAuthFactory({
@@ -80,15 +104,17 @@ export function openOutbound(config: WeftConfig, store: Store, extraConnectors: 
     fetch: (url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>,
   });
   const registry = createConnectorRegistry([...builtInConnectors, ...extraConnectors]);
-  const createLimiter = (connection: Connection, connector: Connector) =>
-    createConnectionLimiter({
+  const createLimiter = (connection: Connection, connector: Connector) => {
+    const limiter = createConnectionLimiter({
       state: store.rateLimits,
       clock: systemClock,
       key: connection.id,
       limits: mergeRateLimits(connector.rateLimit, connection.config.rateLimit as ConnectorRateLimit | undefined),
       holder: WORKER_ID,
-      sleep: (ms) => sleep(ms),
+      sleep: metrics ? observeLimiterSleep((ms) => sleep(ms), connection.id, metrics) : (ms) => sleep(ms),
     });
+    return metrics ? observeLimiter(limiter, connection.id, metrics, systemClock) : limiter;
+  };
   return { dispatcher, vault, connections: createConnectionRuntime({ registry, connections: store.connections, createAuth, createLimiter }) };
 }
 
@@ -178,10 +204,14 @@ export async function startWeft(
   config: WeftConfig,
   options: { watch?: boolean; stdout?: (line: string) => void; connectors?: readonly Connector[] } = {},
 ): Promise<RunningWeft> {
-  const log = createLogger(config);
+  const runLogContext = createRunLogContext();
+  const log = createLogger(config, runLogContext.mixin);
   const expressions = createExpressionEngine({ budgetMs: config.mappingBudgetMs });
-  const store = await openStore(config);
-  const outbound = openOutbound(config, store, options.connectors);
+  const store = observeStore(await openStore(config), (error) => log.error({ err: error }, 'store.listener_failed'));
+  store.observe(runLogContext.listener);
+  const metrics = createMetrics({ store, clock: systemClock });
+  const stopTracing = startTracing({ store });
+  const outbound = openOutbound(config, store, options.connectors, metrics);
   for (const warning of outbound.vault.warnings) log.warn({ warning }, 'vault.master_key');
   const load = async () => {
     const loaded = await loadValidFlows(config, expressions, await readFlowSecrets(outbound.vault));
@@ -192,8 +222,25 @@ export async function startWeft(
     await Promise.all([expressions.close(), store.close(), outbound.dispatcher.close()]);
     throw error;
   });
-  const { engine, poller } = createConfiguredEngine(config, { store, outbound, log, flows, concurrency: config.workerConcurrency });
+  // Flows an admin disabled stay out of the engine from the first claim on.
+  const disabledFlows = new Set(await store.flowStates.disabled());
+  const { engine, poller } = createConfiguredEngine(config, { store, outbound, log, flows: enabledOf(flows, disabledFlows), concurrency: config.workerConcurrency });
+  const flowSwitch = createFlowSwitch({ engine, flowStates: store.flowStates, clock: systemClock, flows, disabled: disabledFlows });
+  const stopResolving = resolveExceptionsOnCompletion(store, { onError: (error) => log.error({ err: error }, 'exceptions.resolve_failed') });
+  const { generated: adminPassword } = await ensureAdminPassword(store.tokens, config.adminPassword, Date.now());
   let schedules = startSchedules(engine, flows, log);
+  const alerting =
+    store.alertIncidents === undefined
+      ? undefined
+      : startAlerting({
+          rules: config.alerts,
+          incidents: store.alertIncidents,
+          sources: { store, unrenewableTokens: createUnrenewableTokens(store.connections, outbound.vault.vault) },
+          notify: createAlertNotifier({ dispatcher: outbound.dispatcher, sleep: (ms) => sleep(ms) }),
+          clock: systemClock,
+          intervalMs: config.alertEvaluationSeconds * 1000,
+          log,
+        });
   let polling = poller.start(flows);
   const flowLimits = flows.map((f) => ('webhook' in f.flow.trigger ? (f.flow.trigger.webhook.maxBodyBytes ?? 0) : 0));
   const app = await buildApp({
@@ -201,6 +248,27 @@ export async function startWeft(
     clock: systemClock,
     maxBodyBytes: Math.max(config.maxBodyBytes, ...flowLimits),
     connectorWebhook: createConnectorWebhooks(outbound.connections, outbound.vault.vault),
+    observability: { metrics, store, authorize },
+    api: {
+      log,
+      context: {
+        store,
+        engine,
+        flows: flowSwitch,
+        clock: systemClock,
+        sessionTtlMs: config.adminSessionTtlMs,
+        jobs: createJobRunner(systemClock),
+        connections: createConnectionsView({
+          store,
+          runtime: outbound.connections,
+          vault: outbound.vault.vault,
+          dispatcher: outbound.dispatcher,
+          clock: systemClock,
+          auditBodyBytes: config.auditBodyBytes,
+          redactFields: config.redactFields,
+        }),
+      },
+    },
   });
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', '127.0.0.1');
@@ -211,7 +279,7 @@ export async function startWeft(
     const reload = async () => {
       try {
         const next = await load();
-        engine.replaceFlows(next);
+        flowSwitch.replace(next);
         schedules.stop();
         schedules = startSchedules(engine, next, log);
         polling.stop();
@@ -236,20 +304,27 @@ export async function startWeft(
   }
 
   options.stdout?.(`weft listening on ${url}`);
+  options.stdout?.(describeConsole(url));
+  if (adminPassword !== undefined) options.stdout?.(`admin password (shown this once; set adminPassword to choose your own): ${adminPassword}`);
   let closing: Promise<void> | undefined;
   return {
     url,
     store,
     engine,
     outbound,
+    app,
     close: () =>
       (closing ??= (async () => {
         watchers.forEach((w) => w.close());
         schedules.stop();
         polling.stop();
+        alerting?.stop();
+        stopResolving();
         // Stop accepting first, so nothing is acknowledged that the worker will not see.
         await app.close();
         await engine.stop(Math.max(0, config.shutdownTimeoutMs - 5_000));
+        metrics.stop();
+        stopTracing();
         await outbound.dispatcher.close();
         await store.close();
         await expressions.close();

@@ -110,6 +110,7 @@ describe('connectors end to end', () => {
       assert.equal((detail?.checkpoints[0]?.output as { externalId: string }).externalId, 'conn-1');
       const [call] = await weft.store.listCalls({ runId: run!.id });
       assert.equal(call?.status, 201);
+      assert.equal(call?.connection, 'erp', 'the console filters calls by connection');
       assert.equal(call?.requestHeaders.authorization, '[REDACTED]');
       assert.match(call?.requestHeaders['idempotency-key'] ?? '', /^weft-/);
       const sent = erp.requestLog().find((r) => r.idempotencyKey === call?.requestHeaders['idempotency-key']);

@@ -21,8 +21,8 @@ export class CliError extends Error {
   readonly code = 'ERR_CLI';
 }
 
-/** Flags that override settings: `--port 0`, `--db f`, `--flows a b`. */
-export type ConfigFlags = Partial<Pick<WeftConfig, 'host' | 'port' | 'db' | 'flows'>> & { config?: string };
+/** Flags that override settings: `--port 0`, `--db f`, `--database postgres://…`, `--flows a b`. */
+export type ConfigFlags = Partial<Pick<WeftConfig, 'host' | 'port' | 'db' | 'database' | 'flows'>> & { config?: string };
 
 export function addConfigOption(command: Command): Command {
   return command.option('-c, --config <file>', 'config file (default: ./weft.config.yaml)');
@@ -33,9 +33,12 @@ export function addSettingOptions(command: Command, keys: ReadonlyArray<'host' |
     host: ['--host <address>', 'address to listen on'],
     port: ['-p, --port <port>', 'port to listen on (0: a free one)'],
     db: ['--db <file>', 'SQLite database file'],
+    database: ['--database <url>', 'PostgreSQL URL (postgres://…); replaces --db'],
     flows: ['--flows <paths...>', 'flow files or folders'],
   } as const;
-  for (const key of keys) {
+  // Wherever a command takes --db it also takes --database: both say which store to open.
+  const withDatabase = keys.flatMap((key) => (key === 'db' ? (['db', 'database'] as const) : [key]));
+  for (const key of withDatabase) {
     const [flags, description] = descriptions[key];
     command.addOption(new Option(flags, description).argParser(settingParser(key)));
   }
@@ -52,26 +55,40 @@ function settingParser(key: ConfigKey) {
 
 /** `flags` is a command's parsed options; only the setting flags among them override config. */
 export function loadCliConfig(context: CliContext, flags: ConfigFlags): WeftConfig {
-  const { config: configPath, host, port, db, flows } = flags;
+  const { config: configPath, host, port, db, database, flows } = flags;
   return loadConfig({
     cwd: context.cwd,
     env: context.env,
-    overrides: { host, port, db, flows },
+    overrides: { host, port, db, database, flows },
     ...(configPath === undefined ? {} : { configPath }),
   });
 }
 
 /** The listing commands read the store directly; they never create a database by accident. */
 export async function withStore<T>(config: WeftConfig, use: (store: Store) => Promise<T>): Promise<T> {
-  if (config.db !== ':memory:' && !existsSync(config.db)) {
-    throw new CliError(`no database at ${config.db} (run weft start there first, or pass --db / set WEFT_DB)`);
-  }
-  const { createSqliteStore } = await import('../store/sqlite/sqlite-store.ts');
-  const store = await createSqliteStore({ path: config.db, synchronous: config.sqliteSynchronous });
+  const store = config.database === '' ? await openSqliteForListing(config) : await openPostgres(config.database);
   try {
     return await use(store);
   } finally {
     await store.close();
+  }
+}
+
+async function openSqliteForListing(config: WeftConfig): Promise<Store> {
+  if (config.db !== ':memory:' && !existsSync(config.db)) {
+    throw new CliError(`no database at ${config.db} (run weft start there first, or pass --db / set WEFT_DB)`);
+  }
+  const { createSqliteStore } = await import('../store/sqlite/sqlite-store.ts');
+  return createSqliteStore({ path: config.db, synchronous: config.sqliteSynchronous });
+}
+
+/** The server's database must exist; its tables are brought up to date like `weft start` does. */
+async function openPostgres(url: string): Promise<Store> {
+  const { createPostgresStore } = await import('../store/postgres/postgres-store.ts');
+  try {
+    return await createPostgresStore({ url, poolSize: 2 });
+  } catch (error) {
+    throw new CliError(`cannot open the PostgreSQL store: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

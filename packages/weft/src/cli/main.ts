@@ -11,6 +11,8 @@ import { demoCommand } from './commands/demo.ts';
 import { devCommand } from './commands/dev.ts';
 import { exceptionsCommand } from './commands/exceptions.ts';
 import { initCommand } from './commands/init.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { migrateStoreCommand } from './commands/migrate-store.ts';
 import { replayCommand } from './commands/replay.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
@@ -18,6 +20,7 @@ import { sandboxCommand } from './commands/sandbox.ts';
 import { schemaCommand } from './commands/schema.ts';
 import { secretsCommand } from './commands/secrets.ts';
 import { startCommand } from './commands/start.ts';
+import { tokensCommand } from './commands/tokens.ts';
 import { validateCommand } from './commands/validate.ts';
 import { vaultCommand } from './commands/vault.ts';
 
@@ -40,6 +43,9 @@ const COMMANDS = [
   sandboxCommand,
   secretsCommand,
   vaultCommand,
+  tokensCommand,
+  migrateCommand,
+  migrateStoreCommand,
 ] as const;
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -657,5 +657,235 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.equal(await store.destinationHold('crm.example.com'), undefined);
       });
     });
+
+    describe('observability', () => {
+      it('reports queue depth per flow, the oldest due run and open exceptions by flow and reason', async (t) => {
+        if (store.queueStats === undefined) return t.skip('this store has no queueStats');
+        assert.deepEqual(await store.queueStats(T0), { depthByFlow: {}, oldestDueAt: undefined, openExceptions: [] });
+        await ingestRun({ receivedAt: T0 + 100 });
+        await ingestRun({ receivedAt: T0 + 200 });
+        await ingestRun({ flowId: 'invoices', receivedAt: T0 + 300 });
+        const failing = await ingestRun({ flowId: 'invoices', receivedAt: T0 + 50 });
+        const running = await ingestRun({ receivedAt: T0 + 10 });
+        const claimedFailing = await claimOne(failing.runId, { now: T0 + 50, flowIds: ['invoices'], limit: 1 });
+        await store.parkException(failing.runId, claimedFailing.fence, exceptionFor(T0 + 60, { reason: 'auth' }));
+        const claimedRunning = await claimOne(running.runId, { now: T0 + 60, flowIds: ['orders'], limit: 1 });
+        assert.equal(claimedRunning.id, running.runId);
+
+        const stats = await store.queueStats(T0 + 250);
+        assert.deepEqual(stats.depthByFlow, { orders: 2, invoices: 1 });
+        assert.equal(stats.oldestDueAt, T0 + 100, 'the running run and the one not yet due do not count');
+        assert.deepEqual(stats.openExceptions, [{ flowId: 'invoices', reason: 'auth', count: 1 }]);
+        assert.equal((await store.queueStats(T0 + 50)).oldestDueAt, undefined);
+        assert.equal((await claim({ now: T0 + 400 })).length, 3);
+        assert.equal((await store.queueStats(T0 + 400)).oldestDueAt, undefined, 'every run is executing');
+        assert.equal((await store.queueStats(T0 + 500 + LEASE_MS)).oldestDueAt, T0 + 60 + LEASE_MS, 'an expired lease waits from its expiry');
+      });
+
+      it('is ready when its schema is current', async (t) => {
+        if (store.readiness === undefined) return t.skip('this store has no readiness');
+        assert.deepEqual(await store.readiness(), { status: 'ready' });
+      });
+
+      it('opens one incident per rule until it resolves, whoever asks', async (t) => {
+        const incidents = store.alertIncidents;
+        if (incidents === undefined) return t.skip('this store has no alertIncidents');
+        const opened = await Promise.all([1, 2, 3].map((n) => incidents.open('orders-failing', { summary: `asker ${n}`, now: T0 })));
+        assert.deepEqual(opened.filter(Boolean).length, 1, 'exactly one opener');
+        assert.equal(await incidents.open('orders-failing', { summary: 'later', now: T0 + 1000 }), false);
+        assert.equal(await incidents.open('queue-stuck', { summary: 'oldest run 20 min', now: T0 + 2000 }), true);
+        assert.deepEqual(
+          (await incidents.listOpen()).map((incident) => [incident.ruleId, incident.openedAt]),
+          [
+            ['orders-failing', T0],
+            ['queue-stuck', T0 + 2000],
+          ],
+        );
+        assert.equal(await incidents.resolve('orders-failing', T0 + 3000), true);
+        assert.equal(await incidents.resolve('orders-failing', T0 + 3001), false, 'resolved once');
+        assert.equal(await incidents.open('orders-failing', { summary: 'again', now: T0 + 4000 }), true, 'a new incident');
+        assert.deepEqual((await incidents.listOpen()).map((incident) => incident.summary), ['oldest run 20 min', 'again']);
+      });
+    });
+
+    describe('management API storage', () => {
+      const MINUTE = 60_000;
+
+      async function failRun(fields: Parameters<typeof makeEvent>[0], at: number, exception: Partial<NewException> = {}) {
+        const event = await ingestRun({ receivedAt: at, ...fields });
+        const run = await claimOne(event.runId, { now: at, limit: 50 });
+        const exceptionId = await store.parkException(event.runId, run.fence, exceptionFor(at + 10, exception));
+        return { ...event, exceptionId };
+      }
+
+      async function completeRun(fields: Parameters<typeof makeEvent>[0], at: number, finishedAt: number) {
+        const event = await ingestRun({ receivedAt: at, ...fields });
+        const run = await claimOne(event.runId, { now: at, limit: 50 });
+        await store.checkpoint(event.runId, run.fence, { path: 'map', output: 1, outcome: 'done' }, { now: at + 1 });
+        await store.completeRun(event.runId, run.fence, finishedAt);
+        return event;
+      }
+
+      it('keeps API tokens as hashes: live ones are found, expired sessions and revoked tokens are not', async () => {
+        await store.tokens.create({ id: 'tok_1', name: 'ci', role: 'operator', kind: 'api', hash: 'h1', now: T0 });
+        await store.tokens.create({ id: 'ses_1', name: 'admin', role: 'admin', kind: 'session', hash: 'h2', now: T0, expiresAt: T0 + 1000 });
+        assert.deepEqual(await store.tokens.findByHash('h1', T0), { id: 'tok_1', name: 'ci', role: 'operator', kind: 'api', createdAt: T0, lastUsedAt: null, expiresAt: null });
+        assert.equal((await store.tokens.findByHash('h2', T0 + 999))?.id, 'ses_1');
+        assert.equal(await store.tokens.findByHash('h2', T0 + 1000), undefined, 'expired');
+        assert.equal(await store.tokens.findByHash('nope', T0), undefined);
+        await store.tokens.touch('tok_1', T0 + 5);
+        assert.deepEqual(
+          (await store.tokens.list()).map((token) => [token.id, token.lastUsedAt]),
+          [['tok_1', T0 + 5]],
+          'sessions are not listed',
+        );
+        assert.equal(await store.tokens.revoke('tok_1', T0 + 6), true);
+        assert.equal(await store.tokens.revoke('tok_1', T0 + 7), false);
+        assert.equal(await store.tokens.findByHash('h1', T0 + 8), undefined);
+        assert.deepEqual(await store.tokens.list(), []);
+      });
+
+      it('sets the admin password hash once unless told to replace it', async () => {
+        assert.equal(await store.tokens.adminPasswordHash(), undefined);
+        assert.equal(await store.tokens.setAdminPasswordHash('scrypt$a', T0), true);
+        assert.equal(await store.tokens.setAdminPasswordHash('scrypt$b', T0), false);
+        assert.equal(await store.tokens.adminPasswordHash(), 'scrypt$a');
+        assert.equal(await store.tokens.setAdminPasswordHash('scrypt$c', T0, { replace: true }), true);
+        assert.equal(await store.tokens.adminPasswordHash(), 'scrypt$c');
+      });
+
+      it('lists the admin audit newest first, filtered, in pages', async () => {
+        for (let i = 0; i < 5; i++) {
+          await store.adminAudit.record({ at: T0 + i, actor: i % 2 ? 'ann' : 'bob', role: 'operator', action: i < 3 ? 'exception.replay' : 'exception.discard', target: `exc_${i}`, detail: { i } });
+        }
+        const first = await store.adminAudit.list({ limit: 2 });
+        assert.deepEqual(first.items.map((entry) => entry.target), ['exc_4', 'exc_3']);
+        assert.deepEqual(first.items[0]?.detail, { i: 4 });
+        const rest = await store.adminAudit.list({ limit: 10, cursor: first.nextCursor! });
+        assert.deepEqual(rest.items.map((entry) => entry.target), ['exc_2', 'exc_1', 'exc_0']);
+        assert.equal(rest.nextCursor, null);
+        assert.deepEqual((await store.adminAudit.list({ limit: 10, actor: 'ann', action: 'exception.replay' })).items.map((entry) => entry.target), ['exc_1']);
+      });
+
+      it('remembers which flows are disabled', async () => {
+        assert.deepEqual(await store.flowStates.disabled(), []);
+        await store.flowStates.setEnabled('orders', false, T0);
+        await store.flowStates.setEnabled('invoices', false, T0);
+        await store.flowStates.setEnabled('invoices', true, T0 + 1);
+        assert.deepEqual(await store.flowStates.disabled(), ['orders']);
+      });
+
+      it('pages runs newest first, stable while runs arrive, with filters', async () => {
+        const events = [];
+        for (let i = 0; i < 5; i++) events.push(await ingestRun({ receivedAt: T0 + i, orderingKey: `order-${i}`, flowId: i === 4 ? 'invoices' : 'orders' }));
+        const first = await store.operations.pageRuns({ limit: 2 });
+        assert.deepEqual(first.items.map((run) => run.id), [events[4]!.runId, events[3]!.runId]);
+        const arrived = await ingestRun({ receivedAt: T0 + 10 });
+        const second = await store.operations.pageRuns({ limit: 10, cursor: first.nextCursor! });
+        assert.deepEqual(second.items.map((run) => run.id), [events[2]!.runId, events[1]!.runId, events[0]!.runId]);
+        assert.equal(second.nextCursor, null);
+        assert.deepEqual((await store.operations.pageRuns({ limit: 10, flowId: 'invoices' })).items.map((run) => run.id), [events[4]!.runId]);
+        for (const q of [events[1]!.runId, events[1]!.id, 'order-1']) {
+          assert.deepEqual((await store.operations.pageRuns({ limit: 10, q })).items.map((run) => run.id), [events[1]!.runId], q);
+        }
+        await claimOne(events[0]!.runId, { flowIds: ['orders'], limit: 1 });
+        assert.deepEqual((await store.operations.pageRuns({ limit: 10, status: 'running' })).items.map((run) => run.id), [events[0]!.runId]);
+        await assert.rejects(store.operations.pageRuns({ limit: 1, cursor: 'garbage' }), { code: 'ERR_INVALID_CURSOR' });
+        const eventsPage = await store.operations.pageEvents({ limit: 2, flowId: 'orders' });
+        assert.equal(eventsPage.items[0]?.id, arrived.id);
+        assert.deepEqual(eventsPage.items[1], { id: events[3]!.id, flowId: 'orders', runId: events[3]!.runId, source: 'webhook', receivedAt: T0 + 3, dedupeKey: events[3]!.dedupeKey });
+        await assert.rejects(store.operations.pageEvents({ limit: 2, cursor: first.nextCursor! }), { code: 'ERR_INVALID_CURSOR' }, 'a runs cursor is not an events cursor');
+      });
+
+      it('pages exceptions oldest first, groups them, and keeps a discard comment', async () => {
+        const a = await failRun({ flowId: 'orders' }, T0 + 100, { reason: 'validation' });
+        const b = await failRun({ flowId: 'invoices' }, T0 + 200, { reason: 'auth' });
+        const c = await failRun({ flowId: 'orders' }, T0 + 300, { reason: 'validation' });
+        const first = await store.operations.pageExceptions({ limit: 2 });
+        assert.deepEqual(first.items.map((e) => e.id), [a.exceptionId, b.exceptionId]);
+        assert.deepEqual((await store.operations.pageExceptions({ limit: 2, cursor: first.nextCursor! })).items.map((e) => e.id), [c.exceptionId]);
+        assert.deepEqual((await store.operations.pageExceptions({ limit: 9, flowId: 'orders', reason: 'validation' })).items.map((e) => e.id), [a.exceptionId, c.exceptionId]);
+        await store.discardException(a.exceptionId, T0 + 400, 'customer cancelled');
+        const discarded = await store.getException(a.exceptionId);
+        assert.deepEqual([discarded?.status, discarded?.comment, discarded?.resolvedAt], ['discarded', 'customer cancelled', T0 + 400]);
+        assert.deepEqual((await store.operations.pageExceptions({ limit: 9, status: 'open' })).items.map((e) => e.id), [b.exceptionId, c.exceptionId]);
+        assert.deepEqual(await store.operations.exceptionGroups({ status: 'open' }), [
+          { flowId: 'invoices', reason: 'auth', count: 1, oldestAt: T0 + 210 },
+          { flowId: 'orders', reason: 'validation', count: 1, oldestAt: T0 + 310 },
+        ]);
+        assert.equal((await store.operations.exceptionGroups({})).find((g) => g.flowId === 'orders')?.count, 2);
+      });
+
+      it('resolves the open exceptions of the same record when a later run of the flow completes', async () => {
+        const stale = await failRun({ orderingKey: 'order-7' }, T0);
+        const otherRecord = await failRun({ orderingKey: 'order-8' }, T0 + 1);
+        const otherFlow = await failRun({ flowId: 'invoices', orderingKey: 'order-7' }, T0 + 2);
+        const later = await completeRun({ orderingKey: 'order-7' }, T0 + 100, T0 + 150);
+        assert.deepEqual(await store.operations.resolveExceptionsAfter(later.runId, T0 + 150), [stale.exceptionId]);
+        const resolved = await store.getException(stale.exceptionId);
+        assert.deepEqual([resolved?.status, resolved?.resolvedAt], ['resolved', T0 + 150]);
+        assert.equal((await store.getException(otherRecord.exceptionId))?.status, 'open');
+        assert.equal((await store.getException(otherFlow.exceptionId))?.status, 'open');
+        assert.deepEqual(await store.operations.resolveExceptionsAfter(later.runId, T0 + 200), [], 'only open ones');
+        await assert.rejects(store.replayException(stale.exceptionId, { now: T0 + 300 }), NotReplayableError);
+      });
+
+      it('pages calls newest first by connection, status class, text and time', async () => {
+        const call = (fields: Partial<NewCallRecord>): NewCallRecord => ({
+          at: T0,
+          flowId: 'orders',
+          runId: 'run_x',
+          stepPath: 'post',
+          attempt: 1,
+          method: 'POST',
+          url: 'https://erp.example.com/orders',
+          status: 201,
+          durationMs: 10,
+          requestHeaders: {},
+          requestBody: '{"order":"A-100"}',
+          responseHeaders: {},
+          responseBody: null,
+          error: null,
+          ...fields,
+        });
+        await store.recordCall(call({ at: T0, connection: 'erp' }));
+        await store.recordCall(call({ at: T0 + 10, connection: 'erp', status: 503, requestBody: '{"order":"B-200"}' }));
+        await store.recordCall(call({ at: T0 + 20, status: null, error: 'ECONNRESET', requestBody: null, url: 'https://crm.example.com/c/A-100%_' }));
+        const all = await store.operations.pageCalls({ limit: 2 });
+        assert.deepEqual(all.items.map((c) => c.at), [T0 + 20, T0 + 10]);
+        assert.deepEqual((await store.operations.pageCalls({ limit: 2, cursor: all.nextCursor! })).items.map((c) => c.at), [T0]);
+        assert.deepEqual((await store.operations.pageCalls({ limit: 9, connection: 'erp' })).items.map((c) => [c.at, c.connection]), [[T0 + 10, 'erp'], [T0, 'erp']]);
+        assert.deepEqual((await store.operations.pageCalls({ limit: 9, status: '5xx' })).items.map((c) => c.at), [T0 + 10]);
+        assert.deepEqual((await store.operations.pageCalls({ limit: 9, status: 'error' })).items.map((c) => c.at), [T0 + 20]);
+        assert.deepEqual((await store.operations.pageCalls({ limit: 9, q: 'A-100' })).items.map((c) => c.at), [T0 + 20, T0]);
+        assert.deepEqual((await store.operations.pageCalls({ limit: 9, q: '%_' })).items.map((c) => c.at), [T0 + 20], 'wildcards match themselves');
+        assert.deepEqual((await store.operations.pageCalls({ limit: 9, from: T0 + 5, to: T0 + 15 })).items.map((c) => c.at), [T0 + 10]);
+        assert.deepEqual(await store.operations.connectionActivity(), [{ connection: 'erp', lastSuccessAt: T0, lastFailureAt: T0 + 10 }]);
+      });
+
+      it('summarises activity per minute: events in, completions with latency percentiles, exceptions', async () => {
+        const start = T0 + 10 * MINUTE;
+        await completeRun({}, start, start + 100);
+        await completeRun({}, start + 1000, start + 1300);
+        await completeRun({ flowId: 'invoices' }, start + MINUTE, start + MINUTE + 50);
+        await failRun({}, start + MINUTE + 5, { reason: 'auth' });
+        await ingestRun({ receivedAt: start - MINUTE });
+        await store.recordCall({ at: start, flowId: 'orders', runId: 'r', stepPath: 's', attempt: 1, method: 'GET', url: 'u', status: 500, durationMs: 1, requestHeaders: {}, requestBody: null, responseHeaders: {}, responseBody: null, error: null, connection: 'erp' });
+        const summary = await store.operations.summary({ since: start, now: start + MINUTE + 59_000 });
+        assert.deepEqual(summary.perMinute, [
+          { minute: start, eventsIn: 2, runsCompleted: 2, exceptions: 0, p50Ms: 100, p99Ms: 300 },
+          { minute: start + MINUTE, eventsIn: 2, runsCompleted: 1, exceptions: 1, p50Ms: 50, p99Ms: 50 },
+        ]);
+        assert.equal(summary.successRate, 3 / 4);
+        assert.deepEqual(summary.openExceptionsByReason, { auth: 1 });
+        assert.deepEqual(summary.byFlow, [
+          { flowId: 'invoices', eventsIn: 1, completed: 1, exceptions: 0 },
+          { flowId: 'orders', eventsIn: 3, completed: 2, exceptions: 1 },
+        ]);
+        assert.deepEqual(summary.byConnection, [{ connection: 'erp', calls: 1, errors: 1 }]);
+        const times = await store.operations.checkpointTimes((await store.operations.pageRuns({ limit: 1, status: 'succeeded' })).items[0]!.id);
+        assert.deepEqual(times, [{ path: 'map', outcome: 'done', at: start + MINUTE + 1 }]);
+      });
+    });
   });
 }

@@ -76,7 +76,8 @@ export interface Store {
    * when the exception is not open.
    */
   replayException(id: string, options: { now: number; input?: unknown }): Promise<{ runId: string }>;
-  discardException(id: string, now: number): Promise<void>;
+  /** Closes an open exception without running it again; `comment` says why (the API requires one). */
+  discardException(id: string, now: number, comment?: string): Promise<void>;
 
   /** Configured connections (secrets are not here: see `secrets`). */
   connections: ConnectionStore;
@@ -84,6 +85,28 @@ export interface Store {
   secrets: VaultStorage;
   /** The rate-limit budget every worker on this store shares (ADR-0009). */
   rateLimits: RateLimitState;
+
+  /** Gauges for /metrics and alert rules, read when scraped. Optional: a store without it reports no queue gauges. */
+  queueStats?(now: number): Promise<QueueStats>;
+  /** For /readyz: the store answers and its schema is the one this code knows. */
+  readiness?(): Promise<Readiness>;
+  /** Alert incidents, shared by every process on this store so one incident is one message. */
+  alertIncidents?: AlertIncidentStore;
+  /** API tokens, admin session tokens (both as hashes) and the local admin password's hash. */
+  tokens: TokenStore;
+  /** Who did what through the management API. */
+  adminAudit: AdminAuditStore;
+  /** Flows an admin switched off. */
+  flowStates: FlowStateStore;
+  /** The management API's listings and summaries, and the auto-resolve of exceptions. */
+  operations: OperationsStore;
+
+  /**
+   * Optional: calls `listener` when another process may have committed due work (PostgreSQL's
+   * LISTEN/NOTIFY), so an idle worker looks at once instead of at its next poll. Returns the
+   * function that stops listening. A store without it is polled (`nextWakeAt`).
+   */
+  onWorkAvailable?(listener: () => void): () => void;
 
   close(): Promise<void>;
 }
@@ -180,7 +203,8 @@ export interface NewException {
   now: number;
 }
 
-export type ExceptionStatus = 'open' | 'replayed' | 'discarded';
+/** `resolved`: a later run for the same record completed, so the exception needs nobody any more. */
+export type ExceptionStatus = 'open' | 'replayed' | 'discarded' | 'resolved';
 
 export interface ExceptionRecord {
   id: string;
@@ -195,6 +219,8 @@ export interface ExceptionRecord {
   status: ExceptionStatus;
   createdAt: number;
   resolvedAt: number | null;
+  /** Why it was discarded; present only when a comment was given. */
+  comment?: string;
 }
 
 export interface ExceptionFilter {
@@ -231,10 +257,184 @@ export interface NewCallRecord {
   responseHeaders: Record<string, string>;
   responseBody: string | null;
   error: string | null;
+  /** The connection the call went through (connector calls); absent for raw HTTP calls. */
+  connection?: string;
 }
 
 export interface CallRecord extends NewCallRecord {
   id: number;
+}
+
+/** One page of a listing; `nextCursor` is opaque and null on the last page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Cursor pagination: pages never overlap or skip rows, even while new rows arrive. */
+export interface PageRequest {
+  cursor?: string;
+  limit: number;
+}
+
+export type ApiRole = 'viewer' | 'operator' | 'admin';
+export const API_ROLES: readonly ApiRole[] = ['viewer', 'operator', 'admin'];
+
+/** An API token (`kind: 'api'`, no expiry) or an admin session (`kind: 'session'`, expires). */
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: ApiRole;
+  kind: 'api' | 'session';
+  createdAt: number;
+  lastUsedAt: number | null;
+  expiresAt: number | null;
+}
+
+export interface TokenStore {
+  /** Stores the token's hash, never the token. */
+  create(token: { id: string; name: string; role: ApiRole; kind: ApiToken['kind']; hash: string; now: number; expiresAt?: number }): Promise<void>;
+  /** The live token with this hash: not revoked, not expired at `now`. */
+  findByHash(hash: string, now: number): Promise<ApiToken | undefined>;
+  touch(id: string, now: number): Promise<void>;
+  /** Live API tokens (sessions are not listed), oldest first. */
+  list(): Promise<ApiToken[]>;
+  /** False when there is no live token with this id. */
+  revoke(id: string, now: number): Promise<boolean>;
+  /** The local admin password's hash (scrypt, self-describing string), once set. */
+  adminPasswordHash(): Promise<string | undefined>;
+  /** Sets it only when none is set, unless `replace`; true when written. */
+  setAdminPasswordHash(hash: string, now: number, options?: { replace?: boolean }): Promise<boolean>;
+}
+
+export interface AdminAuditEntry {
+  at: number;
+  /** The token's name, or 'admin' for the local admin session. */
+  actor: string;
+  role: ApiRole;
+  action: string;
+  target: string;
+  detail: unknown;
+}
+
+export interface AdminAuditStore {
+  record(entry: AdminAuditEntry): Promise<void>;
+  /** Newest first. */
+  list(filter: PageRequest & { actor?: string; action?: string }): Promise<Page<AdminAuditEntry & { id: number }>>;
+}
+
+export interface FlowStateStore {
+  setEnabled(flowId: string, enabled: boolean, now: number): Promise<void>;
+  /** Ids of the flows switched off. */
+  disabled(): Promise<string[]>;
+}
+
+export interface EventSummary {
+  id: string;
+  flowId: string;
+  runId: string;
+  source: TriggerEvent['source'];
+  receivedAt: number;
+  dedupeKey: string;
+}
+
+export type CallStatusClass = '2xx' | '3xx' | '4xx' | '5xx' | 'error';
+
+export interface CallFilter extends PageRequest {
+  runId?: string;
+  connection?: string;
+  status?: CallStatusClass;
+  /** Matched as a substring of the url and both bodies (a record id). */
+  q?: string;
+  /** Inclusive bounds on `at`. */
+  from?: number;
+  to?: number;
+}
+
+export interface ExceptionGroup {
+  flowId: string;
+  reason: Reason;
+  count: number;
+  oldestAt: number;
+}
+
+export interface MinuteActivity {
+  /** The minute's start, epoch ms. */
+  minute: number;
+  eventsIn: number;
+  runsCompleted: number;
+  exceptions: number;
+  /** Latency from event received to run succeeded, nearest rank; null without completed runs. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+export interface ActivitySummary {
+  /** Every minute from the one holding `since` to the one holding `now`, oldest first. */
+  perMinute: MinuteActivity[];
+  /** Succeeded / (succeeded + exceptions) among runs finished in the window; null when none finished. */
+  successRate: number | null;
+  openExceptionsByReason: Partial<Record<Reason, number>>;
+  byFlow: Array<{ flowId: string; eventsIn: number; completed: number; exceptions: number }>;
+  byConnection: Array<{ connection: string; calls: number; errors: number }>;
+}
+
+export interface ConnectionActivity {
+  connection: string;
+  /** Last call answered 2xx/3xx. */
+  lastSuccessAt: number | null;
+  /** Last call that failed (4xx, 5xx or no response). */
+  lastFailureAt: number | null;
+}
+
+export interface OperationsStore {
+  /** Newest first. `q` matches a run id, event id or ordering key exactly. */
+  pageRuns(filter: PageRequest & { flowId?: string; status?: RunStatus; q?: string }): Promise<Page<RunSummary>>;
+  /** Newest first. */
+  pageEvents(filter: PageRequest & { flowId?: string }): Promise<Page<EventSummary>>;
+  /** OLDEST first: the inbox works from the oldest problem. */
+  pageExceptions(filter: PageRequest & { flowId?: string; reason?: Reason; status?: ExceptionStatus }): Promise<Page<ExceptionRecord>>;
+  exceptionGroups(filter: { status?: ExceptionStatus }): Promise<ExceptionGroup[]>;
+  /** Newest first. */
+  pageCalls(filter: CallFilter): Promise<Page<CallRecord>>;
+  /** When each completed step of a run was checkpointed, in order. */
+  checkpointTimes(runId: string): Promise<Array<{ path: string; outcome: StepCheckpoint['outcome']; at: number }>>;
+  /**
+   * The run completed: open exceptions of its flow for the same record become `resolved` —
+   * same ordering key, or same dedupe key when the run has no ordering key. The run's own
+   * exceptions are not touched (a replay already closed them). Returns the resolved ids.
+   */
+  resolveExceptionsAfter(runId: string, now: number): Promise<string[]>;
+  /** Activity from `since` to `now` (epoch ms). */
+  summary(window: { since: number; now: number }): Promise<ActivitySummary>;
+  connectionActivity(): Promise<ConnectionActivity[]>;
+}
+
+export interface QueueStats {
+  /** Runs not yet finished and not executing (queued, or waiting for a retry or a delay), per flow. */
+  depthByFlow: Record<string, number>;
+  /** Since when the longest-waiting due run has waited: a queued or waiting run's due time, or a dead worker's expired lease; undefined when none is due. */
+  oldestDueAt: number | undefined;
+  openExceptions: Array<{ flowId: string; reason: Reason; count: number }>;
+}
+
+export type Readiness = { status: 'ready' } | { status: 'not-ready'; detail: string };
+
+export interface AlertIncident {
+  ruleId: string;
+  summary: string;
+  openedAt: number;
+}
+
+export interface AlertIncidentStore {
+  /**
+   * Opens an incident for the rule unless one is open. True only for the caller whose write
+   * opened it: of several processes evaluating the same rule, exactly one sends the message.
+   */
+  open(ruleId: string, incident: { summary: string; now: number }): Promise<boolean>;
+  /** Resolves the rule's open incident; true only for the caller that resolved it. */
+  resolve(ruleId: string, now: number): Promise<boolean>;
+  listOpen(): Promise<AlertIncident[]>;
 }
 
 /** A write carried a stale fencing token: another worker owns the run now. */

@@ -4,7 +4,7 @@ import type { ExceptionRecord, ExceptionStatus, Store } from '../../store/store.
 import { addConfigOption, addSettingOptions, CliError, loadCliConfig, parsePositiveInteger, withStore, type CliContext, type ConfigFlags } from '../context.ts';
 import { createOutput, formatTime, RUN_STATUS_STYLE } from '../output.ts';
 
-const EXCEPTION_STATUSES: ExceptionStatus[] = ['open', 'replayed', 'discarded'];
+const EXCEPTION_STATUSES: ExceptionStatus[] = ['open', 'replayed', 'discarded', 'resolved'];
 
 interface ExceptionsFlags extends ConfigFlags {
   flow?: string;

@@ -19,6 +19,8 @@ export interface WebhookIngressOptions {
   maxBodyBytes: number;
   /** For webhooks that name a connection: the connector trigger's verification and dedupe. */
   connectorWebhook(flow: LoadedFlow): Promise<ConnectorWebhook | undefined>;
+  /** A disabled flow on this path (the engine only holds enabled ones): answered 503 so the sender retries later. */
+  disabledFlowAt?: (path: string) => LoadedFlow | undefined;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
   app.post('/hooks/*', { bodyLimit: options.maxBodyBytes }, async (request, reply) => {
     const path = (request.params as { '*': string })['*'].replace(/\/+$/, '');
     const flow = findFlow(engine, path);
+    if (!flow && options.disabledFlowAt?.(path)) return sendProblem(reply, 503, 'flow-disabled', 'The flow is disabled', `the flow on '${path}' was disabled by an admin`);
     if (!flow) return sendProblem(reply, 404, 'unknown-hook', 'No flow listens here', `no flow has the webhook path '${path}'`);
     const webhook = (flow.flow.trigger as { webhook: { maxBodyBytes?: number } }).webhook;
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
@@ -63,9 +66,10 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
     } catch (error) {
       return sendProblem(reply, 400, 'malformed-body', 'Malformed body', (error as Error).message);
     }
-    // Vendors send every subscribed event type to one endpoint: others are acknowledged, not run.
-    if (vendor && !vendor.accepts(body)) return reply.code(200).send({ ignored: true, reason: "the event does not match the flow's trigger" });
     const headers = storableHeaders(request.headers);
+    // Vendors send every subscribed event type to one endpoint and retry a non-2xx: others are acknowledged, not run.
+    const ignored = vendor?.ignores(headers, body);
+    if (ignored !== undefined) return reply.code(200).send({ ignored: true, reason: ignored });
     const vendorId = vendor?.dedupeId(headers, body);
 
     try {

@@ -3,6 +3,11 @@ import Database from 'better-sqlite3';
 import { newId } from '../../core/ids.ts';
 import { createSqliteConnectionStore, createSqliteSecretStorage, type SqliteAccess } from './sqlite-connections.ts';
 import { createSqliteRateLimitState } from './sqlite-rate-limits.ts';
+import { createSqliteAdminAudit, createSqliteFlowStates } from './sqlite-admin.ts';
+import { createSqliteOperations } from './sqlite-operations.ts';
+import { createSqliteTokenStore } from './sqlite-tokens.ts';
+import { createSqliteAlertIncidents } from './sqlite-alert-incidents.ts';
+import { createSqliteStats } from './sqlite-stats.ts';
 import type { Reason } from '../../core/exception.ts';
 import type { RunStatus, RunSummary, StepCheckpoint, TriggerEvent } from '../../core/run.ts';
 import { LeaseLostError, NotReplayableError, StoreUnavailableError } from '../store.ts';
@@ -52,7 +57,7 @@ const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 
 type Db = Database.Database;
 
-interface RunRow {
+export interface RunRow {
   seq: number;
   id: string;
   flow_id: string;
@@ -94,7 +99,7 @@ interface EffectRow {
   done_at: number | null;
 }
 
-interface ExceptionRow {
+export interface ExceptionRow {
   id: string;
   run_id: string;
   flow_id: string;
@@ -107,9 +112,10 @@ interface ExceptionRow {
   status: ExceptionStatus;
   created_at: number;
   resolved_at: number | null;
+  comment: string | null;
 }
 
-interface CallRow {
+export interface CallRow {
   id: number;
   at: number;
   flow_id: string;
@@ -125,6 +131,7 @@ interface CallRow {
   response_headers: string;
   response_body: string | null;
   error: string | null;
+  connection: string | null;
 }
 
 type Outcome = { isOk: true; value: unknown } | { isOk: false; error: unknown };
@@ -482,10 +489,11 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       queue.write(() => {
         sql(`
           INSERT INTO calls (at, flow_id, run_id, step_path, attempt, method, url, status, duration_ms,
-            request_headers, request_body, response_headers, response_body, error)
+            request_headers, request_body, response_headers, response_body, error, connection)
           VALUES (@at, @flowId, @runId, @stepPath, @attempt, @method, @url, @status, @durationMs,
-            @requestHeaders, @requestBody, @responseHeaders, @responseBody, @error)`).run({
+            @requestHeaders, @requestBody, @responseHeaders, @responseBody, @error, @connection)`).run({
           ...call,
+          connection: call.connection ?? null,
           requestHeaders: JSON.stringify(call.requestHeaders),
           responseHeaders: JSON.stringify(call.responseHeaders),
         });
@@ -583,15 +591,21 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         return { runId: exception.run_id };
       }),
 
-    discardException: (id, now) =>
+    discardException: (id, now, comment) =>
       queue.write(() => {
         findOpenException(id);
-        sql(`UPDATE exceptions SET status = 'discarded', resolved_at = ? WHERE id = ?`).run(now, id);
+        sql(`UPDATE exceptions SET status = 'discarded', resolved_at = ?, comment = ? WHERE id = ?`).run(now, comment ?? null, id);
       }),
 
     connections: createSqliteConnectionStore(access),
     secrets: createSqliteSecretStorage(access),
     rateLimits: createSqliteRateLimitState(access),
+    tokens: createSqliteTokenStore(access),
+    adminAudit: createSqliteAdminAudit(access),
+    flowStates: createSqliteFlowStates(access),
+    operations: createSqliteOperations(access),
+    ...createSqliteStats(access),
+    alertIncidents: createSqliteAlertIncidents(access),
 
     close: async () => {
       queue.drain();
@@ -757,7 +771,7 @@ function definedOnly(values: Record<string, string | undefined>): Record<string,
   return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
-function toRunSummary(row: RunRow): RunSummary {
+export function toRunSummary(row: RunRow): RunSummary {
   return {
     id: row.id,
     flowId: row.flow_id,
@@ -790,7 +804,7 @@ function toEffect(row: EffectRow): Effect {
   };
 }
 
-function toExceptionRecord(row: ExceptionRow): ExceptionRecord {
+export function toExceptionRecord(row: ExceptionRow): ExceptionRecord {
   return {
     id: row.id,
     runId: row.run_id,
@@ -804,10 +818,11 @@ function toExceptionRecord(row: ExceptionRow): ExceptionRecord {
     status: row.status,
     createdAt: row.created_at,
     resolvedAt: row.resolved_at,
+    ...(row.comment === null ? {} : { comment: row.comment }),
   };
 }
 
-function toCallRecord(row: CallRow): CallRecord {
+export function toCallRecord(row: CallRow): CallRecord {
   return {
     id: row.id,
     at: row.at,
@@ -824,5 +839,6 @@ function toCallRecord(row: CallRow): CallRecord {
     responseHeaders: JSON.parse(row.response_headers) as Record<string, string>,
     responseBody: row.response_body,
     error: row.error,
+    ...(row.connection === null ? {} : { connection: row.connection }),
   };
 }
