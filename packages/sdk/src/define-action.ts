@@ -1,4 +1,5 @@
 import type { Static, TSchema } from '@sinclair/typebox';
+import { isCanonicalEntity, type CanonicalEntity } from './canonical/canonical-registry.ts';
 import type { ActionContext } from './context.ts';
 import { assertFunction, assertKebabId, assertSchema, assertText, freezeDeclaration } from './declaration.ts';
 import type { ConnectorError } from './errors.ts';
@@ -19,6 +20,18 @@ interface ActionFields<I extends TSchema, O extends TSchema> {
    * `errorFromResponse` to failed statuses.
    */
   errors?(response: HttpResponse): ConnectorError | undefined;
+  /**
+   * For an action that creates (or upserts) a record: the canonical entity it is and where the
+   * record's id is in the output. The engine links that id to the flow step's `xref.source` in the
+   * cross-reference store, and on a later run finds it there instead of creating a second record
+   * (lookup-before-create for vendors without an idempotency header).
+   */
+  xref?: ActionXref<O>;
+}
+
+export interface ActionXref<O extends TSchema = TSchema> {
+  entity: CanonicalEntity;
+  id(output: Static<O>): string | undefined;
 }
 
 /** The preferred form: the request as data, which the engine sends, audits and can document. */
@@ -57,6 +70,10 @@ export function defineAction<I extends TSchema, O extends TSchema>(definition: A
   assertSchema(where, 'input', definition.input);
   assertSchema(where, 'output', definition.output);
   if (definition.errors !== undefined) assertFunction(where, 'errors', definition.errors);
+  if (definition.xref !== undefined) {
+    if (!isCanonicalEntity(definition.xref.entity)) throw new TypeError(`${where}: xref.entity "${definition.xref.entity}" is not a canonical entity`);
+    assertFunction(where, 'xref.id', definition.xref.id);
+  }
 
   const hasRequest = definition.request !== undefined;
   const hasRun = definition.run !== undefined;

@@ -10,6 +10,7 @@ import {
   freezeDeclaration,
 } from './declaration.ts';
 import type { Action } from './define-action.ts';
+import type { Mapping } from './define-mapping.ts';
 import type { Trigger } from './define-trigger.ts';
 import type { HttpResponse } from './request.ts';
 
@@ -44,8 +45,17 @@ export interface ConnectorDefinition {
   /** What a connection may use; empty for APIs that take no credentials. */
   auth: readonly AuthScheme[];
   rateLimit?: ConnectorRateLimit;
+  /**
+   * Where the engine puts each call's idempotency key (the effect ledger's, the same on every
+   * retry and replay). Default: the `Idempotency-Key` header, as Stripe and most REST APIs read
+   * it. QuickBooks reads a `requestid` query parameter; `none` for vendors that honour neither
+   * (their create actions should declare `xref`, so flows can look up before creating).
+   */
+  idempotencyKey?: { in: 'header' | 'query'; name: string } | 'none';
   actions: readonly Action[];
   triggers?: readonly Trigger[];
+  /** Vendor ⇄ canonical translations, addressed in flows as `<connector>/<mapping id>`. */
+  mappings?: readonly Mapping[];
   /**
    * For vendors that report expired credentials without a 401 (e.g. a 200 with INVALID_SESSION):
    * true makes the engine refresh the token and retry once, as it does on a 401.
@@ -58,7 +68,7 @@ export interface ConnectorDefinition {
   testAction?: string;
 }
 
-export type Connector = Readonly<ConnectorDefinition & { triggers: readonly Trigger[] }>;
+export type Connector = Readonly<ConnectorDefinition & { triggers: readonly Trigger[]; mappings: readonly Mapping[] }>;
 
 export function defineConnector(definition: ConnectorDefinition): Connector {
   const where = `defineConnector(${JSON.stringify(definition.id)})`;
@@ -72,8 +82,10 @@ export function defineConnector(definition: ConnectorDefinition): Connector {
   if (definition.detectAuthFailure !== undefined) assertFunction(where, 'detectAuthFailure', definition.detectAuthFailure);
 
   const triggers = definition.triggers ?? [];
+  const mappings = definition.mappings ?? [];
   checkUniqueIds(where, 'action', definition.actions, (action) => action.kind === 'declarative' || action.kind === 'code', 'defineAction');
   checkUniqueIds(where, 'trigger', triggers, (trigger) => trigger.strategy === 'webhook' || trigger.strategy === 'poll', 'defineTrigger');
+  checkUniqueIds(where, 'mapping', mappings, (mapping) => mapping.direction === 'to-canonical' || mapping.direction === 'from-canonical', 'defineMapping');
   if (definition.actions.length + triggers.length === 0) throw new TypeError(`${where}: declares no actions and no triggers`);
 
   if (definition.testAction !== undefined) {
@@ -92,7 +104,7 @@ export function defineConnector(definition: ConnectorDefinition): Connector {
       checkRateLimit(`${where}: rateLimit.perEndpoint["${actionId}"]`, limit);
     }
   }
-  return freezeDeclaration({ ...definition, triggers: [...triggers], actions: [...definition.actions], auth: [...definition.auth] });
+  return freezeDeclaration({ ...definition, triggers: [...triggers], mappings: [...mappings], actions: [...definition.actions], auth: [...definition.auth] });
 }
 
 function checkUniqueIds<T extends { id: string }>(

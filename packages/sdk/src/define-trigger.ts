@@ -13,13 +13,18 @@ import { checkWebhookTopic, type WebhookTopic } from './webhook-topic.ts';
 
 /**
  * The schemes the engine verifies (on the raw body, in constant time). The secret is not part
- * of the declaration: it belongs to the connection and lives in the vault.
+ * of the declaration: it belongs to the connection and lives in the vault. `twilio` also signs
+ * the public URL the vendor called, so its verifier needs that URL as well as the body.
  */
-export type WebhookSignatureScheme = 'hmac-sha256' | 'standard-webhooks' | 'shopify' | 'stripe' | 'slack' | 'github';
+export type WebhookSignatureScheme = 'hmac-sha256' | 'standard-webhooks' | 'shopify' | 'stripe' | 'slack' | 'github' | 'twilio' | 'header-token';
 
 export interface WebhookSignature {
   scheme: WebhookSignatureScheme;
-  /** The options below describe a generic 'hmac-sha256' scheme; the named schemes fix them. */
+  /**
+   * The options below describe a generic 'hmac-sha256' scheme; the named schemes fix them.
+   * `header-token` (a vendor that signs nothing but sends a configured token, e.g. Shiprocket's
+   * x-api-key) reads only `header`.
+   */
   header?: string;
   encoding?: 'hex' | 'base64';
   prefix?: string;
@@ -94,7 +99,7 @@ export type Trigger<O extends TSchema = TSchema> = Readonly<TriggerDefinition<O>
 export type TriggerEvent<T extends Trigger> = T extends Trigger<infer O> ? Static<O> : never;
 
 const GENERIC_SIGNATURE_OPTIONS = ['header', 'encoding', 'prefix', 'signedPayload', 'timestampHeader'] as const;
-const SCHEMES: readonly WebhookSignatureScheme[] = ['hmac-sha256', 'standard-webhooks', 'shopify', 'stripe', 'slack', 'github'];
+const SCHEMES: readonly WebhookSignatureScheme[] = ['hmac-sha256', 'standard-webhooks', 'shopify', 'stripe', 'slack', 'github', 'twilio', 'header-token'];
 
 export function defineTrigger<O extends TSchema>(definition: TriggerDefinition<O>): Trigger<O> {
   const where = `defineTrigger(${JSON.stringify(definition.id)})`;
@@ -122,7 +127,8 @@ function checkSignature(where: string, signature: WebhookSignature | undefined):
     throw new TypeError(`${where}: webhook.signature.scheme must be one of ${SCHEMES.join(', ')}`);
   }
   if (signature.scheme !== 'hmac-sha256') {
-    const stray = GENERIC_SIGNATURE_OPTIONS.find((option) => signature[option] !== undefined);
+    // header-token names its header; every other named scheme fixes all of them.
+    const stray = GENERIC_SIGNATURE_OPTIONS.find((option) => signature[option] !== undefined && !(signature.scheme === 'header-token' && option === 'header'));
     if (stray !== undefined) throw new TypeError(`${where}: the ${signature.scheme} scheme fixes ${stray}; it only applies to 'hmac-sha256'`);
   }
   if (signature.signedPayload === 'timestamp.body' && signature.timestampHeader === undefined) {

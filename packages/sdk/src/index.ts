@@ -11,8 +11,33 @@ export type {
   CodeAction,
   CodeActionDefinition,
   DeclarativeAction,
+  ActionXref,
   DeclarativeActionDefinition,
 } from './define-action.ts';
+
+export { defineMapping } from './define-mapping.ts';
+export type { Mapping, MappingDefinition } from './define-mapping.ts';
+
+// The canonical model as one namespace (canonical.Order, canonical.Money…) so its short names do
+// not collide with a connector's own; the Canonical* types are exported flat for annotations.
+export * as canonical from './canonical/index.ts';
+export type {
+  CanonicalAddress,
+  CanonicalContact,
+  CanonicalCustomer,
+  CanonicalEntity,
+  CanonicalInventoryLevel,
+  CanonicalInvoice,
+  CanonicalItem,
+  CanonicalMessage,
+  CanonicalMoney,
+  CanonicalOrder,
+  CanonicalOrderLine,
+  CanonicalPayment,
+  CanonicalQuantity,
+  CanonicalRefund,
+  CanonicalShipment,
+} from './canonical/index.ts';
 
 export { defineTrigger } from './define-trigger.ts';
 export type {
@@ -40,9 +65,11 @@ export type {
   BearerAuth,
   HmacSigningAuth,
   OAuth2AuthorizationCodeAuth,
+  OAuth2ClientAuthentication,
   OAuth2ClientCredentialsAuth,
   TokenPassportAuth,
 } from './auth.ts';
+export { tokenLogin, type TokenLoginAuth, type TokenLoginCredential } from './auth.ts';
 
 export { schema } from './schema.ts';
 export type { Infer, TSchema } from './schema.ts';

@@ -22,7 +22,7 @@ describe('docs/reference/sdk.md', () => {
   });
 
   it('lists the vault secret names of every auth scheme', () => {
-    assert.deepEqual(Object.keys(AUTH_SECRETS).sort(), ['api-key', 'basic', 'bearer', 'hmac-signing', 'oauth2-authorization-code', 'oauth2-client-credentials', 'token-passport']);
+    assert.deepEqual(Object.keys(AUTH_SECRETS).sort(), ['api-key', 'basic', 'bearer', 'hmac-signing', 'oauth2-authorization-code', 'oauth2-client-credentials', 'token-login', 'token-passport']);
     assert.match(sdkReferencePage(), /`token`/);
     // A scheme the table lost would show as a dash in the page.
     assert.doesNotMatch(sdkReferencePage(), /\| — \| — \|/);

@@ -24,6 +24,7 @@ import { createConnectorRegistry } from './connectors/registry.ts';
 import { openVault, readFlowSecrets, type OpenedVault } from './connectors/vault/open-vault.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
 import { createPoller, type Poller } from './engine/poller.ts';
+import { startExceptionFeeds } from './engine/exception-feed.ts';
 import { startSchedules } from './engine/schedules.ts';
 import { isConnectorCall, type Step } from './flows/flow-schema.ts';
 import { formatDiagnostic, loadFlows, type LoadedFlow } from './flows/load-flow.ts';
@@ -242,6 +243,8 @@ export async function startWeft(
           log,
         });
   let polling = poller.start(flows);
+  const feedOptions = { engine, store, clock: systemClock, log, intervalMs: config.pollIntervalMs };
+  let exceptionFeeds = startExceptionFeeds(feedOptions, flows);
   const flowLimits = flows.map((f) => ('webhook' in f.flow.trigger ? (f.flow.trigger.webhook.maxBodyBytes ?? 0) : 0));
   const app = await buildApp({
     engine,
@@ -284,6 +287,8 @@ export async function startWeft(
         schedules = startSchedules(engine, next, log);
         polling.stop();
         polling = poller.start(next);
+        exceptionFeeds.stop();
+        exceptionFeeds = startExceptionFeeds(feedOptions, next);
         options.stdout?.(`flows reloaded: ${next.map((f) => f.flow.id).join(', ')}`);
       } catch (error) {
         options.stdout?.(`flows not reloaded, the running flows stay:\n${(error as Error).message}`);
@@ -318,6 +323,7 @@ export async function startWeft(
         watchers.forEach((w) => w.close());
         schedules.stop();
         polling.stop();
+        exceptionFeeds.stop();
         alerting?.stop();
         stopResolving();
         // Stop accepting first, so nothing is acknowledged that the worker will not see.

@@ -97,7 +97,22 @@ function connectorSection(connector: Connector, options: SdkReferenceOptions): s
   }
   parts.push(...connector.actions.map((action) => actionSection(connector, action)));
   parts.push(...connector.triggers.map((trigger) => triggerSection(connector, trigger)));
+  if (connector.mappings.length > 0) parts.push(mappingsSection(connector));
   return parts.join('\n\n');
+}
+
+function mappingsSection(connector: Connector): string {
+  const rows = connector.mappings.map(
+    (mapping) =>
+      `| \`${connector.id}/${mapping.id}\` | ${mapping.direction === 'to-canonical' ? `${cell(connector.name)} → \`${mapping.entity}@${mapping.version}\`` : `\`${mapping.entity}@${mapping.version}\` → ${cell(connector.name)}`} | ${cell(mapping.description ?? mapping.name)} |`,
+  );
+  return `### Canonical mappings
+
+In a flow: \`map: { mapping: ${connector.id}/<id>, input: … }\`. The canonical side is validated against its schema either way.
+
+| mapping | direction | what it maps |
+| --- | --- | --- |
+${rows.join('\n')}`;
 }
 
 function baseUrlText(connector: Connector): string {
@@ -157,6 +172,9 @@ function actionSection(connector: Connector, action: Action): string {
   const parts = [`### Action \`${action.id}\`: ${action.name}`];
   if (action.description !== undefined) parts.push(action.description);
   parts.push(`${how} In a flow: \`call: { connection: <a ${connector.id} connection>, action: ${action.id}, input: … }\`.`);
+  if (action.xref !== undefined) {
+    parts.push(`Creates a \`${action.xref.entity}\`: with \`xref: { from: … }\` on the step, the new id is linked in the cross-reference, and a record linked already is reused instead of created again.`);
+  }
   parts.push(`**Input**\n\n${fieldTable(action.input)}`);
   parts.push(`**Output**\n\n${fieldTable(action.output)}`);
   return parts.join('\n\n');

@@ -22,7 +22,7 @@ import { deliveryTopic } from '../webhook-topic.ts';
 
 export interface ConnectionSample {
   config: Record<string, unknown>;
-  /** As the test client reads them: token, username/password, apiKey or accessToken. */
+  /** As the test client reads them: token, username/password (basic, or a token login), apiKey or accessToken. */
   credentials: Record<string, string>;
 }
 
@@ -228,7 +228,7 @@ export function connectorContract(options: ConnectorContractOptions): void {
             const ids = receiver.received.map((delivery) => {
               const verified = verifyWebhookSignature({ signature: spec.signature, secret: secret(), ...delivery, nowMs: Date.now() });
               assert.deepEqual(verified, { ok: true });
-              const body = JSON.parse(delivery.rawBody) as unknown;
+              const body = parseDeliveryBody(delivery);
               assertFits(trigger.output, body, `the ${trigger.id} event`);
               if (spec.topic !== undefined) {
                 const named = deliveryTopic(spec.topic, delivery.headers, body);
@@ -250,7 +250,7 @@ export function connectorContract(options: ConnectorContractOptions): void {
 
           it(`${trigger.id}: events delivered out of order keep distinct dedupe ids`, async () => {
             await sandbox.webhooks.emit({ url: receiver.url, type: sample().type, count: 3, outOfOrder: true });
-            const ids = receiver.received.map((delivery) => spec.dedupeId(delivery.headers, JSON.parse(delivery.rawBody)));
+            const ids = receiver.received.map((delivery) => spec.dedupeId(delivery.headers, parseDeliveryBody(delivery)));
             assert.equal(new Set(ids).size, 3, `dedupe ids ${ids.join(', ')}`);
           });
         }
@@ -270,6 +270,7 @@ function defaultClient(setup: Parameters<ContractHttpClientFactory>[0]): TestHtt
     baseUrl: setup.baseUrl,
     headers: auth.headers,
     query: auth.query,
+    ...(auth.tokenLogin === undefined ? {} : { tokenLogin: auth.tokenLogin }),
     ...(setup.timeoutMs === undefined ? {} : { timeoutMs: setup.timeoutMs }),
   });
 }
@@ -300,9 +301,16 @@ function describeError(error: unknown): string {
   return error instanceof Error ? `got ${error.name}: ${error.message}` : `got ${String(error)}`;
 }
 
+/** As the engine's webhook ingress reads a body: a form becomes one string field per parameter, anything else JSON. */
+function parseDeliveryBody(delivery: { rawBody: string; headers: Record<string, string> }): unknown {
+  const type = (delivery.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/x-www-form-urlencoded' ? Object.fromEntries(new URLSearchParams(delivery.rawBody)) : (JSON.parse(delivery.rawBody) as unknown);
+}
+
 interface Receiver {
   url: string;
-  received: { rawBody: string; headers: Record<string, string> }[];
+  /** `url` is the full URL the sender called, which Twilio-style schemes sign. */
+  received: { rawBody: string; headers: Record<string, string>; url: string }[];
   clear(): void;
   close(): Promise<void>;
 }
@@ -315,7 +323,7 @@ async function startReceiver(): Promise<Receiver> {
     req.on('end', () => {
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
-      received.push({ rawBody: Buffer.concat(chunks).toString('utf8'), headers });
+      received.push({ rawBody: Buffer.concat(chunks).toString('utf8'), headers, url: `http://127.0.0.1:${port}${req.url ?? '/'}` });
       res.writeHead(200).end();
     });
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { apiKey, basic, bearer, hmacSigning } from '../auth.ts';
+import { apiKey, basic, bearer, hmacSigning, tokenLogin } from '../auth.ts';
 import { ValidationError } from '../errors.ts';
 import { authFromCredentials, createTestHttpClient } from './fetch-http-client.ts';
 import { createSandbox } from './sandbox.ts';
@@ -11,6 +11,16 @@ describe('authFromCredentials', () => {
     assert.deepEqual(authFromCredentials([basic()], { username: 'u', password: 'p' }).headers, { authorization: `Basic ${Buffer.from('u:p').toString('base64')}` });
     assert.deepEqual(authFromCredentials([apiKey({ in: 'header', name: 'X-Api-Key', prefix: 'Key ' })], { apiKey: 'k' }).headers, { 'x-api-key': 'Key k' });
     assert.deepEqual(authFromCredentials([apiKey({ in: 'query', name: 'key' })], { apiKey: 'k' }).query, { key: 'k' });
+  });
+
+  it('hands a token-login scheme with a username to the client to log in, and sends an already-issued token as is', () => {
+    const scheme = tokenLogin({ path: '/auth/login', body: { email: 'username', password: 'password' }, tokenField: 'token', lifetimeSeconds: 600 });
+    assert.deepEqual(authFromCredentials([scheme], { username: 'u@example.com', password: 'p' }), {
+      headers: {},
+      query: {},
+      tokenLogin: { scheme, credentials: { username: 'u@example.com', password: 'p' } },
+    });
+    assert.deepEqual(authFromCredentials([scheme], { token: 'jwt' }).headers, { authorization: 'Bearer jwt' });
   });
 
   it('says which credentials it needed when none fit', () => {

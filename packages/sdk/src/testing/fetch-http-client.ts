@@ -1,6 +1,6 @@
-import type { AuthScheme } from '../auth.ts';
+import type { AuthScheme, TokenLoginAuth } from '../auth.ts';
 import type { HttpClient } from '../context.ts';
-import { RetryableError, errorFromResponse, type ConnectorError } from '../errors.ts';
+import { AuthError, RetryableError, errorFromResponse, type ConnectorError } from '../errors.ts';
 import type { HttpRequest, HttpResponse, QueryValue } from '../request.ts';
 import { encodeForm, type FormValue } from '../protocols/form.ts';
 import { encodeMultipart, type MultipartPart } from '../protocols/multipart.ts';
@@ -28,50 +28,118 @@ export interface TestHttpClientOptions {
   query?: Record<string, string>;
   /** Per request, body included. Default 10 s. */
   timeoutMs?: number;
-  /** For Retry-After dates. */
+  /** For Retry-After dates, and a token login's expiry. */
   now?: () => number;
+  /**
+   * Logs in before the first request (POST `scheme.path` under baseUrl), sends the token as
+   * Bearer, logs in again when the token's lifetime is nearly over or a request gets a 401 (once).
+   */
+  tokenLogin?: TestTokenLogin;
 }
+
+/** A token-login scheme and the credentials its body fields name (`username`, `password`). */
+export interface TestTokenLogin {
+  scheme: TokenLoginAuth;
+  credentials: Record<string, string>;
+}
+
+// Log in again this long before the declared expiry (at most half the lifetime), as the engine does.
+const TOKEN_LOGIN_SKEW_MS = 60_000;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 export function createTestHttpClient(options: TestHttpClientOptions): TestHttpClient {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const now = options.now ?? Date.now;
+  let session: { token: string; refreshAt: number } | undefined;
+  let loggingIn: Promise<string> | undefined;
+
+  async function exchange(request: HttpRequest, signal: AbortSignal | undefined, authorization: string | undefined) {
+    const url = requestUrl(options.baseUrl, request, options.query ?? {});
+    const { body, contentType } = encodeBody(request);
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers, ...request.headers };
+    if (contentType !== undefined) headers['content-type'] = contentType;
+    if (authorization !== undefined) headers.authorization = authorization;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, {
+        method: request.method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
+      });
+      // Inside the try: a body that trickles past the timeout is a timeout too.
+      text = await response.text();
+    } catch (error) {
+      if (timeout.aborted) {
+        throw new RetryableError(undefined, {
+          reason: 'timeout',
+          message: `The destination did not answer within ${timeoutMs}ms (${request.method} ${url.pathname})`,
+          cause: error,
+        });
+      }
+      if (signal?.aborted === true) throw error;
+      throw new RetryableError(undefined, { message: `Could not reach the destination: ${(error as Error).message}`, cause: error });
+    }
+    const responseHeaders: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      responseHeaders[name] = value;
+    });
+    return { status: response.status, headers: responseHeaders, body: parseBody(responseHeaders['content-type'], text), text, url: url.href };
+  }
+
+  async function login({ scheme, credentials }: TestTokenLogin, signal: AbortSignal | undefined): Promise<string> {
+    const body = Object.fromEntries(Object.entries(scheme.body).map(([field, credential]) => [field, credentials[credential] ?? '']));
+    const sentAt = now();
+    const answer = await exchange({ method: 'POST', path: scheme.path, body }, signal, undefined);
+    if (answer.status >= 300) {
+      // Refused credentials are an auth problem whatever status the vendor picks for them; the
+      // vendor's words are left out, as a login endpoint may echo what it was sent.
+      if ([400, 401, 403, 422].includes(answer.status)) {
+        throw new AuthError(undefined, { status: answer.status, message: `The login endpoint refused the connection's credentials (HTTP ${answer.status})` });
+      }
+      throw errorFromResponse({ ...answer, now: now() });
+    }
+    const token = (answer.body as Record<string, unknown> | null)?.[scheme.tokenField];
+    if (typeof token !== 'string' || token === '') {
+      throw new AuthError(undefined, { status: answer.status, message: `The login answer has no "${scheme.tokenField}" token` });
+    }
+    const lifetimeMs = scheme.lifetimeSeconds * 1000;
+    session = { token, refreshAt: sentAt + lifetimeMs - Math.min(TOKEN_LOGIN_SKEW_MS, lifetimeMs / 2) };
+    return token;
+  }
+
+  async function currentToken(tokenLogin: TestTokenLogin, signal: AbortSignal | undefined): Promise<string> {
+    if (session !== undefined && now() < session.refreshAt) return session.token;
+    // One login for every request waiting on it.
+    loggingIn ??= (async () => {
+      try {
+        return await login(tokenLogin, signal);
+      } finally {
+        loggingIn = undefined;
+      }
+    })();
+    return loggingIn;
+  }
+
   return {
     async request(request, { errors, signal } = {}) {
-      const url = requestUrl(options.baseUrl, request, options.query ?? {});
-      const { body, contentType } = encodeBody(request);
-      const headers: Record<string, string> = { accept: 'application/json', ...options.headers, ...request.headers };
-      if (contentType !== undefined) headers['content-type'] = contentType;
-      const timeout = AbortSignal.timeout(timeoutMs);
-      let response: Response;
-      let text: string;
-      try {
-        response = await fetch(url, {
-          method: request.method,
-          headers,
-          ...(body === undefined ? {} : { body }),
-          signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
-        });
-        // Inside the try: a body that trickles past the timeout is a timeout too.
-        text = await response.text();
-      } catch (error) {
-        if (timeout.aborted) {
-          throw new RetryableError(undefined, {
-            reason: 'timeout',
-            message: `The destination did not answer within ${timeoutMs}ms (${request.method} ${url.pathname})`,
-            cause: error,
-          });
+      const { tokenLogin } = options;
+      let result;
+      if (tokenLogin === undefined) {
+        result = await exchange(request, signal, undefined);
+      } else {
+        const token = await currentToken(tokenLogin, signal);
+        result = await exchange(request, signal, `Bearer ${token}`);
+        if (result.status === 401) {
+          // The token expired early or was revoked: log in again and retry once, never more.
+          if (session?.token === token) session = undefined;
+          result = await exchange(request, signal, `Bearer ${await currentToken(tokenLogin, signal)}`);
         }
-        if (signal?.aborted === true) throw error;
-        throw new RetryableError(undefined, { message: `Could not reach the destination: ${(error as Error).message}`, cause: error });
       }
-      const responseHeaders: Record<string, string> = {};
-      response.headers.forEach((value, name) => {
-        responseHeaders[name] = value;
-      });
-      const result = { status: response.status, headers: responseHeaders, body: parseBody(responseHeaders['content-type'], text), text, url: url.href };
-      const failure = errors?.(result) ?? (response.ok ? undefined : errorFromResponse({ ...result, now: now() }));
+      const failure = errors?.(result) ?? (result.status >= 200 && result.status < 300 ? undefined : errorFromResponse({ ...result, now: now() }));
       if (failure !== undefined) throw failure;
       return result;
     },
@@ -80,14 +148,16 @@ export function createTestHttpClient(options: TestHttpClientOptions): TestHttpCl
 
 /**
  * Static auth from a connection's credentials, by the first of the connector's schemes whose
- * credentials are present: `token` (bearer), `username` + `password` (basic), `apiKey`
- * (api-key), `accessToken` (either OAuth 2 scheme, an already-issued token). Request signing
- * and token exchange are the engine's job and are not faked here.
+ * credentials are present: `token` (bearer, or an already-issued token-login token), `username`
+ * + `password` (basic), `apiKey` (api-key), `accessToken` (either OAuth 2 scheme, an
+ * already-issued token). A token-login scheme with `username` gives `tokenLogin`, which
+ * createTestHttpClient performs. Request signing and OAuth token exchange are the engine's job
+ * and are not faked here.
  */
 export function authFromCredentials(
   schemes: readonly AuthScheme[],
   credentials: Record<string, string>,
-): { headers: Record<string, string>; query: Record<string, string> } {
+): { headers: Record<string, string>; query: Record<string, string>; tokenLogin?: TestTokenLogin } {
   if (schemes.length === 0) return { headers: {}, query: {} };
   for (const scheme of schemes) {
     switch (scheme.kind) {
@@ -109,6 +179,10 @@ export function authFromCredentials(
       case 'oauth2-client-credentials':
       case 'oauth2-authorization-code':
         if (credentials.accessToken !== undefined) return { headers: { authorization: `Bearer ${credentials.accessToken}` }, query: {} };
+        break;
+      case 'token-login':
+        if (credentials.username !== undefined) return { headers: {}, query: {}, tokenLogin: { scheme, credentials: { ...credentials } } };
+        if (credentials.token !== undefined) return { headers: { authorization: `Bearer ${credentials.token}` }, query: {} };
         break;
       case 'hmac-signing':
       case 'token-passport':

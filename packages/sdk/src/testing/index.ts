@@ -35,7 +35,7 @@ export type {
 } from './connector-contract.ts';
 
 export { authFromCredentials, createTestHttpClient } from './fetch-http-client.ts';
-export type { ErrorsHook, TestHttpClient, TestHttpClientOptions } from './fetch-http-client.ts';
+export type { ErrorsHook, TestHttpClient, TestHttpClientOptions, TestTokenLogin } from './fetch-http-client.ts';
 
 export { runAction } from './run-action.ts';
 export { verifyWebhookSignature } from './webhook-signature.ts';

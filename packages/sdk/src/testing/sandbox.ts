@@ -86,8 +86,13 @@ export interface SandboxRateLimit {
 }
 
 export interface SandboxWebhooks<S> {
-  /** The vendor's signature headers for a body it is about to send. */
-  sign(rawBody: string, nowMs: number): Record<string, string>;
+  /** The vendor's signature headers for a body it is about to send to `url` (Twilio signs the URL too). */
+  sign(rawBody: string, nowMs: number, url: string): Record<string, string>;
+  /**
+   * How the vendor puts an event on the wire; default JSON. Slack and Twilio post forms
+   * (`payload=<json>`, or one field per parameter).
+   */
+  encode?(event: unknown): { body: string; contentType: string };
   /** A vendor event of `type`, built from (and recorded in) the sandbox's state. */
   event?(type: string, context: SandboxContext<S>, data?: unknown): unknown;
 }
@@ -105,6 +110,16 @@ export interface SandboxDefinition<S> {
   headers?(request: SandboxRequest): Record<string, string>;
   rateLimit?: SandboxRateLimit;
   webhooks?: SandboxWebhooks<S>;
+  /**
+   * The vendor's own inspection routes under `/_sandbox/` (e.g. `/_sandbox/slack/messages`), for
+   * tests to read what the API did. Not logged as API requests; no auth, faults or rate limit.
+   */
+  controlRoutes?: readonly SandboxRoute<S>[];
+  /**
+   * How the vendor reads a form body; default decodeForm (Stripe's nested keys, which refuses a
+   * repeated key). Twilio repeats a name for a list (MediaUrl=a&MediaUrl=b).
+   */
+  decodeFormBody?(rawBody: string): unknown;
   now?: () => number;
   random?: () => number;
 }
@@ -131,7 +146,7 @@ export interface WebhookSendOptions {
   /** Several events, sent one after another in this order (or reversed by outOfOrder). */
   events?: readonly unknown[];
   /** Defaults to the sandbox's own signer. */
-  sign?: (rawBody: string, nowMs: number) => Record<string, string>;
+  sign?: (rawBody: string, nowMs: number, url: string) => Record<string, string>;
   /** Deliver every event a second time, after all first deliveries, as vendors' retries do. */
   duplicate?: boolean;
   /** Deliver the events newest first. */
@@ -187,9 +202,13 @@ interface CompiledRoute<S> {
 
 export function createSandbox<S>(definition: SandboxDefinition<S>): Sandbox<S> {
   const routes = definition.routes.map(compileRoute);
+  for (const route of definition.controlRoutes ?? []) {
+    if (!route.path.startsWith(CONTROL_PREFIX)) throw new Error(`sandbox ${definition.name}: control route ${route.path} must start with ${CONTROL_PREFIX}`);
+  }
+  const controlRoutes = (definition.controlRoutes ?? []).map(compileRoute);
   return {
     name: definition.name,
-    listen: (options = {}) => listen(definition, routes, options),
+    listen: (options = {}) => listen(definition, routes, options, controlRoutes),
   };
 }
 
@@ -211,6 +230,7 @@ async function listen<S>(
   definition: SandboxDefinition<S>,
   routes: readonly CompiledRoute<S>[],
   options: { port?: number; host?: string },
+  controlRoutes: readonly CompiledRoute<S>[] = [],
 ): Promise<RunningSandbox<S>> {
   const now = definition.now ?? Date.now;
   const random = definition.random ?? Math.random;
@@ -255,7 +275,8 @@ async function listen<S>(
       const queue = sendOptions.duplicate === true ? [...ordered, ...ordered] : ordered;
       const sent: WebhookDelivery[] = [];
       // One at a time, so "out of order" is the order the receiver actually sees.
-      for (const event of queue) sent.push(await deliverWebhook(sendOptions.url, JSON.stringify(event), sign, now));
+      const encode = definition.webhooks?.encode ?? encodeJson;
+      for (const event of queue) sent.push(await deliverWebhook(sendOptions.url, encode(event), sign, now));
       deliveries.push(...sent);
       return sent;
     },
@@ -404,6 +425,8 @@ async function listen<S>(
         return { body: { deliveries: sent } };
       }
     }
+    const own = matchRoute(controlRoutes, request.method, request.path);
+    if (own !== undefined) return own.compiled.route.handle({ ...request, params: own.params }, context);
     return { status: 404, body: { error: { message: `no sandbox control ${route}` } } };
   }
 
@@ -412,7 +435,7 @@ async function listen<S>(
       async ({ rawBody, isTooLarge }) => {
         const target = new URL(req.url ?? '/', 'http://sandbox');
         const query = parseQuery(target.search);
-        const body = parseBody(req.headers['content-type'], rawBody);
+        const body = parseBody(req.headers['content-type'], rawBody, definition.decodeFormBody ?? decodeForm);
         const request: SandboxRequest = {
           seq: 0,
           method: (req.method ?? 'GET').toUpperCase(),
@@ -521,11 +544,11 @@ function parseQuery(search: string): Record<string, unknown> | Unparsable {
   }
 }
 
-function parseBody(contentType: string | undefined, rawBody: string): unknown {
+function parseBody(contentType: string | undefined, rawBody: string, decodeFormBody: (rawBody: string) => unknown): unknown {
   if (rawBody === '') return undefined;
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
   try {
-    if (type === 'application/x-www-form-urlencoded') return decodeForm(rawBody);
+    if (type === 'application/x-www-form-urlencoded') return decodeFormBody(rawBody);
     if (type === 'application/json' || type?.endsWith('+json')) return JSON.parse(rawBody);
   } catch (error) {
     return new Unparsable(`The request body is malformed: ${(error as Error).message}`);
@@ -584,14 +607,18 @@ async function writeResponse(res: ServerResponse, response: SandboxResponse, slo
   res.end();
 }
 
+function encodeJson(event: unknown): { body: string; contentType: string } {
+  return { body: JSON.stringify(event), contentType: 'application/json' };
+}
+
 async function deliverWebhook(
   url: string,
-  body: string,
-  sign: (rawBody: string, nowMs: number) => Record<string, string>,
+  { body, contentType }: { body: string; contentType: string },
+  sign: (rawBody: string, nowMs: number, url: string) => Record<string, string>,
   now: () => number,
 ): Promise<WebhookDelivery> {
   // Signed at send time, as vendors re-sign every retry with a fresh timestamp.
-  const headers = { 'content-type': 'application/json', ...sign(body, now()) };
+  const headers = { 'content-type': contentType, ...sign(body, now(), url) };
   try {
     const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
     await response.arrayBuffer();

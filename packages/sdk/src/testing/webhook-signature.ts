@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { WebhookSignature } from '../define-trigger.ts';
 
 /**
@@ -14,8 +14,10 @@ export function verifyWebhookSignature(options: {
   /** Lower-case names. */
   headers: Record<string, string>;
   nowMs: number;
+  /** The full URL the sender called, query included; only the `twilio` scheme signs it. */
+  url?: string;
 }): { ok: true } | { ok: false; problem: string } {
-  const { signature, secret, rawBody, headers, nowMs } = options;
+  const { signature, secret, rawBody, headers, nowMs, url } = options;
   const toleranceSeconds = signature.toleranceSeconds ?? 300;
   const fresh = (timestamp: string | undefined): boolean =>
     timestamp !== undefined && /^\d+$/.test(timestamp) && Math.abs(nowMs / 1000 - Number(timestamp)) <= toleranceSeconds;
@@ -49,6 +51,20 @@ export function verifyWebhookSignature(options: {
       const given = (headers['webhook-signature'] ?? '').split(' ').filter((entry) => entry.startsWith('v1,')).map((entry) => entry.slice(3));
       return check(given, mac(key, `${id}.${timestamp}.${rawBody}`, 'base64'), timestamp ?? '');
     }
+    case 'twilio': {
+      // Twilio's rule: base64(HMAC-SHA1(auth token, URL + each POST parameter sorted by name as
+      // name+value)); a JSON body is instead covered by bodySHA256 (hex SHA-256) in the URL.
+      if (url === undefined) return { ok: false, problem: 'the twilio scheme needs the URL the sender called' };
+      const isForm = (headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+      const params = isForm ? [...new URLSearchParams(rawBody)].sort(byNameThenValue) : [];
+      const expected = createHmac('sha1', secret).update(url + params.map(([name, value]) => name + value).join('')).digest('base64');
+      const matched = check([headers['x-twilio-signature'] ?? ''], expected);
+      if (!matched.ok || isForm) return matched;
+      const bodyHash = new URL(url).searchParams.get('bodySHA256') ?? '';
+      return safeEqual(bodyHash, createHash('sha256').update(rawBody).digest('hex')) ? matched : { ok: false, problem: 'bodySHA256 does not match the body' };
+    }
+    case 'header-token':
+      return check([headers[(signature.header ?? 'x-api-key').toLowerCase()] ?? ''], secret);
     case 'hmac-sha256': {
       const header = (signature.header ?? 'x-signature').toLowerCase();
       const timestamp = signature.timestampHeader === undefined ? undefined : headers[signature.timestampHeader.toLowerCase()];
@@ -57,6 +73,12 @@ export function verifyWebhookSignature(options: {
       return check([headers[header] ?? ''], expected, signature.signedPayload === 'timestamp.body' ? (timestamp ?? '') : undefined);
     }
   }
+}
+
+// Twilio's libraries sort repeated parameters (MediaUrl) by value too.
+function byNameThenValue([nameA, valueA]: [string, string], [nameB, valueB]: [string, string]): number {
+  if (nameA !== nameB) return nameA < nameB ? -1 : 1;
+  return valueA < valueB ? -1 : valueA > valueB ? 1 : 0;
 }
 
 function safeEqual(given: string, expected: string): boolean {

@@ -13,6 +13,7 @@ import { exceptionsCommand } from './commands/exceptions.ts';
 import { initCommand } from './commands/init.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { migrateStoreCommand } from './commands/migrate-store.ts';
+import { recordCommand } from './commands/record.ts';
 import { replayCommand } from './commands/replay.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
@@ -20,9 +21,12 @@ import { sandboxCommand } from './commands/sandbox.ts';
 import { schemaCommand } from './commands/schema.ts';
 import { secretsCommand } from './commands/secrets.ts';
 import { startCommand } from './commands/start.ts';
+import { testCommand } from './commands/test.ts';
 import { tokensCommand } from './commands/tokens.ts';
 import { validateCommand } from './commands/validate.ts';
 import { vaultCommand } from './commands/vault.ts';
+import { xrefCommand } from './commands/xref.ts';
+import { reconcileCommand } from './commands/reconcile.ts';
 
 const COMMANDS = [
   initCommand,
@@ -33,9 +37,13 @@ const COMMANDS = [
   schemaCommand,
   runCommand,
   runsCommand,
+  testCommand,
+  recordCommand,
   exceptionsCommand,
   replayCommand,
   callsCommand,
+  xrefCommand,
+  reconcileCommand,
   backfillCommand,
   connectionsCommand,
   connectCommand,

@@ -60,9 +60,13 @@ export function createConnectionRuntime(options: {
   };
 }
 
-/** A connection may point a connector elsewhere (a sandbox, a region) with `config.baseUrl`. */
+/**
+ * A connection may point a connector elsewhere (a sandbox, a region) with `config.baseUrl`. A
+ * connector whose base URL is a function reads that setting itself, because the path may go on
+ * after the host (QuickBooks' /v3/company/<realm>, Twilio's /Accounts/<sid>).
+ */
 export function baseUrlOf(connector: Connector, connection: Connection): string {
+  if (typeof connector.baseUrl === 'function') return connector.baseUrl(connection.config);
   const override = connection.config.baseUrl;
-  if (typeof override === 'string' && override !== '') return override;
-  return typeof connector.baseUrl === 'function' ? connector.baseUrl(connection.config) : connector.baseUrl;
+  return typeof override === 'string' && override !== '' ? override : connector.baseUrl;
 }

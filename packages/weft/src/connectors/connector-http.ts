@@ -48,6 +48,8 @@ export interface ConnectorHttpOptions {
   timeoutMs: number;
   /** Extra headers on every request of this execution (the idempotency key). */
   headers?: Record<string, string>;
+  /** Extra query parameters on every request, unless the request sets them (an idempotency key a vendor reads from the URL). */
+  query?: Record<string, string>;
   /** Each request and its outcome, already redacted and capped, for the audit log. */
   audit(call: Omit<NewCallRecord, 'flowId' | 'runId' | 'stepPath' | 'attempt'>): void;
   /** The connection the calls go through, named in each audit record (the console filters by it). */
@@ -66,6 +68,7 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
   /** The request as it will leave, credentials on: a signature covers exactly the bytes sent. */
   async function prepare(request: HttpRequest): Promise<PreparedRequest> {
     const url = buildUrl(options.baseUrl, request);
+    for (const [name, value] of Object.entries(options.query ?? {})) if (!url.searchParams.has(name)) url.searchParams.set(name, value);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries({ ...options.headers, ...request.headers })) headers[name.toLowerCase()] = value;
     const encoded = encodeRequestBody(request);

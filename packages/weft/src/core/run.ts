@@ -10,7 +10,7 @@ export const TERMINAL_STATUSES: readonly RunStatus[] = ['succeeded', 'exception'
 /** The event as flows see it: `trigger` in expressions. */
 export interface TriggerEvent {
   id: string;
-  source: 'webhook' | 'schedule' | 'manual' | 'poll' | 'replay';
+  source: 'webhook' | 'schedule' | 'manual' | 'poll' | 'replay' | 'exception';
   receivedAt: string;
   headers: Record<string, string>;
   query: Record<string, string>;

@@ -7,6 +7,8 @@ import type { TriggerEvent } from '../core/run.ts';
 import type { LoadedFlow } from '../flows/load-flow.ts';
 import type { IngestOutcome, NewEvent, Store } from '../store/store.ts';
 import { startWorker, type Worker } from './worker.ts';
+import type { RepairLauncher } from './repairs.ts';
+import { StepFailedError } from './step-failure.ts';
 
 export interface EngineOptions {
   store: Store;
@@ -78,8 +80,31 @@ export function createEngine(options: EngineOptions): Engine {
       redactFields: options.redactFields,
       holds: new Map(),
       connections: options.connections,
+      repairs: { launch: (request) => launchRepair(request) },
     },
   });
+
+  /**
+   * A reconcile step's hand-off to the repair flow. For an exception, the run is claimed in its
+   * own ingest and parked with that claim's fence, so it never runs before a person replays it.
+   */
+  const launchRepair: RepairLauncher['launch'] = async ({ flowId, input, dedupeKey, exception }) => {
+    const flow = flowsById.get(flowId);
+    if (flow === undefined) {
+      throw new StepFailedError({ retryable: false, reason: 'validation', message: `The repair flow '${flowId}' is not loaded, so missing records cannot be handed to it.` });
+    }
+    const newEvent = await toNewEvent(flow, { source: 'manual', headers: {}, query: {}, body: input, dedupeKey });
+    const claim = exception ? { workerId: `${options.workerId}:reconcile`, leaseMs: options.leaseMs } : undefined;
+    const outcome = await store.ingest(newEvent, claim);
+    if (outcome.status === 'duplicate') return { runId: outcome.runId, duplicate: true };
+    if (!exception || outcome.claimed === undefined) {
+      // Not claimable now (the repair flow is at its concurrency cap): it stays queued and runs, which repairs rather than reports.
+      worker.kick();
+      return { runId: outcome.runId, duplicate: false };
+    }
+    const exceptionId = await store.parkException(outcome.runId, outcome.claimed.fence, { ...exception, stepPath: 'reconcile', input, lastResponse: undefined, now: clock.now() });
+    return { runId: outcome.runId, exceptionId, duplicate: false };
+  };
 
   async function toNewEvent(flow: LoadedFlow, incoming: IncomingEvent): Promise<NewEvent> {
     const receivedAt = clock.now();

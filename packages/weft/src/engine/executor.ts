@@ -8,6 +8,9 @@ import type { ClaimedRun } from '../store/store.ts';
 import { executeCallStep } from './steps/call-step.ts';
 import { executeActionStep, type ActionStepDeps } from './steps/action-step.ts';
 import { StepFailedError } from './step-failure.ts';
+import { executeLookupStep, executeMappingStep, executeValidateStep } from './steps/canonical-steps.ts';
+import { executeReconcileStep } from './steps/reconcile-step.ts';
+import type { RepairLauncher } from './repairs.ts';
 import type { Scope } from './scope.ts';
 
 export type ExecutionResult = { status: 'completed' } | { status: 'waiting'; until: number };
@@ -27,7 +30,9 @@ export interface CheckpointSink {
   settle(): Promise<void>;
 }
 
-export interface ExecutorDeps extends ActionStepDeps {}
+export interface ExecutorDeps extends ActionStepDeps {
+  repairs: RepairLauncher;
+}
 
 type ListOutcome = { status: 'continue' } | { status: 'ended' } | { status: 'waiting'; until: number };
 
@@ -88,8 +93,18 @@ async function executeStep(ctx: RunContext, step: Step, path: string, scope: Sco
     return { status: 'done', checkpoint };
   };
 
+  const evaluateInScope = (source: string) => evaluate(ctx, source, scope, step.id);
   if ('map' in step) {
-    return record({ path, output: await evaluate(ctx, step.map, scope, step.id), outcome: 'done' });
+    if (typeof step.map === 'string') return record({ path, output: await evaluateInScope(step.map), outcome: 'done' });
+    const input = step.map.input === undefined ? scope.trigger.body : await evaluateInScope(step.map.input);
+    return record({ path, output: await executeMappingStep(ctx.deps.connections.registry, step.map, input, step.id), outcome: 'done' });
+  }
+  if ('validate' in step) return record({ path, output: await executeValidateStep(step, evaluateInScope), outcome: 'done' });
+  if ('lookup' in step) return record({ path, output: await executeLookupStep(ctx.deps.store.xref, step, evaluateInScope), outcome: 'done' });
+  if ('reconcile' in step) {
+    const evaluateOnRecord = (source: string, item: unknown) => evaluate(ctx, source, item as Scope, step.id);
+    const output = await executeReconcileStep(ctx.deps, { flowId: ctx.flow.flow.id, runId: ctx.run.id, stepPath: path }, step, evaluateInScope, evaluateOnRecord);
+    return record({ path, output, outcome: 'done' });
   }
   if ('when' in step) {
     const passed = Boolean(await evaluate(ctx, step.when, scope, step.id));

@@ -37,13 +37,15 @@ export const SignatureSchemeName = Type.Union([
   Type.Literal('stripe'),
   Type.Literal('slack'),
   Type.Literal('github'),
+  Type.Literal('twilio'),
+  Type.Literal('header-token'),
 ]);
 
 export const SignatureSchema = Type.Object(
   {
     scheme: SignatureSchemeName,
     secret: Type.String({ minLength: 1, description: 'A reference such as ${env:SHOP_WEBHOOK_SECRET}; never the secret itself.' }),
-    header: Type.Optional(Type.String({ description: 'hmac-sha256 only: the header carrying the signature.' })),
+    header: Type.Optional(Type.String({ description: 'hmac-sha256: the header carrying the signature; header-token: the header carrying the token (default x-api-key).' })),
     encoding: Type.Optional(Type.Union([Type.Literal('hex'), Type.Literal('base64')])),
     prefix: Type.Optional(Type.String({ description: 'hmac-sha256 only: text before the digest, e.g. "sha256=".' })),
     signedPayload: Type.Optional(
@@ -114,7 +116,29 @@ export const PollTriggerSchema = Type.Object(
   { ...closed, description: 'Poll a connector for new and changed records; each record is an event, deduplicated.' },
 );
 
-export const TriggerSchema = Type.Union([WebhookTriggerSchema, ScheduleTriggerSchema, ManualTriggerSchema, PollTriggerSchema]);
+export const ExceptionTriggerSchema = Type.Object(
+  {
+    exception: Type.Object(
+      {
+        flows: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }), { minItems: 1, description: 'Only exceptions of these flows (default: every flow but this one).' })),
+        reasons: Type.Optional(
+          Type.Array(
+            Type.Union(['auth', 'validation', 'mapping', 'not-found', 'conflict', 'rate-limited', 'destination-down', 'timeout', 'bug'].map((reason) => Type.Literal(reason))),
+            { minItems: 1, description: 'Only exceptions with these reasons (default: all).' },
+          ),
+        ),
+      },
+      closed,
+    ),
+  },
+  {
+    ...closed,
+    description:
+      'Runs once for each new exception (e.g. to announce it in Slack). The event body is the exception: id, flowId, runId, reason, message, stepPath, createdAt.',
+  },
+);
+
+export const TriggerSchema = Type.Union([WebhookTriggerSchema, ScheduleTriggerSchema, ManualTriggerSchema, PollTriggerSchema, ExceptionTriggerSchema]);
 
 const stepId = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Unique in the flow; later expressions read steps.<id>.' });
 const stepCommon = {
@@ -122,9 +146,96 @@ const stepCommon = {
   description: Type.Optional(Type.String()),
 };
 
+const connectionName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$' });
+/** "order@1": a canonical entity and its version (see @weft/sdk's canonical model). */
+const CanonicalRefText = Type.String({ pattern: '^(canonical/)?[a-z][a-z-]*@[1-9][0-9]*$', description: 'A canonical schema, e.g. order@1.' });
+const CanonicalEntityName = Type.String({ pattern: '^[a-z][a-z-]*$', description: 'A canonical entity, e.g. customer, order.' });
+
+export const MappingRefSchema = Type.Object(
+  {
+    mapping: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$', description: 'A connector mapping, <connector>/<mapping id>, e.g. shopify/order-to-canonical.' }),
+    input: Type.Optional(Type.Union([Expression], { description: 'JSONata giving the mapping its input (default: the trigger body).' })),
+  },
+  { ...closed, description: "A connector's vendor ⇄ canonical mapping; canonical sides are validated against their schema." },
+);
+
 export const MapStepSchema = Type.Object(
-  { ...stepCommon, map: Expression },
-  { ...closed, description: 'Transform data with JSONata. Its result is the step output.' },
+  { ...stepCommon, map: Type.Union([Expression, MappingRefSchema]) },
+  { ...closed, description: "Transform data with JSONata, or with a connector's canonical mapping. Its result is the step output." },
+);
+
+export const ValidateStepSchema = Type.Object(
+  {
+    ...stepCommon,
+    validate: Type.Object(
+      {
+        schema: CanonicalRefText,
+        input: Expression,
+        describe: Type.Optional(Type.Union([Expression], { description: 'JSONata naming the record for exception sentences, e.g. "order " & number.' })),
+      },
+      closed,
+    ),
+  },
+  { ...closed, description: 'Check a payload against a canonical schema; a violation is a `validation` exception naming the field and the rule. Output: the payload.' },
+);
+
+export const XrefFromSchema = Type.Object(
+  {
+    system: Type.Union([connectionName], { description: 'Where the known id lives: a connection name, or a business-key namespace such as email.' }),
+    id: Type.Union([Expression], { description: 'JSONata giving that id.' }),
+  },
+  closed,
+);
+
+export const LookupStepSchema = Type.Object(
+  {
+    ...stepCommon,
+    lookup: Type.Object(
+      {
+        entity: CanonicalEntityName,
+        from: XrefFromSchema,
+        in: Type.Union([connectionName], { description: 'The system whose id is wanted.' }),
+        required: Type.Optional(Type.Boolean({ description: 'true: no link is a `not-found` exception. Default false: the output is null.' })),
+      },
+      closed,
+    ),
+  },
+  { ...closed, description: "Read the cross-reference: the id in `in` of the record known as `from`. Output: that id, or null." },
+);
+
+export const ReconcileSideSchema = Type.Object(
+  {
+    system: connectionName,
+    records: Type.Union([Expression], { description: 'JSONata giving the records of this side, e.g. steps.listOrders.orders.' }),
+    id: Type.Union([Expression], { description: "JSONata over one record giving its id in this system, e.g. id." }),
+    compare: Type.Optional(Type.Union([Expression], { description: 'JSONata over one record giving what must agree across sides, e.g. total.amount.' })),
+    describe: Type.Optional(Type.Union([Expression], { description: 'JSONata over one record naming it for people, e.g. "order " & name.' })),
+  },
+  closed,
+);
+
+export const ReconcileStepSchema = Type.Object(
+  {
+    ...stepCommon,
+    reconcile: Type.Object(
+      {
+        entity: CanonicalEntityName,
+        source: ReconcileSideSchema,
+        target: ReconcileSideSchema,
+        onMissing: Type.Optional(
+          Type.Union([Type.Literal('report'), Type.Literal('exception'), Type.Literal('redrive')], {
+            description: 'report (default): count them; exception: open a not-found exception per record, replayable; redrive: run `repairFlow` for each.',
+          }),
+        ),
+        repairFlow: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'A manual-trigger flow run with the missing source record as input (exception and redrive).' })),
+      },
+      closed,
+    ),
+  },
+  {
+    ...closed,
+    description: 'Compare source and target records through the cross-reference: matched, missing and different counts, recorded as a report (`weft reconcile report`).',
+  },
 );
 
 export const ResponseClass = Type.Union([Type.Literal('ok'), Type.Literal('retryable'), Type.Literal('permanent')]);
@@ -177,6 +288,16 @@ export const ConnectorCallStepSchema = Type.Object(
           }),
         ),
         describe: Type.Optional(Type.Union([Expression], { description: 'JSONata naming the business object for exception sentences.' })),
+        xref: Type.Optional(
+          Type.Object(
+            { from: XrefFromSchema },
+            {
+              ...closed,
+              description:
+                "For an action that declares xref (a create): link the record it creates to `from`, and when a link exists already, reuse it instead of creating another. Output becomes { id, created, record }.",
+            },
+          ),
+        ),
       },
       closed,
     ),
@@ -230,6 +351,9 @@ export const StepSchema = Type.Recursive((Self) =>
     WhenStepSchema,
     CodeStepSchema,
     DelayStepSchema,
+    ValidateStepSchema,
+    LookupStepSchema,
+    ReconcileStepSchema,
     Type.Object(
       {
         ...stepCommon,
@@ -242,7 +366,7 @@ export const StepSchema = Type.Recursive((Self) =>
   { $id: 'Step' },
 );
 
-export const STEP_KINDS = ['map', 'call', 'when', 'each', 'code', 'delay'] as const;
+export const STEP_KINDS = ['map', 'call', 'when', 'each', 'code', 'delay', 'validate', 'lookup', 'reconcile'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 export const FlowSchema = Type.Object(
@@ -264,6 +388,7 @@ export type Flow = Static<typeof FlowSchema>;
 export type Trigger = Static<typeof TriggerSchema>;
 export type WebhookTrigger = Static<typeof WebhookTriggerSchema>['webhook'];
 export type PollTrigger = Static<typeof PollTriggerSchema>['poll'];
+export type ExceptionTrigger = Static<typeof ExceptionTriggerSchema>['exception'];
 export type Signature = Static<typeof SignatureSchema>;
 export type SignatureScheme = Static<typeof SignatureSchemeName>;
 export type RetryPolicyConfig = Static<typeof RetryPolicySchema>;
@@ -274,8 +399,12 @@ export type CallStep = HttpCallStep | ConnectorCallStep;
 export type WhenStep = Static<typeof WhenStepSchema>;
 export type CodeStep = Static<typeof CodeStepSchema>;
 export type DelayStep = Static<typeof DelayStepSchema>;
+export type ValidateStep = Static<typeof ValidateStepSchema>;
+export type LookupStep = Static<typeof LookupStepSchema>;
+export type ReconcileStep = Static<typeof ReconcileStepSchema>;
+export type MappingRef = Static<typeof MappingRefSchema>;
 export type EachStep = { id: string; description?: string; each: string; steps: Step[] };
-export type Step = MapStep | CallStep | WhenStep | CodeStep | DelayStep | EachStep;
+export type Step = MapStep | CallStep | WhenStep | CodeStep | DelayStep | ValidateStep | LookupStep | ReconcileStep | EachStep;
 export type DurationValue = Static<typeof Duration>;
 
 /** A `call` names either a URL or a connection and action; the connection decides. */

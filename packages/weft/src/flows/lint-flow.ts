@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { canonical } from '@weft/sdk';
 import { ExpressionError, stepReferences, type ExpressionEngine } from '../transforms/expression.ts';
 import { parseTemplate } from '../transforms/template.ts';
 import { closestMatch } from './did-you-mean.ts';
@@ -153,8 +154,48 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
     }
   };
 
+  const checkEntity = (path: FlowPath, entity: string) => {
+    if (canonical.isCanonicalEntity(entity)) return;
+    const suggestion = closestMatch(entity, canonical.CANONICAL_ENTITIES);
+    issues.push({
+      path,
+      code: 'ERR_FLOW_INVALID_VALUE',
+      message: `'${entity}' is not a canonical entity`,
+      hint: suggestion ? `did you mean '${suggestion}'?` : `one of: ${canonical.CANONICAL_ENTITIES.join(', ')}`,
+    });
+  };
+
   const checkStep = (step: Step, path: FlowPath, scope: Scope) => {
-    if ('map' in step) checkExpression([...path, 'map'], step.map, scope);
+    if ('map' in step) {
+      if (typeof step.map === 'string') checkExpression([...path, 'map'], step.map, scope);
+      else if (step.map.input !== undefined) checkExpression([...path, 'map', 'input'], step.map.input, scope);
+    } else if ('validate' in step) {
+      const ref = canonical.parseCanonicalRef(step.validate.schema);
+      if ('error' in ref) issues.push({ path: [...path, 'validate', 'schema'], code: 'ERR_FLOW_INVALID_VALUE', message: ref.error, hint: 'e.g. schema: order@1' });
+      checkExpression([...path, 'validate', 'input'], step.validate.input, scope);
+      if (step.validate.describe !== undefined) checkExpression([...path, 'validate', 'describe'], step.validate.describe, scope);
+    } else if ('lookup' in step) {
+      checkEntity([...path, 'lookup', 'entity'], step.lookup.entity);
+      checkExpression([...path, 'lookup', 'from', 'id'], step.lookup.from.id, scope);
+    } else if ('reconcile' in step) {
+      checkEntity([...path, 'reconcile', 'entity'], step.reconcile.entity);
+      for (const side of ['source', 'target'] as const) {
+        const spec = step.reconcile[side];
+        for (const field of ['records', 'id', 'compare', 'describe'] as const) {
+          const source = spec[field];
+          if (source !== undefined) checkExpression([...path, 'reconcile', side, field], source, scope);
+        }
+      }
+      const { onMissing = 'report', repairFlow } = step.reconcile;
+      if (onMissing !== 'report' && repairFlow === undefined) {
+        issues.push({
+          path: [...path, 'reconcile', 'onMissing'],
+          code: 'ERR_FLOW_INVALID_VALUE',
+          message: `onMissing: ${onMissing} needs a repairFlow to run for each missing record`,
+          hint: 'name a flow with a manual trigger, e.g. repairFlow: order-to-cash-replay',
+        });
+      }
+    }
     else if ('when' in step) checkExpression([...path, 'when'], step.when, scope);
     else if ('each' in step) {
       checkExpression([...path, 'each'], step.each, scope);
@@ -163,6 +204,7 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
       const callPath = [...path, 'call'];
       if (step.call.input !== undefined) checkExpression([...callPath, 'input'], step.call.input, scope);
       if (step.call.describe !== undefined) checkExpression([...callPath, 'describe'], step.call.describe, scope);
+      if (step.call.xref !== undefined) checkExpression([...callPath, 'xref', 'from', 'id'], step.call.xref.from.id, scope);
     } else if ('call' in step) {
       const call = step.call;
       const callPath = [...path, 'call'];

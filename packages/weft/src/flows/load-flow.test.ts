@@ -36,7 +36,7 @@ describe('loadFlows', () => {
       assert.equal(loaded.webhookSecret, 'shop-secret');
 
       const order = loaded.flow.steps[0];
-      assert.ok(order && 'map' in order);
+      assert.ok(order && 'map' in order && typeof order.map === 'string');
       assert.equal(loaded.expression(order.map), loaded.expression(order.map));
       assert.equal(loaded.expression(order.map), engine.compile(order.map));
       const trigger = { body: { id: 7, line_items: [{ sku: ' A 1 ', quantity: 2 }, { sku: 'B2', quantity: 1 }] } };
@@ -120,9 +120,9 @@ describe('loadFlows', () => {
     it('reports a step without a kind at the misspelt kind, suggesting the kind meant, else at the step', async () => {
       const { lines, diagnostics } = await problemsOf('invalid/unknown-step-kind.flow.yaml');
       assert.deepEqual(lines, ['8:5 ERR_FLOW_UNKNOWN_STEP_KIND', '9:5 ERR_FLOW_UNKNOWN_STEP_KIND']);
-      assert.equal(diagnostics[0]?.message, "step 'second' has no kind: expected one of map, call, when, each, code, delay, not 'mapp'");
+      assert.equal(diagnostics[0]?.message, "step 'second' has no kind: expected one of map, call, when, each, code, delay, validate, lookup, reconcile, not 'mapp'");
       assert.equal(diagnostics[0]?.hint, 'did you mean map?');
-      assert.equal(diagnostics[1]?.message, "step 'third' has no kind: expected one of map, call, when, each, code, delay");
+      assert.equal(diagnostics[1]?.message, "step 'third' has no kind: expected one of map, call, when, each, code, delay, validate, lookup, reconcile");
       assert.equal(diagnostics[1]?.hint, undefined);
     });
 
@@ -241,7 +241,7 @@ describe('flowJsonSchema', () => {
   it('is a standalone draft-07 document with the recursive step under definitions', () => {
     const schema = flowJsonSchema() as { $schema: string; definitions: { Step: { anyOf: unknown[] } } };
     assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
-    assert.equal(schema.definitions.Step.anyOf.length, 7, 'six kinds, call in two shapes');
+    assert.equal(schema.definitions.Step.anyOf.length, 10, 'nine kinds, call in two shapes');
     assert.ok(!JSON.stringify(schema).includes('"$ref":"Step"'));
   });
 

@@ -7,6 +7,10 @@ import {
   CodeStepSchema,
   Duration,
   DelayStepSchema,
+  ExceptionTriggerSchema,
+  LookupStepSchema,
+  ReconcileStepSchema,
+  ValidateStepSchema,
   FlowSchema,
   ManualTriggerSchema,
   PollTriggerSchema,
@@ -26,7 +30,7 @@ import {
  * checked against that kind's schema alone. Nested `each` steps are checked the same way.
  */
 
-const TRIGGER_KINDS = ['webhook', 'schedule', 'manual', 'poll'] as const;
+const TRIGGER_KINDS = ['webhook', 'schedule', 'manual', 'poll', 'exception'] as const;
 type TriggerKind = (typeof TRIGGER_KINDS)[number];
 
 interface JsonSchema {
@@ -70,6 +74,7 @@ function validators(): Validators {
       schedule: ajv.compile(ScheduleTriggerSchema),
       manual: ajv.compile(ManualTriggerSchema),
       poll: ajv.compile(PollTriggerSchema),
+      exception: ajv.compile(ExceptionTriggerSchema),
     },
     step: {
       map: ajv.compile(MapStepSchema),
@@ -79,6 +84,9 @@ function validators(): Validators {
       each: ajv.compile(eachShell),
       code: ajv.compile(CodeStepSchema),
       delay: ajv.compile(DelayStepSchema),
+      validate: ajv.compile(ValidateStepSchema),
+      lookup: ajv.compile(LookupStepSchema),
+      reconcile: ajv.compile(ReconcileStepSchema),
     },
   };
   return compiled;

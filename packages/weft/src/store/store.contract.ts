@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LeaseLostError, NotReplayableError } from './store.ts';
-import type { ClaimedRun, ClaimRequest, NewCallRecord, NewEvent, NewException, Store } from './store.ts';
+import type { ClaimedRun, ClaimRequest, NewCallRecord, NewEvent, NewException, ReconciliationReport, Store, XrefGroup } from './store.ts';
+import { XrefConflictError } from '../xref/xref-plan.ts';
 
 export interface StoreHarness {
   store: Store;
@@ -579,6 +580,127 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.equal(await store.secrets.read('erp', 'apiKey'), undefined);
         assert.ok(await store.secrets.read('shop', 'apiKey'), 'other connections keep theirs');
         assert.equal(await store.connections.remove('erp'), false);
+      });
+    });
+
+    describe('exception feed', () => {
+      it('lists exceptions created since a time, oldest first', async () => {
+        const parked: string[] = [];
+        for (const at of [T0 + 20, T0 + 10, T0 + 30]) {
+          const event = await ingestRun();
+          const run = await claimOne(event.runId, { now: at });
+          parked.push(await store.parkException(run.id, run.fence, exceptionFor(at)));
+        }
+        assert.deepEqual((await store.exceptionsSince(T0 + 15, 10)).map((e) => e.id), [parked[0], parked[2]]);
+        assert.deepEqual((await store.exceptionsSince(T0, 2)).map((e) => e.id), [parked[1], parked[0]]);
+      });
+    });
+
+    describe('xref', () => {
+      const shopify7001 = { system: 'shopify', id: '7001' };
+      const netsuite3345 = { system: 'netsuite', id: '3345' };
+      const stripeCus9 = { system: 'stripe', id: 'cus_9' };
+      const ids = (group: XrefGroup | undefined) => group?.links.map((link) => `${link.system}:${link.id}`).sort();
+
+      it('links ids into one group that every member finds, from any side', async () => {
+        await store.xref.link('customer', shopify7001, netsuite3345, T0);
+        await store.xref.link('customer', stripeCus9, netsuite3345, T0 + 1);
+        for (const ref of [shopify7001, netsuite3345, stripeCus9]) {
+          assert.deepEqual(ids(await store.xref.find('customer', ref)), ['netsuite:3345', 'shopify:7001', 'stripe:cus_9']);
+        }
+        assert.equal(await store.xref.find('order', shopify7001), undefined, 'entities are separate');
+        assert.equal(await store.xref.find('customer', { system: 'shopify', id: '7002' }), undefined);
+        await store.xref.link('customer', shopify7001, netsuite3345, T0 + 2);
+        assert.equal((await store.xref.find('customer', shopify7001))!.links.length, 3, 'linking again changes nothing');
+      });
+
+      it('refuses a second id for a system in a group, and leaves the group as it was', async () => {
+        await store.xref.link('customer', shopify7001, netsuite3345, T0);
+        await assert.rejects(store.xref.link('customer', shopify7001, { system: 'netsuite', id: '9999' }, T0 + 1), XrefConflictError);
+        await assert.rejects(store.xref.link('customer', { system: 'netsuite', id: '9999' }, shopify7001, T0 + 1), XrefConflictError);
+        assert.deepEqual(ids(await store.xref.find('customer', shopify7001)), ['netsuite:3345', 'shopify:7001']);
+        assert.equal(await store.xref.find('customer', { system: 'netsuite', id: '9999' }), undefined);
+      });
+
+      it('merges two groups that share no system', async () => {
+        await store.xref.link('customer', shopify7001, netsuite3345, T0);
+        await store.xref.link('customer', stripeCus9, { system: 'quickbooks', id: '58' }, T0 + 1);
+        await store.xref.link('customer', netsuite3345, stripeCus9, T0 + 2);
+        assert.deepEqual(ids(await store.xref.find('customer', { system: 'quickbooks', id: '58' })), ['netsuite:3345', 'quickbooks:58', 'shopify:7001', 'stripe:cus_9']);
+      });
+
+      it('lists groups newest first, filtered by entity and system', async () => {
+        await store.xref.link('customer', shopify7001, netsuite3345, T0);
+        await store.xref.link('order', { system: 'shopify', id: '5001' }, { system: 'netsuite', id: 'SO-1' }, T0 + 1);
+        await store.xref.link('customer', { system: 'shopify', id: '7002' }, stripeCus9, T0 + 2);
+        assert.deepEqual((await store.xref.list({})).map((group) => `${group.entity}:${ids(group)!.join('+')}`), [
+          'customer:shopify:7002+stripe:cus_9',
+          'order:netsuite:SO-1+shopify:5001',
+          'customer:netsuite:3345+shopify:7001',
+        ]);
+        assert.deepEqual((await store.xref.list({ entity: 'customer', system: 'netsuite' })).map(ids), [['netsuite:3345', 'shopify:7001']]);
+        assert.equal((await store.xref.list({ limit: 1 })).length, 1);
+        assert.deepEqual((await store.xref.list({ id: 'SO-1' })).map(ids), [['netsuite:SO-1', 'shopify:5001']], 'found by an id in any system');
+      });
+
+      it('unlinks one id, keeping the others linked, and drops a group left with one id', async () => {
+        await store.xref.link('customer', shopify7001, netsuite3345, T0);
+        await store.xref.link('customer', shopify7001, stripeCus9, T0);
+        assert.equal(await store.xref.unlink('customer', stripeCus9), true);
+        assert.deepEqual(ids(await store.xref.find('customer', shopify7001)), ['netsuite:3345', 'shopify:7001']);
+        assert.equal(await store.xref.unlink('customer', netsuite3345), true);
+        assert.equal(await store.xref.find('customer', shopify7001), undefined, 'a lone id is not a link');
+        assert.equal(await store.xref.unlink('customer', netsuite3345), false);
+        await store.xref.link('customer', shopify7001, { system: 'netsuite', id: '9999' }, T0 + 1);
+        assert.deepEqual(ids(await store.xref.find('customer', shopify7001)), ['netsuite:9999', 'shopify:7001'], 'after unlinking, a new link is accepted');
+      });
+
+      it('lets concurrent links of one object agree on a single group', async () => {
+        await Promise.all([
+          store.xref.link('customer', shopify7001, netsuite3345, T0),
+          store.xref.link('customer', stripeCus9, netsuite3345, T0),
+          store.xref.link('customer', shopify7001, { system: 'quickbooks', id: '58' }, T0),
+        ]);
+        assert.deepEqual(ids(await store.xref.find('customer', stripeCus9)), ['netsuite:3345', 'quickbooks:58', 'shopify:7001', 'stripe:cus_9']);
+      });
+    });
+
+    describe('reconciliations', () => {
+      const report = (fields: Partial<ReconciliationReport> = {}): ReconciliationReport => ({
+        id: 'rec_1',
+        flowId: 'nightly',
+        runId: 'run_a',
+        stepPath: 'compare',
+        entity: 'order',
+        sourceSystem: 'shopify',
+        targetSystem: 'netsuite',
+        matched: 8,
+        missing: 1,
+        different: 1,
+        at: T0,
+        items: [
+          { status: 'missing', sourceId: '5001', name: 'order #1001', action: { kind: 'exception', runId: 'run_x', exceptionId: 'exc_1' } },
+          { status: 'different', sourceId: '5002', name: 'order #1002', targetId: 'SO-2', sourceValue: '20.00', targetValue: '19.00' },
+        ],
+        ...fields,
+      });
+
+      it('keeps reports with their items, lists them newest first without items, by flow', async () => {
+        await store.reconciliations.record(report());
+        await store.reconciliations.record(report({ id: 'rec_2', runId: 'run_b', at: T0 + 1, items: [], missing: 0, different: 0 }));
+        await store.reconciliations.record(report({ id: 'rec_3', flowId: 'other', runId: 'run_c', at: T0 + 2 }));
+        assert.deepEqual(await store.reconciliations.get('rec_1'), report());
+        const listed = await store.reconciliations.list({ flowId: 'nightly' });
+        assert.deepEqual(listed.map((r) => r.id), ['rec_2', 'rec_1']);
+        assert.equal('items' in listed[0]!, false);
+        assert.deepEqual((await store.reconciliations.list({ limit: 1 })).map((r) => r.id), ['rec_3']);
+        assert.equal(await store.reconciliations.get('rec_404'), undefined);
+      });
+
+      it('replaces the report of a retried step instead of keeping two', async () => {
+        await store.reconciliations.record(report());
+        await store.reconciliations.record(report({ id: 'rec_retry', matched: 9, missing: 0, at: T0 + 5 }));
+        assert.deepEqual((await store.reconciliations.list({})).map((r) => [r.id, r.matched, r.missing]), [['rec_retry', 9, 0]]);
       });
     });
 

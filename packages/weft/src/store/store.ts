@@ -2,6 +2,7 @@ import type { Reason } from '../core/exception.ts';
 import type { RunStatus, RunSummary, StepCheckpoint, TriggerEvent } from '../core/run.ts';
 import type { RateLimitState } from '../connectors/rate-limit/rate-limit-state.ts';
 import type { VaultStorage } from '../connectors/vault/vault.ts';
+import type { XrefRef } from '../xref/xref-plan.ts';
 
 /**
  * The store port. Every implementation (SQLite now, PostgreSQL later) passes
@@ -69,6 +70,8 @@ export interface Store {
 
   listExceptions(filter: ExceptionFilter): Promise<ExceptionRecord[]>;
   getException(id: string): Promise<ExceptionRecord | undefined>;
+  /** Exceptions created at or after `sinceMs`, oldest first (the feed behind `trigger: { exception }`). */
+  exceptionsSince(sinceMs: number, limit: number): Promise<ExceptionRecord[]>;
   /**
    * Queue the exception's run again (due now, attempts reset); the exception becomes
    * `replayed`. With `input`, the run's trigger body is replaced and its checkpoints cleared;
@@ -98,6 +101,10 @@ export interface Store {
   adminAudit: AdminAuditStore;
   /** Flows an admin switched off. */
   flowStates: FlowStateStore;
+  /** Which ids in which systems are one business object (the cross-reference service). */
+  xref: XrefStore;
+  /** What each reconcile step found: matched, missing and different records. */
+  reconciliations: ReconciliationStore;
   /** The management API's listings and summaries, and the auto-resolve of exceptions. */
   operations: OperationsStore;
 
@@ -321,6 +328,64 @@ export interface AdminAuditStore {
   record(entry: AdminAuditEntry): Promise<void>;
   /** Newest first. */
   list(filter: PageRequest & { actor?: string; action?: string }): Promise<Page<AdminAuditEntry & { id: number }>>;
+}
+
+/**
+ * Cross-references, grouped per entity: a group is one business object with at most one id per
+ * system. The linking rules are `planLink` (xref/xref-plan.ts); every store applies them inside
+ * one transaction so two workers linking at once cannot both win.
+ */
+export interface XrefStore {
+  /** Join `a` and `b` (and the groups they belong to). Throws `XrefConflictError` when a system would get two ids. */
+  link(entity: string, a: XrefRef, b: XrefRef, now: number): Promise<void>;
+  /** The group `ref` belongs to, every system's id in it; undefined when it is not linked. */
+  find(entity: string, ref: XrefRef): Promise<XrefGroup | undefined>;
+  /** Groups, newest link first, optionally of one entity, holding an id of one system, or holding one id (in any system). */
+  list(filter: { entity?: string; system?: string; id?: string; limit?: number }): Promise<XrefGroup[]>;
+  /** Take `ref` out of its group (the others stay linked to each other). False when it was not linked. */
+  unlink(entity: string, ref: XrefRef): Promise<boolean>;
+}
+
+export interface ReconciliationStore {
+  /** Saves a report; a second report of the same run and step (a retried step) replaces the first. */
+  record(report: ReconciliationReport): Promise<void>;
+  /** Newest first, without their items. */
+  list(filter: { flowId?: string; limit?: number }): Promise<Omit<ReconciliationReport, 'items'>[]>;
+  get(id: string): Promise<ReconciliationReport | undefined>;
+}
+
+export interface ReconciliationReport {
+  id: string;
+  flowId: string;
+  runId: string;
+  stepPath: string;
+  entity: string;
+  sourceSystem: string;
+  targetSystem: string;
+  matched: number;
+  missing: number;
+  different: number;
+  at: number;
+  /** The records that did not match; matched ones are only counted. */
+  items: ReconciliationItem[];
+}
+
+export interface ReconciliationItem {
+  status: 'missing' | 'different';
+  sourceId: string;
+  /** "order #1001", from the step's describe, else the id. */
+  name: string;
+  targetId?: string;
+  sourceValue?: unknown;
+  targetValue?: unknown;
+  /** What was done about a missing record: an exception opened, a repair run queued, or one from an earlier report. */
+  action?: { kind: 'exception' | 'redrive' | 'already-handled'; runId: string; exceptionId?: string };
+}
+
+export interface XrefGroup {
+  entity: string;
+  group: string;
+  links: (XrefRef & { linkedAt: number })[];
 }
 
 export interface FlowStateStore {

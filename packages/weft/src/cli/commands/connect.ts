@@ -7,6 +7,7 @@ import { createVaultTokenStore } from '../../connectors/auth/vault-token-store.t
 import { addConfigOption, addSettingOptions, CliError, loadCliConfig, parsePositiveInteger, type CliContext, type ConfigFlags } from '../context.ts';
 import { createOutput } from '../output.ts';
 import { withOutbound } from './connections.ts';
+import { withConnectionEndpoints } from '../../connectors/connection-auth-factory.ts';
 
 interface ConnectFlags extends ConfigFlags {
   port?: number;
@@ -38,7 +39,8 @@ export function connectCommand(context: CliContext): Command {
       const vault = outbound.vault.vault;
       const client = createOAuth2Client({
         connectionId,
-        scheme,
+        scheme: withConnectionEndpoints(scheme, connector, connection),
+        ...(scheme.clientAuthentication === undefined ? {} : { clientAuthentication: scheme.clientAuthentication }),
         credentials: { get: (name) => vault.get(connectionId, name) },
         tokens: createVaultTokenStore(vault),
         clock: systemClock,

@@ -7,6 +7,7 @@ import type { WeftConfig } from '../../config.ts';
 import type { Outbound } from '../../main.ts';
 import type { Store } from '../../store/store.ts';
 import { collectSecret, type SecretAssignment } from '../secret-source.ts';
+import { ENGINE_CONNECTION_SETTINGS } from '../../connectors/connection-auth-factory.ts';
 
 interface AddFlags extends ConfigFlags {
   connector: string;
@@ -139,7 +140,7 @@ function checkSettings(connector: Connector, settings: Record<string, unknown>):
     throw new CliError(`connector '${connector.id}' has no auth scheme '${String(settings.authScheme)}' (it has ${connector.auth.map((s) => s.kind).join(', ') || 'none'})`);
   }
   if (!connector.config) return;
-  const { baseUrl: _baseUrl, authScheme: _authScheme, ...own } = settings;
+  const own = Object.fromEntries(Object.entries(settings).filter(([name]) => !(ENGINE_CONNECTION_SETTINGS as readonly string[]).includes(name)));
   const [problem] = Value.Errors(connector.config, own);
   if (problem) throw new CliError(`setting ${problem.path.slice(1) || '(all)'}: ${problem.message}`);
 }

@@ -6,7 +6,7 @@ import { runWeft, tempDir } from '../testing.ts';
 import { scaffoldFiles } from './init.ts';
 
 describe('weft init', () => {
-  it('scaffolds a project whose flow validates', async () => {
+  it('scaffolds a project whose flow validates and whose flow test passes', { timeout: 60_000 }, async () => {
     const dir = tempDir();
     const result = await runWeft(['init', 'shop-sync'], { cwd: dir });
     assert.equal(result.code, 0, result.stderr);
@@ -18,6 +18,10 @@ describe('weft init', () => {
     const validated = await runWeft(['validate'], { cwd: join(dir, 'shop-sync') });
     assert.equal(validated.code, 0, validated.stderr);
     assert.equal(validated.stdout, '1 flow valid\n');
+
+    const tested = await runWeft(['test'], { cwd: join(dir, 'shop-sync'), env: { NO_COLOR: '1' } });
+    assert.equal(tested.code, 0, tested.stdout + tested.stderr);
+    assert.match(tested.stdout, /✓ an order becomes one sales order .*\n\n1 passed, 0 failed\n$/);
   });
 
   it('refuses to overwrite, and then writes nothing at all', async () => {
@@ -27,7 +31,7 @@ describe('weft init', () => {
 
     const again = await runWeft(['init', '.'], { cwd: dir });
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /^weft: not overwriting weft\.config\.yaml, flows\/orders\.flow\.yaml, flow\.schema\.json, test\/flows\.test\.mjs in .*; nothing was written\n$/);
+    assert.match(again.stderr, /^weft: not overwriting weft\.config\.yaml, flows\/orders\.flow\.yaml, flow\.schema\.json, test\/flows\.test\.mjs, tests\/orders\.test\.yaml, tests\/recordings\/erp-accepts\.json in .*; nothing was written\n$/);
     assert.equal(existsSync(join(dir, 'flows/README.md')), false);
   });
 });

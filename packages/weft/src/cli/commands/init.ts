@@ -65,6 +65,7 @@ curl -X POST http://127.0.0.1:8787/hooks/orders -H 'content-type: application/js
 npx weft runs           # what ran
 npx weft exceptions     # what needs a human, and why
 node --test test/       # the flows validate (run it in CI)
+npx weft test           # the flow tests in ../tests, offline (run them in CI too)
 \`\`\`
 
 Editors that read \`# yaml-language-server: $schema=\` comments (VS Code with the YAML
@@ -88,6 +89,55 @@ test('the flows validate', () => {
 });
 `;
 
+const FLOW_TEST = `# A flow test: \`npx weft test\` runs each case offline, in an engine of its own, and
+# checks how the run ends, what it sent and what its steps produced.
+flow: orders
+hosts:
+  # Nothing reaches the real ERP: its answers come from recordings. \`weft record --run <id>\`
+  # makes one from a real run, with every credential taken out.
+  https://erp.example.com: { replay: recordings/erp-accepts.json }
+cases:
+  - name: an order becomes one sales order
+    input:
+      webhook:
+        body: { id: 1001, email: ada@example.com, line_items: [{ sku: MUG-1, quantity: 2 }] }
+    expect:
+      status: succeeded
+      outputs:
+        salesOrder: { externalId: "1001", customerEmail: ada@example.com, lines: [{ sku: MUG-1, quantity: 2 }] }
+      callCounts: { createSalesOrder: 1 }
+      calls:
+        - step: createSalesOrder
+          method: POST
+          url: https://erp.example.com/api/sales-orders
+          request: { externalId: "1001", lines: [{ sku: MUG-1, quantity: 2 }] }
+          status: 201
+`;
+
+/** What the ERP answered, in the form \`weft record\` writes. */
+function erpRecording(): string {
+  const order = { id: 1001, email: 'ada@example.com', line_items: [{ sku: 'MUG-1', quantity: 2 }] };
+  const recording = {
+    weftRecording: 1,
+    flow: 'orders',
+    run: 'run_example',
+    status: 'succeeded',
+    trigger: { source: 'webhook', headers: { 'content-type': 'application/json' }, query: {}, body: order },
+    connections: {},
+    calls: [
+      {
+        step: 'createSalesOrder',
+        attempt: 1,
+        method: 'POST',
+        url: 'https://erp.example.com/api/sales-orders',
+        request: { headers: { 'content-type': 'application/json' }, body: '{"externalId":"1001","customerEmail":"ada@example.com","lines":[{"sku":"MUG-1","quantity":2}]}' },
+        response: { status: 201, headers: { 'content-type': 'application/json' }, body: '{"id":"SO-1001"}' },
+      },
+    ],
+  };
+  return JSON.stringify(recording, null, 2) + '\n';
+}
+
 /** The scaffold, by path relative to the project folder. */
 export function scaffoldFiles(): Record<string, string> {
   return {
@@ -96,12 +146,14 @@ export function scaffoldFiles(): Record<string, string> {
     'flows/README.md': README,
     'flow.schema.json': JSON.stringify(flowJsonSchema(), null, 2) + '\n',
     'test/flows.test.mjs': TEST,
+    'tests/orders.test.yaml': FLOW_TEST,
+    'tests/recordings/erp-accepts.json': erpRecording(),
   };
 }
 
 export function initCommand(context: CliContext): Command {
   return new Command('init')
-    .description('create a project: weft.config.yaml, a first flow, its JSON Schema and a test')
+    .description('create a project: weft.config.yaml, a first flow, its JSON Schema, a flow test and a CI test')
     .argument('[dir]', 'project folder (created if missing)', '.')
     .action((dir: string) => {
       const projectDir = resolve(context.cwd, dir);
@@ -119,6 +171,6 @@ export function initCommand(context: CliContext): Command {
       const shown = relative(context.cwd, projectDir) || '.';
       for (const [path] of files) out.line(`created ${join(shown, path)}`);
       out.line();
-      out.line(`next: cd ${shown} && npx weft validate && npx weft dev`);
+      out.line(`next: cd ${shown} && npx weft validate && npx weft test && npx weft dev`);
     });
 }

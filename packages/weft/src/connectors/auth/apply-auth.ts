@@ -24,15 +24,16 @@ export interface CredentialSource {
   get(name: string): Promise<string | undefined>;
 }
 
-/** Supplies a current access token; an `OAuth2Client` from oauth2.ts is one. */
+/** Supplies a current access token; an `OAuth2Client` from oauth2.ts is one, a `TokenLoginClient` from token-login.ts another. */
 export interface AccessTokenSource {
   accessToken(): Promise<string>;
 }
 
 /**
  * Mutates `request`. `now` (epoch ms) is the signed timestamp for hmac-signing and token-passport
- * (which rewrites the body: the passport lives in the SOAP Header). OAuth 2 schemes
- * need `oauth2`: the token lives in a per-connection client that refreshes it, not in the vault.
+ * (which rewrites the body: the passport lives in the SOAP Header). OAuth 2 and token-login
+ * schemes need `oauth2`, the token source: the token lives in a per-connection client that
+ * refreshes it, not in the vault.
  */
 export async function applyAuth(
   request: AuthRequest,
@@ -64,6 +65,12 @@ export async function applyAuth(
     case 'oauth2-authorization-code': {
       if (oauth2 === undefined) throw new TypeError(`applyAuth: a ${scheme.kind} scheme needs the connection's OAuth 2 client`);
       setHeader(request, 'authorization', `Bearer ${headerSafe('access token', await oauth2.accessToken())}`);
+      return;
+    }
+    case 'token-login': {
+      // The session token comes from the connection's token-login client, passed as the token source.
+      if (oauth2 === undefined) throw new TypeError("applyAuth: a token-login scheme needs the connection's token-login client");
+      setHeader(request, 'authorization', `Bearer ${headerSafe('session token', await oauth2.accessToken())}`);
       return;
     }
     case 'hmac-signing':

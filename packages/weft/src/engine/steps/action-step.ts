@@ -1,5 +1,5 @@
 import { Value } from '@sinclair/typebox/value';
-import { isConnectorError, pages, type Action, type ConnectorError } from '@weft/sdk';
+import { isConnectorError, pages, type Action, type Connector, type ConnectorError } from '@weft/sdk';
 import type { ConnectorCallStep } from '../../flows/flow-schema.ts';
 import { toMs } from '../../core/duration.ts';
 import { CapacityWaitError, createConnectorHttpClient } from '../../connectors/connector-http.ts';
@@ -7,6 +7,8 @@ import { ConnectionError, type ConnectionRuntime, type ResolvedConnection } from
 import { EgressDeniedError } from '../../connectors/egress-guard.ts';
 import { PostponeError, StepFailedError } from '../step-failure.ts';
 import type { Scope } from '../scope.ts';
+import { XrefConflictError, type XrefRef } from '../../xref/xref-plan.ts';
+import { xrefId } from './canonical-steps.ts';
 import { withEffectLedger, type CallContext, type CallStepDeps } from './call-step.ts';
 
 export interface ActionStepDeps extends CallStepDeps {
@@ -38,7 +40,13 @@ export async function executeActionStep(
     throw new StepFailedError({ retryable: false, reason: 'validation', message: `The input of ${resolved.connector.name} action '${action.id}' is invalid: ${problems.join('; ')}.`, });
   }
 
-  return withEffectLedger(deps, ctx, async (key) => {
+  // Lookup-before-create: a record this source already has in the destination is reused, so a
+  // second order from one customer does not create a second customer, whatever the vendor's
+  // idempotency support.
+  const xref = call.xref === undefined ? undefined : await xrefOf(deps, ctx, step, action, scope);
+  if (xref?.existing !== undefined) return { output: { id: xref.existing, created: false, record: null } };
+
+  const result = await withEffectLedger(deps, ctx, async (key) => {
     // The last response, as audited (redacted, capped): an exception shows it to the operator.
     let lastAudited: { status: number; headers: Record<string, string>; body: string } | undefined;
     const http = createConnectorHttpClient({
@@ -52,7 +60,7 @@ export async function executeActionStep(
       clock: deps.clock,
       signal: ctx.signal,
       timeoutMs: call.timeout === undefined ? DEFAULT_TIMEOUT_MS : toMs(call.timeout),
-      headers: call.idempotencyHeader === false ? {} : { [(call.idempotencyHeader ?? 'Idempotency-Key').toLowerCase()]: key },
+      ...idempotencyCarrier(call.idempotencyHeader, resolved.connector.idempotencyKey, key),
       audit: (record) => {
         if (record.status !== null) lastAudited = { status: record.status, headers: record.responseHeaders, body: record.responseBody ?? '' };
         ctx.writes.defer(deps.store.recordCall({ ...record, flowId: ctx.flow.flow.id, runId: ctx.runId, stepPath: ctx.stepPath, attempt: ctx.attempt }));
@@ -70,6 +78,46 @@ export async function executeActionStep(
       throw new StepFailedError({ ...toStepFailure(error, resolved, subject), ...(lastAudited ? { lastResponse: lastAudited } : {}) });
     }
   });
+  // A recorded effect's output is the step output as checkpointed, already linked and wrapped.
+  if (xref === undefined || result.effectKey === undefined) return result;
+  return { output: await linkCreated(deps, step, xref, result.output), effectKey: result.effectKey };
+}
+
+interface StepXref {
+  entity: string;
+  from: XrefRef;
+  idOf: (output: unknown) => string | undefined;
+  /** The destination's id when the source is linked already. */
+  existing?: string;
+}
+
+async function xrefOf(deps: ActionStepDeps, ctx: CallContext, step: ConnectorCallStep, action: Action, scope: Scope): Promise<StepXref> {
+  const declared = action.xref;
+  if (declared === undefined) {
+    throw new StepFailedError({
+      retryable: false,
+      reason: 'validation',
+      message: `The step '${step.id}' links a cross-reference, but action '${action.id}' creates nothing it can link (it declares no xref).`,
+    });
+  }
+  const from = { system: step.call.xref!.from.system, id: await xrefId((source) => ctx.flow.expression(source).evaluate(scope), step.call.xref!.from.id, `the xref of step '${step.id}'`) };
+  const existing = (await deps.store.xref.find(declared.entity, from))?.links.find((link) => link.system === step.call.connection)?.id;
+  return { entity: declared.entity, from, idOf: (output) => declared.id(output as never), ...(existing === undefined ? {} : { existing }) };
+}
+
+/** Links the record the action created to the step's source; a conflict parks the run for a person. */
+async function linkCreated(deps: ActionStepDeps, step: ConnectorCallStep, xref: StepXref, record: unknown): Promise<unknown> {
+  const id = xref.idOf(record);
+  if (id === undefined || id === '') {
+    throw new StepFailedError({ retryable: false, reason: 'bug', message: `The action '${step.call.action}' succeeded but its output holds no ${xref.entity} id to link.` });
+  }
+  try {
+    await deps.store.xref.link(xref.entity, xref.from, { system: step.call.connection, id }, deps.clock.now());
+  } catch (error) {
+    if (!(error instanceof XrefConflictError)) throw error;
+    throw new StepFailedError({ retryable: false, reason: 'conflict', message: `Cross-reference conflict: ${error.message}; unlink the wrong one with \`weft xref unlink\`, then replay.` });
+  }
+  return { id, created: true, record };
 }
 
 async function runAction(action: Action, resolved: ResolvedConnection, input: unknown, http: ReturnType<typeof createConnectorHttpClient>, signal: AbortSignal): Promise<unknown> {
@@ -108,4 +156,19 @@ function toStepFailure(error: ConnectorError, resolved: ResolvedConnection, subj
     message: sentence.replace(/\.\.$/, '.'),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   };
+}
+
+/**
+ * Where the effect key goes: the step's `idempotencyHeader` decides when it is set (false: nowhere),
+ * else the connector's declaration, else the `Idempotency-Key` header.
+ */
+function idempotencyCarrier(
+  stepHeader: string | false | undefined,
+  declared: Connector['idempotencyKey'],
+  key: string,
+): { headers?: Record<string, string>; query?: Record<string, string> } {
+  if (stepHeader === false || (stepHeader === undefined && declared === 'none')) return {};
+  if (stepHeader !== undefined) return { headers: { [stepHeader.toLowerCase()]: key } };
+  if (declared === undefined || declared === 'none') return { headers: { 'idempotency-key': key } };
+  return declared.in === 'query' ? { query: { [declared.name]: key } } : { headers: { [declared.name.toLowerCase()]: key } };
 }

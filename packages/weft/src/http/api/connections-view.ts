@@ -10,6 +10,7 @@ import { testConnection } from '../../connectors/test-connection.ts';
 import type { Vault } from '../../connectors/vault/vault.ts';
 import type { Store } from '../../store/store.ts';
 import { ApiProblem } from './api-problem.ts';
+import { withConnectionEndpoints } from '../../connectors/connection-auth-factory.ts';
 
 export interface ConnectionStatus {
   id: string;
@@ -67,7 +68,8 @@ export function createConnectionsView(options: {
     }
     return createOAuth2Client({
       connectionId,
-      scheme,
+      scheme: withConnectionEndpoints(scheme, connector, connection),
+      ...(scheme.clientAuthentication === undefined ? {} : { clientAuthentication: scheme.clientAuthentication }),
       credentials: { get: (name) => vault.get(connectionId, name) },
       tokens,
       clock,

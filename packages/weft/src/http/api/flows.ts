@@ -16,7 +16,7 @@ const Counts = Type.Object({
 const FlowSummary = Type.Object({
   id: Type.String(),
   name: Type.Optional(Type.String({ description: "the flow's description" })),
-  trigger: Type.Union(['webhook', 'schedule', 'manual', 'poll'].map((t) => Type.Literal(t))),
+  trigger: Type.Union(['webhook', 'schedule', 'manual', 'poll', 'exception'].map((t) => Type.Literal(t))),
   path: Type.Optional(Type.String({ description: 'webhook flows: served at /hooks/<path>' })),
   enabled: Type.Boolean(),
   steps: Type.Integer({ description: 'top-level steps' }),
@@ -41,7 +41,7 @@ export async function flowRoutes(app: FastifyInstance, context: ApiContext): Pro
     const { flow } = loaded;
     const counts = await store.countRuns(flow.id);
     const trigger = flow.trigger;
-    const kind = 'webhook' in trigger ? 'webhook' : 'schedule' in trigger ? 'schedule' : 'poll' in trigger ? 'poll' : 'manual';
+    const kind = 'webhook' in trigger ? 'webhook' : 'schedule' in trigger ? 'schedule' : 'poll' in trigger ? 'poll' : 'exception' in trigger ? 'exception' : 'manual';
     return {
       id: flow.id,
       ...(flow.description === undefined ? {} : { name: flow.description }),

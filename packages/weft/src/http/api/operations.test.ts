@@ -209,6 +209,19 @@ describe('management API: runs, exceptions, calls, flows', () => {
     assert.ok(summary.body.successRate > 0 && summary.body.successRate < 1);
   });
 
+  it('lists records linked across systems, flat per system, newest first, filtered by entity or an id', async () => {
+    await weft.store.xref.link('customer', { system: 'shop', id: '7001' }, { system: 'erp', id: '3345' }, Date.UTC(2026, 10, 1));
+    await weft.store.xref.link('order', { system: 'shop', id: '5001' }, { system: 'erp', id: 'SO-1' }, Date.UTC(2026, 10, 2));
+    const all = await weft.api('GET', '/api/v1/xref', { token: viewer });
+    assert.equal(all.status, 200);
+    assert.deepEqual(all.body.items, [
+      { entity: 'order', linkedAt: '2026-11-02T00:00:00.000Z', shop: '5001', erp: 'SO-1' },
+      { entity: 'customer', linkedAt: '2026-11-01T00:00:00.000Z', shop: '7001', erp: '3345' },
+    ]);
+    assert.deepEqual((await weft.api('GET', '/api/v1/xref?entity=customer', { token: viewer })).body.items.map((item: { erp: string }) => item.erp), ['3345']);
+    assert.deepEqual((await weft.api('GET', '/api/v1/xref?q=SO-1', { token: viewer })).body.items.map((item: { shop: string }) => item.shop), ['5001']);
+  });
+
   it('streams committed run events over SSE to a token given as access_token, and ends the stream on shutdown', async () => {
     const base = weft.url;
     const refused = await request(`${base}/api/v1/stream`);

@@ -3,21 +3,54 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from './api-context.ts';
 import { Page } from './schemas.ts';
 
-const XrefQuery = Type.Object({ entity: Type.Optional(Type.String()), q: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), cursor: Type.Optional(Type.String()) });
+const XrefQuery = Type.Object({
+  entity: Type.Optional(Type.String({ description: 'A canonical entity, e.g. customer.' })),
+  q: Type.Optional(Type.String({ description: 'An id in any system.' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  cursor: Type.Optional(Type.String()),
+});
+
+/** One record across systems, flat for a table: { entity, linkedAt, <system>: <id>, … }. */
+const XrefRow = Type.Object({ entity: Type.String(), linkedAt: Type.String({ format: 'date-time' }) }, { additionalProperties: Type.String() });
+
+const Report = Type.Object({
+  id: Type.String(),
+  flowId: Type.String(),
+  runId: Type.String(),
+  entity: Type.String(),
+  sourceSystem: Type.String(),
+  targetSystem: Type.String(),
+  matched: Type.Integer(),
+  missing: Type.Integer(),
+  different: Type.Integer(),
+  at: Type.String({ format: 'date-time' }),
+});
 
 /**
- * Cross-references and reconciliation reports belong to the commerce issue; until it lands the
- * store keeps none, so these answer empty lists in their final shape and the console can show them.
+ * The cross-reference and reconciliation reports, read-only: links are made by flows (or `weft
+ * xref set`), so an operator's console shows them and never edits them behind a flow's back.
+ * The newest records come first; the list is bounded by `limit` rather than paged (no cursor).
  */
-export async function xrefRoutes(app: FastifyInstance, _context: ApiContext): Promise<void> {
-  app.get('/xref', {
+export async function xrefRoutes(app: FastifyInstance, { store }: ApiContext): Promise<void> {
+  app.get<{ Querystring: { entity?: string; q?: string; limit?: number } }>('/xref', {
     config: { role: 'viewer' },
-    schema: { summary: 'Cross-references between systems’ record ids (empty until the commerce features land)', tags: ['xref'], querystring: XrefQuery, response: { 200: Page(Type.Object({}, { additionalProperties: true })) } },
-    handler: async () => ({ items: [], nextCursor: null }),
+    schema: { summary: 'Records linked across systems, newest link first', tags: ['xref'], querystring: XrefQuery, response: { 200: Page(XrefRow) } },
+    handler: async (request) => {
+      const { entity, q, limit = 100 } = request.query;
+      const groups = await store.xref.list({ limit, ...(entity ? { entity } : {}), ...(q ? { id: q } : {}) });
+      const items = groups.map((group) => ({
+        entity: group.entity,
+        linkedAt: new Date(Math.max(...group.links.map((link) => link.linkedAt))).toISOString(),
+        ...Object.fromEntries(group.links.map((link) => [link.system, link.id])),
+      }));
+      return { items, nextCursor: null };
+    },
   });
   app.get('/reconciliations', {
     config: { role: 'viewer' },
-    schema: { summary: 'Reconciliation reports (empty until the commerce features land)', tags: ['xref'], response: { 200: Type.Object({ items: Type.Array(Type.Object({}, { additionalProperties: true })) }) } },
-    handler: async () => ({ items: [] }),
+    schema: { summary: 'Reconciliation reports, newest first', tags: ['xref'], response: { 200: Type.Object({ items: Type.Array(Report) }) } },
+    handler: async () => ({
+      items: (await store.reconciliations.list({ limit: 50 })).map(({ stepPath: _stepPath, at, ...report }) => ({ ...report, at: new Date(at).toISOString() })),
+    }),
   });
 }

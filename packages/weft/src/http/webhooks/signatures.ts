@@ -5,7 +5,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
  * runs over the raw body bytes: re-serialised JSON rarely matches what the sender signed.
  */
 export interface SignatureConfig {
-  scheme: 'hmac-sha256' | 'standard-webhooks' | 'shopify' | 'stripe' | 'slack' | 'github';
+  scheme: 'hmac-sha256' | 'standard-webhooks' | 'shopify' | 'stripe' | 'slack' | 'github' | 'twilio' | 'header-token';
   /** Already resolved: the secret itself, not a `${env:...}` reference. */
   secret: string;
   header?: string;
@@ -23,11 +23,14 @@ export interface WebhookRequest {
   rawBody: Buffer;
   /** Lower-case names, as node gives them. */
   headers: Record<string, string | string[] | undefined>;
+  /** The full public URL the sender called, query included (webhookUrl()); only `twilio` signs it. */
+  url?: string | undefined;
 }
 
 const DEFAULT_TOLERANCE_SECONDS = 300;
 const DEFAULT_GENERIC_HEADER = 'x-signature';
 const STANDARD_WEBHOOKS_SECRET_PREFIX = 'whsec_';
+const DEFAULT_TOKEN_HEADER = 'x-api-key';
 
 export function verifyWebhookSignature(config: SignatureConfig, request: WebhookRequest, nowMs: number): VerifyResult {
   const read = (name: string): string | undefined => readHeader(request.headers, name);
@@ -66,11 +69,24 @@ export function verifyWebhookSignature(config: SignatureConfig, request: Webhook
       return verifyStripe(config, request.rawBody, read('stripe-signature'), nowMs);
     case 'standard-webhooks':
       return verifyStandardWebhooks(config, request.rawBody, read, nowMs);
+    case 'twilio':
+      return verifyTwilio(config, request, read('x-twilio-signature'));
+    case 'header-token': {
+      // Not a signature: the vendor sends the shared token itself (Shiprocket's x-api-key). Weaker
+      // than a MAC (it proves who sent, not what), so flows should re-read what they act on.
+      const header = (config.header ?? DEFAULT_TOKEN_HEADER).toLowerCase();
+      const value = read(header);
+      if (value === undefined) return missing(header);
+      return safeEqualText(value, config.secret) ? { ok: true } : { ok: false, problem: `${header} does not match` };
+    }
   }
 }
 
-/** The headers a sender would attach (lower-case names). Used by the demo shop, tests and the bench. */
-export function signWebhook(config: SignatureConfig, rawBody: Buffer, nowMs: number, id?: string): Record<string, string> {
+/**
+ * The headers a sender would attach (lower-case names). Used by the demo shop, tests and the bench.
+ * `url` is the URL the sender calls, which only `twilio` signs (and requires).
+ */
+export function signWebhook(config: SignatureConfig, rawBody: Buffer, nowMs: number, id?: string, url?: string): Record<string, string> {
   const timestamp = String(Math.floor(nowMs / 1000));
   switch (config.scheme) {
     case 'hmac-sha256': {
@@ -103,7 +119,75 @@ export function signWebhook(config: SignatureConfig, rawBody: Buffer, nowMs: num
         'webhook-signature': 'v1,' + hmac(key, [`${messageId}.${timestamp}.`, rawBody]).toString('base64'),
       };
     }
+    case 'twilio': {
+      if (url === undefined) throw new Error('twilio signatures cover the URL the sender calls; pass url');
+      // Which rule applies depends on the body, as it does for Twilio: a form is signed by its
+      // parameters; anything else needs bodySHA256 in the URL, which the caller adds.
+      const params = new URL(url).searchParams.has('bodySHA256') ? [] : twilioFormParams(rawBody);
+      return { 'x-twilio-signature': twilioSignature(config.secret, url, params).toString('base64') };
+    }
+    case 'header-token':
+      return { [(config.header ?? DEFAULT_TOKEN_HEADER).toLowerCase()]: config.secret };
   }
+}
+
+/** Constant time over the digests, so neither the token's length nor its prefix leaks through timing. */
+function safeEqualText(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/**
+ * Twilio (shared/specs/README.md §2): base64(HMAC-SHA1(auth token, URL + every POST parameter
+ * sorted by name, appended as name+value)). A JSON body is not in the MAC; instead its hex
+ * SHA-256 rides in the URL's `bodySHA256` query parameter, which the MAC covers. Twilio has no
+ * timestamp, so there is no replay window to check. Twilio's own validators try the URL with and
+ * without an explicit default port (:443/:80), since proxies differ in what they pass on; so do we.
+ */
+function verifyTwilio(config: SignatureConfig, request: WebhookRequest, value: string | undefined): VerifyResult {
+  if (value === undefined) return missing('x-twilio-signature');
+  if (request.url === undefined) return { ok: false, problem: 'webhook signature is misconfigured: the twilio scheme needs the URL that was called' };
+  const given = decodeSignature(value, 'base64');
+  if (given === undefined) return { ok: false, problem: 'header x-twilio-signature is not a base64 signature' };
+  let bodyHash: string | null;
+  try {
+    bodyHash = new URL(request.url).searchParams.get('bodySHA256');
+  } catch {
+    return { ok: false, problem: 'the URL that was called cannot be parsed' };
+  }
+  const contentType = readHeader(request.headers, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  const params = bodyHash === null && contentType === 'application/x-www-form-urlencoded' ? twilioFormParams(request.rawBody) : [];
+  const candidates = urlVariants(request.url).map((variant) => twilioSignature(config.secret, variant, params));
+  if (!candidates.some((expected) => matchesAny(expected, [given]))) return NO_MATCH;
+  if (bodyHash === null) return { ok: true };
+  const actual = createHash('sha256').update(request.rawBody).digest('hex');
+  return matchesAny(Buffer.from(actual), [Buffer.from(bodyHash.toLowerCase())]) ? { ok: true } : { ok: false, problem: 'bodySHA256 does not match the body' };
+}
+
+function twilioSignature(secret: string, url: string, params: [string, string][]): Buffer {
+  const mac = createHmac('sha1', secret).update(url, 'utf8');
+  for (const [name, value] of params) mac.update(name + value, 'utf8');
+  return mac.digest();
+}
+
+// Sorted by name with JavaScript's code-unit order (Twilio's "Unix-style case-sensitive" order
+// for the ASCII names it uses); repeated names (MediaUrl) by value, as Twilio's libraries do.
+function twilioFormParams(rawBody: Buffer): [string, string][] {
+  return [...new URLSearchParams(rawBody.toString('utf8'))].sort(([nameA, valueA], [nameB, valueB]) =>
+    nameA !== nameB ? (nameA < nameB ? -1 : 1) : valueA < valueB ? -1 : valueA > valueB ? 1 : 0,
+  );
+}
+
+// Kept as text rather than rebuilt with URL, which would re-encode the query Twilio signed.
+function urlVariants(original: string): string[] {
+  const match = /^(https?):\/\/([^/?#]*)(.*)$/i.exec(original);
+  if (match === null) return [original];
+  const [, scheme = '', authority = '', rest = ''] = match;
+  const defaultPort = scheme.toLowerCase() === 'https' ? '443' : '80';
+  const port = /:(\d+)$/.exec(authority)?.[1];
+  if (port === undefined) return [original, `${scheme}://${authority}:${defaultPort}${rest}`];
+  if (port === defaultPort) return [original, `${scheme}://${authority.slice(0, -(port.length + 1))}${rest}`];
+  return [original];
 }
 
 function verifyGeneric(

@@ -6,6 +6,7 @@ import { StoreUnavailableError } from '../../store/store.ts';
 import { ExpressionError } from '../../transforms/expression.ts';
 import { sendProblem } from '../problem.ts';
 import { verifyWebhookSignature } from './signatures.ts';
+import { webhookUrl } from './webhook-url.ts';
 import { ConnectionError } from '../../connectors/connection-runtime.ts';
 import type { ConnectorWebhook } from '../../connectors/connector-webhooks.ts';
 
@@ -56,7 +57,7 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
     // Fail closed: a flow that asks for signatures but has no secret accepts nothing.
     if (declared && !signature) return sendProblem(reply, 401, 'invalid-signature', 'Signature verification failed', 'no secret is configured');
     if (signature) {
-      const verdict = verifyWebhookSignature(signature, { rawBody, headers: request.headers }, clock.now());
+      const verdict = verifyWebhookSignature(signature, { rawBody, headers: request.headers, url: webhookUrl(request) }, clock.now());
       if (!verdict.ok) return sendProblem(reply, 401, 'invalid-signature', 'Signature verification failed', verdict.problem);
     }
 

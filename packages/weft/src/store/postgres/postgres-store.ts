@@ -1,4 +1,6 @@
 import { newId } from '../../core/ids.ts';
+import { createPostgresReconciliations } from './postgres-reconciliations.ts';
+import { createPostgresXrefStore } from './postgres-xref.ts';
 import type { RunStatus } from '../../core/run.ts';
 import { LeaseLostError, NotReplayableError } from '../store.ts';
 import type {
@@ -426,6 +428,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       return rows.map(toExceptionRecord);
     },
 
+    exceptionsSince: async (sinceMs, limit) =>
+      (await query<ExceptionRow>('SELECT * FROM exceptions WHERE created_at >= $1 ORDER BY created_at, id COLLATE "C" LIMIT $2', [sinceMs, limit])).map(toExceptionRecord),
+
     getException: async (id) => {
       const [row] = await query<ExceptionRow>('SELECT * FROM exceptions WHERE id = $1', [id]);
       return row === undefined ? undefined : toExceptionRecord(row);
@@ -462,6 +467,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     tokens: createPostgresTokenStore(access),
     adminAudit: createPostgresAdminAudit(access),
     flowStates: createPostgresFlowStates(access),
+    xref: createPostgresXrefStore(access),
+    reconciliations: createPostgresReconciliations(access),
     operations: createPostgresOperations(access),
     ...createPostgresStats(access),
     alertIncidents: createPostgresAlertIncidents(access),

@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { createSqliteReconciliations } from './sqlite-reconciliations.ts';
+import { createSqliteXrefStore } from './sqlite-xref.ts';
 import Database from 'better-sqlite3';
 import { newId } from '../../core/ids.ts';
 import { createSqliteConnectionStore, createSqliteSecretStorage, type SqliteAccess } from './sqlite-connections.ts';
@@ -564,6 +566,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         return rows.map(toExceptionRecord);
       }),
 
+    exceptionsSince: (sinceMs, limit) =>
+      read(() => (sql('SELECT * FROM exceptions WHERE created_at >= ? ORDER BY created_at, id LIMIT ?').all(sinceMs, limit) as ExceptionRow[]).map(toExceptionRecord)),
+
     getException: (id) =>
       read(() => {
         const row = sql('SELECT * FROM exceptions WHERE id = ?').get(id) as ExceptionRow | undefined;
@@ -603,6 +608,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     tokens: createSqliteTokenStore(access),
     adminAudit: createSqliteAdminAudit(access),
     flowStates: createSqliteFlowStates(access),
+    xref: createSqliteXrefStore(access),
+    reconciliations: createSqliteReconciliations(access),
     operations: createSqliteOperations(access),
     ...createSqliteStats(access),
     alertIncidents: createSqliteAlertIncidents(access),

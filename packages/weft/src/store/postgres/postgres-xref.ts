@@ -1,0 +1,72 @@
+import { newId } from '../../core/ids.ts';
+import { planLink, type XrefRef, type XrefRow } from '../../xref/xref-plan.ts';
+import type { XrefStore } from '../store.ts';
+import { toXrefGroup, toXrefRow, type XrefTableRow } from '../xref-rows.ts';
+import type { PostgresAccess, PostgresTx } from './postgres-access.ts';
+
+const GROUP_OF = `
+  SELECT entity, system, external_id, group_id, linked_at FROM xrefs
+  WHERE entity = $1 AND group_id = (SELECT group_id FROM xrefs WHERE entity = $1 AND system = $2 AND external_id = $3)
+  ORDER BY linked_at, system COLLATE "C"`;
+
+export function createPostgresXrefStore({ query, transaction }: PostgresAccess): XrefStore {
+  const groupOf = async (tx: PostgresTx | PostgresAccess, entity: string, ref: XrefRef) => (await tx.query<XrefTableRow>(GROUP_OF, [entity, ref.system, ref.id])).map(toXrefRow);
+
+  return {
+    link: (entity, a, b, now) =>
+      transaction(
+        async (tx) => {
+          const plan = planLink(entity, a, b, await groupOf(tx, entity, a), await groupOf(tx, entity, b), newId('xg', now));
+          if (plan.kind === 'insert') {
+            for (const ref of plan.rows) {
+              await tx.query('INSERT INTO xrefs (entity, system, external_id, group_id, linked_at) VALUES ($1, $2, $3, $4, $5)', [entity, ref.system, ref.id, plan.group, now]);
+            }
+          } else if (plan.kind === 'merge') {
+            await tx.query('UPDATE xrefs SET group_id = $3 WHERE entity = $1 AND group_id = $2', [entity, plan.from, plan.into]);
+          }
+        },
+        // One advisory lock per entity: a merge moves whole groups, so locks on a and b alone
+        // would not cover ids linked to them earlier, and reading the groups first to lock them
+        // would race. Links are rare next to ingests, so serializing them per entity costs little.
+        [`xref:${entity}`],
+      ),
+    find: async (entity, ref) => {
+      const rows = await groupOf({ query } as PostgresAccess, entity, ref);
+      return rows.length === 0 ? undefined : toXrefGroup(entity, rows);
+    },
+    list: async ({ entity, system, id, limit = 100 }) => {
+      const groups = await query<{ entity: string; group_id: string }>(
+        `SELECT entity, group_id, MAX(linked_at) AS last FROM xrefs
+         WHERE ($1::text IS NULL OR entity = $1)
+           AND ($2::text IS NULL OR group_id IN (SELECT group_id FROM xrefs WHERE system = $2))
+           AND ($3::text IS NULL OR group_id IN (SELECT group_id FROM xrefs WHERE external_id = $3))
+         GROUP BY entity, group_id ORDER BY last DESC, group_id COLLATE "C" DESC LIMIT $4`,
+        [entity ?? null, system ?? null, id ?? null, limit],
+      );
+      if (groups.length === 0) return [];
+      const rows = await query<XrefTableRow>(
+        `SELECT entity, system, external_id, group_id, linked_at FROM xrefs WHERE group_id = ANY($1) ORDER BY linked_at, system COLLATE "C"`,
+        [groups.map((group) => group.group_id)],
+      );
+      return groups.map((group) => toXrefGroup(group.entity, rows.filter((row) => row.entity === group.entity && row.group_id === group.group_id).map(toXrefRow)));
+    },
+    unlink: (entity, ref) =>
+      transaction(
+        async (tx) => {
+          const [removed] = await tx.query<{ group_id: string }>('DELETE FROM xrefs WHERE entity = $1 AND system = $2 AND external_id = $3 RETURNING group_id', [
+            entity,
+            ref.system,
+            ref.id,
+          ]);
+          if (removed === undefined) return false;
+          // A group of one links nothing: drop the orphan so `find` does not report a lone id as linked.
+          await tx.query(`DELETE FROM xrefs WHERE entity = $1 AND group_id = $2 AND (SELECT COUNT(*) FROM xrefs WHERE entity = $1 AND group_id = $2) = 1`, [
+            entity,
+            removed.group_id,
+          ]);
+          return true;
+        },
+        [`xref:${entity}`],
+      ),
+  };
+}

@@ -1,0 +1,58 @@
+import { newId } from '../../core/ids.ts';
+import { planLink, type XrefRow } from '../../xref/xref-plan.ts';
+import type { XrefStore } from '../store.ts';
+import { toXrefGroup, toXrefRow, type XrefTableRow } from '../xref-rows.ts';
+import type { SqliteAccess } from './sqlite-connections.ts';
+
+export function createSqliteXrefStore({ sql, write, read }: SqliteAccess): XrefStore {
+  const groupOf = (entity: string, system: string, id: string): XrefRow[] =>
+    (
+      sql(`
+        SELECT entity, system, external_id, group_id, linked_at FROM xrefs
+        WHERE entity = ? AND group_id = (SELECT group_id FROM xrefs WHERE entity = ? AND system = ? AND external_id = ?)
+        ORDER BY linked_at, system`).all(entity, entity, system, id) as XrefTableRow[]
+    ).map(toXrefRow);
+
+  return {
+    // The plan is made and applied inside one write closure: SQLite runs it in the group
+    // commit's transaction, so no other link interleaves.
+    link: (entity, a, b, now) =>
+      write(() => {
+        const plan = planLink(entity, a, b, groupOf(entity, a.system, a.id), groupOf(entity, b.system, b.id), newId('xg', now));
+        if (plan.kind === 'insert') {
+          const insert = sql('INSERT INTO xrefs (entity, system, external_id, group_id, linked_at) VALUES (?, ?, ?, ?, ?)');
+          for (const ref of plan.rows) insert.run(entity, ref.system, ref.id, plan.group, now);
+        } else if (plan.kind === 'merge') {
+          sql('UPDATE xrefs SET group_id = ? WHERE entity = ? AND group_id = ?').run(plan.into, entity, plan.from);
+        }
+      }),
+    find: (entity, ref) =>
+      read(() => {
+        const rows = groupOf(entity, ref.system, ref.id);
+        return rows.length === 0 ? undefined : toXrefGroup(entity, rows);
+      }),
+    list: ({ entity, system, id, limit = 100 }) =>
+      read(() => {
+        const groups = sql(`
+          SELECT entity, group_id, MAX(linked_at) AS last FROM xrefs
+          WHERE (@entity IS NULL OR entity = @entity)
+            AND (@system IS NULL OR group_id IN (SELECT group_id FROM xrefs WHERE system = @system))
+            AND (@id IS NULL OR group_id IN (SELECT group_id FROM xrefs WHERE external_id = @id))
+          GROUP BY entity, group_id ORDER BY last DESC, group_id DESC LIMIT @limit`).all({ entity: entity ?? null, system: system ?? null, id: id ?? null, limit }) as {
+          entity: string;
+          group_id: string;
+        }[];
+        const members = sql('SELECT entity, system, external_id, group_id, linked_at FROM xrefs WHERE entity = ? AND group_id = ? ORDER BY linked_at, system');
+        return groups.map((group) => toXrefGroup(group.entity, (members.all(group.entity, group.group_id) as XrefTableRow[]).map(toXrefRow)));
+      }),
+    unlink: (entity, ref) =>
+      write(() => {
+        const removed = sql('DELETE FROM xrefs WHERE entity = ? AND system = ? AND external_id = ? RETURNING group_id').pluck().get(entity, ref.system, ref.id) as string | undefined;
+        if (removed === undefined) return false;
+        // A group of one links nothing: drop the orphan so `find` does not report a lone id as linked.
+        const left = sql('SELECT COUNT(*) FROM xrefs WHERE entity = ? AND group_id = ?').pluck().get(entity, removed) as number;
+        if (left === 1) sql('DELETE FROM xrefs WHERE entity = ? AND group_id = ?').run(entity, removed);
+        return true;
+      }),
+  };
+}

@@ -1,0 +1,18 @@
+import type { XrefRow } from '../xref/xref-plan.ts';
+import type { XrefGroup } from './store.ts';
+
+/** The xrefs table's row, the same in SQLite and PostgreSQL. */
+export interface XrefTableRow {
+  entity: string;
+  system: string;
+  external_id: string;
+  group_id: string;
+  linked_at: number;
+}
+
+export const toXrefRow = (row: XrefTableRow): XrefRow => ({ system: row.system, id: row.external_id, group: row.group_id, linkedAt: row.linked_at });
+
+/** A non-empty group's rows as the port returns it. */
+export function toXrefGroup(entity: string, rows: readonly XrefRow[]): XrefGroup {
+  return { entity, group: rows[0]!.group, links: rows.map(({ system, id, linkedAt }) => ({ system, id, linkedAt })) };
+}

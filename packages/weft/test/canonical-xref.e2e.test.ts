@@ -1,0 +1,296 @@
+/**
+ * The canonical model, the cross-reference and reconciliation through a real engine: a shop's
+ * order webhook is mapped by a connector mapping, checked against canonical/order@1, and its
+ * customer created in an "ERP" that has no idempotency support, linked by xref so a second
+ * order of the same customer reuses it. Broken records, unknown links and conflicting ids each
+ * park with a sentence naming the field or the ids; a reconcile step reports what is missing
+ * and parks it as a replayable exception of a repair flow.
+ */
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { canonical, defineAction, defineConnector, defineMapping, schema, type CanonicalOrder } from '@weft/sdk';
+import { settledRuns, startTestWeft } from './support/weft-harness.ts';
+
+/** A shop order as the fictional shop sends it. */
+const ShopOrder = schema.Object({
+  id: schema.Integer(),
+  number: schema.String(),
+  email: schema.String(),
+  customer_id: schema.Integer(),
+  currency: schema.String(),
+  created_at: schema.String(),
+  lines: schema.Array(schema.Object({ sku: schema.String(), qty: schema.Integer(), price: schema.String() })),
+});
+
+const orderToCanonical = defineMapping({
+  id: 'order-to-canonical',
+  name: 'Shop order → canonical order',
+  direction: 'to-canonical',
+  canonical: 'order@1',
+  input: ShopOrder,
+  output: canonical.Order,
+  map: (order): CanonicalOrder => {
+    const total = order.lines.reduce((sum, line) => sum + Number(line.price) * line.qty, 0).toFixed(2);
+    const money = (amount: string) => ({ amount, currency: order.currency });
+    return {
+      ids: { shop: String(order.id) },
+      number: order.number,
+      status: 'confirmed',
+      currency: order.currency,
+      customer: { ids: { shop: String(order.customer_id) }, email: order.email },
+      lines: order.lines.map((line) => ({
+        sku: line.sku,
+        quantity: { value: String(line.qty), unit: 'each' },
+        unitPrice: money(line.price),
+        total: money((Number(line.price) * line.qty).toFixed(2)),
+      })),
+      subtotal: money(total),
+      total: money(total),
+      placedAt: order.created_at,
+    };
+  },
+});
+
+/** Its ERP: creates customers, answering the existing customer for a known email (no idempotency keys). */
+const createCustomer = defineAction({
+  id: 'create-customer',
+  name: 'Create customer',
+  input: schema.Object({ email: schema.String() }),
+  output: schema.Object({ customerId: schema.String() }),
+  xref: { entity: 'customer', id: (output) => output.customerId },
+  request: (input) => ({ method: 'POST', path: '/customers', body: input }),
+});
+const erpConnector = defineConnector({
+  id: 'toy-erp',
+  name: 'Toy ERP',
+  baseUrl: (config) => String(config.baseUrl),
+  auth: [],
+  actions: [createCustomer],
+  mappings: [orderToCanonical],
+});
+
+const ORDER_FLOW = `id: shop-orders
+trigger:
+  webhook: { path: shop/orders }
+steps:
+  - id: order
+    map: { mapping: toy-erp/order-to-canonical }
+  - id: checked
+    validate: { schema: order@1, input: steps.order, describe: '"order " & number' }
+  - id: customer
+    call:
+      connection: erp
+      action: create-customer
+      input: '{ "email": steps.checked.customer.email }'
+      xref: { from: { system: shop, id: steps.checked.customer.ids.shop } }
+  - id: erp_customer
+    lookup: { entity: customer, from: { system: shop, id: steps.checked.customer.ids.shop }, in: erp, required: true }
+`;
+
+const RECONCILE_FLOW = `id: nightly-customers
+trigger:
+  manual: {}
+steps:
+  - id: compare
+    reconcile:
+      entity: customer
+      source: { system: shop, records: trigger.body.shop, id: id, describe: '"customer " & email', compare: email }
+      target: { system: erp, records: trigger.body.erp, id: customerId, compare: email }
+      onMissing: exception
+      repairFlow: repair-customer
+`;
+
+const REPAIR_FLOW = `id: repair-customer
+trigger:
+  manual: {}
+steps:
+  - id: customer
+    call:
+      connection: erp
+      action: create-customer
+      input: '{ "email": trigger.body.email }'
+      xref: { from: { system: shop, id: trigger.body.id } }
+`;
+
+describe('canonical model, xref and reconcile end to end', () => {
+  let erp: Server;
+  let erpUrl: string;
+  const customersByEmail = new Map<string, string>();
+  let creates = 0;
+  const announcements: { text: string }[] = [];
+
+  before(async () => {
+    erp = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk));
+      req.on('end', () => {
+        if (req.url === '/announcements') {
+          announcements.push(JSON.parse(body) as { text: string });
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+          return;
+        }
+        creates += 1;
+        const { email } = JSON.parse(body) as { email: string };
+        if (!customersByEmail.has(email)) customersByEmail.set(email, String(3345 + customersByEmail.size));
+        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ customerId: customersByEmail.get(email) }));
+      });
+    });
+    await new Promise<void>((resolve) => erp.listen(0, '127.0.0.1', resolve));
+    erpUrl = `http://127.0.0.1:${(erp.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => erp.close(() => resolve())));
+  beforeEach(() => {
+    customersByEmail.clear();
+    creates = 0;
+    announcements.length = 0;
+  });
+
+  const announceFlow = () => `id: announce-exceptions
+trigger:
+  exception: { flows: [shop-orders], reasons: [validation, conflict] }
+steps:
+  - id: post
+    call:
+      url: ${erpUrl}/announcements
+      body: '{ "text": trigger.body.flowId & ": " & trigger.body.message }'
+`;
+
+  const start = () =>
+    startTestWeft(
+      { 'orders.yaml': ORDER_FLOW, 'nightly.yaml': RECONCILE_FLOW, 'repair.yaml': REPAIR_FLOW, 'announce.yaml': announceFlow() },
+      {
+        connectors: [erpConnector],
+        prepare: (store) => store.connections.put({ id: 'erp', connectorId: 'toy-erp', config: { baseUrl: erpUrl }, now: Date.now() }),
+      },
+    );
+
+  const order = (fields: Partial<{ id: number; customer_id: number; email: string; sku: string; price: string; created_at: string }> = {}) => ({
+    id: fields.id ?? 5001,
+    number: `#${fields.id ?? 5001}`,
+    email: fields.email ?? 'jane@example.com',
+    customer_id: fields.customer_id ?? 7001,
+    currency: 'USD',
+    created_at: fields.created_at ?? '2026-11-26T10:15:00+01:00',
+    lines: [{ sku: fields.sku ?? 'CAP-BLACK', qty: 2, price: fields.price ?? '19.99' }],
+  });
+
+  const post = async (url: string, body: unknown) => {
+    const response = await request(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    await response.body.text();
+    return response.statusCode;
+  };
+
+  it('creates a customer once and reuses it through the xref for the next order of that customer', { timeout: 30_000 }, async () => {
+    const weft = await start();
+    try {
+      assert.equal(await post(`${weft.url}/hooks/shop/orders`, order({ id: 5001 })), 202);
+      assert.equal((await settledRuns(weft, 'shop-orders', 1)).succeeded, 1);
+      assert.equal(await post(`${weft.url}/hooks/shop/orders`, order({ id: 5002 })), 202);
+      assert.equal((await settledRuns(weft, 'shop-orders', 2)).succeeded, 2);
+      assert.equal(creates, 1, 'the second order found the customer in the xref and did not call the ERP');
+
+      const [second, first] = await weft.store.listRuns({ flowId: 'shop-orders', limit: 2 });
+      const outputs = async (runId: string) => Object.fromEntries((await weft.store.getRun(runId))!.checkpoints.map((c) => [c.path, c.output]));
+      assert.deepEqual((await outputs(first!.id)).customer, { id: '3345', created: true, record: { customerId: '3345' } });
+      assert.deepEqual((await outputs(second!.id)).customer, { id: '3345', created: false, record: null });
+      assert.equal((await outputs(second!.id)).erp_customer, '3345');
+      const canonicalOrder = (await outputs(first!.id)).order as CanonicalOrder;
+      assert.deepEqual(canonicalOrder.total, { amount: '39.98', currency: 'USD' });
+      assert.equal(canonicalOrder.placedAt, '2026-11-26T10:15:00+01:00');
+      assert.deepEqual((await weft.store.xref.find('customer', { system: 'erp', id: '3345' }))?.links.map((l) => `${l.system}:${l.id}`).sort(), ['erp:3345', 'shop:7001']);
+    } finally {
+      await weft.close();
+    }
+  });
+
+  it('parks an order that breaks the canonical schema as a validation exception naming the field and the rule', { timeout: 30_000 }, async () => {
+    const weft = await start();
+    try {
+      assert.equal(await post(`${weft.url}/hooks/shop/orders`, order({ id: 5003, created_at: '2026-11-26 10:15' })), 202);
+      assert.equal((await settledRuns(weft, 'shop-orders', 1)).exception, 1);
+      const [exception] = await weft.store.listExceptions({ flowId: 'shop-orders' });
+      assert.equal(exception?.reason, 'validation');
+      assert.equal(exception?.stepPath, 'order');
+      assert.match(exception!.message, /^The mapping toy-erp\/order-to-canonical produced an invalid order@1: placedAt must be ISO 8601 date-time with an offset, e\.g\. "2026-11-26T10:15:00Z" \(got "2026-11-26 10:15"\)\.$/);
+      assert.equal(creates, 0, 'nothing was sent');
+      // The announcer flow (trigger: exception) posts it once, with the operator's sentence.
+      assert.equal((await settledRuns(weft, 'announce-exceptions', 1)).succeeded, 1);
+      assert.deepEqual(announcements, [{ text: `shop-orders: ${exception!.message}` }]);
+    } finally {
+      await weft.close();
+    }
+  });
+
+  it('parks a conflict when the ERP answers with a customer already linked to another shop customer', { timeout: 30_000 }, async () => {
+    const weft = await start();
+    try {
+      await post(`${weft.url}/hooks/shop/orders`, order({ id: 5004, customer_id: 7001 }));
+      assert.equal((await settledRuns(weft, 'shop-orders', 1)).succeeded, 1);
+      // Another shop customer with the same email: this ERP answers with customer 3345 again.
+      await post(`${weft.url}/hooks/shop/orders`, order({ id: 5005, customer_id: 7002 }));
+      assert.equal((await settledRuns(weft, 'shop-orders', 2)).exception, 1);
+      const [exception] = await weft.store.listExceptions({ flowId: 'shop-orders' });
+      assert.equal(exception?.reason, 'conflict');
+      assert.equal(
+        exception?.message,
+        'Cross-reference conflict: erp customer 3345 is already linked to shop customer 7001, so it cannot also be shop customer 7002; unlink the wrong one with `weft xref unlink`, then replay.',
+      );
+    } finally {
+      await weft.close();
+    }
+  });
+
+  it('reconciles: counts matched and different, parks the missing as replayable exceptions of the repair flow, once', { timeout: 30_000 }, async () => {
+    const weft = await start();
+    try {
+      customersByEmail.set('jane@example.com', '3345').set('sam@example.com', '3346');
+      await weft.store.xref.link('customer', { system: 'shop', id: '7001' }, { system: 'erp', id: '3345' }, Date.now());
+      await weft.store.xref.link('customer', { system: 'shop', id: '7002' }, { system: 'erp', id: '3346' }, Date.now());
+      const input = {
+        shop: [
+          { id: 7001, email: 'jane@example.com' },
+          { id: 7002, email: 'sam@example.com' },
+          { id: 7003, email: 'kim@example.com' },
+        ],
+        erp: [
+          { customerId: '3345', email: 'jane@example.com' },
+          { customerId: '3346', email: 'sam@old.example.com' },
+        ],
+      };
+      const flow = weft.engine.flows().get('nightly-customers')!;
+      await weft.engine.accept(flow, { source: 'manual', headers: {}, query: {}, body: input, dedupeKey: 'night-1' });
+      assert.equal((await settledRuns(weft, 'nightly-customers', 1)).succeeded, 1);
+      const [report] = await weft.store.reconciliations.list({ flowId: 'nightly-customers' });
+      assert.deepEqual([report?.matched, report?.missing, report?.different], [1, 1, 1]);
+      const full = await weft.store.reconciliations.get(report!.id);
+      const missing = full!.items.find((item) => item.status === 'missing')!;
+      assert.equal(missing.sourceId, '7003');
+      assert.equal(missing.action?.kind, 'exception');
+      assert.deepEqual(full!.items.find((item) => item.status === 'different'), { status: 'different', sourceId: '7002', name: 'customer sam@example.com', targetId: '3346', sourceValue: 'sam@example.com', targetValue: 'sam@old.example.com' });
+
+      const [exception] = await weft.store.listExceptions({ flowId: 'repair-customer' });
+      assert.equal(exception?.reason, 'not-found');
+      assert.equal(exception?.message, 'Customer kim@example.com in shop has no customer in erp.');
+      assert.equal(creates, 0, 'an exception waits for a person');
+
+      // The next night finds it still missing but hands it over no second time.
+      await weft.engine.accept(flow, { source: 'manual', headers: {}, query: {}, body: input, dedupeKey: 'night-2' });
+      assert.equal((await settledRuns(weft, 'nightly-customers', 2)).succeeded, 2);
+      const [latest] = await weft.store.reconciliations.list({ flowId: 'nightly-customers', limit: 1 });
+      assert.equal((await weft.store.reconciliations.get(latest!.id))!.items.find((item) => item.status === 'missing')?.action?.kind, 'already-handled');
+      assert.equal((await weft.store.listExceptions({ flowId: 'repair-customer' })).length, 1);
+
+      // A person replays it: the repair flow creates the customer and links it, once.
+      await weft.store.replayException(exception!.id, { now: Date.now() });
+      weft.engine.kick();
+      assert.equal((await settledRuns(weft, 'repair-customer', 1)).succeeded, 1);
+      assert.equal(creates, 1);
+      assert.equal((await weft.store.xref.find('customer', { system: 'shop', id: '7003' }))?.links.find((l) => l.system === 'erp')?.id, '3347');
+    } finally {
+      await weft.close();
+    }
+  });
+});
