@@ -9,6 +9,7 @@ export const addSalesOrder = defineAction({
   description: 'SOAP add of a SalesOrder. An externalId NetSuite already has is a ConflictError (DUP_RCRD), never a second order.',
   input: salesOrderInput,
   output: writeResult,
+  xref: { entity: 'order', id: (written) => written.internalId },
   request: (input) => soapRequest('add', { 'platformMsgs:record': salesOrderRecord(input) }),
   response: (raw) => readWrite(raw as string),
   errors: netsuiteErrors,

@@ -29,6 +29,7 @@ function toSalesOrder(record: Record<string, unknown>): Infer<typeof salesOrder>
     ...optional('orderStatus', readText(record.orderStatus)),
     ...optional('entity', readRef(record.entity)),
     ...optional('memo', readText(record.memo)),
+    ...optional('subTotal', readNumber(record.subTotal)),
     ...optional('total', readNumber(record.total)),
     itemList: lines,
   };

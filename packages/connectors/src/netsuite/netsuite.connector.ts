@@ -3,6 +3,8 @@ import { addSalesOrder } from './add-sales-order.action.ts';
 import { getItemFulfillment } from './get-item-fulfillment.action.ts';
 import { getServerTime } from './get-server-time.action.ts';
 import { getSalesOrder } from './get-sales-order.action.ts';
+import { inventoryChanges } from './inventory-changes.trigger.ts';
+import { netsuiteMappings } from './netsuite.canonical.ts';
 import { ACCOUNT_CONCURRENCY_LIMIT, NS } from './netsuite.fixtures.ts';
 import { searchInventory } from './search-inventory.action.ts';
 import { upsertCustomer } from './upsert-customer.action.ts';
@@ -31,8 +33,10 @@ export const netsuite = defineConnector({
   // holding the connection under it turns refusals into waits. Raise it for SuiteCloud Plus.
   rateLimit: { concurrency: ACCOUNT_CONCURRENCY_LIMIT },
   actions: [upsertCustomer, addSalesOrder, upsertSalesOrder, getSalesOrder, getItemFulfillment, searchInventory, getServerTime],
+  triggers: [inventoryChanges],
   // Signed, read-only and needing no records: proves the account, keys and token work together.
   testAction: 'get-server-time',
+  mappings: netsuiteMappings,
 });
 
 /** NetSuite's hosts spell the account id in lower case with dashes: 1234567_SB1 → 1234567-sb1. */

@@ -116,6 +116,8 @@ export interface NetsuiteSandboxOptions {
   latencyMs?: number;
   now?: () => number;
   random?: () => number;
+  /** Inventory items to add to the seeded ones (externalId and itemId = SKU), e.g. a shop's catalog. */
+  catalog?: readonly { sku: string; name: string; onHand: number }[];
 }
 
 type Element = Record<string, unknown>;
@@ -149,7 +151,7 @@ export async function startNetsuiteSandbox(options: NetsuiteSandboxOptions = {})
 
   const sandbox = createSandbox<NetsuiteState>({
     name: 'netsuite',
-    seed: () => seedState(options.latencyMs ?? 0),
+    seed: () => seedState(options.latencyMs ?? 0, options.catalog ?? []),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.random === undefined ? {} : { random: options.random }),
     errorResponse: failureResponse,
@@ -596,7 +598,7 @@ function faultResponse(fault: Fault): SandboxResponse {
   };
 }
 
-function seedState(latencyMs: number): NetsuiteState {
+function seedState(latencyMs: number, catalog: NonNullable<NetsuiteSandboxOptions['catalog']>): NetsuiteState {
   let lastInternalId = 10_000;
   const numbers = new Map<string, number>();
   const locations = new Map<string, string>(SEED_LOCATIONS.map((location) => [location.internalId, location.name]));
@@ -608,6 +610,10 @@ function seedState(latencyMs: number): NetsuiteState {
       displayName: item.displayName,
       quantities: item.quantities.map((quantity) => ({ locationId: quantity.locationId, onHand: quantity.onHand, committed: 0 })),
     })),
+  );
+  // Catalog items take internal ids after the seeded ones; a SKU is both their externalId and itemId.
+  catalog.forEach((item, index) =>
+    items.insert({ id: String(201 + index), externalId: item.sku, itemId: item.sku, displayName: item.name, quantities: [{ locationId: SEED_LOCATIONS[0].internalId, onHand: item.onHand, committed: 0 }] }),
   );
   const customers = createCollection<NetsuiteCustomer>([{ id: SEED_CUSTOMER.internalId, externalId: SEED_CUSTOMER.externalId, entityId: SEED_CUSTOMER.entityId, email: SEED_CUSTOMER.email, isPerson: true }]);
   const rate = Number(SEED_SALES_ORDER.rate);

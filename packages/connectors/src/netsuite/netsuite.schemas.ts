@@ -54,6 +54,7 @@ export const salesOrder = schema.Object({
   orderStatus: schema.Optional(schema.String({ description: '_pendingApproval, _pendingFulfillment, _partiallyFulfilled, _pendingBilling, _fullyBilled, _closed…' })),
   entity: schema.Optional(refOutput),
   memo: schema.Optional(schema.String()),
+  subTotal: schema.Optional(schema.Number({ description: 'The sum of the item lines, before discount, shipping and tax.' })),
   total: schema.Optional(schema.Number()),
   itemList: schema.Array(
     schema.Object({

@@ -18,6 +18,7 @@ export const upsertCustomer = defineAction({
     subsidiary: schema.Optional(recordRef),
   }),
   output: writeResult,
+  xref: { entity: 'customer', id: (written) => written.internalId },
   // Elements in the order of the XSD's sequence for listRel:Customer.
   request: ({ externalId, entityId, isPerson, firstName, lastName, companyName, phone, email, subsidiary }) =>
     soapRequest('upsert', {

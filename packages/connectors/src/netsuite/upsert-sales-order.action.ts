@@ -10,6 +10,7 @@ export const upsertSalesOrder = defineAction({
     'SOAP upsert of a SalesOrder keyed by externalId: safe to repeat, since NetSuite has no idempotency header and the externalId is what makes a retry land on the same order.',
   input: salesOrderInput,
   output: writeResult,
+  xref: { entity: 'order', id: (written) => written.internalId },
   request: (input) => soapRequest('upsert', { 'platformMsgs:record': salesOrderRecord(input) }),
   response: (raw) => readWrite(raw as string),
   errors: netsuiteErrors,

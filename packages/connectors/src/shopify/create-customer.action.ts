@@ -21,6 +21,7 @@ export const createCustomer = defineAction({
     'customerCreate. Shopify takes no idempotency key and refuses a second customer with the same email ("Email has already been taken", a ValidationError), so a repeated create cannot make a duplicate of a customer with an email.',
   input: schema.Object(customerFields),
   output: customer,
+  xref: { entity: 'customer', id: (created) => created.id },
   request: (input) => adminRequest(CREATE_CUSTOMER, { input }),
   errors: (response) => adminErrors(response),
   response: (raw) => dataOf<{ customerCreate: { customer: Infer<typeof customer> } }>(raw).customerCreate.customer,

@@ -44,6 +44,7 @@ export const createFulfillment = defineAction({
     message: schema.Optional(schema.String({ description: 'A note kept with the fulfillment.' })),
   }),
   output: fulfillment,
+  xref: { entity: 'shipment', id: (created) => created.id },
   request: ({ message, ...input }) =>
     adminRequest(CREATE_FULFILLMENT, { fulfillment: { notifyCustomer: false, ...input }, ...(message === undefined ? {} : { message }) }),
   errors: (response) => adminErrors(response),

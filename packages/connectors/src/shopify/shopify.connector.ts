@@ -11,6 +11,7 @@ import { ordersCreate } from './orders-create.trigger.ts';
 import { ordersUpdated } from './orders-updated.trigger.ts';
 import { refundsCreate } from './refunds-create.trigger.ts';
 import { setInventoryQuantities } from './set-inventory-quantities.action.ts';
+import { shopifyMappings } from './shopify.canonical.ts';
 import { updateCustomer } from './update-customer.action.ts';
 
 export const shopify = defineConnector({
@@ -36,4 +37,5 @@ export const shopify = defineConnector({
   // One page of orders proves the token and its read_orders scope, and changes nothing.
   testAction: 'list-orders',
   triggers: [ordersCreate, ordersUpdated, ordersCancelled, refundsCreate],
+  mappings: shopifyMappings,
 });

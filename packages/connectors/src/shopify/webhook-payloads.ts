@@ -1,5 +1,5 @@
 import { dateTime, refundedQuantity } from './sandbox-resolvers.ts';
-import { fulfillmentStatusOf, legacyIdOf, money, orderName, orderTotal, toCents, type ShopAddress, type ShopOrder, type ShopRefund, type ShopState } from './sandbox-shop.ts';
+import { fulfillmentStatusOf, legacyIdOf, money, orderName, orderTotal, toCents, type ShopAddress, type ShopLineItem, type ShopOrder, type ShopRefund, type ShopState } from './sandbox-shop.ts';
 
 /**
  * Webhook bodies as Shopify sends them: the REST resource (snake_case, numeric ids, decimal
@@ -45,22 +45,24 @@ export function orderPayload(state: ShopState, order: ShopOrder): Record<string,
             phone: customer.phone,
           },
     shipping_address: order.shippingAddress === null ? null : addressPayload(order.shippingAddress),
-    line_items: order.lineItems.map((item) => {
-      const variant = state.variants.get(item.variantId);
-      return {
-        id: legacyIdOf(item.id),
-        admin_graphql_api_id: item.id,
-        variant_id: variant?.legacyResourceId ?? null,
-        product_id: variant === undefined ? null : legacyIdOf(variant.productId),
-        sku: item.sku,
-        title: item.title,
-        variant_title: item.variantTitle,
-        name: item.variantTitle === 'Default Title' ? item.title : `${item.title} - ${item.variantTitle}`,
-        quantity: item.quantity,
-        current_quantity: item.quantity - refundedQuantity(state, item.id),
-        price: money(toCents(item.price)),
-      };
-    }),
+    line_items: order.lineItems.map((item) => lineItemPayload(state, item)),
+  };
+}
+
+function lineItemPayload(state: ShopState, item: ShopLineItem): Record<string, unknown> {
+  const variant = state.variants.get(item.variantId);
+  return {
+    id: legacyIdOf(item.id),
+    admin_graphql_api_id: item.id,
+    variant_id: variant?.legacyResourceId ?? null,
+    product_id: variant === undefined ? null : legacyIdOf(variant.productId),
+    sku: item.sku,
+    title: item.title,
+    variant_title: item.variantTitle,
+    name: item.variantTitle === 'Default Title' ? item.title : `${item.title} - ${item.variantTitle}`,
+    quantity: item.quantity,
+    current_quantity: item.quantity - refundedQuantity(state, item.id),
+    price: money(toCents(item.price)),
   };
 }
 
@@ -80,6 +82,8 @@ export function refundPayload(state: ShopState, refund: ShopRefund): Record<stri
       return {
         id: refund.legacyResourceId * 10 + index,
         line_item_id: legacyIdOf(item.id),
+        // Shopify embeds the refunded order line, so a receiver knows its SKU without another call.
+        line_item: lineItemPayload(state, item),
         quantity: line.quantity,
         restock_type: 'no_restock',
         subtotal: money(toCents(item.price) * line.quantity),

@@ -1,4 +1,5 @@
 import { defineAction, schema } from '@weft/sdk';
+import { formPost } from './stripe.requests.ts';
 import { idempotencyKey, metadata, refund, refundReason } from './stripe.schemas.ts';
 
 export const createRefund = defineAction({
@@ -13,11 +14,6 @@ export const createRefund = defineAction({
     idempotencyKey,
   }),
   output: refund,
-  request: ({ idempotencyKey: key, ...fields }) => ({
-    method: 'POST',
-    path: '/v1/refunds',
-    bodyEncoding: 'form',
-    body: fields,
-    ...(key === undefined ? {} : { headers: { 'Idempotency-Key': key } }),
-  }),
+  request: (input) => formPost('/v1/refunds', input),
+  xref: { entity: 'refund', id: (created) => created.id },
 });

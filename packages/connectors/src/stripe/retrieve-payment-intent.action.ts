@@ -1,4 +1,5 @@
 import { defineAction, schema } from '@weft/sdk';
+import { objectPath } from './stripe.requests.ts';
 import { paymentIntent } from './stripe.schemas.ts';
 
 export const retrievePaymentIntent = defineAction({
@@ -7,5 +8,5 @@ export const retrievePaymentIntent = defineAction({
   description: 'GET /v1/payment_intents/{id}. An unknown id is a NotFoundError.',
   input: schema.Object({ id: schema.String({ pattern: '^pi_', maxLength: 5000 }) }),
   output: paymentIntent,
-  request: ({ id }) => ({ method: 'GET', path: `/v1/payment_intents/${encodeURIComponent(id)}` }),
+  request: ({ id }) => ({ method: 'GET', path: objectPath('payment_intents', id) }),
 });

@@ -6,11 +6,21 @@ import { createCustomer } from './create-customer.action.ts';
 import { createRefund } from './create-refund.action.ts';
 import { listCustomers } from './list-customers.action.ts';
 import { retrievePaymentIntent } from './retrieve-payment-intent.action.ts';
-import { SEED_CUSTOMER_COUNT, SEED_PAYMENT_INTENTS } from './stripe.fixtures.ts';
+import { SEED_CUSTOMER_COUNT, SEED_INVOICES, SEED_PAYMENT_INTENTS } from './stripe.fixtures.ts';
 import { stripe } from './stripe.connector.ts';
 import { startStripeSandbox, type StripeSandbox } from './stripe.sandbox.ts';
+import { seedState } from './sandbox-state.ts';
 
 const SEEDED_REFUNDABLE_INTENT = SEED_PAYMENT_INTENTS[0].id;
+const [SEEDED_SUCCEEDED, , , SEEDED_AWAITING_PAYMENT_METHOD, SEEDED_AUTHORIZED, SEEDED_AWAITING_CONFIRMATION] = SEED_PAYMENT_INTENTS;
+const [SEEDED_DRAFT_INVOICE, SEEDED_OPEN_INVOICE, SEEDED_PAID_INVOICE] = SEED_INVOICES;
+// The seeded customers' ids, read from the seed itself rather than written out again.
+const seeded = seedState();
+const seededCustomers = seeded.customers.all();
+const customerAt = (index: number): string => seededCustomers[index]!.id;
+const SEEDED_CHARGE_COUNT = seeded.charges.size;
+const SEEDED_INTENT_COUNT = seeded.paymentIntents.size;
+type Fields = Record<string, unknown>;
 
 connectorContract({
   connector: stripe,
@@ -31,10 +41,87 @@ connectorContract({
         assert.equal(new Set(ids).size, SEED_CUSTOMER_COUNT);
       },
     },
+    'retrieve-customer': { input: { id: customerAt(0) }, expect: (output) => assert.equal((output as Fields).id, customerAt(0)) },
+    'update-customer': {
+      input: { id: customerAt(1), phone: '+14155550100', metadata: { tier: 'gold' }, invoice_settings: { default_payment_method: 'pm_card_visa' } },
+      expect: (output) => {
+        const updated = output as { phone: string; metadata: Fields; invoice_settings: Fields };
+        assert.equal(updated.phone, '+14155550100');
+        assert.deepEqual(updated.metadata, { seed: '2', tier: 'gold' }, 'metadata merges');
+        assert.equal(updated.invoice_settings.default_payment_method, 'pm_card_visa');
+      },
+    },
+    'create-payment-intent': {
+      input: { amount: 1999, currency: 'usd', customer: customerAt(0), payment_method: 'pm_card_visa', confirm: true, metadata: { order_id: '1001' }, idempotencyKey: 'pay-1001' },
+      expect: (output) => {
+        const intent = output as Fields;
+        assert.equal(intent.status, 'succeeded');
+        assert.equal(intent.amount_received, 1999);
+        assert.match(String(intent.latest_charge), /^ch_/);
+      },
+    },
     'retrieve-payment-intent': { input: { id: SEEDED_REFUNDABLE_INTENT } },
+    'confirm-payment-intent': { input: { id: SEEDED_AWAITING_CONFIRMATION.id }, expect: (output) => assert.equal((output as Fields).status, 'succeeded') },
+    'capture-payment-intent': {
+      input: { id: SEEDED_AUTHORIZED.id, amount_to_capture: 4000 },
+      expect: (output) => assert.deepEqual({ status: (output as Fields).status, received: (output as Fields).amount_received }, { status: 'succeeded', received: 4000 }),
+    },
+    'cancel-payment-intent': {
+      input: { id: SEEDED_AWAITING_PAYMENT_METHOD.id, cancellation_reason: 'abandoned' },
+      expect: (output) => assert.deepEqual({ status: (output as Fields).status, reason: (output as Fields).cancellation_reason }, { status: 'canceled', reason: 'abandoned' }),
+    },
+    'list-payment-intents': {
+      input: { limit: 2 },
+      requests: Math.ceil(SEEDED_INTENT_COUNT / 2),
+      expect: (output) => assert.equal(new Set((output as { paymentIntents: Fields[] }).paymentIntents.map((intent) => intent.id)).size, SEEDED_INTENT_COUNT),
+    },
+    'retrieve-charge': {
+      input: { id: SEEDED_SUCCEEDED.id.replace(/^pi_/, 'ch_') },
+      expect: (output) => assert.equal((output as Fields).payment_intent, SEEDED_SUCCEEDED.id),
+    },
+    'list-charges': {
+      input: { limit: 2 },
+      requests: Math.ceil(SEEDED_CHARGE_COUNT / 2),
+      expect: (output) => assert.equal((output as { charges: unknown[] }).charges.length, SEEDED_CHARGE_COUNT),
+    },
     'create-refund': { input: { payment_intent: SEEDED_REFUNDABLE_INTENT, amount: 500, reason: 'requested_by_customer' } },
+    'create-invoice': {
+      input: { customer: customerAt(9), collection_method: 'send_invoice', days_until_due: 30, auto_advance: false, idempotencyKey: 'invoice-9' },
+      expect: (output) => {
+        const invoice = output as Fields;
+        assert.equal(invoice.status, 'draft');
+        assert.equal(invoice.due_date, (invoice.created as number) + 30 * 86_400);
+      },
+    },
+    'create-invoice-item': {
+      input: { customer: customerAt(SEEDED_DRAFT_INVOICE.customerIndex), invoice: SEEDED_DRAFT_INVOICE.id, amount: 1500, currency: 'usd', description: 'Travel' },
+      expect: (output) => assert.equal((output as Fields).invoice, SEEDED_DRAFT_INVOICE.id),
+    },
+    'finalize-invoice': {
+      input: { id: SEEDED_DRAFT_INVOICE.id },
+      expect: (output) => {
+        const invoice = output as Fields;
+        assert.equal(invoice.status, 'open');
+        assert.match(String(invoice.number), /^[A-Z0-9]{8}-0001$/);
+      },
+    },
+    'pay-invoice': {
+      input: { id: SEEDED_OPEN_INVOICE.id, payment_method: 'pm_card_visa' },
+      expect: (output) => assert.deepEqual({ status: (output as Fields).status, paid: (output as Fields).amount_paid }, { status: 'paid', paid: SEEDED_OPEN_INVOICE.amount }),
+    },
+    'retrieve-invoice': { input: { id: SEEDED_PAID_INVOICE.id }, expect: (output) => assert.equal((output as Fields).status, 'paid') },
+    'list-invoices': {
+      input: { limit: 2 },
+      requests: 2,
+      expect: (output) => assert.equal((output as { invoices: unknown[] }).invoices.length, SEED_INVOICES.length),
+    },
   },
-  triggers: { 'payment-intent-succeeded': { type: 'payment_intent.succeeded' } },
+  triggers: {
+    'payment-intent-succeeded': { type: 'payment_intent.succeeded' },
+    'charge-succeeded': { type: 'charge.succeeded' },
+    'charge-refunded': { type: 'charge.refunded' },
+    'invoice-paid': { type: 'invoice.paid' },
+  },
 });
 
 describe('stripe actions against the Stripe sandbox', () => {
