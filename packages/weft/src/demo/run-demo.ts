@@ -1,13 +1,17 @@
-import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WeftConfig } from '../config.ts';
+import { generateMasterKey } from '../connectors/vault/master-key.ts';
 import type { RunStatus } from '../core/run.ts';
-import { startWeft } from '../main.ts';
-import { startErp } from './erp.ts';
-import { runShop } from './shop.ts';
+import { openStore, startWeft } from '../main.ts';
+import { connectCommerceSandboxes, startCommerceSandboxes } from './commerce-sandboxes.ts';
 
-const EXAMPLE_FLOWS = fileURLToPath(new URL('../../../../examples/flows/', import.meta.url));
-const FLOW_ID = 'shop-orders-to-erp';
+const EXAMPLE_FLOWS = fileURLToPath(new URL('../../../../examples/order-to-cash/flows/', import.meta.url));
+const FLOW_ID = 'order-to-cash';
+/** A SKU the shop sells and NetSuite does not know: the orders with it park as exceptions. */
+const UNKNOWN_SKU = 'WEFT-CAP-BLUE';
+const REPLACEMENT_SKU = 'WEFT-CAP-RED';
 
 export interface DemoOptions {
   stdout: (line: string) => void;
@@ -18,75 +22,113 @@ export interface DemoOptions {
 
 export interface DemoSummary {
   sent: number;
-  duplicatesSent: number;
   runs: Record<RunStatus, number>;
-  erpCreated: number;
-  erpDuplicateCreations: number;
+  /** Sales orders NetSuite holds for the demo's orders. */
+  salesOrders: number;
+  /** Exceptions opened, with the file holding each one's corrected input. */
+  fixes: { exceptionId: string; message: string; inputFile: string }[];
 }
 
 /**
- * `weft demo`: a shop posting signed order webhooks, Weft on embedded SQLite, and an ERP
- * that sometimes fails. Orders flow, a few failures are retried, one order with an unknown
- * SKU is parked as an exception.
+ * `weft demo`: order to cash over the vendors' sandboxes on loopback. A Shopify sandbox posts
+ * signed order webhooks (every third one twice); the example flow takes each order through
+ * NetSuite, Stripe, QuickBooks, FedEx, back to Shopify as a fulfillment, and texts the buyer.
+ * Stripe answers a burst of 429s, NetSuite is down for the first seconds, and one SKU is unknown
+ * to NetSuite, so a new user sees retries, an outage ridden out, and an exception with a readable
+ * reason (announced in the Slack sandbox) that `weft replay --input` fixes.
  */
 export async function runDemo(config: WeftConfig, options: DemoOptions): Promise<{ done: Promise<DemoSummary>; close(): Promise<void> }> {
   const say = options.stdout;
-  const erp = await startErp();
-  // The flow reads these like any deployment would: from the environment.
-  process.env.SHOP_WEBHOOK_SECRET ??= randomBytes(24).toString('hex');
-  process.env.ERP_URL = erp.url;
-  // The demo narrates on stdout; the store is the record, so the log only speaks of trouble.
-  // The ERP sandbox is on loopback, which the egress guard refuses unless allow-listed.
-  const egressAllow = [...config.egressAllow, new URL(erp.url).host];
+  useDemoMasterKey(config);
+  const sandboxes = await startCommerceSandboxes({ skusMissingInErp: [UNKNOWN_SKU] });
+  const { shop, erp, payments, chat } = sandboxes.byConnection;
+
+  // The connections exist before the flows load, as in any deployment (`weft connections add`).
+  const store = await openStore(config);
+  try {
+    await connectCommerceSandboxes(store, sandboxes, process.env, Date.now());
+  } finally {
+    await store.close();
+  }
+  // The sandboxes are on loopback, which the egress guard refuses unless allow-listed.
+  const egressAllow = [...config.egressAllow, ...sandboxes.hosts()];
   const weft = await startWeft({ ...config, flows: [EXAMPLE_FLOWS], logLevel: 'warn', egressAllow }, { stdout: say });
-  const orders = options.orders ?? 30;
+  const orders = options.orders ?? 12;
   const before = await weft.store.countRuns(FLOW_ID);
-  const firstOrder = 1 + Object.values(before).reduce((a, b) => a + b, 0);
+  const knownExceptions = new Set((await weft.store.listExceptions({ flowId: FLOW_ID, limit: 1000 })).map((exception) => exception.id));
 
   say('');
-  say(`shop → weft → ERP: sending ${orders} orders to ${weft.url}/hooks/shop/orders`);
-  say(`the ERP at ${erp.url} fails 1 request in 4 for the first 10 s and rate-limits once; order ${5_000_000 + firstOrder + 19} has an unknown SKU`);
-  erp.setFaults({ failureRate: 0.25, rateLimit: { retryAfterSeconds: 2, count: 1 } });
-  const calmDown = setTimeout(() => erp.setFaults({}), 10_000);
+  say(`Shopify → Weft → NetSuite, Stripe, QuickBooks, FedEx, Shopify, Twilio: ${orders} orders to ${weft.url}/hooks/shopify/orders`);
+  say(`faults: Stripe answers 429 three times, NetSuite is down for 5 s, and NetSuite does not know SKU ${UNKNOWN_SKU}`);
+  payments.faults.set({ rateLimit: { count: 3, retryAfterSeconds: 1 } });
+  erp.faults.set({ outageUntil: Date.now() + 5_000 });
 
   const done = (async (): Promise<DemoSummary> => {
-    const shop = await runShop({
-      hookUrl: `${weft.url}/hooks/shop/orders`,
-      secret: process.env.SHOP_WEBHOOK_SECRET!,
-      orders,
-      ratePerSecond: 5,
-      duplicateEvery: 9,
-      badSkuEvery: 20,
-      firstOrder,
-    });
+    const hook = `${weft.url}/hooks/shopify/orders`;
+    for (let sent = 0; sent < orders; sent++) {
+      // Every third order is delivered twice, as Shopify's retries do; Weft acknowledges and drops the repeat.
+      await shop.webhooks.emit({ url: hook, type: 'orders/create', duplicate: sent % 3 === 2 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     let runs = await weft.store.countRuns(FLOW_ID);
-    for (let waited = 0; waited < 90_000; waited += 2_000) {
+    for (let waited = 0; waited < 120_000; waited += 2_000) {
       runs = await weft.store.countRuns(FLOW_ID);
       const open = runs.queued + runs.running + runs.waiting;
-      say(`runs: ${runs.succeeded - before.succeeded} succeeded, ${open} in progress or waiting to retry, ${runs.exception - before.exception} exceptions; ERP created ${erp.stats().created} sales orders`);
+      say(`runs: ${runs.succeeded - before.succeeded} succeeded, ${open} in progress or waiting to retry, ${runs.exception - before.exception} exceptions`);
       if (open === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 2_000));
     }
-    const stats = erp.stats();
+    const exceptions = (await weft.store.listExceptions({ flowId: FLOW_ID, status: 'open', limit: 1000 })).filter((exception) => !knownExceptions.has(exception.id));
+    const fixes = exceptions.map((exception) => ({
+      exceptionId: exception.id,
+      message: exception.message,
+      inputFile: writeFix(config, exception.id, exception.input),
+    }));
+    const salesOrders = (erp.state() as { salesOrders: { all(): { externalId?: string }[] } }).salesOrders.all().filter((order) => order.externalId?.startsWith('shopify-order-')).length;
+    const announced = (chat.state() as { messages: unknown[] }).messages.length;
+
     say('');
-    say(`done: ${shop.sent} deliveries (${shop.duplicatesSent} duplicates absorbed), ${stats.created} sales orders created, ${stats.duplicateCreations} duplicates, ${stats.faulted} injected ERP failures retried`);
+    say(`done: ${orders} orders sent, ${salesOrders} sales orders in NetSuite, each once; ${fixes.length} parked, ${announced} announced in Slack #ops`);
+    for (const fix of fixes) {
+      say(`  ${fix.exceptionId}: ${fix.message}`);
+      say(`  fix it: npm run weft -- replay ${fix.exceptionId} --input ${fix.inputFile}   (the input with ${UNKNOWN_SKU} → ${REPLACEMENT_SKU})`);
+    }
     say('where to look (in another terminal, from this folder):');
     say('  npm run weft -- runs                  what ran');
     say('  npm run weft -- exceptions            what needs a person, in plain words');
-    say('  npm run weft -- replay <exception-id> try one again (after fixing the data: --input edited.json)');
+    say('  npm run weft -- xref list             which ids in which systems are one record');
     say('  npm run weft -- calls --run <run-id>  every HTTP call a run made');
-    say(`  ${weft.url}/health   ·   ${erp.url}/_stats`);
-    return { sent: shop.sent, duplicatesSent: shop.duplicatesSent, runs, erpCreated: stats.created, erpDuplicateCreations: stats.duplicateCreations };
+    say(`  console: ${weft.url}/   ·   sandboxes: ${Object.entries(sandboxes.byConnection).map(([name, sandbox]) => `${name} ${sandbox.url}`).join(', ')}`);
+    return { sent: orders, runs, salesOrders, fixes };
   })();
 
   const close = async () => {
-    clearTimeout(calmDown);
     await weft.close();
-    await erp.close();
+    await sandboxes.close();
   };
   if (options.exitWhenDone) {
     return { done: done.finally(close), close };
   }
   void done.then(() => say('the demo keeps serving; press Ctrl-C to stop'), (error) => say(`demo failed: ${(error as Error).message}`));
   return { done, close };
+}
+
+/**
+ * The vault needs a master key; the demo keeps one beside its database so a second run can
+ * still read the secrets the first sealed. A key already in the environment wins.
+ */
+function useDemoMasterKey(config: WeftConfig): void {
+  if (process.env.WEFT_MASTER_KEY || process.env.WEFT_MASTER_KEY_FILE) return;
+  const file = join(dirname(config.db), 'demo-master.key');
+  mkdirSync(dirname(file), { recursive: true });
+  if (!existsSync(file)) writeFileSync(file, generateMasterKey() + '\n', { mode: 0o600 });
+  process.env.WEFT_MASTER_KEY_FILE = file;
+}
+
+/** Writes the exception's input with the unknown SKU replaced: what an operator would edit. */
+function writeFix(config: WeftConfig, exceptionId: string, input: unknown): string {
+  const file = join(dirname(config.db), 'demo-fixes', `${exceptionId}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(input, null, 2).replaceAll(UNKNOWN_SKU, REPLACEMENT_SKU) + '\n');
+  return relative(process.cwd(), file) || file;
 }

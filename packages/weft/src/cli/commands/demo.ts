@@ -3,7 +3,7 @@ import { addConfigOption, addSettingOptions, loadCliConfig, type CliContext, typ
 import { serveUntilSignal } from '../serve.ts';
 
 export function demoCommand(context: CliContext): Command {
-  const command = new Command('demo').description('run a shop, Weft and a flaky ERP together, and watch orders flow');
+  const command = new Command('demo').description('order to cash over vendor sandboxes: Shopify orders through NetSuite, Stripe, QuickBooks, FedEx and Twilio, with faults');
   addConfigOption(command);
   addSettingOptions(command, ['port', 'db']);
   return command.action(async (flags: ConfigFlags) => {
