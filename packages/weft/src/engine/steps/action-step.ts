@@ -40,13 +40,13 @@ export async function executeActionStep(
     throw new StepFailedError({ retryable: false, reason: 'validation', message: `The input of ${resolved.connector.name} action '${action.id}' is invalid: ${problems.join('; ')}.`, });
   }
 
-  // Lookup-before-create: a record this source already has in the destination is reused, so a
-  // second order from one customer does not create a second customer, whatever the vendor's
-  // idempotency support.
   const xref = call.xref === undefined ? undefined : await xrefOf(deps, ctx, step, action, scope);
-  if (xref?.existing !== undefined) return { output: { id: xref.existing, created: false, record: null } };
-
-  const result = await withEffectLedger(deps, ctx, async (key) => {
+  // Under the ledger, so a replay of a done step gets its checkpointed output back unchanged.
+  return withEffectLedger(deps, ctx, async (key) => {
+    // Lookup-before-create: a record this source already has in the destination is reused, so a
+    // second order from one customer does not create a second customer, whatever the vendor's
+    // idempotency support.
+    if (xref?.existing !== undefined) return { id: xref.existing, created: false, record: null };
     // The last response, as audited (redacted, capped): an exception shows it to the operator.
     let lastAudited: { status: number; headers: Record<string, string>; body: string } | undefined;
     const http = createConnectorHttpClient({
@@ -68,8 +68,9 @@ export async function executeActionStep(
       auditBodyBytes: deps.auditBodyBytes,
       redactFields: deps.redactFields,
     });
+    let record: unknown;
     try {
-      return await runAction(action, resolved, input, http, ctx.signal);
+      record = await runAction(action, resolved, input, http, ctx.signal);
     } catch (error) {
       // The connection's budget is full: wait as a persisted schedule, spending no attempt.
       if (error instanceof CapacityWaitError) throw new PostponeError(error.until);
@@ -77,10 +78,8 @@ export async function executeActionStep(
       const subject = call.describe ? String((await ctx.flow.expression(call.describe).evaluate(scope).catch(() => '')) ?? '') : '';
       throw new StepFailedError({ ...toStepFailure(error, resolved, subject), ...(lastAudited ? { lastResponse: lastAudited } : {}) });
     }
+    return xref === undefined ? record : linkCreated(deps, step, xref, record);
   });
-  // A recorded effect's output is the step output as checkpointed, already linked and wrapped.
-  if (xref === undefined || result.effectKey === undefined) return result;
-  return { output: await linkCreated(deps, step, xref, result.output), effectKey: result.effectKey };
 }
 
 interface StepXref {
