@@ -86,6 +86,13 @@ describe('poll triggers', () => {
       // The poller starts at once (first poll from `since`).
       assert.equal((await settledRuns(weft, 'sync-records', 3)).succeeded, 3);
       assert.equal(await weft.store.pollCursor('sync-records:records:records-updated'), '2026-01-01T00:00:07Z');
+      // The cursor moved, so the background poller looks once more at once (a backlog may be
+      // waiting) and finds only the overlap; the new rows must come after that look, or it
+      // would take them before the poll below does.
+      for (const deadline = Date.now() + 10_000; api.requests.length < 2; ) {
+        if (Date.now() > deadline) throw new Error(`the background poller polled ${api.requests.length} time(s), not twice`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
 
       // A record at the boundary second arrives late, one is updated: both run; the overlap does not.
       rows.push({ id: 'd', updatedAt: '2026-01-01T00:00:07Z' }, { id: 'a', updatedAt: '2026-01-01T00:00:09Z' });
