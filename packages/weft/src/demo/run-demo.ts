@@ -84,11 +84,16 @@ export async function runDemo(config: WeftConfig, options: DemoOptions): Promise
       message: exception.message,
       inputFile: writeFix(config, exception.id, exception.input),
     }));
-    const salesOrders = (erp.state() as { salesOrders: { all(): { externalId?: string }[] } }).salesOrders.all().filter((order) => order.externalId?.startsWith('shopify-order-')).length;
+    const externalIds = (erp.state() as { salesOrders: { all(): { externalId?: string }[] } }).salesOrders
+      .all()
+      .map((order) => order.externalId)
+      .filter((id) => id?.startsWith('shopify-order-'));
+    const salesOrders = externalIds.length;
+    const onceEach = new Set(externalIds).size === salesOrders ? 'each once' : 'SOME TWICE';
     const announced = (chat.state() as { messages: unknown[] }).messages.length;
 
     say('');
-    say(`done: ${orders} orders sent, ${salesOrders} sales orders in NetSuite, each once; ${fixes.length} parked, ${announced} announced in Slack #ops`);
+    say(`done: ${orders} orders sent, ${salesOrders} sales orders in NetSuite, ${onceEach}; ${fixes.length} parked, ${announced} announced in Slack #ops`);
     for (const fix of fixes) {
       say(`  ${fix.exceptionId}: ${fix.message}`);
       say(`  fix it: npm run weft -- replay ${fix.exceptionId} --input ${fix.inputFile}   (the input with ${UNKNOWN_SKU} → ${REPLACEMENT_SKU})`);
