@@ -120,6 +120,9 @@ describe('canonical model, xref and reconcile end to end', () => {
   let erpUrl: string;
   const customersByEmail = new Map<string, string>();
   let creates = 0;
+  let conflicts = 0;
+  /** How the ERP answers: a create of a known email is a 409 (no upsert), each answer after a delay. */
+  const erpMode = { rejectsDuplicates: false, latencyMs: 0 };
   const announcements: { text: string }[] = [];
 
   before(async () => {
@@ -132,10 +135,18 @@ describe('canonical model, xref and reconcile end to end', () => {
           res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
           return;
         }
-        creates += 1;
         const { email } = JSON.parse(body) as { email: string };
-        if (!customersByEmail.has(email)) customersByEmail.set(email, String(3345 + customersByEmail.size));
-        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ customerId: customersByEmail.get(email) }));
+        const answer = () => {
+          if (customersByEmail.has(email) && erpMode.rejectsDuplicates) {
+            conflicts += 1;
+            res.writeHead(409, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `a customer with email ${email} exists` }));
+            return;
+          }
+          creates += 1;
+          if (!customersByEmail.has(email)) customersByEmail.set(email, String(3345 + customersByEmail.size));
+          res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ customerId: customersByEmail.get(email) }));
+        };
+        setTimeout(answer, erpMode.latencyMs);
       });
     });
     await new Promise<void>((resolve) => erp.listen(0, '127.0.0.1', resolve));
@@ -145,6 +156,8 @@ describe('canonical model, xref and reconcile end to end', () => {
   beforeEach(() => {
     customersByEmail.clear();
     creates = 0;
+    conflicts = 0;
+    Object.assign(erpMode, { rejectsDuplicates: false, latencyMs: 0 });
     announcements.length = 0;
   });
 
@@ -201,6 +214,25 @@ steps:
       assert.deepEqual(canonicalOrder.total, { amount: '39.98', currency: 'USD' });
       assert.equal(canonicalOrder.placedAt, '2026-11-26T10:15:00+01:00');
       assert.deepEqual((await weft.store.xref.find('customer', { system: 'erp', id: '3345' }))?.links.map((l) => `${l.system}:${l.id}`).sort(), ['erp:3345', 'shop:7001']);
+    } finally {
+      await weft.close();
+    }
+  });
+
+  it('resolves two orders of one new customer racing to create it: the loser’s conflict is retried and finds the winner’s link', { timeout: 30_000 }, async () => {
+    Object.assign(erpMode, { rejectsDuplicates: true, latencyMs: 150 });
+    const weft = await start();
+    try {
+      const statuses = await Promise.all([post(`${weft.url}/hooks/shop/orders`, order({ id: 5101 })), post(`${weft.url}/hooks/shop/orders`, order({ id: 5102 }))]);
+      assert.deepEqual(statuses, [202, 202]);
+      assert.equal((await settledRuns(weft, 'shop-orders', 2)).succeeded, 2);
+      assert.equal(creates, 1, 'one customer created');
+      assert.equal(conflicts, 1, 'the second create met the first and was refused');
+      const outputs = await Promise.all(
+        (await weft.store.listRuns({ flowId: 'shop-orders', limit: 2 })).map(async (run) => (await weft.store.getRun(run.id))!.checkpoints.find((c) => c.path === 'customer')!.output),
+      );
+      assert.deepEqual(outputs.map((output) => (output as { id: string }).id), ['3345', '3345']);
+      assert.equal(outputs.filter((output) => (output as { created: boolean }).created).length, 1);
     } finally {
       await weft.close();
     }

@@ -252,13 +252,21 @@ export function seedShop(nowMs: number, maximumAvailable: number = STANDARD_THRO
 
 /**
  * A paid order with one or two lines and its open fulfillment order, as checkout creates them.
- * `variety` picks the customer and the products, so seeded orders differ from each other.
+ * `variety` picks the customer and the products, so seeded orders differ from each other; `skus`
+ * picks the products instead (each an existing variant's SKU).
  */
-export function placeOrder(state: ShopState, atMs: number, variety: number): ShopOrder {
+export function placeOrder(state: ShopState, atMs: number, variety: number, skus?: readonly string[]): ShopOrder {
   const customers = state.customers.all();
   const variants = state.variants.all();
   const customer = customers[variety % customers.length]!;
-  const picked = [variants[variety % variants.length]!, ...(variety % 3 === 0 ? [variants[(variety + 2) % variants.length]!] : [])];
+  const picked =
+    skus === undefined
+      ? [variants[variety % variants.length]!, ...(variety % 3 === 0 ? [variants[(variety + 2) % variants.length]!] : [])]
+      : skus.map((sku) => {
+          const variant = variants.find((candidate) => candidate.sku === sku);
+          if (variant === undefined) throw new Error(`the Shopify sandbox sells no variant with SKU ${sku}`);
+          return variant;
+        });
   const number = FIRST_ORDER_NUMBER + state.orders.size;
   const lineItems: ShopLineItem[] = picked.map((variant, line) => ({
     id: state.nextId('LineItem').id,

@@ -216,13 +216,18 @@ function shopifyError(error: GraphQLError): Record<string, unknown> {
 }
 
 function buildEvent(state: ShopState, topic: ShopifyWebhookTopic, data: unknown, nowMs: number): Record<string, unknown> {
+  // `{ order }` names an existing order; `{ skus }` places a new one of those products.
   const given = typeof data === 'object' && data !== null ? (data as { order?: unknown }).order : undefined;
+  const skus = typeof data === 'object' && data !== null ? (data as { skus?: unknown }).skus : undefined;
+  if (skus !== undefined && (!Array.isArray(skus) || skus.length === 0 || !skus.every((sku) => typeof sku === 'string'))) {
+    throw new Error('skus must be a non-empty list of SKUs');
+  }
   const named = given === undefined ? undefined : findOrder(state, given);
   if (given !== undefined && named === undefined) throw new Error(`the Shopify sandbox has no order ${String(given)}`);
   const latest = (matches: (order: ShopOrder) => boolean) => named ?? state.orders.all().reverse().find(matches);
   switch (topic) {
     case 'orders/create':
-      return orderPayload(state, named ?? placeOrder(state, nowMs, state.orders.size));
+      return orderPayload(state, named ?? placeOrder(state, nowMs, state.orders.size, skus as string[] | undefined));
     case 'orders/updated': {
       const order = latest(() => true)!;
       // Each update is a new version of the order, a second later at least, as Shopify stamps it.

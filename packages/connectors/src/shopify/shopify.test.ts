@@ -367,6 +367,13 @@ describe('shopify webhooks from the sandbox', () => {
     assert.ok(sandbox.state().orders.get(body.admin_graphql_api_id), 'the webhook is about an order the API serves');
   });
 
+  it('places an order of chosen SKUs when asked, and refuses a SKU the shop does not sell', async () => {
+    await sandbox.webhooks.emit({ url: receiver.url, type: 'orders/create', data: { skus: ['WEFT-CAP-BLUE', 'WEFT-MUG'] } });
+    const body = JSON.parse(receiver.received[0]!.rawBody) as { line_items: { sku: string }[] };
+    assert.deepEqual(body.line_items.map((line) => line.sku), ['WEFT-CAP-BLUE', 'WEFT-MUG']);
+    await assert.rejects(async () => sandbox.webhooks.emit({ url: receiver.url, type: 'orders/create', data: { skus: ['NOPE-1'] } }), /sells no variant with SKU NOPE-1/);
+  });
+
   it('a tampered body or another secret does not verify', async () => {
     await sandbox.webhooks.emit({ url: receiver.url, type: 'orders/create' });
     const [delivery] = receiver.received;

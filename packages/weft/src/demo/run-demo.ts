@@ -5,11 +5,12 @@ import type { WeftConfig } from '../config.ts';
 import { generateMasterKey } from '../connectors/vault/master-key.ts';
 import type { RunStatus } from '../core/run.ts';
 import { openStore, startWeft } from '../main.ts';
+import { SHOPIFY_SANDBOX_CATALOG } from '@weft/connectors';
 import { connectCommerceSandboxes, startCommerceSandboxes } from './commerce-sandboxes.ts';
 
 const EXAMPLE_FLOWS = fileURLToPath(new URL('../../../../examples/order-to-cash/flows/', import.meta.url));
 const FLOW_ID = 'order-to-cash';
-/** A SKU the shop sells and NetSuite does not know: the orders with it park as exceptions. */
+/** A SKU the shop sells and NetSuite does not know: the order with it parks as an exception. */
 const UNKNOWN_SKU = 'WEFT-CAP-BLUE';
 const REPLACEMENT_SKU = 'WEFT-CAP-RED';
 
@@ -33,9 +34,9 @@ export interface DemoSummary {
  * `weft demo`: order to cash over the vendors' sandboxes on loopback. A Shopify sandbox posts
  * signed order webhooks (every third one twice); the example flow takes each order through
  * NetSuite, Stripe, QuickBooks, FedEx, back to Shopify as a fulfillment, and texts the buyer.
- * Stripe answers a burst of 429s, NetSuite is down for the first seconds, and one SKU is unknown
- * to NetSuite, so a new user sees retries, an outage ridden out, and an exception with a readable
- * reason (announced in the Slack sandbox) that `weft replay --input` fixes.
+ * Stripe answers a burst of 429s, NetSuite is down for the first seconds, and one order holds a SKU
+ * NetSuite does not know, so a new user sees retries, an outage ridden out, and one exception with
+ * a readable reason (announced in the Slack sandbox) that `weft replay --input` fixes.
  */
 export async function runDemo(config: WeftConfig, options: DemoOptions): Promise<{ done: Promise<DemoSummary>; close(): Promise<void> }> {
   const say = options.stdout;
@@ -52,7 +53,7 @@ export async function runDemo(config: WeftConfig, options: DemoOptions): Promise
   }
   // The sandboxes are on loopback, which the egress guard refuses unless allow-listed.
   const egressAllow = [...config.egressAllow, ...sandboxes.hosts()];
-  const weft = await startWeft({ ...config, flows: [EXAMPLE_FLOWS], logLevel: 'warn', egressAllow }, { stdout: say });
+  const weft = await startWeft({ ...config, flows: [EXAMPLE_FLOWS], logLevel: 'error', egressAllow }, { stdout: say });
   const orders = options.orders ?? 12;
   const before = await weft.store.countRuns(FLOW_ID);
   const knownExceptions = new Set((await weft.store.listExceptions({ flowId: FLOW_ID, limit: 1000 })).map((exception) => exception.id));
@@ -67,7 +68,7 @@ export async function runDemo(config: WeftConfig, options: DemoOptions): Promise
     const hook = `${weft.url}/hooks/shopify/orders`;
     for (let sent = 0; sent < orders; sent++) {
       // Every third order is delivered twice, as Shopify's retries do; Weft acknowledges and drops the repeat.
-      await shop.webhooks.emit({ url: hook, type: 'orders/create', duplicate: sent % 3 === 2 });
+      await shop.webhooks.emit({ url: hook, type: 'orders/create', data: { skus: orderSkus(sent) }, duplicate: sent % 3 === 2 });
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     let runs = await weft.store.countRuns(FLOW_ID);
@@ -116,6 +117,17 @@ export async function runDemo(config: WeftConfig, options: DemoOptions): Promise
   }
   void done.then(() => say('the demo keeps serving; press Ctrl-C to stop'), (error) => say(`demo failed: ${(error as Error).message}`));
   return { done, close };
+}
+
+const SELLABLE = SHOPIFY_SANDBOX_CATALOG.map((item) => item.sku).filter((sku) => sku !== UNKNOWN_SKU);
+/** The order with the SKU NetSuite lacks: the fifth, so the first orders show the happy path. */
+const ORDER_WITH_UNKNOWN_SKU = 4;
+
+/** What the `index`th order buys: one or two known products, and the unknown SKU in exactly one order. */
+function orderSkus(index: number): string[] {
+  const first = SELLABLE[index % SELLABLE.length]!;
+  if (index === ORDER_WITH_UNKNOWN_SKU) return [first, UNKNOWN_SKU];
+  return index % 3 === 0 ? [first, SELLABLE[(index + 2) % SELLABLE.length]!] : [first];
 }
 
 /**

@@ -76,7 +76,11 @@ export async function executeActionStep(
       if (error instanceof CapacityWaitError) throw new PostponeError(error.until);
       if (ctx.signal.aborted || error instanceof EgressDeniedError || !isConnectorError(error)) throw error;
       const subject = call.describe ? String((await ctx.flow.expression(call.describe).evaluate(scope).catch(() => '')) ?? '') : '';
-      throw new StepFailedError({ ...toStepFailure(error, resolved, subject), ...(lastAudited ? { lastResponse: lastAudited } : {}) });
+      const failure = toStepFailure(error, resolved, subject);
+      // A create that conflicts ("that name exists") while another run of the same record is
+      // creating it: the retry looks the link up again and reuses what that run made.
+      const retryable = failure.retryable || (xref !== undefined && failure.reason === 'conflict');
+      throw new StepFailedError({ ...failure, retryable, ...(lastAudited ? { lastResponse: lastAudited } : {}) });
     }
     return xref === undefined ? record : linkCreated(deps, step, xref, record);
   });
