@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CalendarDate, CountryCode, CurrencyCode, Decimal, Email, ExternalIds, Id, Money, Phone, Quantity, Timestamp } from './primitives.ts';
+import { CalendarDate, CountryCode, CurrencyCode, Decimal, Email, ExternalIds, Money, Phone, Quantity, Timestamp } from './primitives.ts';
 
 /**
  * Weft's vendor-neutral records, version 1. A connector maps vendor ⇄ canonical once, at the edge;

@@ -52,5 +52,3 @@ export const Phone = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description
 export const ExternalIds = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.String({ minLength: 1 }), {
   description: 'The record\'s id in each system, keyed by connection name.',
 });
-
-export const Id = Type.String({ minLength: 1, maxLength: 255 });

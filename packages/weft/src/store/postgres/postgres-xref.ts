@@ -1,5 +1,5 @@
 import { newId } from '../../core/ids.ts';
-import { planLink, type XrefRef, type XrefRow } from '../../xref/xref-plan.ts';
+import { planLink, type XrefRef } from '../../xref/xref-plan.ts';
 import type { XrefStore } from '../store.ts';
 import { toXrefGroup, toXrefRow, type XrefTableRow } from '../xref-rows.ts';
 import type { PostgresAccess, PostgresTx } from './postgres-access.ts';
