@@ -9,16 +9,11 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { generateMasterKey } from '../src/connectors/vault/master-key.ts';
 import { connectCommerceSandboxes, startCommerceSandboxes, type CommerceSandboxes } from '../src/demo/commerce-sandboxes.ts';
 import { runWeft } from '../src/cli/testing.ts';
+import { commerceExampleFlows, COMMERCE_EXAMPLE_DIR, waitFor } from './support/commerce-examples.ts';
 import { settledRuns, startTestWeft } from './support/weft-harness.ts';
-
-const EXAMPLE_DIR = fileURLToPath(new URL('../../../examples/order-to-cash/', import.meta.url));
-const FLOWS_DIR = `${EXAMPLE_DIR}flows/`;
-const exampleFlows = (edit: (text: string) => string = (text) => text) =>
-  Object.fromEntries(readdirSync(FLOWS_DIR).filter((name) => name.endsWith('.yaml')).map((name) => [name, edit(readFileSync(FLOWS_DIR + name, 'utf8'))]));
 
 // The sandboxes' state, as far as this test reads it.
 interface ShopOrder { id: string; number: number; customerId: string }
@@ -38,16 +33,6 @@ interface Books { creditMemos: { all(): { CustomerRef: { value: string }; TotalA
 /** The Shopify location the inventory-sync flow sells NetSuite location 1 from. */
 const SHOP_LOCATION = 'gid://shopify/Location/70000000001';
 
-async function waitFor<T>(what: string, read: () => Promise<T> | T, isDone: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (isDone(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('the commerce examples over the sandboxes', () => {
   let sandboxes: CommerceSandboxes;
   before(async () => {
@@ -61,7 +46,7 @@ describe('the commerce examples over the sandboxes', () => {
   beforeEach(() => sandboxes.reset());
 
   const start = (edit?: (text: string) => string) =>
-    startTestWeft(exampleFlows(edit), { prepare: (store) => connectCommerceSandboxes(store, sandboxes, process.env, Date.now()) });
+    startTestWeft(commerceExampleFlows(edit), { prepare: (store) => connectCommerceSandboxes(store, sandboxes, process.env, Date.now()) });
 
   /** New Shopify orders, each run through order-to-cash to the end. */
   async function placeOrders(weft: Awaited<ReturnType<typeof start>>, count: number): Promise<ShopOrder[]> {
@@ -179,9 +164,9 @@ describe('the commerce examples over the sandboxes', () => {
   });
 
   it('passes the example’s own flow tests under `weft test`', { timeout: 90_000 }, async () => {
-    const testFiles = readdirSync(`${EXAMPLE_DIR}tests`).filter((name) => name.endsWith('.test.yaml'));
-    const cases = testFiles.reduce((sum, name) => sum + (readFileSync(`${EXAMPLE_DIR}tests/${name}`, 'utf8').match(/^ {2}- name: /gm) ?? []).length, 0);
-    const result = await runWeft(['test'], { cwd: EXAMPLE_DIR, env: { NO_COLOR: '1' } });
+    const testFiles = readdirSync(`${COMMERCE_EXAMPLE_DIR}tests`).filter((name) => name.endsWith('.test.yaml'));
+    const cases = testFiles.reduce((sum, name) => sum + (readFileSync(`${COMMERCE_EXAMPLE_DIR}tests/${name}`, 'utf8').match(/^ {2}- name: /gm) ?? []).length, 0);
+    const result = await runWeft(['test'], { cwd: COMMERCE_EXAMPLE_DIR, env: { NO_COLOR: '1' } });
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, new RegExp(`\\n${cases} passed, 0 failed\\n$`));
   });

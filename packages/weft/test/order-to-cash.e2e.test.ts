@@ -8,15 +8,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { generateMasterKey } from '../src/connectors/vault/master-key.ts';
 import { connectCommerceSandboxes, startCommerceSandboxes, type CommerceSandboxes } from '../src/demo/commerce-sandboxes.ts';
 import type { RunningWeft } from '../src/main.ts';
+import { commerceExampleFlows, waitFor } from './support/commerce-examples.ts';
 import { startTestWeft } from './support/weft-harness.ts';
-
-const FLOWS_DIR = fileURLToPath(new URL('../../../examples/order-to-cash/flows/', import.meta.url));
-const exampleFlows = () => Object.fromEntries(readdirSync(FLOWS_DIR).filter((name) => name.endsWith('.yaml')).map((name) => [name, readFileSync(FLOWS_DIR + name, 'utf8')]));
 
 const UNKNOWN_SKU = 'WEFT-CAP-BLUE';
 const REPLACEMENT_SKU = 'WEFT-CAP-RED';
@@ -31,16 +27,6 @@ interface ShopState {
 }
 interface Books { invoices: { all(): { Id: string; PrivateNote?: string }[] }; payments: { all(): { Line: { LinkedTxn: { TxnId: string }[] }[] }[] } }
 
-async function waitFor<T>(what: string, read: () => Promise<T>, isDone: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (isDone(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('order to cash over the sandboxes', () => {
   let sandboxes: CommerceSandboxes;
   before(async () => {
@@ -54,7 +40,7 @@ describe('order to cash over the sandboxes', () => {
 
   it('puts every order into each system exactly once through faults and redeliveries; unknown SKUs park, are announced, and replay once', { timeout: 180_000 }, async () => {
     const { shop, erp, payments, books, carrier, sms, chat } = sandboxes.byConnection;
-    const weft: RunningWeft = await startTestWeft(exampleFlows(), { prepare: (store) => connectCommerceSandboxes(store, sandboxes, process.env, Date.now()) });
+    const weft: RunningWeft = await startTestWeft(commerceExampleFlows(), { prepare: (store) => connectCommerceSandboxes(store, sandboxes, process.env, Date.now()) });
     try {
       const shopState = () => shop.state() as ShopState;
       const seededOrders = shopState().orders.all().length;

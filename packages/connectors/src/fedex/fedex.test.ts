@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { AuthError, NotFoundError, RateLimitedError, RetryableError, ValidationError, canonical, type CanonicalShipment, type Infer } from '@weft/sdk';
-import { connectorContract, createTestHttpClient, runAction, verifyWebhookSignature, type TestHttpClient } from '@weft/sdk/testing';
+import { connectorContract, createTestHttpClient, runAction, verifyWebhookSignature, type TestHttpClient, startWebhookReceiver } from '@weft/sdk/testing';
 import { cancelShipment } from './cancel-shipment.action.ts';
 import { createShipment } from './create-shipment.action.ts';
 import { createShipmentToShipment, shipmentStatus, shipmentToCreateShipment, trackToShipment, trackingEventToShipment } from './fedex.canonical.ts';
@@ -17,9 +13,8 @@ import { startFedexSandbox, type FedexSandbox } from './fedex.sandbox.ts';
 import type { trackResponse } from './fedex.schemas.ts';
 import { trackShipment } from './track-shipment.action.ts';
 import { trackingEvent, trackingEventId } from './tracking-event.trigger.ts';
+import { assertMatchesSchema } from '../testing/assert-schema.ts';
 
-// ajv-formats is CommonJS; under NodeNext its default import is the module object.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
 const DELIVERED = SEED_SHIPMENTS[0].trackingNumber;
 const IN_TRANSIT = SEED_SHIPMENTS[1].trackingNumber;
@@ -265,7 +260,7 @@ describe('fedex against the FedEx sandbox', () => {
   describe('tracking webhooks', () => {
     let receiver: { url: string; received: { rawBody: string; headers: Record<string, string> }[]; close(): Promise<void> };
     before(async () => {
-      receiver = await startReceiver();
+      receiver = await startWebhookReceiver('/fedex');
     });
     after(() => receiver.close());
     beforeEach(() => receiver.received.splice(0));
@@ -314,10 +309,7 @@ describe('fedex against the FedEx sandbox', () => {
   });
 
   describe('mappings, validated against the canonical shipment schema', () => {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    addFormats(ajv);
-    const isCanonicalShipment = ajv.compile(canonical.Shipment);
-    const assertCanonical = (shipment: CanonicalShipment) => assert.ok(isCanonicalShipment(shipment), ajv.errorsText(isCanonicalShipment.errors));
+    const assertCanonical = (shipment: CanonicalShipment) => assertMatchesSchema(canonical.Shipment, shipment, 'canonical shipment');
 
     it('maps a created shipment to a label-created canonical shipment', async () => {
       const created = await runAction(createShipment, CREATE_INPUT, { http, connection: connection() });
@@ -444,27 +436,3 @@ describe('fedex facts, cross-checked against the FedEx OpenAPI files when ../sha
   });
 });
 
-async function startReceiver() {
-  const received: { rawBody: string; headers: Record<string, string> }[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
-      received.push({ rawBody: Buffer.concat(chunks).toString('utf8'), headers });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/fedex`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import { addTokenPassport, canonical, schema, type CanonicalCustomer, type CanonicalOrder, type Infer, type TSchema } from '@weft/sdk';
+import { addTokenPassport, canonical, schema, type CanonicalCustomer, type CanonicalOrder, type Infer } from '@weft/sdk';
 import { createTestHttpClient, runAction, type TestHttpClient } from '@weft/sdk/testing';
 import { addSalesOrder } from './add-sales-order.action.ts';
 import { getItemFulfillment } from './get-item-fulfillment.action.ts';
@@ -22,16 +20,8 @@ import type { salesOrder as salesOrderSchema } from './netsuite.schemas.ts';
 import { searchInventory } from './search-inventory.action.ts';
 import { upsertCustomer } from './upsert-customer.action.ts';
 import { upsertSalesOrder } from './upsert-sales-order.action.ts';
+import { assertMatchesSchema } from '../testing/assert-schema.ts';
 
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
-
-/** Fails with ajv's own words for every violation, so a broken mapping says which field. */
-function assertValid(schema: TSchema, value: unknown, what: string): void {
-  const validate = ajv.compile(schema);
-  assert.ok(validate(value), `${what}: ${ajv.errorsText(validate.errors, { separator: '\n' })}`);
-}
 
 /** What the engine's token-passport auth does: every envelope gets a fresh signed passport. */
 function tbaClient(baseUrl: string): TestHttpClient {
@@ -76,7 +66,7 @@ describe('netsuite records → canonical', () => {
   it('maps the sandbox\'s sales order: number, status, customer, lines by SKU, money in the given currency', async () => {
     const found = await runAction(getSalesOrder, { internalId: SEED_SALES_ORDER.internalId }, { http });
     const mapped = salesOrderToCanonical.map({ salesOrder: found, currency: 'USD' });
-    assertValid(canonical.Order, mapped, 'canonical order');
+    assertMatchesSchema(canonical.Order, mapped, 'canonical order');
     assert.deepEqual(mapped, {
       ids: { netsuite: SEED_SALES_ORDER.internalId },
       number: SEED_SALES_ORDER.tranId,
@@ -102,12 +92,12 @@ describe('netsuite records → canonical', () => {
 
   it('keeps the account\'s offset, pads amounts to the currency\'s minor unit and never rounds', () => {
     const mapped = salesOrderToCanonical.map({ salesOrder: pacificOrder, currency: 'USD' });
-    assertValid(canonical.Order, mapped, 'canonical order');
+    assertMatchesSchema(canonical.Order, mapped, 'canonical order');
     assert.equal(mapped.placedAt, '2026-01-31T16:30:00.000-08:00');
     assert.deepEqual([mapped.lines[0]!.total.amount, mapped.subtotal.amount, mapped.total.amount], ['39.90', '39.90', '44.90']);
     assert.equal(mapped.status, 'confirmed');
     const yen = salesOrderToCanonical.map({ salesOrder: { ...pacificOrder, subTotal: 3000, total: 3000, itemList: [{ ...pacificOrder.itemList[0]!, rate: '1500', amount: 3000 }] }, currency: 'JPY' });
-    assertValid(canonical.Order, yen, 'JPY order');
+    assertMatchesSchema(canonical.Order, yen, 'JPY order');
     assert.deepEqual([yen.lines[0]!.unitPrice.amount, yen.lines[0]!.total.amount, yen.total.amount], ['1500', '3000', '3000']);
     const dinar = salesOrderToCanonical.map({ salesOrder: { ...pacificOrder, subTotal: 3.375, total: 3.375, itemList: [{ ...pacificOrder.itemList[0]!, quantity: 3, rate: '1.125', amount: 3.375 }] }, currency: 'KWD' });
     assert.deepEqual([dinar.lines[0]!.unitPrice.amount, dinar.total.amount], ['1.125', '3.375']);
@@ -127,7 +117,7 @@ describe('netsuite records → canonical', () => {
   it('maps the sandbox\'s item fulfillment to a shipment with the carrier the flow names', async () => {
     const found = await runAction(getItemFulfillment, { internalId: SEED_ITEM_FULFILLMENT.internalId }, { http });
     const mapped = itemFulfillmentToCanonical.map({ fulfillment: found, carrier: 'fedex' });
-    assertValid(canonical.Shipment, mapped, 'canonical shipment');
+    assertMatchesSchema(canonical.Shipment, mapped, 'canonical shipment');
     assert.deepEqual(mapped, {
       ids: { netsuite: SEED_ITEM_FULFILLMENT.internalId },
       orderIds: { netsuite: SEED_SALES_ORDER.internalId },
@@ -145,7 +135,7 @@ describe('netsuite records → canonical', () => {
       fulfillment: { ...found, shipStatus: '_packed', packageList: [{ packageTrackingNumber: '794699999999' }, { packageTrackingNumber: ' ' }, { packageTrackingNumber: '794600000001' }] },
       carrier: 'fedex',
     });
-    assertValid(canonical.Shipment, packed, 'packed shipment');
+    assertMatchesSchema(canonical.Shipment, packed, 'packed shipment');
     assert.equal(packed.status, 'label-created');
     assert.equal(packed.shippedAt, undefined, 'not shipped yet');
     assert.equal(packed.trackingNumber, '794699999999');
@@ -157,7 +147,7 @@ describe('netsuite records → canonical', () => {
     const inventory = await runAction(searchInventory, { pageSize: 5 }, { http });
     const asOf = '2026-01-02T09:00:00-05:00';
     const levels = inventoryToCanonical.map({ inventory, asOf });
-    assertValid(schema.Array(canonical.InventoryLevel), levels, 'canonical inventory levels');
+    assertMatchesSchema(schema.Array(canonical.InventoryLevel), levels, 'canonical inventory levels');
     assert.equal(levels.length, SEED_ITEMS.reduce((sum, item) => sum + item.quantities.length, 0));
     const third = SEED_ITEMS[2]!;
     assert.deepEqual(
@@ -200,7 +190,7 @@ describe('canonical → netsuite, accepted by the sandbox', () => {
 
   it('upserts the customer canonical-to-customer builds, by an externalId from the Shopify id', async () => {
     const input = canonicalToCustomer.map({ customer: shopper, source: 'shopify' });
-    assertValid(upsertCustomer.input, input, 'upsert-customer input');
+    assertMatchesSchema(upsertCustomer.input, input, 'upsert-customer input');
     assert.deepEqual(input, { externalId: 'shopify-customer-7002', isPerson: true, firstName: 'Grace', lastName: 'Hopper', companyName: 'US Navy', phone: '+16175550100', email: 'grace@example.com' });
     const first = await runAction(upsertCustomer, input, { http });
     const again = await runAction(upsertCustomer, canonicalToCustomer.map({ customer: { ...shopper, email: 'grace.hopper@example.com' }, source: 'shopify' }), { http });
@@ -212,7 +202,7 @@ describe('canonical → netsuite, accepted by the sandbox', () => {
 
   it('makes a company record of a customer with only a company, and refuses what NetSuite would', () => {
     const company = canonicalToCustomer.map({ customer: { ids: { stripe: 'cus_9' }, company: 'Analytical Engines Ltd' }, source: 'stripe', subsidiary: { internalId: '1' } });
-    assertValid(upsertCustomer.input, company, 'company customer');
+    assertMatchesSchema(upsertCustomer.input, company, 'company customer');
     assert.deepEqual(company, { externalId: 'stripe-customer-cus_9', isPerson: false, companyName: 'Analytical Engines Ltd', subsidiary: { internalId: '1' } });
     assert.throws(() => canonicalToCustomer.map({ customer: shopper, source: 'stripe' }), /the customer has no stripe id \(ids: \{"shopify":"gid:\/\/shopify\/Customer\/7002"\}\)/);
     assert.throws(() => canonicalToCustomer.map({ customer: { ...shopper, firstName: 'A'.repeat(33) }, source: 'shopify' }), /the customer's firstName is 33 characters; NetSuite allows 32/);
@@ -222,7 +212,7 @@ describe('canonical → netsuite, accepted by the sandbox', () => {
     await runAction(upsertCustomer, canonicalToCustomer.map({ customer: shopper, source: 'shopify' }), { http });
     const canonicalOrder = order();
     const input = canonicalToSalesOrder.map({ order: canonicalOrder, source: 'shopify' });
-    assertValid(upsertSalesOrder.input, input, 'upsert-sales-order input');
+    assertMatchesSchema(upsertSalesOrder.input, input, 'upsert-sales-order input');
     assert.deepEqual(input, {
       externalId: 'shopify-order-820982911946154508',
       entity: { externalId: 'shopify-customer-7002' },
@@ -241,7 +231,7 @@ describe('canonical → netsuite, accepted by the sandbox', () => {
     assert.equal(upsertSalesOrder.xref?.id(written), written.internalId);
 
     const back = salesOrderToCanonical.map({ salesOrder: await runAction(getSalesOrder, { externalId: input.externalId }, { http }), currency: 'USD' });
-    assertValid(canonical.Order, back, 'the order read back');
+    assertMatchesSchema(canonical.Order, back, 'the order read back');
     assert.equal(back.placedAt, canonicalOrder.placedAt, 'the offset survives the trip');
     assert.deepEqual(
       back.lines.map((line) => [line.sku, line.quantity.value, line.unitPrice.amount]),
@@ -249,7 +239,7 @@ describe('canonical → netsuite, accepted by the sandbox', () => {
     );
     assert.equal(back.customer.custom?.entityId, undefined, 'the customer was upserted without an entityId');
     const wordy = canonicalToSalesOrder.map({ order: order({ note: 'Ring twice. '.repeat(100) }), source: 'shopify' });
-    assertValid(upsertSalesOrder.input, wordy, 'an order with a long note');
+    assertMatchesSchema(upsertSalesOrder.input, wordy, 'an order with a long note');
     assert.equal(wordy.memo?.length, 999);
   });
 

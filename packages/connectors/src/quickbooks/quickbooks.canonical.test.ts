@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import { canonical, type CanonicalOrder, type CanonicalRefund, type Mapping, type TSchema } from '@weft/sdk';
+import { canonical, type CanonicalOrder, type CanonicalRefund, type Mapping } from '@weft/sdk';
 import { createTestHttpClient, runAction } from '@weft/sdk/testing';
 import { createCreditMemo } from './create-credit-memo.action.ts';
 import { createInvoice } from './create-invoice.action.ts';
@@ -21,17 +19,8 @@ import {
 import { quickbooks } from './quickbooks.connector.ts';
 import { startQuickBooksSandbox, type QuickBooksSandbox } from './quickbooks.sandbox.ts';
 import type { QuickBooksCustomer, QuickBooksInvoice } from './quickbooks.schemas.ts';
+import { assertMatchesSchema } from '../testing/assert-schema.ts';
 
-// ajv-formats is CommonJS; under NodeNext its default import is the module object.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
-
-/** Fails with ajv's own words when a to-canonical mapping produced an invalid canonical record. */
-function assertCanonical(schema: TSchema, record: unknown): void {
-  const validate = ajv.compile(schema);
-  assert.ok(validate(record), ajv.errorsText(validate.errors));
-}
 
 /** A from-canonical output must be input the action accepts. */
 function assertFitsInput(mapping: Mapping, value: unknown): void {
@@ -107,7 +96,7 @@ describe('quickbooks mappings', () => {
 
   it('customer-to-canonical: names, email, address with an ISO country, ids under quickbooks, what has no canonical home in custom', () => {
     const record = customerToCanonical.map(qboCustomer);
-    assertCanonical(canonical.Customer, record);
+    assertMatchesSchema(canonical.Customer, record, 'canonical record');
     assert.deepEqual(record.ids, { quickbooks: '58' });
     assert.equal(record.email, 'birds@intuit.com');
     assert.deepEqual(record.billingAddress, { lines: ['4581 Finch St.'], city: 'Bayshore', region: 'CA', postalCode: '94326', country: 'US' });
@@ -124,7 +113,7 @@ describe('quickbooks mappings', () => {
       PrimaryEmailAddr: { Address: 'not an email' },
       BillAddr: { Line1: '1 Main St', City: 'Springfield', Country: 'Freedonia' },
     });
-    assertCanonical(canonical.Customer, record);
+    assertMatchesSchema(canonical.Customer, record, 'canonical record');
     assert.equal(record.phone, '+442079460958');
     assert.equal(record.email, undefined);
     assert.equal(record.billingAddress, undefined);
@@ -149,7 +138,7 @@ describe('quickbooks mappings', () => {
 
   it('invoice-to-canonical: item lines only (not the SubTotal line), money as decimal strings, open while a balance remains', () => {
     const record = invoiceToCanonical.map(qboInvoice);
-    assertCanonical(canonical.Invoice, record);
+    assertMatchesSchema(canonical.Invoice, record, 'canonical record');
     assert.equal(record.lines.length, 2);
     assert.deepEqual(record.lines[1], {
       ids: { quickbooks: '2' },
@@ -237,7 +226,7 @@ describe('quickbooks mappings round-trip through the sandbox', () => {
     const input = orderToInvoice.map({ order, customerId: '1', itemIds: SANDBOX_ITEM_IDS, shippingItemId: '5' });
     const { Invoice } = await runAction(createInvoice, input, { http });
     const record = invoiceToCanonical.map(Invoice);
-    assertCanonical(canonical.Invoice, record);
+    assertMatchesSchema(canonical.Invoice, record, 'canonical record');
     assert.equal(record.total.amount, '169.98');
     assert.deepEqual(record.lines.map((line) => line.sku), ['Widget', 'Gadget', 'Shipping']);
 

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
@@ -15,7 +13,7 @@ import {
   type ConnectorError,
   type HttpResponse,
 } from '@weft/sdk';
-import { connectorContract, createTestHttpClient, runAction, verifyWebhookSignature, type TestHttpClient } from '@weft/sdk/testing';
+import { connectorContract, createTestHttpClient, runAction, verifyWebhookSignature, type TestHttpClient, startWebhookReceiver } from '@weft/sdk/testing';
 import { createCreditMemo } from './create-credit-memo.action.ts';
 import { createCustomer } from './create-customer.action.ts';
 import { createInvoice } from './create-invoice.action.ts';
@@ -373,7 +371,7 @@ describe('quickbooks data change webhooks', () => {
 
   before(async () => {
     sandbox = await startQuickBooksSandbox();
-    receiver = await startReceiver();
+    receiver = await startWebhookReceiver('/webhook');
   });
   after(async () => {
     await sandbox.close();
@@ -453,27 +451,3 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   assert.fail('expected the action to fail, but it succeeded');
 }
 
-async function startReceiver() {
-  const received: { rawBody: string; headers: Record<string, string> }[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
-      received.push({ rawBody: Buffer.concat(chunks).toString('utf8'), headers });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/webhook`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}

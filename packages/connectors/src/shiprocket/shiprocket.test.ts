@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { AuthError, NotFoundError, RateLimitedError, ValidationError, canonical, type CanonicalOrder } from '@weft/sdk';
-import { authFromCredentials, connectorContract, createTestHttpClient, runAction, type TestHttpClient } from '@weft/sdk/testing';
+import { authFromCredentials, connectorContract, createTestHttpClient, runAction, type TestHttpClient, startWebhookReceiver } from '@weft/sdk/testing';
 import { assignAwb } from './assign-awb.action.ts';
 import { cancelOrders } from './cancel-orders.action.ts';
 import { createOrder } from './create-order.action.ts';
@@ -16,6 +12,7 @@ import { ERROR_MESSAGES, LOGIN_PATH, SANDBOX_EVENT_TYPES, SANDBOX_WEBHOOK_TOKEN,
 import { startShiprocketSandbox, type ShiprocketSandbox } from './shiprocket.sandbox.ts';
 import type { CreateOrderInput, TrackResponse, TrackingWebhook } from './shiprocket.schemas.ts';
 import { trackAwb } from './track-awb.action.ts';
+import { assertMatchesSchema } from '../testing/assert-schema.ts';
 
 const [NEW_ORDER, AWB_ORDER, MOVING_ORDER] = SEED_ORDERS;
 
@@ -148,7 +145,7 @@ describe('shiprocket actions against the sandbox', () => {
     const pickup = await runAction(generatePickup, { shipment_id: [created.shipment_id] }, { http });
     assert.match(pickup.response.data, new RegExp(awb));
 
-    const receiver = await startReceiver();
+    const receiver = await startWebhookReceiver('/hooks/tracking');
     try {
       await sandbox.webhooks.emit({ url: receiver.url, type: 'PICKED UP', data: { awb } });
       await sandbox.webhooks.emit({ url: receiver.url, type: 'DELIVERED', data: { awb } });
@@ -157,7 +154,7 @@ describe('shiprocket actions against the sandbox', () => {
     }
     assert.equal(receiver.received.length, 2);
     assert.ok(receiver.received.every((delivery) => delivery.headers['x-api-key'] === SANDBOX_WEBHOOK_TOKEN));
-    const delivered = JSON.parse(receiver.received[1]!.body) as TrackingWebhook;
+    const delivered = JSON.parse(receiver.received[1]!.rawBody) as TrackingWebhook;
     assert.equal(delivered.current_status, 'DELIVERED');
     assert.equal(webhookToShipment.map(delivered).status, 'delivered');
 
@@ -232,7 +229,7 @@ describe('shiprocket actions against the sandbox', () => {
   });
 
   it('delivers tracking webhooks through /_sandbox/webhooks/deliver with the token in x-api-key', async () => {
-    const receiver = await startReceiver();
+    const receiver = await startWebhookReceiver('/hooks/tracking');
     try {
       const response = await fetch(`${sandbox.url}/_sandbox/webhooks/deliver`, {
         method: 'POST',
@@ -245,7 +242,7 @@ describe('shiprocket actions against the sandbox', () => {
     }
     const [delivery] = receiver.received;
     assert.equal(delivery?.headers['x-api-key'], SANDBOX_WEBHOOK_TOKEN);
-    const payload = JSON.parse(delivery!.body) as TrackingWebhook;
+    const payload = JSON.parse(delivery!.rawBody) as TrackingWebhook;
     assert.equal(payload.awb, MOVING_ORDER.awb);
     assert.equal(payload.order_id, MOVING_ORDER.channelOrderId);
     assert.match(payload.current_timestamp, /^\d{2} \d{2} \d{4} \d{2}:\d{2}:\d{2}$/);
@@ -255,15 +252,7 @@ describe('shiprocket actions against the sandbox', () => {
 
 // ---------------------------------------------------------------- mappings
 
-// ajv-formats is CommonJS; under NodeNext its default import is the module object.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
-const validShipment = ajv.compile(canonical.Shipment);
 
-function assertCanonicalShipment(value: unknown): void {
-  assert.ok(validShipment(value), ajv.errorsText(validShipment.errors));
-}
 
 // A track answer shaped as Shiprocket's API reference shows one (newest scan first, "NA" scans between milestones).
 const TRACK_ANSWER: TrackResponse = {
@@ -304,7 +293,7 @@ const TRACK_ANSWER: TrackResponse = {
 describe('shiprocket mappings', () => {
   it('maps a track answer to a valid canonical shipment, scans oldest first, "NA" scans keeping the status before them', () => {
     const shipment = trackingToShipment.map(TRACK_ANSWER);
-    assertCanonicalShipment(shipment);
+    assertMatchesSchema(canonical.Shipment, shipment, 'canonical shipment');
     assert.deepEqual(
       { ids: shipment.ids, orderIds: shipment.orderIds, carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, status: shipment.status },
       { ids: { shiprocket: '236612717' }, orderIds: { shiprocket: '237157589' }, carrier: 'shiprocket', trackingNumber: '141123221084922', status: 'delivered' },
@@ -346,7 +335,7 @@ describe('shiprocket mappings', () => {
       pod: 'Not Available',
     };
     const shipment = webhookToShipment.map(hook);
-    assertCanonicalShipment(shipment);
+    assertMatchesSchema(canonical.Shipment, shipment, 'canonical shipment');
     assert.equal(shipment.status, 'in-transit');
     assert.deepEqual(shipment.orderIds, { shiprocket: '348456385' });
     assert.equal(shipment.shippedAt, '2023-05-19T15:01:00+05:30');
@@ -386,8 +375,7 @@ describe('shiprocket mappings', () => {
 
   it('maps a canonical order to a create-order input the sandbox accepts', async () => {
     const input = orderToCreateOrder.map({ order: ORDER, pickupLocation: 'Primary', parcel: PARCEL });
-    const validInput = ajv.compile(createOrder.input);
-    assert.ok(validInput(input), ajv.errorsText(validInput.errors));
+    assertMatchesSchema(createOrder.input, input, 'create-order input');
     assert.deepEqual(
       {
         order_id: input.order_id,
@@ -434,33 +422,3 @@ describe('shiprocket mappings', () => {
   });
 });
 
-interface Receiver {
-  url: string;
-  received: { body: string; headers: Record<string, string> }[];
-  close(): Promise<void>;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  const received: Receiver['received'] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
-      received.push({ body: Buffer.concat(chunks).toString('utf8'), headers });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks/tracking`,
-    received,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import { canonical, type CanonicalCustomer, type CanonicalInventoryLevel, type CanonicalShipment, type Infer, type TSchema } from '@weft/sdk';
+import { canonical, type CanonicalCustomer, type CanonicalInventoryLevel, type CanonicalShipment, type Infer } from '@weft/sdk';
 import { createTestHttpClient, runAction, type TestHttpClient } from '@weft/sdk/testing';
 import { createCustomer } from './create-customer.action.ts';
 import { createFulfillment } from './create-fulfillment.action.ts';
@@ -28,16 +26,8 @@ import { shopify } from './shopify.connector.ts';
 import { SEED_EPOCH_MS, SEED_LOCATION } from './shopify.fixtures.ts';
 import { startShopifySandbox, type ShopifySandbox } from './shopify.sandbox.ts';
 import { orderPayload, refundPayload } from './webhook-payloads.ts';
+import { assertMatchesSchema } from '../testing/assert-schema.ts';
 
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
-
-/** Fails with ajv's own words for every violation, so a broken mapping says which field. */
-function assertValid(schema: TSchema, value: unknown, what: string): void {
-  const validate = ajv.compile(schema);
-  assert.ok(validate(value), `${what}: ${ajv.errorsText(validate.errors, { separator: '\n' })}`);
-}
 
 type OrderBody = Infer<typeof orderWebhookBody>;
 type RefundBody = Infer<typeof refundWebhookBody>;
@@ -51,7 +41,7 @@ function shop(): { state: ShopState; order: ShopOrder } {
 /** The sandbox's orders/create body, as the mapping's input schema must accept it. */
 function orderBody(state: ShopState, order: ShopOrder): OrderBody {
   const body = orderPayload(state, order);
-  assertValid(orderWebhookToCanonical.input, body, 'the sandbox order body');
+  assertMatchesSchema(orderWebhookToCanonical.input, body, 'the sandbox order body');
   return body as OrderBody;
 }
 
@@ -65,7 +55,7 @@ describe('shopify order webhooks → canonical order', () => {
     const { state, order } = shop();
     const body = orderBody(state, order);
     const mapped = orderWebhookToCanonical.map(body);
-    assertValid(canonical.Order, mapped, 'canonical order');
+    assertMatchesSchema(canonical.Order, mapped, 'canonical order');
     assert.equal(mapped.number, '#1001');
     assert.deepEqual(mapped.ids, { shopify: order.id });
     assert.equal(mapped.status, 'confirmed');
@@ -115,7 +105,7 @@ describe('shopify order webhooks → canonical order', () => {
       total_shipping_price_set: moneySet('5.00', 'EUR'),
     };
     const mapped = orderWebhookToCanonical.map(shopified);
-    assertValid(canonical.Order, mapped, 'canonical order');
+    assertMatchesSchema(canonical.Order, mapped, 'canonical order');
     assert.deepEqual(mapped.lines[0], {
       ids: { shopify: first!.admin_graphql_api_id },
       sku: first!.sku,
@@ -139,10 +129,10 @@ describe('shopify order webhooks → canonical order', () => {
     const body = orderBody(state, order);
     const line = body.line_items[0]!;
     const yen = orderWebhookToCanonical.map({ ...body, currency: 'JPY', line_items: [{ ...line, quantity: 2, price: '1500' }], subtotal_price: '3000', total_price: '3000' });
-    assertValid(canonical.Order, yen, 'JPY order');
+    assertMatchesSchema(canonical.Order, yen, 'JPY order');
     assert.deepEqual([yen.lines[0]!.unitPrice, yen.lines[0]!.total, yen.total], [{ amount: '1500', currency: 'JPY' }, { amount: '3000', currency: 'JPY' }, { amount: '3000', currency: 'JPY' }]);
     const dinar = orderWebhookToCanonical.map({ ...body, currency: 'KWD', line_items: [{ ...line, quantity: 3, price: '1.125' }], subtotal_price: '3.375', total_price: '3.375' });
-    assertValid(canonical.Order, dinar, 'KWD order');
+    assertMatchesSchema(canonical.Order, dinar, 'KWD order');
     assert.deepEqual([dinar.lines[0]!.total.amount, dinar.total.amount], ['3.375', '3.375']);
   });
 
@@ -160,7 +150,7 @@ describe('shopify order webhooks → canonical order', () => {
     const body = orderBody(state, order);
     const billing = { first_name: 'Ada', last_name: 'Lovelace', address1: '12 St James\'s Square', address2: 'Flat 3', city: 'London', province_code: 'ENG', zip: 'SW1Y 4JH', country_code: 'GB', phone: '+44 20 7946 0000', company: 'Analytical Engines Ltd' };
     const mapped = orderWebhookToCanonical.map({ ...body, shipping_address: null, billing_address: billing });
-    assertValid(canonical.Order, mapped, 'order without a shipping address');
+    assertMatchesSchema(canonical.Order, mapped, 'order without a shipping address');
     assert.equal('shippingAddress' in mapped, false);
     assert.deepEqual(mapped.billingAddress, {
       name: 'Ada Lovelace',
@@ -196,9 +186,9 @@ describe('shopify order webhooks → canonical order', () => {
     const cancelledAt = SEED_EPOCH_MS + 86_400_000;
     const cancelled = state.orders.update(order.id, { cancelledAt, cancelReason: 'CUSTOMER', updatedAt: cancelledAt })!;
     const body = orderBody(state, cancelled);
-    assertValid(shopify.triggers.find((trigger) => trigger.id === 'orders-cancelled')!.output, body, 'the orders/cancelled trigger output');
+    assertMatchesSchema(shopify.triggers.find((trigger) => trigger.id === 'orders-cancelled')!.output, body, 'the orders/cancelled trigger output');
     const mapped = orderWebhookToCanonical.map(body);
-    assertValid(canonical.Order, mapped, 'cancelled order');
+    assertMatchesSchema(canonical.Order, mapped, 'cancelled order');
     assert.equal(mapped.status, 'cancelled');
     assert.equal(mapped.cancelledAt, '2026-01-02T00:00:00Z');
     assert.deepEqual(mapped.custom, { cancelReason: 'customer' });
@@ -223,7 +213,7 @@ describe('shopify refunds/create → canonical refund', () => {
     const line = order.lineItems[0]!;
     const refund = state.refunds.insert({ ...state.nextId('Refund'), orderId: order.id, lines: [{ lineItemId: line.id, quantity: 1 }], amount: line.price, note: 'Arrived damaged', createdAt: SEED_EPOCH_MS + 7_200_000 });
     const body = refundPayload(state, refund);
-    assertValid(refundWebhookToCanonical.input, body, 'the sandbox refund body');
+    assertMatchesSchema(refundWebhookToCanonical.input, body, 'the sandbox refund body');
     return body as RefundBody;
   }
 
@@ -231,7 +221,7 @@ describe('shopify refunds/create → canonical refund', () => {
     const { state, order } = shop();
     const body = refundBody(state, order);
     const mapped = refundWebhookToCanonical.map(body);
-    assertValid(canonical.Refund, mapped, 'canonical refund');
+    assertMatchesSchema(canonical.Refund, mapped, 'canonical refund');
     const line = order.lineItems[0]!;
     assert.deepEqual(mapped, {
       ids: { shopify: body.admin_graphql_api_id },
@@ -244,7 +234,7 @@ describe('shopify refunds/create → canonical refund', () => {
     });
     const essay = 'The parcel arrived crushed. '.repeat(30);
     const long = refundWebhookToCanonical.map({ ...body, note: essay });
-    assertValid(canonical.Refund, long, 'refund with a long note');
+    assertMatchesSchema(canonical.Refund, long, 'refund with a long note');
     assert.equal(long.reason?.length, 500);
     assert.deepEqual(long.custom, { note: essay.trim() });
   });
@@ -272,7 +262,7 @@ describe('shopify refunds/create → canonical refund', () => {
     const body = refundBody(state, order);
     const line = body.refund_line_items[0]!;
     const restock = refundWebhookToCanonical.map({ ...body, transactions: [], refund_line_items: [{ ...line, subtotal_set: moneySet(line.subtotal, 'EUR') }] });
-    assertValid(canonical.Refund, restock, 'restock refund');
+    assertMatchesSchema(canonical.Refund, restock, 'restock refund');
     assert.deepEqual([restock.amount, restock.status], [{ amount: '0', currency: 'EUR' }, 'succeeded']);
     assert.throws(() => refundWebhookToCanonical.map({ ...body, transactions: [] }), new RegExp(`refund ${body.id}: neither a transaction nor a refunded line says the currency`));
   });
@@ -304,7 +294,7 @@ describe('shopify records from the sandbox ⇄ canonical', () => {
   it('maps get-order\'s output to the same order the webhook mapping gives, less what get-order does not select', async () => {
     const found = await runAction(getOrder, { id: firstOrder.id }, { http });
     const mapped = orderToCanonical.map(found);
-    assertValid(canonical.Order, mapped, 'canonical order from GraphQL');
+    assertMatchesSchema(canonical.Order, mapped, 'canonical order from GraphQL');
     const fromWebhook = orderWebhookToCanonical.map(orderBody(seeded, firstOrder));
     const { customer: webhookCustomer, tax, ...webhookOrder } = fromWebhook;
     const { customer: graphqlCustomer, ...graphqlOrder } = mapped;
@@ -326,7 +316,7 @@ describe('shopify records from the sandbox ⇄ canonical', () => {
   it('maps get-customer\'s output, its default address as the shipping address', async () => {
     const found = await runAction(getCustomer, { id: firstCustomer.id }, { http });
     const mapped = customerToCanonical.map(found);
-    assertValid(canonical.Customer, mapped, 'canonical customer');
+    assertMatchesSchema(canonical.Customer, mapped, 'canonical customer');
     assert.deepEqual(mapped, {
       ids: { shopify: firstCustomer.id },
       email: 'ada@example.com',
@@ -344,7 +334,7 @@ describe('shopify records from the sandbox ⇄ canonical', () => {
     const { variants } = await runAction(listVariantsBySku, { skus: ['WEFT-TEE-S', 'WEFT-MUG'] }, { http });
     const mug = variants.find((found) => found.sku === 'WEFT-MUG')!;
     const priced = variantToCanonical.map({ variant: mug, currency: 'EUR' });
-    assertValid(canonical.Item, priced, 'canonical item');
+    assertMatchesSchema(canonical.Item, priced, 'canonical item');
     assert.deepEqual(priced, {
       ids: { shopify: mug.id },
       sku: 'WEFT-MUG',
@@ -353,7 +343,7 @@ describe('shopify records from the sandbox ⇄ canonical', () => {
       custom: { productId: mug.product.id, inventoryItemId: mug.inventoryItem.id },
     });
     const unpriced = variantToCanonical.map({ variant: mug });
-    assertValid(canonical.Item, unpriced, 'canonical item without a price');
+    assertMatchesSchema(canonical.Item, unpriced, 'canonical item without a price');
     assert.equal('price' in unpriced, false);
     assert.throws(() => variantToCanonical.map({ variant: { ...mug, sku: null } }), /variant .* has no SKU/);
   });
@@ -368,7 +358,7 @@ describe('shopify records from the sandbox ⇄ canonical', () => {
       billingAddress: { name: 'Jane Doe', lines: ['150 Elgin St', 'Suite 800'], city: 'Ottawa', region: 'ON', postalCode: 'K2P 1L4', country: 'CA' },
     };
     const input = canonicalToCustomer.map(person);
-    assertValid(createCustomer.input, input, 'create-customer input');
+    assertMatchesSchema(createCustomer.input, input, 'create-customer input');
     assert.deepEqual(input.addresses, [{ firstName: 'Jane', lastName: 'Doe', address1: '150 Elgin St', address2: 'Suite 800', city: 'Ottawa', countryCode: 'CA', provinceCode: 'ON', zip: 'K2P 1L4' }], 'the same address once');
     const created = await runAction(createCustomer, input, { http });
     const back = customerToCanonical.map(created);
@@ -393,7 +383,7 @@ describe('shopify records from the sandbox ⇄ canonical', () => {
       lines: [{ sku: split.sku, quantity: { value: '1', unit: 'each' } }],
     };
     const input = canonicalToFulfillment.map({ shipment, fulfillmentOrders });
-    assertValid(createFulfillment.input, input, 'create-fulfillment input');
+    assertMatchesSchema(createFulfillment.input, input, 'create-fulfillment input');
     const foLine = fulfillmentOrders[0]!.lineItems.find((line) => line.sku === split.sku)!;
     assert.deepEqual(input, {
       lineItemsByFulfillmentOrder: [{ fulfillmentOrderId: fulfillmentOrders[0]!.id, fulfillmentOrderLineItems: [{ id: foLine.id, quantity: 1 }] }],
@@ -428,7 +418,7 @@ describe('shopify records from the sandbox ⇄ canonical', () => {
     const level = (sku: string, available: string): CanonicalInventoryLevel => ({ sku, location: '1', available: { value: available, unit: 'each' }, asOf: '2026-01-02T08:00:00+01:00' });
     const locations = { 1: SEED_LOCATION.id };
     const input = canonicalToInventoryQuantities.map({ levels: [level('WEFT-MUG', '64'), level('WEFT-CAP-RED', '0')], variants, locations });
-    assertValid(setInventoryQuantities.input, input, 'set-inventory-quantities input');
+    assertMatchesSchema(setInventoryQuantities.input, input, 'set-inventory-quantities input');
     const group = await runAction(setInventoryQuantities, input, { http });
     assert.deepEqual(
       group.changes.filter((change) => change.name === 'available').map((change) => [change.item?.sku, change.quantityAfterChange]),

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { buildClientSchema, buildSchema, isEnumType, isInputObjectType, isNonNullType, isObjectType, parse, validate, type GraphQLSchema } from 'graphql';
 import { NotFoundError, PermanentError, RateLimitedError, ValidationError, type Action, type DeclarativeAction } from '@weft/sdk';
-import { connectorContract, createTestHttpClient, runAction, verifyWebhookSignature, type TestHttpClient } from '@weft/sdk/testing';
+import { connectorContract, createTestHttpClient, runAction, verifyWebhookSignature, type TestHttpClient, startWebhookReceiver } from '@weft/sdk/testing';
 import { ADMIN_SCHEMA_SDL } from './admin-schema.ts';
 import { createCustomer } from './create-customer.action.ts';
 import { createFulfillment } from './create-fulfillment.action.ts';
@@ -339,7 +337,7 @@ describe('shopify webhooks from the sandbox', () => {
 
   before(async () => {
     sandbox = await startShopifySandbox();
-    receiver = await startReceiver();
+    receiver = await startWebhookReceiver('/hooks/shopify');
   });
   after(async () => {
     await sandbox.close();
@@ -464,23 +462,3 @@ function subsetProblems(mine: GraphQLSchema, real: GraphQLSchema): string[] {
   return problems;
 }
 
-async function startReceiver() {
-  const received: { rawBody: string; headers: Record<string, string> }[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
-      received.push({ rawBody: Buffer.concat(chunks).toString('utf8'), headers });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks/shopify`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}

@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { AuthError, NotFoundError, PermanentError, RateLimitedError, RetryableError, ValidationError, canonical, type HttpResponse } from '@weft/sdk';
-import { connectorContract, createTestHttpClient, runAction, verifyWebhookSignature, type TestHttpClient } from '@weft/sdk/testing';
+import { connectorContract, createTestHttpClient, runAction, verifyWebhookSignature, type TestHttpClient, startWebhookReceiver } from '@weft/sdk/testing';
 import { authTest } from './auth-test.action.ts';
 import { interactiveActions } from './interactive-actions.trigger.ts';
 import { listConversations } from './list-conversations.action.ts';
@@ -17,6 +13,7 @@ import { slack } from './slack.connector.ts';
 import { slackError } from './slack.errors.ts';
 import { MAX_TEXT_LENGTH, SANDBOX_BOT, SEED_CHANNELS, SLACK_ERRORS } from './slack.fixtures.ts';
 import { startSlackSandbox, type SlackPostedMessage, type SlackSandbox } from './slack.sandbox.ts';
+import { assertMatchesSchema } from '../testing/assert-schema.ts';
 
 const GENERAL = SEED_CHANNELS.find((channel) => channel.name === 'general')!;
 const RANDOM = SEED_CHANNELS.find((channel) => channel.name === 'random')!;
@@ -192,7 +189,7 @@ describe('slack interactive payloads', () => {
 
   before(async () => {
     sandbox = await startSlackSandbox();
-    receiver = await startReceiver();
+    receiver = await startWebhookReceiver('/slack/interactivity');
   });
   after(async () => {
     await sandbox.close();
@@ -228,12 +225,6 @@ describe('slack interactive payloads', () => {
 });
 
 describe('slack mappings', () => {
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  // ajv-formats is CommonJS; at run time the default import is the function itself.
-  const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-  addFormats(ajv);
-  const isCanonicalMessage = ajv.compile(canonical.Message);
-
   it('turns a canonical chat message into a post-message input', () => {
     const input = messageToPostMessage.map({
       channel: 'chat',
@@ -256,7 +247,7 @@ describe('slack mappings', () => {
       ts: '1503435956.000247',
       message: { type: 'message', ts: '1503435956.000247', text: "Here's a message for you", bot_id: 'B19LU7CSY', subtype: 'bot_message' },
     });
-    assert.ok(isCanonicalMessage(output), JSON.stringify(isCanonicalMessage.errors));
+    assertMatchesSchema(canonical.Message, output, 'canonical message');
     assert.deepEqual(output, {
       ids: { slack: 'C1H9RESGL:1503435956.000247' },
       channel: 'chat',
@@ -276,29 +267,9 @@ describe('slack mappings', () => {
       ts: '1767225600.000002',
       message: { type: 'message', ts: '1767225600.000002', text: '', user: SANDBOX_BOT.userId, thread_ts: '1767225600.000001', blocks: [SHIPPED_SECTION] },
     });
-    assert.ok(isCanonicalMessage(output), JSON.stringify(isCanonicalMessage.errors));
+    assertMatchesSchema(canonical.Message, output, 'canonical message');
     assert.equal(output.body, '*Shipped*');
     assert.deepEqual(output.custom, { ts: '1767225600.000002', thread_ts: '1767225600.000001' });
   });
 });
 
-async function startReceiver() {
-  const received: { rawBody: string; headers: Record<string, string> }[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
-      received.push({ rawBody: Buffer.concat(chunks).toString('utf8'), headers });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/slack/interactivity`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}

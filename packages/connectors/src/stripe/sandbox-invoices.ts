@@ -13,6 +13,7 @@ import {
   metadataOf,
   missingParameter,
   noSuch,
+  postToRecord,
   retrieveRoute,
   recordEvent,
   seconds,
@@ -125,92 +126,74 @@ export const invoiceRoutes: StripeRoute[] = [
       return { body: item };
     },
   },
-  {
-    method: 'POST',
-    path: '/v1/invoices/:invoice/finalize',
-    handle: (request, context) => {
-      const { state } = context;
-      const invoice = state.invoices.get(request.params.invoice ?? '');
-      if (invoice === undefined) return noSuch('invoice', request.params.invoice ?? '', 'invoice');
-      const params = formParams(request);
-      const problem = unknownParameter(params, INVOICE_FINALIZE_PARAMS);
-      if (problem !== undefined) return problem;
-      const autoAdvance = booleanParam(params, 'auto_advance');
-      if (isResponse(autoAdvance)) return autoAdvance;
-      if (invoice.status !== 'draft') {
-        return invalid("This invoice is already finalized, you can't re-finalize a non-draft invoice.", { code: 'invoice_not_editable' });
-      }
-      const now = seconds(context);
-      const customer = state.customers.get(invoice.customer);
-      Object.assign(invoice, {
-        status: 'open',
-        number: customer === undefined ? null : nextInvoiceNumber(state, customer),
-        effective_at: now,
-        hosted_invoice_url: hostedUrl(invoice.id),
-        ...(autoAdvance === undefined ? {} : { auto_advance: autoAdvance }),
-      });
-      invoice.status_transitions.finalized_at = now;
-      recordEvent(state, 'invoice.finalized', invoice, now);
-      if (invoice.amount_due === 0) {
-        // Nothing to collect: Stripe marks it paid at once.
-        markPaid(invoice, now);
-        recordEvent(state, 'invoice.paid', invoice, now);
-      } else {
-        // Stripe collects through a PaymentIntent it creates for the open invoice.
-        const intent = state.paymentIntents.insert({
-          ...newPaymentIntent(state.nextId('pi'), now, { amount: invoice.amount_due, currency: invoice.currency, customer: invoice.customer, description: `Payment for Invoice ${invoice.number ?? invoice.id}` }),
-          invoice: invoice.id,
-        });
-        invoice.payment_intent = intent.id;
-      }
-      return { body: invoice };
-    },
-  },
-  {
-    method: 'POST',
-    path: '/v1/invoices/:invoice/pay',
-    handle: (request, context) => {
-      const { state } = context;
-      const invoice = state.invoices.get(request.params.invoice ?? '');
-      if (invoice === undefined) return noSuch('invoice', request.params.invoice ?? '', 'invoice');
-      const params = formParams(request);
-      const problem = unknownParameter(params, INVOICE_PAY_PARAMS);
-      if (problem !== undefined) return problem;
-      const outOfBand = booleanParam(params, 'paid_out_of_band');
-      if (isResponse(outOfBand)) return outOfBand;
-      if (invoice.status === 'paid') return invalid('Invoice is already paid');
-      if (invoice.status !== 'open') return invalid(`You can only pay an open invoice; invoice ${invoice.id} is ${invoice.status}.`, { param: 'invoice' });
-      const now = seconds(context);
-      const intent = state.paymentIntents.get(invoice.payment_intent ?? '');
-
-      if (outOfBand === true) {
-        if (intent !== undefined) Object.assign(intent, { status: 'canceled', canceled_at: now, cancellation_reason: 'void_invoice' });
-        markPaid(invoice, now);
-        invoice.paid_out_of_band = true;
-        recordEvent(state, 'invoice.paid', invoice, now);
-        return { body: invoice };
-      }
-      const customer = state.customers.get(invoice.customer);
-      const paymentMethod = text(params.payment_method) ?? invoice.default_payment_method ?? customer?.invoice_settings.default_payment_method ?? null;
-      if (paymentMethod === null) {
-        return invalid('This customer has no attached payment source or default payment method. Please consider adding a default payment method.', { param: 'payment_method' });
-      }
-      if (TEST_PAYMENT_METHODS[paymentMethod] === undefined) return noSuch('PaymentMethod', paymentMethod, 'payment_method', 400);
-      if (intent === undefined) return invalid(`Invoice ${invoice.id} has no payment to collect.`);
-      invoice.attempt_count += 1;
-      invoice.attempted = true;
-      const declined = confirmIntent(state, intent, paymentMethod, now);
-      if (declined !== undefined) {
-        recordEvent(state, 'invoice.payment_failed', invoice, now);
-        return declined;
-      }
-      invoice.charge = intent.latest_charge;
+  postToRecord('/v1/invoices/:invoice/finalize', (state: StripeState) => state.invoices, 'invoice', INVOICE_FINALIZE_PARAMS, (invoice, params, context) => {
+    const { state } = context;
+    const autoAdvance = booleanParam(params, 'auto_advance');
+    if (isResponse(autoAdvance)) return autoAdvance;
+    if (invoice.status !== 'draft') {
+      return invalid("This invoice is already finalized, you can't re-finalize a non-draft invoice.", { code: 'invoice_not_editable' });
+    }
+    const now = seconds(context);
+    const customer = state.customers.get(invoice.customer);
+    Object.assign(invoice, {
+      status: 'open',
+      number: customer === undefined ? null : nextInvoiceNumber(state, customer),
+      effective_at: now,
+      hosted_invoice_url: hostedUrl(invoice.id),
+      ...(autoAdvance === undefined ? {} : { auto_advance: autoAdvance }),
+    });
+    invoice.status_transitions.finalized_at = now;
+    recordEvent(state, 'invoice.finalized', invoice, now);
+    if (invoice.amount_due === 0) {
+      // Nothing to collect: Stripe marks it paid at once.
       markPaid(invoice, now);
       recordEvent(state, 'invoice.paid', invoice, now);
-      recordEvent(state, 'invoice.payment_succeeded', invoice, now);
+    } else {
+      // Stripe collects through a PaymentIntent it creates for the open invoice.
+      const intent = state.paymentIntents.insert({
+        ...newPaymentIntent(state.nextId('pi'), now, { amount: invoice.amount_due, currency: invoice.currency, customer: invoice.customer, description: `Payment for Invoice ${invoice.number ?? invoice.id}` }),
+        invoice: invoice.id,
+      });
+      invoice.payment_intent = intent.id;
+    }
+    return { body: invoice };
+  }),
+  postToRecord('/v1/invoices/:invoice/pay', (state: StripeState) => state.invoices, 'invoice', INVOICE_PAY_PARAMS, (invoice, params, context) => {
+    const { state } = context;
+    const outOfBand = booleanParam(params, 'paid_out_of_band');
+    if (isResponse(outOfBand)) return outOfBand;
+    if (invoice.status === 'paid') return invalid('Invoice is already paid');
+    if (invoice.status !== 'open') return invalid(`You can only pay an open invoice; invoice ${invoice.id} is ${invoice.status}.`, { param: 'invoice' });
+    const now = seconds(context);
+    const intent = state.paymentIntents.get(invoice.payment_intent ?? '');
+
+    if (outOfBand === true) {
+      if (intent !== undefined) Object.assign(intent, { status: 'canceled', canceled_at: now, cancellation_reason: 'void_invoice' });
+      markPaid(invoice, now);
+      invoice.paid_out_of_band = true;
+      recordEvent(state, 'invoice.paid', invoice, now);
       return { body: invoice };
-    },
-  },
+    }
+    const customer = state.customers.get(invoice.customer);
+    const paymentMethod = text(params.payment_method) ?? invoice.default_payment_method ?? customer?.invoice_settings.default_payment_method ?? null;
+    if (paymentMethod === null) {
+      return invalid('This customer has no attached payment source or default payment method. Please consider adding a default payment method.', { param: 'payment_method' });
+    }
+    if (TEST_PAYMENT_METHODS[paymentMethod] === undefined) return noSuch('PaymentMethod', paymentMethod, 'payment_method', 400);
+    if (intent === undefined) return invalid(`Invoice ${invoice.id} has no payment to collect.`);
+    invoice.attempt_count += 1;
+    invoice.attempted = true;
+    const declined = confirmIntent(state, intent, paymentMethod, now);
+    if (declined !== undefined) {
+      recordEvent(state, 'invoice.payment_failed', invoice, now);
+      return declined;
+    }
+    invoice.charge = intent.latest_charge;
+    markPaid(invoice, now);
+    recordEvent(state, 'invoice.paid', invoice, now);
+    recordEvent(state, 'invoice.payment_succeeded', invoice, now);
+    return { body: invoice };
+  }),
 ];
 
 function markPaid(invoice: StripeInvoice, now: number): void {

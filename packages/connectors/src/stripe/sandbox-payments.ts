@@ -28,6 +28,7 @@ import {
   mergedMetadata,
   missingParameter,
   noSuch,
+  postToRecord,
   retrieveRoute,
   recordEvent,
   seconds,
@@ -91,87 +92,62 @@ export const paymentRoutes: StripeRoute[] = [
   },
   listRoute('/v1/payment_intents', (state: StripeState) => state.paymentIntents, 'payment_intent', ['customer']),
   retrieveRoute('/v1/payment_intents', (state: StripeState) => state.paymentIntents, 'payment_intent', 'intent'),
-  {
-    method: 'POST',
-    path: '/v1/payment_intents/:intent/confirm',
-    handle: (request, context) => {
-      const { state } = context;
-      const intent = state.paymentIntents.get(request.params.intent ?? '');
-      if (intent === undefined) return noSuch('payment_intent', request.params.intent ?? '', 'intent');
-      const params = formParams(request);
-      const problem = unknownParameter(params, PAYMENT_INTENT_CONFIRM_PARAMS);
-      if (problem !== undefined) return problem;
-      if (!(CONFIRMABLE_STATUSES as readonly string[]).includes(intent.status)) {
-        return unexpectedState(
-          `You cannot confirm this PaymentIntent because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be confirmed: ${CONFIRMABLE_STATUSES.join(', ')}.`,
-        );
-      }
-      const paymentMethod = text(params.payment_method) ?? intent.payment_method;
-      if (paymentMethod === null) return missingPaymentMethod();
-      if (TEST_PAYMENT_METHODS[paymentMethod] === undefined) return noSuchPaymentMethod(paymentMethod);
-      return confirmIntent(state, intent, paymentMethod, seconds(context)) ?? { body: intent };
-    },
-  },
-  {
-    method: 'POST',
-    path: '/v1/payment_intents/:intent/capture',
-    handle: (request, context) => {
-      const { state } = context;
-      const intent = state.paymentIntents.get(request.params.intent ?? '');
-      if (intent === undefined) return noSuch('payment_intent', request.params.intent ?? '', 'intent');
-      const params = formParams(request);
-      const problem = unknownParameter(params, PAYMENT_INTENT_CAPTURE_PARAMS) ?? badMetadata(params);
-      if (problem !== undefined) return problem;
-      if (intent.status !== 'requires_capture') {
-        return unexpectedState(
-          `This PaymentIntent could not be captured because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be captured: requires_capture.`,
-        );
-      }
-      const requested = integerParam(params, 'amount_to_capture', { min: 1 });
-      if (isResponse(requested)) return requested;
-      const amount = requested ?? intent.amount_capturable;
-      if (amount > intent.amount_capturable) {
-        return invalid(`The amount to capture (${amount}) must be less than or equal to the amount that can be captured (${intent.amount_capturable}).`, {
-          code: 'amount_too_large',
-          param: 'amount_to_capture',
-        });
-      }
-      const charge = state.charges.get(intent.latest_charge ?? '');
-      // The part not captured is released back to the card, which Stripe shows as refunded.
-      if (charge !== undefined) {
-        Object.assign(charge, { captured: true, amount_captured: amount, amount_refunded: charge.amount - amount, balance_transaction: state.nextId('txn') });
-      }
-      Object.assign(intent, { status: 'succeeded', amount_received: amount, amount_capturable: 0, metadata: mergedMetadata(intent.metadata, params) });
-      if (charge !== undefined) recordEvent(state, 'charge.captured', charge, seconds(context));
-      recordEvent(state, 'payment_intent.succeeded', intent, seconds(context));
-      return { body: intent };
-    },
-  },
-  {
-    method: 'POST',
-    path: '/v1/payment_intents/:intent/cancel',
-    handle: (request, context) => {
-      const { state } = context;
-      const intent = state.paymentIntents.get(request.params.intent ?? '');
-      if (intent === undefined) return noSuch('payment_intent', request.params.intent ?? '', 'intent');
-      const params = formParams(request);
-      const problem = unknownParameter(params, PAYMENT_INTENT_CANCEL_PARAMS);
-      if (problem !== undefined) return problem;
-      const reason = enumParam(params, 'cancellation_reason', CANCELLATION_REASONS);
-      if (isResponse(reason)) return reason;
-      if (!(CANCELABLE_STATUSES as readonly string[]).includes(intent.status)) {
-        return unexpectedState(
-          `You cannot cancel this PaymentIntent because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be canceled: ${CANCELABLE_STATUSES.join(', ')}.`,
-        );
-      }
-      // Canceling an authorization releases the held amount: the uncaptured charge is refunded in full.
-      const charge = intent.status === 'requires_capture' ? state.charges.get(intent.latest_charge ?? '') : undefined;
-      if (charge !== undefined) Object.assign(charge, { amount_refunded: charge.amount, refunded: true });
-      Object.assign(intent, { status: 'canceled', amount_capturable: 0, canceled_at: seconds(context), cancellation_reason: reason ?? null });
-      recordEvent(state, 'payment_intent.canceled', intent, seconds(context));
-      return { body: intent };
-    },
-  },
+  postToRecord('/v1/payment_intents/:intent/confirm', (state: StripeState) => state.paymentIntents, 'payment_intent', PAYMENT_INTENT_CONFIRM_PARAMS, (intent, params, context) => {
+    const { state } = context;
+    if (!(CONFIRMABLE_STATUSES as readonly string[]).includes(intent.status)) {
+      return unexpectedState(
+        `You cannot confirm this PaymentIntent because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be confirmed: ${CONFIRMABLE_STATUSES.join(', ')}.`,
+      );
+    }
+    const paymentMethod = text(params.payment_method) ?? intent.payment_method;
+    if (paymentMethod === null) return missingPaymentMethod();
+    if (TEST_PAYMENT_METHODS[paymentMethod] === undefined) return noSuchPaymentMethod(paymentMethod);
+    return confirmIntent(state, intent, paymentMethod, seconds(context)) ?? { body: intent };
+  }),
+  postToRecord('/v1/payment_intents/:intent/capture', (state: StripeState) => state.paymentIntents, 'payment_intent', PAYMENT_INTENT_CAPTURE_PARAMS, (intent, params, context, request) => {
+    const { state } = context;
+    const problem = badMetadata(params);
+    if (problem !== undefined) return problem;
+    if (intent.status !== 'requires_capture') {
+      return unexpectedState(
+        `This PaymentIntent could not be captured because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be captured: requires_capture.`,
+      );
+    }
+    const requested = integerParam(params, 'amount_to_capture', { min: 1 });
+    if (isResponse(requested)) return requested;
+    const amount = requested ?? intent.amount_capturable;
+    if (amount > intent.amount_capturable) {
+      return invalid(`The amount to capture (${amount}) must be less than or equal to the amount that can be captured (${intent.amount_capturable}).`, {
+        code: 'amount_too_large',
+        param: 'amount_to_capture',
+      });
+    }
+    const charge = state.charges.get(intent.latest_charge ?? '');
+    // The part not captured is released back to the card, which Stripe shows as refunded.
+    if (charge !== undefined) {
+      Object.assign(charge, { captured: true, amount_captured: amount, amount_refunded: charge.amount - amount, balance_transaction: state.nextId('txn') });
+    }
+    Object.assign(intent, { status: 'succeeded', amount_received: amount, amount_capturable: 0, metadata: mergedMetadata(intent.metadata, params) });
+    if (charge !== undefined) recordEvent(state, 'charge.captured', charge, seconds(context));
+    recordEvent(state, 'payment_intent.succeeded', intent, seconds(context));
+    return { body: intent };
+  }),
+  postToRecord('/v1/payment_intents/:intent/cancel', (state: StripeState) => state.paymentIntents, 'payment_intent', PAYMENT_INTENT_CANCEL_PARAMS, (intent, params, context) => {
+    const { state } = context;
+    const reason = enumParam(params, 'cancellation_reason', CANCELLATION_REASONS);
+    if (isResponse(reason)) return reason;
+    if (!(CANCELABLE_STATUSES as readonly string[]).includes(intent.status)) {
+      return unexpectedState(
+        `You cannot cancel this PaymentIntent because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be canceled: ${CANCELABLE_STATUSES.join(', ')}.`,
+      );
+    }
+    // Canceling an authorization releases the held amount: the uncaptured charge is refunded in full.
+    const charge = intent.status === 'requires_capture' ? state.charges.get(intent.latest_charge ?? '') : undefined;
+    if (charge !== undefined) Object.assign(charge, { amount_refunded: charge.amount, refunded: true });
+    Object.assign(intent, { status: 'canceled', amount_capturable: 0, canceled_at: seconds(context), cancellation_reason: reason ?? null });
+    recordEvent(state, 'payment_intent.canceled', intent, seconds(context));
+    return { body: intent };
+  }),
   listRoute('/v1/charges', (state: StripeState) => state.charges, 'charge', ['payment_intent', 'customer']),
   retrieveRoute('/v1/charges', (state: StripeState) => state.charges, 'charge', 'charge'),
   {

@@ -191,3 +191,29 @@ export function retrieveRoute<R>(path: string, records: (state: StripeState) => 
     },
   };
 }
+
+/**
+ * POST <path> on one record (`/v1/invoices/:invoice/pay`): the record, or Stripe's
+ * resource_missing; then the form, refused when it names a parameter the endpoint does not take.
+ * `handle` gets both and the rest is the endpoint's own.
+ */
+export function postToRecord<R>(
+  path: string,
+  records: (state: StripeState) => { get(id: string): R | undefined },
+  object: string,
+  allowed: readonly string[],
+  handle: (record: R, params: Params, context: SandboxContext<StripeState>, request: SandboxRequest) => SandboxResponse,
+): SandboxRoute<StripeState> {
+  const param = /:(\w+)/.exec(path)![1]!;
+  return {
+    method: 'POST',
+    path,
+    handle: (request, context) => {
+      const id = request.params[param] ?? '';
+      const record = records(context.state).get(id);
+      if (record === undefined) return noSuch(object, id, param);
+      const params = formParams(request);
+      return unknownParameter(params, allowed) ?? handle(record, params, context, request);
+    },
+  };
+}

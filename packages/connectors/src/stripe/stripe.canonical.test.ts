@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { canonical, type Mapping, type TSchema } from '@weft/sdk';
 import { createTestHttpClient, runAction, type TestHttpClient } from '@weft/sdk/testing';
 import { createPaymentIntent } from './create-payment-intent.action.ts';
@@ -22,27 +20,13 @@ import { startStripeSandbox, type StripeSandbox } from './stripe.sandbox.ts';
 import { retrieveCharge } from './retrieve-charge.action.ts';
 import { retrieveInvoice } from './retrieve-invoice.action.ts';
 import { SEED_INVOICES } from './stripe.fixtures.ts';
+import { assertMatchesSchema } from '../testing/assert-schema.ts';
 
-// ajv-formats is CommonJS: its default export arrives wrapped under ESM.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
-const validators = new Map<TSchema, ValidateFunction>();
-
-/** Every to-canonical output must be a valid canonical record; every from-canonical output a valid action input. */
-function assertValid(schema: TSchema, value: unknown, what: string): void {
-  let validate = validators.get(schema);
-  if (validate === undefined) {
-    validate = ajv.compile(schema);
-    validators.set(schema, validate);
-  }
-  assert.ok(validate(value), `${what}: ${ajv.errorsText(validate.errors)}`);
-}
 
 function mapValid<I extends TSchema, O extends TSchema>(mapping: Mapping<I, O>, input: Parameters<Mapping<I, O>['map']>[0]): ReturnType<Mapping<I, O>['map']> {
-  assertValid(mapping.input, input, `${mapping.id} input`);
+  assertMatchesSchema(mapping.input, input, `${mapping.id} input`);
   const output = mapping.map(input);
-  assertValid(mapping.output, output, `${mapping.id} output`);
+  assertMatchesSchema(mapping.output, output, `${mapping.id} output`);
   return output;
 }
 

@@ -24,6 +24,7 @@ import {
   mergedMetadata,
   metadataOf,
   noSuch,
+  postToRecord,
   retrieveRoute,
   recordEvent,
   seconds,
@@ -87,33 +88,26 @@ const customerRoutes: StripeRoute[] = [
   },
   listRoute('/v1/customers', (state: StripeState) => state.customers, 'customer', ['email']),
   retrieveRoute('/v1/customers', (state: StripeState) => state.customers, 'customer', 'id'),
-  {
-    method: 'POST',
-    path: '/v1/customers/:id',
-    handle: (request, context) => {
-      const { state } = context;
-      const customer = state.customers.get(request.params.id ?? '');
-      if (customer === undefined) return noSuch('customer', request.params.id ?? '', 'id');
-      const params = formParams(request);
-      const problem = unknownParameter(params, CUSTOMER_UPDATE_PARAMS) ?? tooLong(params, CUSTOMER_MAX_LENGTH) ?? badMetadata(params) ?? badShipping(params);
-      if (problem !== undefined) return problem;
-      const settings = params.invoice_settings as Record<string, unknown> | undefined;
-      const defaultPaymentMethod = typeof settings === 'object' && settings !== null ? settings.default_payment_method : undefined;
-      if (typeof defaultPaymentMethod === 'string' && defaultPaymentMethod !== '' && TEST_PAYMENT_METHODS[defaultPaymentMethod] === undefined) {
-        return noSuch('PaymentMethod', defaultPaymentMethod, 'invoice_settings[default_payment_method]', 400);
-      }
-      // A field sent empty is unset; one not sent is kept.
-      const patch: Partial<StripeCustomer> = {};
-      for (const field of ['email', 'name', 'description', 'phone'] as const) if (params[field] !== undefined) patch[field] = text(params[field]);
-      if (params.address !== undefined) patch.address = addressFrom(params.address);
-      if (params.shipping !== undefined) patch.shipping = shippingFrom(params.shipping);
-      if (params.metadata !== undefined) patch.metadata = mergedMetadata(customer.metadata, params);
-      if (defaultPaymentMethod !== undefined) patch.invoice_settings = { ...customer.invoice_settings, default_payment_method: text(defaultPaymentMethod) };
-      Object.assign(customer, patch);
-      recordEvent(state, 'customer.updated', customer, seconds(context));
-      return { body: customer };
-    },
-  },
+  postToRecord('/v1/customers/:id', (state: StripeState) => state.customers, 'customer', CUSTOMER_UPDATE_PARAMS, (customer, params, context) => {
+    const { state } = context;
+    const problem = tooLong(params, CUSTOMER_MAX_LENGTH) ?? badMetadata(params) ?? badShipping(params);
+    if (problem !== undefined) return problem;
+    const settings = params.invoice_settings as Record<string, unknown> | undefined;
+    const defaultPaymentMethod = typeof settings === 'object' && settings !== null ? settings.default_payment_method : undefined;
+    if (typeof defaultPaymentMethod === 'string' && defaultPaymentMethod !== '' && TEST_PAYMENT_METHODS[defaultPaymentMethod] === undefined) {
+      return noSuch('PaymentMethod', defaultPaymentMethod, 'invoice_settings[default_payment_method]', 400);
+    }
+    // A field sent empty is unset; one not sent is kept.
+    const patch: Partial<StripeCustomer> = {};
+    for (const field of ['email', 'name', 'description', 'phone'] as const) if (params[field] !== undefined) patch[field] = text(params[field]);
+    if (params.address !== undefined) patch.address = addressFrom(params.address);
+    if (params.shipping !== undefined) patch.shipping = shippingFrom(params.shipping);
+    if (params.metadata !== undefined) patch.metadata = mergedMetadata(customer.metadata, params);
+    if (defaultPaymentMethod !== undefined) patch.invoice_settings = { ...customer.invoice_settings, default_payment_method: text(defaultPaymentMethod) };
+    Object.assign(customer, patch);
+    recordEvent(state, 'customer.updated', customer, seconds(context));
+    return { body: customer };
+  }),
   {
     method: 'GET',
     path: '/v1/events',

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { AuthError, NotFoundError, RateLimitedError, ValidationError, canonical, type HttpResponse } from '@weft/sdk';
-import { connectorContract, createTestHttpClient, runAction, verifyWebhookSignature, type TestHttpClient } from '@weft/sdk/testing';
+import { connectorContract, createTestHttpClient, runAction, verifyWebhookSignature, type TestHttpClient, startWebhookReceiver, type WebhookReceiver } from '@weft/sdk/testing';
 import { createMessage } from './create-message.action.ts';
 import { getMessage } from './get-message.action.ts';
 import { listMessages } from './list-messages.action.ts';
@@ -15,6 +11,7 @@ import { twilio } from './twilio.connector.ts';
 import { twilioError } from './twilio.errors.ts';
 import { SANDBOX_FROM_NUMBER, SANDBOX_MESSAGING_SERVICE_SID, SEED_RECIPIENTS, UNDELIVERABLE_TO_NUMBER, UNREACHABLE_ERROR_CODE } from './twilio.fixtures.ts';
 import { startTwilioSandbox, type TwilioSandbox } from './twilio.sandbox.ts';
+import { assertMatchesSchema } from '../testing/assert-schema.ts';
 
 const firstSeededSid = (sandbox: TwilioSandbox) => [...sandbox.state().messages.keys()][0]!;
 const RFC_2822 = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$/;
@@ -69,11 +66,11 @@ connectorContract({
 describe('twilio actions against the Twilio sandbox', () => {
   let sandbox: TwilioSandbox;
   let http: TestHttpClient;
-  let receiver: Receiver;
+  let receiver: WebhookReceiver;
 
   before(async () => {
     sandbox = await startTwilioSandbox({ statusStepMs: 20 });
-    receiver = await startReceiver();
+    receiver = await startWebhookReceiver('/hooks/twilio-status');
     const basic = Buffer.from(`${sandbox.accountSid}:${sandbox.authToken}`).toString('base64');
     // The connector's own baseUrl(config), so the account path is built as a connection builds it.
     const baseUrl = (twilio.baseUrl as (config: Record<string, unknown>) => string)({ accountSid: sandbox.accountSid, baseUrl: sandbox.url });
@@ -205,11 +202,6 @@ describe('twilio error classification', () => {
 });
 
 describe('twilio mappings', () => {
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  // ajv-formats is CommonJS; at run time the default import is the function itself.
-  (addFormatsModule as unknown as typeof addFormatsModule.default)(ajv);
-  const isCanonicalMessage = ajv.compile(canonical.Message);
-
   it('turns canonical sms and whatsapp messages into create-message inputs', () => {
     assert.deepEqual(messageToCreateMessage.map({ channel: 'sms', to: '+14155550100', from: SANDBOX_FROM_NUMBER, body: 'Hi' }), {
       To: '+14155550100',
@@ -233,7 +225,7 @@ describe('twilio mappings', () => {
 
   it("turns the spec's message resource into a valid canonical message", () => {
     const output = messageToCanonical.map(SPEC_CREATE_EXAMPLE);
-    assert.ok(isCanonicalMessage(output), JSON.stringify(isCanonicalMessage.errors));
+    assertMatchesSchema(canonical.Message, output, 'canonical message');
     assert.deepEqual(
       [output.ids, output.channel, output.to, output.from, output.status, output.sentAt],
       [{ twilio: SPEC_CREATE_EXAMPLE.sid }, 'sms', '+14155552345', '+14155552345', 'queued', '2023-08-24T05:01:45.000Z'],
@@ -249,7 +241,7 @@ describe('twilio mappings', () => {
       error_code: 30003,
       error_message: 'Unreachable destination handset',
     });
-    assert.ok(isCanonicalMessage(output), JSON.stringify(isCanonicalMessage.errors));
+    assertMatchesSchema(canonical.Message, output, 'canonical message');
     assert.deepEqual([output.channel, output.to, output.from, output.status, output.custom?.errorCode], ['whatsapp', '+14155550100', '+15005550006', 'failed', 30003]);
   });
 
@@ -263,34 +255,11 @@ describe('twilio mappings', () => {
       ApiVersion: '2010-04-01',
     };
     const output = statusCallbackToCanonical.map({ ...callback, Body: 'Your order has shipped' });
-    assert.ok(isCanonicalMessage(output), JSON.stringify(isCanonicalMessage.errors));
+    assertMatchesSchema(canonical.Message, output, 'canonical message');
     assert.equal(output.status, 'delivered');
     assert.throws(() => statusCallbackToCanonical.map(callback), /carries no Body/);
   });
 });
-
-interface Receiver {
-  url: string;
-  received: { rawBody: string; headers: Record<string, string>; url: string }[];
-  close(): Promise<void>;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  const received: Receiver['received'] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
-      received.push({ rawBody: Buffer.concat(chunks).toString('utf8'), headers, url: `http://${req.headers.host}${req.url}` });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hooks/twilio-status`, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
@@ -12,6 +10,7 @@ import { runAction } from './run-action.ts';
 import type { RunningSandbox } from './sandbox.ts';
 import { verifyWebhookSignature } from './webhook-signature.ts';
 import { deliveryTopic } from '../webhook-topic.ts';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.ts';
 
 /**
  * The suite every connector runs against its sandbox. It checks what the engine relies on and
@@ -203,9 +202,9 @@ export function connectorContract(options: ConnectorContractOptions): void {
     const webhookTriggers = connector.triggers.filter((trigger) => trigger.strategy === 'webhook');
     if (webhookTriggers.length > 0) {
       describe('webhook triggers', () => {
-        let receiver: Receiver;
+        let receiver: WebhookReceiver;
         before(async () => {
-          receiver = await startReceiver();
+          receiver = await startWebhookReceiver();
         });
         after(() => receiver.close());
         afterEach(() => receiver.clear());
@@ -307,36 +306,3 @@ function parseDeliveryBody(delivery: { rawBody: string; headers: Record<string, 
   return type === 'application/x-www-form-urlencoded' ? Object.fromEntries(new URLSearchParams(delivery.rawBody)) : (JSON.parse(delivery.rawBody) as unknown);
 }
 
-interface Receiver {
-  url: string;
-  /** `url` is the full URL the sender called, which Twilio-style schemes sign. */
-  received: { rawBody: string; headers: Record<string, string>; url: string }[];
-  clear(): void;
-  close(): Promise<void>;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  const received: Receiver['received'] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
-      received.push({ rawBody: Buffer.concat(chunks).toString('utf8'), headers, url: `http://127.0.0.1:${port}${req.url ?? '/'}` });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/webhook`,
-    received,
-    clear: () => received.splice(0),
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}

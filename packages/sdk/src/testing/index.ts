@@ -39,3 +39,5 @@ export type { ErrorsHook, TestHttpClient, TestHttpClientOptions, TestTokenLogin 
 
 export { runAction } from './run-action.ts';
 export { verifyWebhookSignature } from './webhook-signature.ts';
+export { startWebhookReceiver } from './webhook-receiver.ts';
+export type { ReceivedDelivery, WebhookReceiver } from './webhook-receiver.ts';
