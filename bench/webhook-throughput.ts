@@ -18,6 +18,7 @@ import { makeOrder, orderNumberOf } from '../packages/weft/src/demo/shop.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const forwarderScript = join(repoRoot, 'bench/bare-forwarder.ts');
+const floorScript = join(repoRoot, 'bench/durable-floor.ts');
 export const secret = 'bench-shopify-secret';
 export const hookPath = '/hooks/bench/orders';
 const readyTimeoutMs = 30_000;
@@ -35,7 +36,7 @@ steps:
     call: { method: POST, url: "\${env:ERP_URL}/api/sales-orders", body: steps.toErp }
 `;
 
-type TargetName = 'bare' | 'weft';
+type TargetName = 'bare' | 'floor' | 'weft';
 export type Mode = { kind: 'max'; concurrency: number } | { kind: 'rate'; ratePerSecond: number };
 
 interface Config {
@@ -103,7 +104,7 @@ function parseConfig(): Config {
   };
   const targets = values.targets.split(',').map((name) => name.trim());
   for (const name of targets) {
-    if (name !== 'bare' && name !== 'weft') throw new Error(`--targets takes bare and/or weft, got ${name}`);
+    if (name !== 'bare' && name !== 'floor' && name !== 'weft') throw new Error(`--targets takes bare, floor and/or weft, got ${name}`);
   }
   return {
     events: positive('events', values.events),
@@ -168,6 +169,14 @@ export async function startTarget(name: TargetName, erpUrl: string, workDir: str
       [process.execPath, '--import', 'tsx', forwarderScript, '--sink-url', erpUrl, '--secret', secret],
       process.env,
       /forwarder listening on (http:\/\/\S+)/,
+    );
+    return { hookUrl: baseUrl + hookPath, pid: child.pid ?? 0, stop: () => stopChild(child) };
+  }
+  if (name === 'floor') {
+    const { child, baseUrl } = await spawnTarget(
+      [process.execPath, '--import', 'tsx', floorScript, '--sink-url', erpUrl, '--secret', secret, '--db', join(workDir, 'floor.db')],
+      process.env,
+      /floor listening on (http:\/\/\S+)/,
     );
     return { hookUrl: baseUrl + hookPath, pid: child.pid ?? 0, stop: () => stopChild(child) };
   }
@@ -453,7 +462,7 @@ function formatTable(config: Config, medians: Measurement[], ratios: Record<stri
     ...rows.map(line),
   ];
   if (Object.keys(ratios).length > 0) {
-    out.push('', ...Object.entries(ratios).map(([name, ratio]) => `durable/bare ${name}: ${fixed(ratio, 3)}`));
+    out.push('', ...Object.entries(ratios).map(([name, ratio]) => `${name}: ${fixed(ratio, 3)}`));
   }
   return out.join('\n');
 }
@@ -493,10 +502,11 @@ async function main(): Promise<void> {
   const ratios: Record<string, number> = {};
   const maxLabel = modeLabel(modes[0]?.mode ?? { kind: 'max', concurrency: config.concurrency });
   const bare = medians.find((m) => m.target === 'bare' && m.mode === maxLabel);
-  const weft = medians.find((m) => m.target === 'weft' && m.mode === maxLabel);
-  if (bare && weft) {
-    ratios['acked events/s (max)'] = weft.ackedPerSecond / bare.ackedPerSecond;
-    ratios['delivered events/s (max)'] = weft.deliveredPerSecond / bare.deliveredPerSecond;
+  for (const durable of ['floor', 'weft'] as const) {
+    const measured = medians.find((m) => m.target === durable && m.mode === maxLabel);
+    if (!bare || !measured) continue;
+    ratios[`${durable}/bare acked events/s (max)`] = measured.ackedPerSecond / bare.ackedPerSecond;
+    ratios[`${durable}/bare delivered events/s (max)`] = measured.deliveredPerSecond / bare.deliveredPerSecond;
   }
 
   if (config.isJson) {

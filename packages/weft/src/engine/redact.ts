@@ -11,8 +11,11 @@ export const DEFAULT_REDACTED_HEADERS: string[] = ['authorization', 'proxy-autho
  */
 export const REDACTED_HEADER_FRAGMENTS: string[] = ['secret', 'token', 'signature', 'password', 'api-key', 'apikey', 'hmac'];
 
+const DEFAULT_REDACTED_HEADER_SET = new Set(DEFAULT_REDACTED_HEADERS);
+
 export function redactHeaders(headers: Record<string, string | string[] | undefined>, extra: string[] = []): Record<string, string> {
-  const named = new Set([...DEFAULT_REDACTED_HEADERS, ...extra.map((name) => name.toLowerCase())]);
+  // Every audited call passes here twice; most name no extra header.
+  const named = extra.length === 0 ? DEFAULT_REDACTED_HEADER_SET : new Set([...DEFAULT_REDACTED_HEADERS, ...extra.map((name) => name.toLowerCase())]);
   const redacted: Record<string, string> = {};
   for (const [rawName, value] of Object.entries(headers)) {
     if (value === undefined) continue;
@@ -62,8 +65,9 @@ export function redactBody(body: string, fields: string[]): string {
 /** Keeps at most `maxBytes` of UTF-8, never splitting a character, and says how much was cut. */
 export function capBody(body: string | null, maxBytes: number): string | null {
   if (body === null) return null;
+  // Counting bytes allocates nothing; only a body over the cap is copied to be cut.
+  if (Buffer.byteLength(body, 'utf8') <= maxBytes) return body;
   const bytes = Buffer.from(body, 'utf8');
-  if (bytes.length <= maxBytes) return body;
   let end = Math.max(0, maxBytes);
   // Step back over continuation bytes (10xxxxxx) to the start of the character that straddles the cut.
   while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;

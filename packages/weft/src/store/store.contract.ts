@@ -433,17 +433,11 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         const event = await ingestRun();
         const run = await claimOne(event.runId);
         assert.equal(await store.getEffect('weft-abc'), undefined);
-        await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 1 });
-        await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 2 });
-        assert.deepEqual(await store.getEffect('weft-abc'), {
-          key: 'weft-abc',
-          runId: event.runId,
-          stepPath: 'post',
-          status: 'pending',
-          result: undefined,
-          createdAt: T0 + 1,
-          doneAt: null,
-        });
+        const pending = { key: 'weft-abc', runId: event.runId, stepPath: 'post', status: 'pending', result: undefined, createdAt: T0 + 1, doneAt: null };
+        assert.deepEqual(await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 1 }), pending);
+        // A second begin answers the first intent, unchanged.
+        assert.deepEqual(await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 2 }), pending);
+        assert.deepEqual(await store.getEffect('weft-abc'), pending);
 
         await store.checkpoint(event.runId, run.fence, { path: 'post', output: { salesOrder: 889 }, outcome: 'done' }, { effectKey: 'weft-abc', now: T0 + 3 });
         assert.deepEqual(await store.getEffect('weft-abc'), {
@@ -456,7 +450,8 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
           doneAt: T0 + 3,
         });
 
-        await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 4 });
+        const again = await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 4 });
+        assert.deepEqual([again.status, again.result], ['done', { salesOrder: 889 }]);
         assert.equal((await store.getEffect('weft-abc'))?.status, 'done');
       });
     });

@@ -51,8 +51,12 @@ export interface Store {
 
   /** The effect ledger. */
   getEffect(key: string): Promise<Effect | undefined>;
-  /** Record the intent before the request. Idempotent: a second begin for the same key is a no-op. */
-  beginEffect(effect: { key: string; runId: string; stepPath: string; now: number }): Promise<void>;
+  /**
+   * Record the intent before the request, and answer the effect as the ledger now holds it: the
+   * new pending intent, or the earlier record of the same key (a second begin changes nothing).
+   * One write instead of a lookup and a write: a done effect is seen in the same commit.
+   */
+  beginEffect(effect: { key: string; runId: string; stepPath: string; now: number }): Promise<Effect>;
 
   /** Shared, store-kept pause of all calls to one destination (a 429's Retry-After). */
   holdDestination(destination: string, until: number): Promise<void>;

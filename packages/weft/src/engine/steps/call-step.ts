@@ -70,10 +70,11 @@ export async function withEffectLedger<T>(
   send: (idempotencyKey: string) => Promise<T>,
 ): Promise<{ output: T; effectKey?: string }> {
   const key = idempotencyKey(ctx.flow.flow.id, ctx.eventId, ctx.stepPath);
-  const recorded = await deps.store.getEffect(key);
-  if (recorded?.status === 'done') return { output: recorded.result as T };
-  ctx.writes.defer(deps.store.beginEffect({ key, runId: ctx.runId, stepPath: ctx.stepPath, now: deps.clock.now() }));
+  const begun = deps.store.beginEffect({ key, runId: ctx.runId, stepPath: ctx.stepPath, now: deps.clock.now() });
+  ctx.writes.defer(begun);
   await ctx.writes.settle();
+  const recorded = await begun;
+  if (recorded.status === 'done') return { output: recorded.result as T };
   return { output: await send(key), effectKey: key };
 }
 

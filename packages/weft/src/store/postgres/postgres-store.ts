@@ -336,10 +336,16 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     beginEffect: async (effect) => {
-      await query(
-        `INSERT INTO effects (key, run_id, step_path, status, created_at) VALUES ($1, $2, $3, 'pending', $4) ON CONFLICT (key) DO NOTHING`,
+      // The insert answers the new row; a key already recorded answers nothing, so the CTE falls back to reading it.
+      const [row] = await query<EffectRow>(
+        `WITH inserted AS (
+          INSERT INTO effects (key, run_id, step_path, status, created_at) VALUES ($1, $2, $3, 'pending', $4)
+          ON CONFLICT (key) DO NOTHING RETURNING *)
+        SELECT * FROM inserted UNION ALL SELECT * FROM effects WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM inserted)`,
         [effect.key, effect.runId, effect.stepPath, effect.now],
       );
+      if (row === undefined) throw new Error(`effect ${effect.key} was neither inserted nor found`);
+      return toEffect(row);
     },
 
     holdDestination: async (destination, until) => {

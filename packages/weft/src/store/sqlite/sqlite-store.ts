@@ -470,10 +470,14 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       }),
 
     beginEffect: (effect) =>
-      queue.write(() => {
-        sql(`
+      queue.write((): Effect => {
+        const inserted = sql(`
           INSERT INTO effects (key, run_id, step_path, status, created_at) VALUES (@key, @runId, @stepPath, 'pending', @now)
           ON CONFLICT (key) DO NOTHING`).run(effect);
+        if (inserted.changes === 1) {
+          return { key: effect.key, runId: effect.runId, stepPath: effect.stepPath, status: 'pending', result: undefined, createdAt: effect.now, doneAt: null };
+        }
+        return toEffect(sql('SELECT * FROM effects WHERE key = ?').get(effect.key) as EffectRow);
       }),
 
     holdDestination: (destination, until) =>
