@@ -121,7 +121,8 @@ export async function startDurableFloor(options: { sinkUrl: string; secret: stri
         return inserted.changes === 1;
       }).then((isNew) => {
         response.writeHead(isNew ? 202 : 200).end();
-        if (isNew) void deliver(runId, order);
+        // As in the bare forwarder, a failed forward is dropped: the floor has no retries.
+        if (isNew) deliver(runId, order).catch(() => {});
       }, () => response.writeHead(503).end());
     });
   });
