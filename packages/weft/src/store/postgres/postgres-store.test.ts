@@ -2,6 +2,7 @@ import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { runStoreContract } from '../store.contract.ts';
 import type { StoreHarness } from '../store.contract.ts';
 import { StoreUnavailableError } from '../store.ts';
@@ -195,6 +196,29 @@ if (skipWithoutPostgres) {
       const run = await store.getRun(event.runId);
       assert.equal(run?.status, 'succeeded');
       assert.deepEqual(run?.checkpoints.map((checkpoint) => checkpoint.output), Array.from({ length: 20 }, (_, i) => i));
+    });
+
+    it('answers the effect another process began while this begin waited for it, instead of failing', async () => {
+      harness = await openScratchStore();
+      const { store } = harness;
+      const event = makeEvent();
+      await store.ingest(event, { workerId: 'w', leaseMs: HOUR });
+      // Another process's begin of the same key, uncommitted: this store's insert waits on it, and
+      // its statement's snapshot predates that commit.
+      const other = new pg.Client({ connectionString: databaseUrl });
+      await other.connect();
+      try {
+        await other.query(`SET search_path TO ${pg.escapeIdentifier(harness.schema)}`);
+        await other.query('BEGIN');
+        await other.query(`INSERT INTO effects (key, run_id, step_path, status, created_at) VALUES ('weft-race', $1, 'post', 'pending', $2)`, [event.runId, T0 + 1]);
+        const begun = store.beginEffect({ key: 'weft-race', runId: event.runId, stepPath: 'post', now: T0 + 2 });
+        await sleep(200);
+        await other.query('COMMIT');
+        const effect = await begun;
+        assert.deepEqual([effect.status, effect.createdAt], ['pending', T0 + 1]);
+      } finally {
+        await other.end();
+      }
     });
 
     it('shares one rate-limit budget between processes: of many takes at one instant, one gets the only token', async () => {

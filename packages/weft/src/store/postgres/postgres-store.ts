@@ -344,8 +344,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         SELECT * FROM inserted UNION ALL SELECT * FROM effects WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM inserted)`,
         [effect.key, effect.runId, effect.stepPath, effect.now],
       );
-      if (row === undefined) throw new Error(`effect ${effect.key} was neither inserted nor found`);
-      return toEffect(row);
+      if (row !== undefined) return toEffect(row);
+      // A concurrent begin of the same key (a taken-over run's stale worker) committed after this
+      // statement's snapshot: its row is visible to the next statement.
+      const [committed] = await query<EffectRow>('SELECT * FROM effects WHERE key = $1', [effect.key]);
+      if (committed === undefined) throw new Error(`effect ${effect.key} was neither inserted nor found`);
+      return toEffect(committed);
     },
 
     holdDestination: async (destination, until) => {
