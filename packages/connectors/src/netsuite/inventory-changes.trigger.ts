@@ -1,6 +1,7 @@
 import { defineTrigger, type Infer, type PageResponse, type PaginationStrategy, type XmlElement } from '@weft/sdk';
 import { SEARCH_PAGE_SIZE } from './netsuite.fixtures.ts';
-import { netsuiteErrors, optional, readNumber, readRef, readText, responseBody, soapRequest } from './netsuite.soap.ts';
+import { netsuiteErrors, readNumber, responseBody, soapRequest } from './netsuite.soap.ts';
+import { toInventoryLevel } from './search-inventory.action.ts';
 import { inventoryLevel } from './netsuite.schemas.ts';
 
 type InventoryItem = Infer<typeof inventoryLevel>;
@@ -35,7 +36,7 @@ const INVENTORY_SEARCH: XmlElement = {
 const searchPages: PaginationStrategy = {
   kind: 'page-number',
   first: (request) => request,
-  items: (response) => readPage(response).recordList?.record?.map(toInventoryItem) ?? [],
+  items: (response) => readPage(response).recordList?.record?.map((record) => toInventoryLevel(record)) ?? [],
   next: (page) => {
     const { searchId, pageIndex, totalPages } = readPage(page.response);
     const next = (readNumber(pageIndex) ?? 1) + 1;
@@ -82,22 +83,4 @@ function readPage(response: PageResponse): SearchResult {
   if (refused !== undefined) throw refused;
   const operation = Object.values(responseBody(text))[0] as { searchResult?: SearchResult } | undefined;
   return operation?.searchResult ?? {};
-}
-
-function toInventoryItem(record: Record<string, unknown>): InventoryItem {
-  const locations = ((record.locationsList as { locations?: Record<string, unknown>[] } | undefined)?.locations ?? [])
-    .map((entry) => ({
-      locationId: readRef(entry.locationId)?.internalId ?? '',
-      ...optional('location', readText(entry.location)),
-      quantityOnHand: readNumber(entry.quantityOnHand) ?? 0,
-      quantityAvailable: readNumber(entry.quantityAvailable) ?? 0,
-    }))
-    .filter((entry) => entry.locationId !== '');
-  return {
-    internalId: String(record['@_internalId']),
-    ...optional('externalId', readText(record['@_externalId'])),
-    itemId: readText(record.itemId) ?? '',
-    ...optional('displayName', readText(record.displayName)),
-    locations,
-  };
 }

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { addTokenPassport, canonical, schema, type CanonicalCustomer, type CanonicalOrder, type Infer } from '@weft/sdk';
-import { createTestHttpClient, runAction, type TestHttpClient } from '@weft/sdk/testing';
+import { canonical, schema, type CanonicalCustomer, type CanonicalOrder, type Infer } from '@weft/sdk';
+import { runAction, type TestHttpClient } from '@weft/sdk/testing';
 import { addSalesOrder } from './add-sales-order.action.ts';
 import { getItemFulfillment } from './get-item-fulfillment.action.ts';
 import { getSalesOrder } from './get-sales-order.action.ts';
@@ -14,28 +13,15 @@ import {
   salesOrderToCanonical,
 } from './netsuite.canonical.ts';
 import { netsuite } from './netsuite.connector.ts';
-import { SANDBOX_CREDENTIALS, SEED_CUSTOMER, SEED_DATE, SEED_ITEMS, SEED_ITEM_FULFILLMENT, SEED_SALES_ORDER } from './netsuite.fixtures.ts';
+import { SEED_CUSTOMER, SEED_DATE, SEED_ITEMS, SEED_ITEM_FULFILLMENT, SEED_SALES_ORDER } from './netsuite.fixtures.ts';
 import { startNetsuiteSandbox, type NetsuiteSandbox } from './netsuite.sandbox.ts';
+import { tbaClient } from './netsuite.test-client.ts';
 import type { salesOrder as salesOrderSchema } from './netsuite.schemas.ts';
 import { searchInventory } from './search-inventory.action.ts';
 import { upsertCustomer } from './upsert-customer.action.ts';
 import { upsertSalesOrder } from './upsert-sales-order.action.ts';
 import { assertMatchesSchema } from '../testing/assert-schema.ts';
 
-
-/** What the engine's token-passport auth does: every envelope gets a fresh signed passport. */
-function tbaClient(baseUrl: string): TestHttpClient {
-  const inner = createTestHttpClient({ baseUrl });
-  const [scheme] = netsuite.auth;
-  assert.ok(scheme?.kind === 'token-passport');
-  return {
-    request: (request, options) =>
-      inner.request(
-        { ...request, body: addTokenPassport(request.body as string, scheme, SANDBOX_CREDENTIALS, { nonce: randomBytes(12).toString('hex'), timestamp: Math.floor(Date.now() / 1000) }) },
-        options,
-      ),
-  };
-}
 
 type SalesOrder = Infer<typeof salesOrderSchema>;
 
@@ -59,7 +45,7 @@ describe('netsuite records → canonical', () => {
 
   before(async () => {
     sandbox = await startNetsuiteSandbox();
-    http = tbaClient(sandbox.url);
+    http = tbaClient({ baseUrl: sandbox.url });
   });
   after(() => sandbox.close());
 
@@ -163,7 +149,7 @@ describe('canonical → netsuite, accepted by the sandbox', () => {
 
   before(async () => {
     sandbox = await startNetsuiteSandbox();
-    http = tbaClient(sandbox.url);
+    http = tbaClient({ baseUrl: sandbox.url });
   });
   after(() => sandbox.close());
   beforeEach(() => sandbox.reset());

@@ -1,29 +1,15 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { addTokenPassport, pages, type Infer } from '@weft/sdk';
-import { createTestHttpClient, type TestHttpClient } from '@weft/sdk/testing';
+import { pages, type Infer } from '@weft/sdk';
+import type { TestHttpClient } from '@weft/sdk/testing';
 import { inventoryChanges } from './inventory-changes.trigger.ts';
 import { netsuite } from './netsuite.connector.ts';
-import { SANDBOX_CREDENTIALS, SEARCH_PAGE_SIZE, SEED_ITEMS } from './netsuite.fixtures.ts';
+import { SEARCH_PAGE_SIZE, SEED_ITEMS } from './netsuite.fixtures.ts';
 import { startNetsuiteSandbox, type NetsuiteSandbox } from './netsuite.sandbox.ts';
+import { tbaClient } from './netsuite.test-client.ts';
 import type { inventoryLevel } from './netsuite.schemas.ts';
 
 type InventoryItem = Infer<typeof inventoryLevel>;
-
-/** Each request's envelope gets a fresh signed passport, as the engine's token-passport auth does. */
-function tbaClient(baseUrl: string): TestHttpClient {
-  const inner = createTestHttpClient({ baseUrl });
-  const [scheme] = netsuite.auth;
-  assert.ok(scheme?.kind === 'token-passport');
-  return {
-    request: (request, options) =>
-      inner.request(
-        { ...request, body: addTokenPassport(request.body as string, scheme, SANDBOX_CREDENTIALS, { nonce: randomBytes(12).toString('hex'), timestamp: Math.floor(Date.now() / 1000) }) },
-        options,
-      ),
-  };
-}
 
 describe('netsuite inventory-changes poll trigger against the NetSuite sandbox', () => {
   let sandbox: NetsuiteSandbox;
@@ -49,7 +35,7 @@ describe('netsuite inventory-changes poll trigger against the NetSuite sandbox',
 
   before(async () => {
     sandbox = await startNetsuiteSandbox();
-    http = tbaClient(sandbox.url);
+    http = tbaClient({ baseUrl: sandbox.url });
   });
   after(() => sandbox.close());
   beforeEach(() => sandbox.reset());

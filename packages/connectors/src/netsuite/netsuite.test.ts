@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -10,11 +9,10 @@ import {
   RateLimitedError,
   RetryableError,
   ValidationError,
-  addTokenPassport,
   type Action,
   type DeclarativeAction,
 } from '@weft/sdk';
-import { connectorContract, createTestHttpClient, runAction, type TestHttpClient, type TestHttpClientOptions } from '@weft/sdk/testing';
+import { connectorContract, createTestHttpClient, runAction, type TestHttpClient } from '@weft/sdk/testing';
 import { addSalesOrder } from './add-sales-order.action.ts';
 import { getItemFulfillment } from './get-item-fulfillment.action.ts';
 import { getServerTime } from './get-server-time.action.ts';
@@ -22,34 +20,10 @@ import { getSalesOrder } from './get-sales-order.action.ts';
 import { netsuite } from './netsuite.connector.ts';
 import { NS, SANDBOX_CREDENTIALS, SEED_CUSTOMER, SEED_ITEMS, SEED_ITEM_FULFILLMENT, SEED_SALES_ORDER, SERVICE_PATH } from './netsuite.fixtures.ts';
 import { startNetsuiteSandbox, type NetsuiteSandbox } from './netsuite.sandbox.ts';
+import { tbaClient, type NetsuiteCredentials } from './netsuite.test-client.ts';
 import { searchInventory } from './search-inventory.action.ts';
 import { upsertCustomer } from './upsert-customer.action.ts';
 import { upsertSalesOrder } from './upsert-sales-order.action.ts';
-
-type Credentials = Record<keyof typeof SANDBOX_CREDENTIALS, string>;
-
-/**
- * What the engine's auth does for a token-passport connection, for tests without an engine:
- * every request's envelope gets a fresh signed passport.
- */
-function tbaClient(options: TestHttpClientOptions & { credentials: Credentials; nowSeconds?: () => number; nonce?: () => string }): TestHttpClient {
-  const inner = createTestHttpClient(options);
-  const [scheme] = netsuite.auth;
-  assert.ok(scheme?.kind === 'token-passport');
-  return {
-    request: (request, requestOptions) =>
-      inner.request(
-        {
-          ...request,
-          body: addTokenPassport(request.body as string, scheme, options.credentials, {
-            nonce: options.nonce?.() ?? randomBytes(12).toString('hex'),
-            timestamp: options.nowSeconds?.() ?? Math.floor(Date.now() / 1000),
-          }),
-        },
-        requestOptions,
-      ),
-  };
-}
 
 const orderInput = (externalId: string) => ({
   externalId,
@@ -66,7 +40,7 @@ connectorContract({
   startSandbox: () => startNetsuiteSandbox(),
   connection: (sandbox) => ({ config: { baseUrl: sandbox.url }, credentials: { ...SANDBOX_CREDENTIALS } }),
   httpClient: ({ baseUrl, connection, timeoutMs }) =>
-    tbaClient({ baseUrl, credentials: connection.credentials as Credentials, ...(timeoutMs === undefined ? {} : { timeoutMs }) }),
+    tbaClient({ baseUrl, credentials: connection.credentials as NetsuiteCredentials, ...(timeoutMs === undefined ? {} : { timeoutMs }) }),
   // NetSuite answers a bad login with a SOAP fault, which SOAP 1.1 sends as HTTP 500.
   authFailureStatus: 500,
   probeAction: 'get-sales-order',

@@ -67,7 +67,8 @@ async function searchPage(http: HttpClient, request: ReturnType<typeof soapReque
   return operation?.searchResult ?? {};
 }
 
-function toInventoryLevel(record: Record<string, unknown>, wanted: Set<string> | undefined): Infer<typeof inventoryLevel> {
+/** An InventoryItem record as the connector's inventory level; `wanted` keeps only those locations. */
+export function toInventoryLevel(record: Record<string, unknown>, wanted?: Set<string>): Infer<typeof inventoryLevel> {
   const locations = ((record.locationsList as { locations?: Record<string, unknown>[] } | undefined)?.locations ?? [])
     .map((entry) => ({
       locationId: readRef(entry.locationId)?.internalId ?? '',

@@ -1,9 +1,10 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { builtInSandboxes } from '@weft/connectors';
 import { formatPath, type FlowPath } from '../flows/diagnostic.ts';
+import { findFiles } from '../flows/find-files.ts';
 import { closestMatch } from '../flows/did-you-mean.ts';
 import { parseYamlSource, type Position } from '../flows/yaml-source.ts';
 import { parseRecording, type Recording } from './recording-file.ts';
@@ -70,29 +71,10 @@ interface Issue {
 }
 
 /** Every test file under `paths` (files are taken as given), sorted, each once. */
-export async function findTestFiles(paths: string[]): Promise<string[]> {
-  const files: string[] = [];
-  const walk = async (directory: string) => {
-    const entries = (await readdir(directory, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
-    for (const entry of entries) {
-      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
-      const path = join(directory, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile() && TEST_FILE.test(entry.name)) files.push(path);
-    }
-  };
-  for (const path of paths) {
-    let isDirectory: boolean;
-    try {
-      isDirectory = (await stat(path)).isDirectory();
-    } catch (error) {
-      throw new Error(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-    if (isDirectory) await walk(path);
-    else files.push(path);
-  }
-  const seen = new Set<string>();
-  return files.filter((file) => !seen.has(resolve(file)) && seen.add(resolve(file)));
+export function findTestFiles(paths: string[]): Promise<string[]> {
+  return findFiles(paths, TEST_FILE, (path, error) => {
+    throw new Error(`cannot read ${path}: ${error.code ?? error.message}`);
+  });
 }
 
 let validator: ValidateFunction | undefined;

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { toMs } from '../core/duration.ts';
 import type { CompiledExpression, ExpressionEngine } from '../transforms/expression.ts';
 import { compileTemplate, type CompiledTemplate } from '../transforms/template.ts';
 import type { FlowDiagnostic, FlowIssue } from './diagnostic.ts';
 import { isConnectorCall, type Flow, type Step } from './flow-schema.ts';
+import { findFiles } from './find-files.ts';
 import { lintFlow } from './lint-flow.ts';
 import { resolveReferences, type SecretValues } from './references.ts';
 import { validateFlowShape } from './validate-flow.ts';
@@ -83,27 +84,10 @@ export async function loadFlows(
   return { flows: accepted.map((result) => toLoadedFlow(result, options, resolveEnv)), diagnostics };
 }
 
-async function findFlowFiles(paths: string[], diagnostics: FlowDiagnostic[]): Promise<string[]> {
-  const files: string[] = [];
-  const walk = async (directory: string) => {
-    const entries = (await readdir(directory, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
-    for (const entry of entries) {
-      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
-      const path = join(directory, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile() && FLOW_FILE.test(entry.name)) files.push(path);
-    }
-  };
-  for (const path of paths) {
-    try {
-      if ((await stat(path)).isDirectory()) await walk(path);
-      else files.push(path);
-    } catch (err) {
-      diagnostics.push({ file: path, ...START, code: 'ERR_FLOW_READ', message: `cannot read ${path}: ${(err as Error).message}` });
-    }
-  }
-  const seen = new Set<string>();
-  return files.filter((file) => !seen.has(resolve(file)) && seen.add(resolve(file)));
+function findFlowFiles(paths: string[], diagnostics: FlowDiagnostic[]): Promise<string[]> {
+  return findFiles(paths, FLOW_FILE, (path, error) => {
+    diagnostics.push({ file: path, ...START, code: 'ERR_FLOW_READ', message: `cannot read ${path}: ${error.message}` });
+  });
 }
 
 async function checkFile(
