@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { builtInSandboxes } from '@weft/connectors';
 import { formatPath, type FlowPath } from '../flows/diagnostic.ts';
 import { findFiles } from '../flows/find-files.ts';
+import { reportedSchemaErrors, schemaErrorPath, unknownKeyIssue } from '../flows/schema-errors.ts';
 import { closestMatch } from '../flows/did-you-mean.ts';
 import { parseYamlSource, type Position } from '../flows/yaml-source.ts';
 import { parseRecording, type Recording } from './recording-file.ts';
@@ -103,27 +104,14 @@ export async function loadTestFile(file: string): Promise<{ test?: FlowTest; dia
 }
 
 function schemaIssues(errors: ErrorObject[], value: unknown): Issue[] {
-  const unions = errors.filter((error) => error.keyword === 'anyOf');
-  // A union's own error stands for its branches' errors, which only say how each branch failed.
-  const reported = errors.filter((error) => !unions.some((union) => error.schemaPath.startsWith(`${union.schemaPath}/`)));
-  return reported.map((error) => {
-    const path = toPath(error.instancePath, value);
-    const schema = (error.parentSchema ?? {}) as { properties?: Record<string, unknown>; description?: string; anyOf?: Array<{ const?: unknown; type?: string }> };
+  return reportedSchemaErrors(errors).map((error) => {
+    const path = schemaErrorPath(error.instancePath, value);
+    const schema = (error.parentSchema ?? {}) as { description?: string; anyOf?: Array<{ const?: unknown; type?: string }> };
     const where = formatPath(path) === '(the flow)' ? 'the test file' : formatPath(path);
     const hint = schema.description === undefined ? {} : { hint: schema.description };
     switch (error.keyword) {
-      case 'additionalProperties': {
-        const key = String((error.params as { additionalProperty: string }).additionalProperty);
-        const allowed = Object.keys(schema.properties ?? {});
-        const suggestion = closestMatch(key, allowed);
-        return {
-          path: [...path, key],
-          isAtKey: true,
-          code: 'ERR_TEST_UNKNOWN_KEY' as const,
-          message: `unknown key '${key}' in ${where}`,
-          hint: suggestion === undefined ? `allowed keys: ${allowed.join(', ')}` : `did you mean ${suggestion}?`,
-        };
-      }
+      case 'additionalProperties':
+        return { ...unknownKeyIssue(error, path, where), code: 'ERR_TEST_UNKNOWN_KEY' as const };
       case 'required':
         return { path, code: 'ERR_TEST_MISSING_KEY' as const, message: `missing required key '${(error.params as { missingProperty: string }).missingProperty}' in ${where}` };
       case 'anyOf': {
@@ -139,18 +127,6 @@ function schemaIssues(errors: ErrorObject[], value: unknown): Issue[] {
         return { path, code: 'ERR_TEST_INVALID_VALUE' as const, message: `${where} ${error.message ?? 'is invalid'}`, ...hint };
     }
   });
-}
-
-function toPath(instancePath: string, value: unknown): FlowPath {
-  const path: Array<string | number> = [];
-  let current = value;
-  for (const raw of instancePath.split('/').slice(1)) {
-    const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~');
-    const key = Array.isArray(current) ? Number(segment) : segment;
-    path.push(key);
-    current = (current as Record<string | number, unknown> | undefined)?.[key];
-  }
-  return path;
 }
 
 /** The one kind key present, or an issue saying which are allowed. */

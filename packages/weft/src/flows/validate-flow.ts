@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { closestMatch } from './did-you-mean.ts';
 import { describeLocation, type FlowIssue, type FlowPath } from './diagnostic.ts';
+import { reportedSchemaErrors, schemaErrorPath, unknownKeyIssue } from './schema-errors.ts';
 import {
   CallStepSchema,
   ConnectorCallStepSchema,
@@ -173,42 +174,16 @@ function chooseKind<Kind extends string>(
 
 function check(validate: ValidateFunction, value: unknown, base: FlowPath, flow: unknown): FlowIssue[] {
   if (validate(value)) return [];
-  const errors = validate.errors ?? [];
-  const unions = errors.filter((error) => error.keyword === 'anyOf');
-  // A union's own error stands for its branches' errors, which only say how each branch failed.
-  const reported = errors.filter((error) => !unions.some((union) => error.schemaPath.startsWith(`${union.schemaPath}/`)));
-  return reported.map((error) => toIssue(error, value, base, flow));
-}
-
-function toPath(instancePath: string, value: unknown, base: FlowPath): FlowPath {
-  const path: Array<string | number> = [...base];
-  let current = value;
-  for (const raw of instancePath.split('/').slice(1)) {
-    const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~');
-    const key = Array.isArray(current) ? Number(segment) : segment;
-    path.push(key);
-    current = (current as Record<string | number, unknown> | undefined)?.[key];
-  }
-  return path;
+  return reportedSchemaErrors(validate.errors ?? []).map((error) => toIssue(error, value, base, flow));
 }
 
 function toIssue(error: ErrorObject, value: unknown, base: FlowPath, flow: unknown): FlowIssue {
-  const path = toPath(error.instancePath, value, base);
+  const path = schemaErrorPath(error.instancePath, value, base);
   const schema = (error.parentSchema ?? {}) as JsonSchema;
   const label = describeLocation(path, flow);
   switch (error.keyword) {
-    case 'additionalProperties': {
-      const key = String((error.params as { additionalProperty: string }).additionalProperty);
-      const allowed = Object.keys(schema.properties ?? {});
-      const suggestion = closestMatch(key, allowed);
-      return {
-        path: [...path, key],
-        isAtKey: true,
-        code: 'ERR_FLOW_UNKNOWN_KEY',
-        message: `unknown key '${key}' in ${label}`,
-        hint: suggestion === undefined ? `allowed keys: ${allowed.join(', ')}` : `did you mean ${suggestion}?`,
-      };
-    }
+    case 'additionalProperties':
+      return { ...unknownKeyIssue(error, path, label), code: 'ERR_FLOW_UNKNOWN_KEY' };
     case 'required': {
       const key = String((error.params as { missingProperty: string }).missingProperty);
       const issue: FlowIssue = { path, code: 'ERR_FLOW_MISSING_KEY', message: `missing required key '${key}' in ${label}` };
