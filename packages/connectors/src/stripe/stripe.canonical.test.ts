@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { canonical, type Mapping, type TSchema } from '@weft/sdk';
-import { createTestHttpClient, runAction, type TestHttpClient } from '@weft/sdk/testing';
+import { runAction, type TestHttpClient } from '@weft/sdk/testing';
 import { createPaymentIntent } from './create-payment-intent.action.ts';
 import { createRefund } from './create-refund.action.ts';
 import {
@@ -17,6 +17,7 @@ import {
 import { stripe } from './stripe.connector.ts';
 import { fromMinorUnits, stripeDecimals, toMinorUnits } from './stripe.currencies.ts';
 import { startStripeSandbox, type StripeSandbox } from './stripe.sandbox.ts';
+import { sandboxClient } from './stripe.test-client.ts';
 import { retrieveCharge } from './retrieve-charge.action.ts';
 import { retrieveInvoice } from './retrieve-invoice.action.ts';
 import { SEED_INVOICES } from './stripe.fixtures.ts';
@@ -175,7 +176,7 @@ describe('stripe mappings, on what the sandbox answers', () => {
   let http: TestHttpClient;
   before(async () => {
     sandbox = await startStripeSandbox();
-    http = createTestHttpClient({ baseUrl: sandbox.url, headers: { authorization: `Bearer ${sandbox.secretKey}` } });
+    http = sandboxClient(sandbox);
   });
   after(() => sandbox.close());
   beforeEach(() => sandbox.reset());

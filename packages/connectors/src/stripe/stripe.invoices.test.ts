@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { NotFoundError, PermanentError, ValidationError } from '@weft/sdk';
-import { createTestHttpClient, runAction, type TestHttpClient } from '@weft/sdk/testing';
+import { runAction, type TestHttpClient } from '@weft/sdk/testing';
 import { createCustomer } from './create-customer.action.ts';
 import { createInvoiceItem } from './create-invoice-item.action.ts';
 import { createInvoice } from './create-invoice.action.ts';
@@ -14,6 +14,7 @@ import { retrieveCustomer } from './retrieve-customer.action.ts';
 import { retrieveInvoice } from './retrieve-invoice.action.ts';
 import { updateCustomer } from './update-customer.action.ts';
 import { startStripeSandbox, type StripeSandbox } from './stripe.sandbox.ts';
+import { sandboxClient } from './stripe.test-client.ts';
 
 /** Order to cash against the sandbox: a customer, an invoice with lines, finalized and paid. */
 
@@ -23,7 +24,7 @@ describe('stripe customers and invoices', () => {
 
   before(async () => {
     sandbox = await startStripeSandbox();
-    http = createTestHttpClient({ baseUrl: sandbox.url, headers: { authorization: `Bearer ${sandbox.secretKey}` } });
+    http = sandboxClient(sandbox);
   });
   after(() => sandbox.close());
   beforeEach(() => sandbox.reset());

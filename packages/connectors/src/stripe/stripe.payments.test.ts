@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { AuthError, ConflictError, NotFoundError, PermanentError, RateLimitedError, ValidationError, type DeclarativeAction } from '@weft/sdk';
-import { createTestHttpClient, runAction, type TestHttpClient } from '@weft/sdk/testing';
+import { runAction, type TestHttpClient } from '@weft/sdk/testing';
 import { cancelPaymentIntent } from './cancel-payment-intent.action.ts';
 import { capturePaymentIntent } from './capture-payment-intent.action.ts';
 import { confirmPaymentIntent } from './confirm-payment-intent.action.ts';
@@ -11,6 +11,7 @@ import { listPaymentIntents } from './list-payment-intents.action.ts';
 import { retrieveCharge } from './retrieve-charge.action.ts';
 import { SEED_PAYMENT_INTENTS } from './stripe.fixtures.ts';
 import { startStripeSandbox, type StripeSandbox } from './stripe.sandbox.ts';
+import { sandboxClient } from './stripe.test-client.ts';
 
 /** Payment intents through their statuses against the sandbox, with Stripe's test cards. */
 
@@ -23,7 +24,7 @@ describe('stripe payment intents and charges', () => {
 
   before(async () => {
     sandbox = await startStripeSandbox();
-    http = createTestHttpClient({ baseUrl: sandbox.url, headers: { authorization: `Bearer ${sandbox.secretKey}` } });
+    http = sandboxClient(sandbox);
   });
   after(() => sandbox.close());
   beforeEach(() => {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { createTestHttpClient, runAction } from '@weft/sdk/testing';
+import { runAction } from '@weft/sdk/testing';
 import { createPaymentIntent } from './create-payment-intent.action.ts';
 import { createRefund } from './create-refund.action.ts';
 import {
@@ -21,6 +21,7 @@ import {
   SEED_INVOICES,
 } from './stripe.fixtures.ts';
 import { startStripeSandbox, type StripeSandbox } from './stripe.sandbox.ts';
+import { sandboxClient } from './stripe.test-client.ts';
 
 /**
  * When Stripe's OpenAPI document sits beside the repository (../shared, in the workspace this
@@ -80,7 +81,7 @@ describe('stripe sandbox against Stripe\'s OpenAPI document', { skip: hasSpec ? 
   });
 
   it('answers with objects that carry every field the spec requires', async () => {
-    const http = createTestHttpClient({ baseUrl: sandbox.url, headers: { authorization: `Bearer ${sandbox.secretKey}` } });
+    const http = sandboxClient(sandbox);
     const intent = await runAction(createPaymentIntent, { amount: 1000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true }, { http });
     await runAction(createRefund, { payment_intent: intent.id, amount: 100 }, { http });
     const state = sandbox.state();

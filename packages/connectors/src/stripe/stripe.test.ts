@@ -9,6 +9,7 @@ import { retrievePaymentIntent } from './retrieve-payment-intent.action.ts';
 import { SEED_CUSTOMER_COUNT, SEED_INVOICES, SEED_PAYMENT_INTENTS } from './stripe.fixtures.ts';
 import { stripe } from './stripe.connector.ts';
 import { startStripeSandbox, type StripeSandbox } from './stripe.sandbox.ts';
+import { sandboxClient } from './stripe.test-client.ts';
 import { seedState } from './sandbox-state.ts';
 
 const SEEDED_REFUNDABLE_INTENT = SEED_PAYMENT_INTENTS[0].id;
@@ -130,7 +131,7 @@ describe('stripe actions against the Stripe sandbox', () => {
 
   before(async () => {
     sandbox = await startStripeSandbox();
-    http = createTestHttpClient({ baseUrl: sandbox.url, headers: { authorization: `Bearer ${sandbox.secretKey}` } });
+    http = sandboxClient(sandbox);
   });
   after(() => sandbox.close());
   beforeEach(() => sandbox.reset());
