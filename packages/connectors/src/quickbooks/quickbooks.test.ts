@@ -13,7 +13,7 @@ import {
   type ConnectorError,
   type HttpResponse,
 } from '@weft/sdk';
-import { connectorContract, createTestHttpClient, runAction, verifyWebhookSignature, type TestHttpClient, startWebhookReceiver } from '@weft/sdk/testing';
+import { connectorContract, createTestHttpClient, rejection, runAction, verifyWebhookSignature, type TestHttpClient, startWebhookReceiver } from '@weft/sdk/testing';
 import { createCreditMemo } from './create-credit-memo.action.ts';
 import { createCustomer } from './create-customer.action.ts';
 import { createInvoice } from './create-invoice.action.ts';
@@ -440,14 +440,5 @@ describe('quickbooks schemas against Intuit\'s XSD', () => {
 
 function clientFor(sandbox: QuickBooksSandbox, accessToken: string): TestHttpClient {
   return createTestHttpClient({ baseUrl: `${sandbox.url}/v3/company/${sandbox.realmId}`, headers: { authorization: `Bearer ${accessToken}` } });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail('expected the action to fail, but it succeeded');
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { AuthError, NotFoundError, RateLimitedError, ValidationError, canonical, type CanonicalOrder } from '@weft/sdk';
-import { authFromCredentials, connectorContract, createTestHttpClient, runAction, type TestHttpClient, startWebhookReceiver } from '@weft/sdk/testing';
+import { authFromCredentials, connectorContract, createTestHttpClient, rejection, runAction, type TestHttpClient, startWebhookReceiver } from '@weft/sdk/testing';
 import { assignAwb } from './assign-awb.action.ts';
 import { cancelOrders } from './cancel-orders.action.ts';
 import { createOrder } from './create-order.action.ts';
@@ -58,15 +58,6 @@ connectorContract({
 function clientFor(sandbox: ShiprocketSandbox, credentials: Record<string, string> = sandbox.credentials, now?: () => number): TestHttpClient {
   const auth = authFromCredentials(shiprocket.auth, credentials);
   return createTestHttpClient({ baseUrl: sandbox.url, headers: auth.headers, ...(auth.tokenLogin === undefined ? {} : { tokenLogin: auth.tokenLogin }), ...(now === undefined ? {} : { now }) });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  return assert.fail('expected a failure');
 }
 
 describe('shiprocket login and token expiry', () => {
@@ -251,7 +242,6 @@ describe('shiprocket actions against the sandbox', () => {
 });
 
 // ---------------------------------------------------------------- mappings
-
 
 
 // A track answer shaped as Shiprocket's API reference shows one (newest scan first, "NA" scans between milestones).

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { NotFoundError, PermanentError, ValidationError } from '@weft/sdk';
-import { runAction, type TestHttpClient } from '@weft/sdk/testing';
+import { rejection, runAction, type TestHttpClient } from '@weft/sdk/testing';
 import { createCustomer } from './create-customer.action.ts';
 import { createInvoiceItem } from './create-invoice-item.action.ts';
 import { createInvoice } from './create-invoice.action.ts';
@@ -29,7 +29,6 @@ describe('stripe customers and invoices', () => {
   after(() => sandbox.close());
   beforeEach(() => sandbox.reset());
 
-  const fail = (promise: Promise<unknown>) => promise.then(() => assert.fail('expected the action to fail'), (error: unknown) => error);
 
   async function draftWithLines(customer: string) {
     const draft = await runAction(createInvoice, { customer, collection_method: 'send_invoice', days_until_due: 14 }, { http });
@@ -72,12 +71,12 @@ describe('stripe customers and invoices', () => {
     const draft = await draftWithLines(customer);
     await runAction(finalizeInvoice, { id: draft.id }, { http });
 
-    const declined = await fail(runAction(payInvoice, { id: draft.id, payment_method: 'pm_card_chargeDeclined' }, { http }));
+    const declined = await rejection(runAction(payInvoice, { id: draft.id, payment_method: 'pm_card_chargeDeclined' }, { http }));
     assert.ok(declined instanceof PermanentError && declined.code === 'ERR_STRIPE_CARD_DECLINED', String(declined));
     const afterDecline = await runAction(retrieveInvoice, { id: draft.id }, { http });
     assert.deepEqual([afterDecline.status, afterDecline.attempt_count, afterDecline.attempted], ['open', 1, true]);
 
-    const noMethod = await fail(runAction(payInvoice, { id: draft.id }, { http }));
+    const noMethod = await rejection(runAction(payInvoice, { id: draft.id }, { http }));
     assert.ok(noMethod instanceof ValidationError);
     assert.match(noMethod.message, /no attached payment source or default payment method/);
 
@@ -122,14 +121,14 @@ describe('stripe customers and invoices', () => {
     const customer = sandbox.state().customers.all()[6]!.id;
     const draft = await draftWithLines(customer);
     await runAction(finalizeInvoice, { id: draft.id }, { http });
-    const late = await fail(runAction(createInvoiceItem, { customer, invoice: draft.id, amount: 100, currency: 'usd' }, { http }));
+    const late = await rejection(runAction(createInvoiceItem, { customer, invoice: draft.id, amount: 100, currency: 'usd' }, { http }));
     assert.ok(late instanceof ValidationError && /draft invoices/.test(late.message), String(late));
-    const twice = await fail(runAction(finalizeInvoice, { id: draft.id }, { http }));
+    const twice = await rejection(runAction(finalizeInvoice, { id: draft.id }, { http }));
     assert.ok(twice instanceof ValidationError && /already finalized/.test(twice.message), String(twice));
     await runAction(payInvoice, { id: draft.id, paid_out_of_band: true }, { http });
-    const paidAgain = await fail(runAction(payInvoice, { id: draft.id, payment_method: 'pm_card_visa' }, { http }));
+    const paidAgain = await rejection(runAction(payInvoice, { id: draft.id, payment_method: 'pm_card_visa' }, { http }));
     assert.ok(paidAgain instanceof ValidationError && /already paid/.test(paidAgain.message), String(paidAgain));
-    const sendWithoutSend = await fail(runAction(createInvoice, { customer, days_until_due: 10 }, { http }));
+    const sendWithoutSend = await rejection(runAction(createInvoice, { customer, days_until_due: 10 }, { http }));
     assert.ok(sendWithoutSend instanceof ValidationError);
   });
 
@@ -140,7 +139,7 @@ describe('stripe customers and invoices', () => {
     const [request] = sandbox.requests().slice(-1);
     assert.deepEqual(request?.body, { name: 'A. Person', metadata: { tier: '', region: 'emea' } }, 'metadata[tier]= (empty) is how Stripe is told to remove a key');
     assert.deepEqual(await runAction(retrieveCustomer, { id: created.id }, { http }), updated);
-    const missing = await fail(runAction(retrieveCustomer, { id: 'cus_missing' }, { http }));
+    const missing = await rejection(runAction(retrieveCustomer, { id: 'cus_missing' }, { http }));
     assert.ok(missing instanceof NotFoundError);
   });
 });

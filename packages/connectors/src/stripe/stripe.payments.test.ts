@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { AuthError, ConflictError, NotFoundError, PermanentError, RateLimitedError, ValidationError, type DeclarativeAction } from '@weft/sdk';
-import { runAction, type TestHttpClient } from '@weft/sdk/testing';
+import { rejection, runAction, type TestHttpClient } from '@weft/sdk/testing';
 import { cancelPaymentIntent } from './cancel-payment-intent.action.ts';
 import { capturePaymentIntent } from './capture-payment-intent.action.ts';
 import { confirmPaymentIntent } from './confirm-payment-intent.action.ts';
@@ -32,7 +32,6 @@ describe('stripe payment intents and charges', () => {
     customer = sandbox.state().customers.all()[0]!.id;
   });
 
-  const fail = (promise: Promise<unknown>) => promise.then(() => assert.fail('expected the action to fail'), (error: unknown) => error);
 
   it('walks requires_payment_method → requires_confirmation → succeeded and creates the charge', async () => {
     const created = await runAction(createPaymentIntent, { amount: 2500, currency: 'eur', customer }, { http });
@@ -65,14 +64,14 @@ describe('stripe payment intents and charges', () => {
     const uncaptured = await runAction(retrieveCharge, { id: authorized.latest_charge! }, { http });
     assert.deepEqual([uncaptured.status, uncaptured.captured], ['succeeded', false]);
 
-    const tooMuch = await fail(runAction(capturePaymentIntent, { id: authorized.id, amount_to_capture: 5001 }, { http }));
+    const tooMuch = await rejection(runAction(capturePaymentIntent, { id: authorized.id, amount_to_capture: 5001 }, { http }));
     assert.ok(tooMuch instanceof ValidationError);
     const captured = await runAction(capturePaymentIntent, { id: authorized.id, amount_to_capture: 3000 }, { http });
     assert.deepEqual([captured.status, captured.amount_received, captured.amount_capturable], ['succeeded', 3000, 0]);
     const charge = await runAction(retrieveCharge, { id: authorized.latest_charge! }, { http });
     assert.deepEqual([charge.captured, charge.amount_captured, charge.amount_refunded], [true, 3000, 2000]);
 
-    const again = await fail(runAction(capturePaymentIntent, { id: authorized.id }, { http }));
+    const again = await rejection(runAction(capturePaymentIntent, { id: authorized.id }, { http }));
     assert.ok(again instanceof ConflictError, String(again));
     assert.equal(again.code, 'ERR_STRIPE_UNEXPECTED_STATE');
     assert.match(again.message, /status of succeeded/);
@@ -92,7 +91,7 @@ describe('stripe payment intents and charges', () => {
     );
     const intentId = (error.payment_intent as { id: string }).id;
 
-    const declined = await fail(runAction(confirmPaymentIntent, { id: intentId, payment_method: 'pm_card_chargeDeclinedInsufficientFunds' }, { http }));
+    const declined = await rejection(runAction(confirmPaymentIntent, { id: intentId, payment_method: 'pm_card_chargeDeclinedInsufficientFunds' }, { http }));
     assert.ok(declined instanceof PermanentError && !declined.retryable, String(declined));
     assert.equal(declined.code, 'ERR_STRIPE_CARD_DECLINED');
     assert.equal(declined.reason, 'validation');
@@ -118,11 +117,11 @@ describe('stripe payment intents and charges', () => {
 
     const declinedInput = { ...input, payment_method: 'pm_card_chargeDeclined', idempotencyKey: 'order-1002-payment' };
     const charges = sandbox.state().charges.size;
-    const declinedTwice = [await fail(runAction(createPaymentIntent, declinedInput, { http })), await fail(runAction(createPaymentIntent, declinedInput, { http }))];
+    const declinedTwice = [await rejection(runAction(createPaymentIntent, declinedInput, { http })), await rejection(runAction(createPaymentIntent, declinedInput, { http }))];
     assert.ok(declinedTwice.every((error) => error instanceof PermanentError && error.code === 'ERR_STRIPE_CARD_DECLINED'));
     assert.equal(sandbox.state().charges.size, charges + 1, 'the replayed decline charged nothing again');
 
-    const mismatch = await fail(runAction(createPaymentIntent, { ...input, amount: 2000 }, { http }));
+    const mismatch = await rejection(runAction(createPaymentIntent, { ...input, amount: 2000 }, { http }));
     assert.ok(mismatch instanceof ValidationError);
     assert.match(mismatch.message, /same parameters/);
   });
@@ -138,7 +137,7 @@ describe('stripe payment intents and charges', () => {
     const released = await runAction(retrieveCharge, { id: authorized.latest_charge! }, { http });
     assert.deepEqual([released.refunded, released.amount_refunded], [true, 900]);
 
-    const error = await fail(runAction(cancelPaymentIntent, { id: SUCCEEDED }, { http }));
+    const error = await rejection(runAction(cancelPaymentIntent, { id: SUCCEEDED }, { http }));
     assert.ok(error instanceof ConflictError);
   });
 
@@ -162,7 +161,7 @@ describe('stripe payment intents and charges', () => {
       [{ confirm: true }, /missing a payment method/],
     ];
     for (const [change, message] of cases) {
-      const error = await fail(runAction(createPaymentIntent, { amount: 1000, currency: 'usd', ...change }, { http }));
+      const error = await rejection(runAction(createPaymentIntent, { amount: 1000, currency: 'usd', ...change }, { http }));
       assert.ok(error instanceof ValidationError || error instanceof ConflictError, String(error));
       assert.match((error as Error).message, message);
     }
@@ -179,7 +178,7 @@ describe('stripe payment intents and charges', () => {
     ];
     for (const [status, errorClass] of expected) {
       sandbox.faults.set({ failNext: { count: 1, status } });
-      const error = await fail(runAction(createPaymentIntent, { amount: 1000, currency: 'usd' }, { http }));
+      const error = await rejection(runAction(createPaymentIntent, { amount: 1000, currency: 'usd' }, { http }));
       assert.ok(error instanceof errorClass, `${status}: ${String(error)}`);
     }
   });

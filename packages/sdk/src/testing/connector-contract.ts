@@ -6,6 +6,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Connector } from '../define-connector.ts';
 import { AuthError, NotFoundError, RateLimitedError, RetryableError } from '../errors.ts';
 import { authFromCredentials, createTestHttpClient, type TestHttpClient } from './fetch-http-client.ts';
+import { rejection } from './rejection.ts';
 import { runAction } from './run-action.ts';
 import type { RunningSandbox } from './sandbox.ts';
 import { verifyWebhookSignature } from './webhook-signature.ts';
@@ -285,15 +286,6 @@ function assertFits(schema: TSchema, value: unknown, what: string): void {
   if (Value.Check(schema, value)) return;
   const problems = [...Value.Errors(schema, value)].slice(0, 5).map((error) => `${error.path || '/'}: ${error.message}`);
   assert.fail(`${what} does not fit its schema:\n  ${problems.join('\n  ')}`);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail('expected the action to fail, but it succeeded');
 }
 
 function describeError(error: unknown): string {

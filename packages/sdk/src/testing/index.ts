@@ -37,6 +37,7 @@ export type {
 export { authFromCredentials, createTestHttpClient } from './fetch-http-client.ts';
 export type { ErrorsHook, TestHttpClient, TestHttpClientOptions, TestTokenLogin } from './fetch-http-client.ts';
 
+export { rejection } from './rejection.ts';
 export { runAction } from './run-action.ts';
 export { verifyWebhookSignature } from './webhook-signature.ts';
 export { startWebhookReceiver } from './webhook-receiver.ts';
