@@ -19,6 +19,7 @@ import { createAuthFactory } from './connectors/connection-auth-factory.ts';
 import { ConnectionError, createConnectionRuntime, type ConnectionRuntime } from './connectors/connection-runtime.ts';
 import { createConnectorWebhooks } from './connectors/connector-webhooks.ts';
 import { createEgressGuard } from './connectors/egress-guard.ts';
+import { warmUpHttpClient } from './connectors/warm-up-http.ts';
 import { createConnectionLimiter, mergeRateLimits } from './connectors/rate-limit/limiter.ts';
 import { createConnectorRegistry } from './connectors/registry.ts';
 import { openVault, readFlowSecrets, type OpenedVault } from './connectors/vault/open-vault.ts';
@@ -214,6 +215,8 @@ export async function startWeft(
   const stopTracing = startTracing({ store });
   const outbound = openOutbound(config, store, options.connectors, metrics);
   for (const warning of outbound.vault.warnings) log.warn({ warning }, 'vault.master_key');
+  // Before the engine starts: the first call a run makes must not be the process's slowest.
+  await warmUpHttpClient().catch((error: unknown) => log.warn({ err: error }, 'http.warm_up_failed'));
   const load = async () => {
     const loaded = await loadValidFlows(config, expressions, await readFlowSecrets(outbound.vault));
     await checkFlowConnections(loaded, outbound.connections);

@@ -15,6 +15,7 @@ import { capBody, redactBody, redactHeaders } from '../engine/redact.ts';
 import { EgressDeniedError } from './egress-guard.ts';
 import { encodeRequestBody } from './request-body.ts';
 import { outcomeForStatus, type ConnectionLimiter } from './rate-limit/limiter.ts';
+import { PreconnectingAgent } from './preconnecting-agent.ts';
 
 /** Adds credentials to a request; `refresh` is asked for once after an auth failure. */
 export interface ConnectionAuth {
@@ -126,11 +127,13 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
   /** One request inside the connection's limits: wait, send, tell the limiter what the vendor said. */
   async function limitedSend(request: HttpRequest): Promise<HttpResponse> {
     const { limiter } = options;
-    // Credentials first (a vault read, perhaps an OAuth token): once the limiter grants a slot
-    // the request must leave at once, or it arrives later than its slot and crowds the next
-    // window (ADR-0009). A signed timestamp is then older by at most the limiter's wait.
+    // Credentials first (a vault read, perhaps an OAuth token), and the connection too: once the
+    // limiter grants a slot the request must leave at once, or it arrives later than its slot and
+    // crowds the next window (ADR-0009). A signed timestamp is then older by at most the
+    // limiter's wait. A failed connection is the send's to report, with its audit record.
     const prepared = await prepare(request);
     if (!limiter) return send(prepared);
+    if (options.dispatcher instanceof PreconnectingAgent) await options.dispatcher.preconnect(prepared.url.origin).catch(() => undefined);
     const endpoint = options.action?.id;
     const acquisition = await limiter.acquire(endpoint);
     if (acquisition.status === 'wait') throw new CapacityWaitError(acquisition.waitUntil, acquisition.reason);

@@ -1,7 +1,8 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
-import { Agent, buildConnector } from 'undici';
+import { buildConnector, type Agent } from 'undici';
+import { PreconnectingAgent } from './preconnecting-agent.ts';
 import { cidrContains, classifyAddress, parseAddress, parseCidr, type AddressCategory, type AddressClass, type Cidr } from './ip-ranges.ts';
 
 /** The setting an operator changes to let a refused address through; named in every refusal. */
@@ -82,7 +83,7 @@ export interface EgressGuard {
    */
   connector(base?: buildConnector.connector): buildConnector.connector;
   /** An undici Agent whose every connection, redirects included, goes through `connector`. */
-  dispatcher(options?: EgressAgentOptions): Agent;
+  dispatcher(options?: EgressAgentOptions): PreconnectingAgent;
 }
 
 type AllowRule = { kind: 'range'; cidr: Cidr; port?: number } | { kind: 'host'; name: string; port?: number };
@@ -148,7 +149,7 @@ export function createEgressGuard(options: EgressGuardOptions): EgressGuard {
     check,
     connector,
     dispatcher({ connect, ...agentOptions } = {}) {
-      return new Agent({ ...agentOptions, connect: connector(buildConnector(connect ?? {})) });
+      return new PreconnectingAgent({ ...agentOptions, connect: connector(buildConnector(connect ?? {})) });
     },
   };
 }
