@@ -17,16 +17,40 @@ describe('createConnectorHttpClient', () => {
   before(async () => {
     server = createServer((req, res) => {
       req.resume();
+      if (req.url === '/never') return; // holds the request open: only a deadline ends it
       req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
     });
     server.on('connection', () => connections++);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+
+  function client(overrides: { limiter?: ConnectionLimiter; signal?: AbortSignal; timeoutMs?: number; audit?: (call: { status: number | null; error: string | null }) => void }) {
+    const dispatcher = createEgressGuard({ allow: ['127.0.0.1'] }).dispatcher();
+    const http = createConnectorHttpClient({
+      connector,
+      ...(overrides.limiter ? { limiter: overrides.limiter } : {}),
+      baseUrl: origin,
+      auth: { authorize: async () => {} },
+      dispatcher,
+      clock: { now: () => Date.now() },
+      signal: overrides.signal ?? new AbortController().signal,
+      timeoutMs: overrides.timeoutMs ?? 5_000,
+      audit: (call) => overrides.audit?.(call),
+      auditBodyBytes: 1024,
+      redactFields: [],
+    });
+    return { http, close: () => dispatcher.close() };
+  }
 
   it('connects before the limiter reserves the send, so the reserved instant is not spent dialling', async () => {
-    const dispatcher = createEgressGuard({ allow: ['127.0.0.1'] }).dispatcher();
     const connectionsAtAcquire: number[] = [];
     const limiter: ConnectionLimiter = {
       acquire: async () => {
@@ -35,20 +59,8 @@ describe('createConnectorHttpClient', () => {
       },
       observe: async () => ({ isRateLimited: false }),
     };
-    const audits: number[] = [];
-    const http = createConnectorHttpClient({
-      connector,
-      limiter,
-      baseUrl: origin,
-      auth: { authorize: async () => {} },
-      dispatcher,
-      clock: { now: () => Date.now() },
-      signal: new AbortController().signal,
-      timeoutMs: 5_000,
-      audit: (call) => audits.push(call.status ?? 0),
-      auditBodyBytes: 1024,
-      redactFields: [],
-    });
+    const audits: (number | null)[] = [];
+    const { http, close } = client({ limiter, audit: (call) => audits.push(call.status) });
     try {
       const before = connections;
       const response = await http.request({ method: 'POST', path: '/orders', body: { id: 1 } });
@@ -57,7 +69,38 @@ describe('createConnectorHttpClient', () => {
       assert.equal(connections, before + 1, 'and the request used it');
       assert.deepEqual(audits, [200]);
     } finally {
-      await dispatcher.close();
+      await close();
+    }
+  });
+
+  it('a vendor that does not answer within the timeout is a retryable timeout, audited as one', async () => {
+    const audits: (string | null)[] = [];
+    const { http, close } = client({ timeoutMs: 100, audit: (call) => audits.push(call.error) });
+    try {
+      await assert.rejects(http.request({ method: 'GET', path: '/never' }), (error: Error & { code?: string; retryable?: boolean }) => {
+        assert.equal(error.code, 'ERR_CONNECTOR_TIMEOUT');
+        assert.equal(error.retryable, true);
+        assert.match(error.message, /^Example did not answer within/);
+        return true;
+      });
+      assert.deepEqual(audits, ['timeout after 100 ms']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('an aborted run aborts its request and gets the abort back, not a timeout', async () => {
+    const run = new AbortController();
+    const audits: (string | null)[] = [];
+    const { http, close } = client({ signal: run.signal, audit: (call) => audits.push(call.error) });
+    try {
+      const pending = http.request({ method: 'GET', path: '/never' });
+      setTimeout(() => run.abort(new Error('shutting down')), 50);
+      await assert.rejects(pending, /shutting down/);
+      assert.equal(audits.length, 1);
+      assert.doesNotMatch(audits[0] ?? '', /timeout/);
+    } finally {
+      await close();
     }
   });
 });

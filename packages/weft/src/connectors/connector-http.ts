@@ -12,6 +12,7 @@ import {
 import type { Clock } from '../core/clock.ts';
 import type { NewCallRecord } from '../store/store.ts';
 import { capBody, redactBody, redactHeaders } from '../engine/redact.ts';
+import { describeNetworkError, flattenHeaders, requestDeadline } from '../engine/outbound-request.ts';
 import { EgressDeniedError } from './egress-guard.ts';
 import { encodeRequestBody } from './request-body.ts';
 import { outcomeForStatus, type ConnectionLimiter } from './rate-limit/limiter.ts';
@@ -91,7 +92,7 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
       requestHeaders: redactHeaders(headers),
       requestBody: unsignedBody === undefined ? null : capBody(redactBody(unsignedBody.toString(), options.redactFields), options.auditBodyBytes),
     };
-    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const deadline = requestDeadline(options.signal, options.timeoutMs);
     let status: number;
     let responseHeaders: Record<string, string>;
     let text: string;
@@ -101,17 +102,20 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
         headers,
         ...(body === undefined ? {} : { body }),
         dispatcher: options.dispatcher,
-        signal: AbortSignal.any([options.signal, timeout]),
+        signal: deadline.signal,
       });
       status = response.statusCode;
       responseHeaders = flattenHeaders(response.headers);
       text = await response.body.text();
     } catch (error) {
-      options.audit({ ...auditBase, status: null, durationMs: clock.now() - startedAt, responseHeaders: {}, responseBody: null, error: describeError(error, timeout.aborted, options.timeoutMs) });
+      const timedOut = deadline.hasTimedOut();
+      options.audit({ ...auditBase, status: null, durationMs: clock.now() - startedAt, responseHeaders: {}, responseBody: null, error: describeError(error, timedOut, options.timeoutMs) });
       if (options.signal.aborted || error instanceof EgressDeniedError) throw error;
-      throw timeout.aborted
+      throw timedOut
         ? new RetryableError('ERR_CONNECTOR_TIMEOUT', { reason: 'timeout', message: `${options.connector.name} did not answer within ${Math.round(options.timeoutMs / 1000)} s` })
-        : new RetryableError('ERR_CONNECTOR_NETWORK', { message: `Could not reach ${options.connector.name}: ${describeError(error, false, 0)}` });
+        : new RetryableError('ERR_CONNECTOR_NETWORK', { message: `Could not reach ${options.connector.name}: ${describeNetworkError(error)}` });
+    } finally {
+      deadline.dispose();
     }
     options.audit({
       ...auditBase,
@@ -196,14 +200,6 @@ function hasSecretQuery(connector: Connector): boolean {
   return connector.auth.some((scheme) => scheme.kind === 'api-key' && scheme.in === 'query');
 }
 
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return flat;
-}
-
 function parseBody(text: string, contentType: string | undefined): unknown {
   if (text === '') return null;
   if (contentType !== undefined && !/json/i.test(contentType)) return text;
@@ -217,9 +213,5 @@ function parseBody(text: string, contentType: string | undefined): unknown {
 function describeError(error: unknown, timedOut: boolean, timeoutMs: number): string {
   if (timedOut) return `timeout after ${timeoutMs} ms`;
   if (error instanceof EgressDeniedError) return error.message;
-  const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
-  if (code === 'ENOTFOUND') return 'host not found';
-  return code ?? (error instanceof Error ? error.message : String(error));
+  return describeNetworkError(error);
 }

@@ -9,6 +9,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { Store } from '../../store/store.ts';
 import { classifyStatus, describeFailure, reasonForStatus } from '../classify-response.ts';
 import { capBody, redactBody, redactHeaders } from '../redact.ts';
+import { describeNetworkError, flattenHeaders, requestDeadline } from '../outbound-request.ts';
 import { PostponeError, StepFailedError } from '../step-failure.ts';
 import type { Scope } from '../scope.ts';
 import type { CheckpointSink } from '../executor.ts';
@@ -178,31 +179,6 @@ async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep
 }
 
 /**
- * Aborts a request when the run is aborted or the step's timeout passes. One controller and one
- * timer: `AbortSignal.any` over `AbortSignal.timeout` costs several times as much per call (weak
- * references and finalizers for both signals), and every call pays it.
- */
-function requestDeadline(runSignal: AbortSignal, timeoutMs: number) {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException(`timeout after ${timeoutMs} ms`, 'TimeoutError'));
-  }, timeoutMs);
-  const onRunAborted = () => controller.abort(runSignal.reason);
-  if (runSignal.aborted) onRunAborted();
-  else runSignal.addEventListener('abort', onRunAborted, { once: true });
-  return {
-    signal: controller.signal,
-    hasTimedOut: () => timedOut,
-    dispose() {
-      clearTimeout(timer);
-      runSignal.removeEventListener('abort', onRunAborted);
-    },
-  };
-}
-
-/**
  * A 429 (or a 503 with Retry-After) speaks for the destination, not this one request: every
  * run calling it waits, not only the one that was told (ADR-0004). Synchronous, so no other
  * run's request can slip out between the answer and the hold.
@@ -215,14 +191,6 @@ function holdIfAsked(deps: CallStepDeps, destination: string, status: number, he
   if (until > (deps.holds.get(destination) ?? 0)) deps.holds.set(destination, until);
 }
 
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return flat;
-}
-
 function parseBody(text: string): unknown {
   if (text === '') return null;
   try {
@@ -230,12 +198,4 @@ function parseBody(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function describeNetworkError(error: unknown): string {
-  const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
-  if (code === 'ENOTFOUND') return 'host not found';
-  return code ?? (error instanceof Error ? error.message : String(error));
 }
