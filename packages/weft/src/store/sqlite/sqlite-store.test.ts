@@ -117,6 +117,27 @@ describe('sqlite store', () => {
       assert.equal(store.commitCount(), 1);
     });
 
+    it("a run's record of what already happened waits for the next commit someone waits on, and shares it", async () => {
+      harness = await openTempStore();
+      const { store } = harness;
+      const started = makeEvent();
+      const outcome = await store.ingest(started, { workerId: 'w1', leaseMs: 60_000 });
+      assert.ok(outcome.status === 'accepted' && outcome.claimed !== undefined);
+      const before = store.commitCount();
+      const checkpointed = store.checkpoint(started.runId, outcome.claimed.fence, { path: 'toErp', output: { a: 1 }, outcome: 'done' }, { now: T0 + 1 });
+      await new Promise((resolve) => setTimeout(resolve, 1)); // a later turn of the event loop
+      const ingested = store.ingest(makeEvent());
+      await Promise.all([checkpointed, ingested]);
+      assert.equal(store.commitCount() - before, 1, 'the checkpoint and the ingest shared one commit');
+      assert.deepEqual((await store.getRun(started.runId))?.checkpoints.map((c) => c.path), ['toErp']);
+
+      // Alone, it still commits, a few milliseconds later.
+      const completed = store.completeRun(started.runId, outcome.claimed.fence, T0 + 2);
+      await Promise.race([completed, new Promise((_, reject) => setTimeout(() => reject(new Error('not committed within 1 s')), 1_000))]);
+      assert.equal(store.commitCount() - before, 2);
+      assert.equal((await store.getRun(started.runId))?.status, 'succeeded');
+    });
+
     it('commits queued writes on close, then refuses new ones', async () => {
       harness = await openTempStore();
       const event = makeEvent();

@@ -53,6 +53,15 @@ export interface SqliteStore extends Store {
 const DEFAULT_LIST_LIMIT = 100;
 /** Bounds one transaction's length, so a burst of writes cannot stall the event loop for long. */
 const MAX_BATCH_SIZE = 500;
+/**
+ * How long a write that may wait waits for a commit to share. A commit's fsync blocks the event
+ * loop for ~0.25 ms on the machines we measure on, and under load another commit comes along
+ * every millisecond or so (an ingest, an effect's intent): at 1,000 events/s this halved the
+ * commits of a run that ends at once (bench/README.md, "Ack latency pass").
+ */
+const MAY_WAIT_MS = 5;
+/** A run's own record of what already happened: the checkpoint after a step, its audit record, its end. */
+const MAY_WAIT = { mayWait: true } as const;
 const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'exception'];
 const UNAVAILABLE_CODES = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY'];
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
@@ -140,6 +149,7 @@ type Outcome = { isOk: true; value: unknown } | { isOk: false; error: unknown };
 
 interface PendingWrite {
   work: () => unknown;
+  mayWait: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -397,7 +407,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
             at,
           });
         }
-      }),
+      }, MAY_WAIT),
 
     completeRun: (runId, fence, now) =>
       queue.write(() => {
@@ -406,7 +416,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
             lease_owner = NULL, lease_expires_at = NULL
           ${FENCED}`).run({ runId, fence, now });
         requireLease(result.changes, runId);
-      }),
+      }, MAY_WAIT),
 
     scheduleRetry: (runId, fence, retry) =>
       queue.write(() => {
@@ -503,7 +513,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
           requestHeaders: JSON.stringify(call.requestHeaders),
           responseHeaders: JSON.stringify(call.responseHeaders),
         });
-      }),
+      }, MAY_WAIT),
 
     listCalls: (filter) =>
       read(() => {
@@ -646,24 +656,26 @@ function createWriteQueue(db: Db, delayMs: number) {
   const rollbackTo = db.prepare('ROLLBACK TO write');
 
   let pending: PendingWrite[] = [];
-  let cancelTimer: (() => void) | undefined;
+  /** The flush to come: on the next turn (or after `delayMs`) for a write someone waits on, later for one that may wait. */
+  let scheduled: { isSoon: boolean; cancel(): void } | undefined;
   let commitCount = 0;
   let isClosed = false;
 
-  function schedule(): void {
-    if (cancelTimer !== undefined) return;
-    if (delayMs > 0) {
-      const timeout = setTimeout(flush, delayMs);
-      cancelTimer = () => clearTimeout(timeout);
-    } else {
+  function schedule(isSoon: boolean): void {
+    if (scheduled !== undefined && (scheduled.isSoon || !isSoon)) return;
+    scheduled?.cancel();
+    if (isSoon && delayMs === 0) {
       const immediate = setImmediate(flush);
-      cancelTimer = () => clearImmediate(immediate);
+      scheduled = { isSoon, cancel: () => clearImmediate(immediate) };
+    } else {
+      const timeout = setTimeout(flush, isSoon ? delayMs : MAY_WAIT_MS);
+      scheduled = { isSoon, cancel: () => clearTimeout(timeout) };
     }
   }
 
   function cancel(): void {
-    cancelTimer?.();
-    cancelTimer = undefined;
+    scheduled?.cancel();
+    scheduled = undefined;
   }
 
   /** Runs and commits the batch; without savepoints, rolls back and returns undefined when a write throws. */
@@ -694,10 +706,10 @@ function createWriteQueue(db: Db, delayMs: number) {
   }
 
   function flush(): void {
-    cancelTimer = undefined;
+    scheduled = undefined;
     const batch = pending.slice(0, MAX_BATCH_SIZE);
     pending = pending.slice(batch.length);
-    if (pending.length > 0) schedule();
+    if (pending.length > 0) schedule(pending.some((write) => !write.mayWait));
     if (batch.length === 0) return;
 
     let outcomes: Outcome[];
@@ -717,11 +729,18 @@ function createWriteQueue(db: Db, delayMs: number) {
   }
 
   return {
-    write<T>(work: () => T): Promise<T> {
+    /**
+     * Queues `work` for the next group commit. `mayWait`: nothing outside the process waits on
+     * this write (a run's own record of what already happened), so it commits with the next
+     * write someone does wait on — an ingest, an effect's intent — or after MAY_WAIT_MS, instead
+     * of paying an fsync of its own.
+     */
+    write<T>(work: () => T, options?: { mayWait?: boolean }): Promise<T> {
       if (isClosed) return Promise.reject(new StoreUnavailableError('the store is closed'));
+      const mayWait = options?.mayWait === true;
       return new Promise<T>((resolve, reject) => {
-        pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
-        schedule();
+        pending.push({ work, mayWait, resolve: resolve as (value: unknown) => void, reject });
+        schedule(!mayWait);
       });
     },
     /** Commits what is queued now and refuses further writes. */
