@@ -99,6 +99,24 @@ describe('PreconnectingAgent', () => {
     }
   });
 
+  it('opens a fresh connection when the server closed the waiting one, and the request uses it', async () => {
+    const agent = new PreconnectingAgent({ connect: buildConnector({}) });
+    try {
+      await agent.preconnect(server.origin);
+      await sleep(20);
+      const dropped = server.connections.at(-1)!;
+      dropped.socket.destroy();
+      await sleep(20); // the client side sees the close
+      await agent.preconnect(server.origin);
+      await sleep(20);
+      assert.notEqual(server.connections.at(-1), dropped, 'a second connection was opened');
+      assert.equal(await get(`${server.origin}/after-close`, agent), 'ok');
+      assert.deepEqual(server.connections.at(-1)!.requests, ['/after-close']);
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('through the egress guard: a refused address is refused to preconnect as to the request, and nothing connects', async () => {
     const agent = createEgressGuard({ allow: [] }).dispatcher();
     const before = server.connections.length;

@@ -59,13 +59,15 @@ function createSocketStash(connect: buildConnector.connector, idleMs: number): S
 
   const take = (key: string): Socket | undefined => {
     const list = waiting.get(key) ?? [];
-    for (let entry = list.shift(); entry !== undefined; entry = list.shift()) {
+    let socket: Socket | undefined;
+    for (let entry = list.shift(); entry !== undefined && socket === undefined; entry = list.shift()) {
       clearTimeout(entry.expiry);
       entry.socket.off('error', ignoreError);
-      if (!entry.socket.destroyed) return entry.socket.ref();
+      // The server may have closed it while it waited.
+      if (!entry.socket.destroyed) socket = entry.socket.ref();
     }
-    waiting.delete(key);
-    return undefined;
+    if (list.length === 0) waiting.delete(key);
+    return socket;
   };
 
   const put = (key: string, socket: Socket) => {
@@ -91,7 +93,7 @@ function createSocketStash(connect: buildConnector.connector, idleMs: number): S
       if (socket !== undefined) return process.nextTick(callback, null, socket);
       return connect(options, callback);
     },
-    has: (url) => (waiting.get(keyOf(url.protocol, url.hostname, url.port))?.length ?? 0) > 0,
+    has: (url) => (waiting.get(keyOf(url.protocol, url.hostname, url.port)) ?? []).some((entry) => !entry.socket.destroyed),
     open: (url) =>
       new Promise((resolve, reject) => {
         // What undici passes for a URL without TLS options of its own (dispatcher/client.js, connect()).

@@ -668,7 +668,8 @@ function createWriteQueue(db: Db, delayMs: number) {
       const immediate = setImmediate(flush);
       scheduled = { isSoon, cancel: () => clearImmediate(immediate) };
     } else {
-      const timeout = setTimeout(flush, isSoon ? delayMs : MAY_WAIT_MS);
+      // A configured delay longer than MAY_WAIT_MS holds every write that long, waiting ones too.
+      const timeout = setTimeout(flush, isSoon ? delayMs : Math.max(delayMs, MAY_WAIT_MS));
       scheduled = { isSoon, cancel: () => clearTimeout(timeout) };
     }
   }
