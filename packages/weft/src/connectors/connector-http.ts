@@ -13,6 +13,7 @@ import type { Clock } from '../core/clock.ts';
 import type { NewCallRecord } from '../store/store.ts';
 import { capBody, redactBody, redactHeaders } from '../engine/redact.ts';
 import { describeNetworkError, flattenHeaders, requestDeadline } from '../engine/outbound-request.ts';
+import { formatSeconds } from '../engine/classify-response.ts';
 import { EgressDeniedError } from './egress-guard.ts';
 import { encodeRequestBody } from './request-body.ts';
 import { outcomeForStatus, type ConnectionLimiter } from './rate-limit/limiter.ts';
@@ -112,7 +113,7 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
       options.audit({ ...auditBase, status: null, durationMs: clock.now() - startedAt, responseHeaders: {}, responseBody: null, error: describeError(error, timedOut, options.timeoutMs) });
       if (options.signal.aborted || error instanceof EgressDeniedError) throw error;
       throw timedOut
-        ? new RetryableError('ERR_CONNECTOR_TIMEOUT', { reason: 'timeout', message: `${options.connector.name} did not answer within ${Math.round(options.timeoutMs / 1000)} s` })
+        ? new RetryableError('ERR_CONNECTOR_TIMEOUT', { reason: 'timeout', message: `${options.connector.name} did not answer within ${formatSeconds(options.timeoutMs)}` })
         : new RetryableError('ERR_CONNECTOR_NETWORK', { message: `Could not reach ${options.connector.name}: ${describeNetworkError(error)}` });
     } finally {
       deadline.dispose();

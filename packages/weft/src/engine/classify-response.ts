@@ -128,7 +128,8 @@ export function describeFailure(opts: {
   return `${Name} gave an unexpected answer to ${what}${detail} (${http}).`;
 }
 
-function formatSeconds(ms: number): string {
+/** A time span as an operator reads it: whole seconds as seconds ("30 s"), anything else in milliseconds. */
+export function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
