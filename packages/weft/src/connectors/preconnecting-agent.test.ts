@@ -34,6 +34,15 @@ async function startCountingServer(): Promise<CountingServer> {
   };
 }
 
+/** Runs `use` with the agent and closes the agent afterwards, whatever `use` did. */
+async function withAgent(agent: PreconnectingAgent, use: (agent: PreconnectingAgent) => Promise<void>): Promise<void> {
+  try {
+    await use(agent);
+  } finally {
+    await agent.close();
+  }
+}
+
 async function get(url: string, dispatcher: PreconnectingAgent): Promise<string> {
   const response = await request(url, { dispatcher });
   return response.body.text();
@@ -47,9 +56,8 @@ describe('PreconnectingAgent', () => {
   after(() => server.close());
 
   it('opens the connection before the request, and the request goes out on it', async () => {
-    const agent = new PreconnectingAgent({ connect: buildConnector({}) });
     const before = server.connections.length;
-    try {
+    await withAgent(new PreconnectingAgent({ connect: buildConnector({}) }), async (agent) => {
       await agent.preconnect(server.origin);
       await sleep(20); // the server's 'connection' event
       assert.equal(server.connections.length, before + 1, 'preconnect opened one connection');
@@ -57,14 +65,11 @@ describe('PreconnectingAgent', () => {
       assert.equal(await get(`${server.origin}/first`, agent), 'ok');
       assert.equal(server.connections.length, before + 1, 'the request dialled no connection of its own');
       assert.deepEqual(server.connections.at(-1)!.requests, ['/first']);
-    } finally {
-      await agent.close();
-    }
+    });
   });
 
   it('opens nothing while an idle connection to the origin is open, or one is already waiting', async () => {
-    const agent = new PreconnectingAgent({ connect: buildConnector({}) });
-    try {
+    await withAgent(new PreconnectingAgent({ connect: buildConnector({}) }), async (agent) => {
       await agent.preconnect(server.origin);
       await agent.preconnect(server.origin);
       await sleep(20);
@@ -78,14 +83,11 @@ describe('PreconnectingAgent', () => {
       await sleep(20);
       assert.equal(server.connections.length, opened);
       assert.deepEqual(server.connections.at(-1)!.requests, ['/a', '/b']);
-    } finally {
-      await agent.close();
-    }
+    });
   });
 
   it('closes a connection nobody took within its idle time', async () => {
-    const agent = new PreconnectingAgent({ connect: buildConnector({}) }, 50);
-    try {
+    await withAgent(new PreconnectingAgent({ connect: buildConnector({}) }, 50), async (agent) => {
       await agent.preconnect(server.origin);
       await sleep(20);
       const waiting = server.connections.at(-1)!.socket;
@@ -94,14 +96,11 @@ describe('PreconnectingAgent', () => {
       // The next request dials a fresh connection instead of a closed one.
       assert.equal(await get(`${server.origin}/later`, agent), 'ok');
       assert.deepEqual(server.connections.at(-1)!.requests, ['/later']);
-    } finally {
-      await agent.close();
-    }
+    });
   });
 
   it('opens a fresh connection when the server closed the waiting one, and the request uses it', async () => {
-    const agent = new PreconnectingAgent({ connect: buildConnector({}) });
-    try {
+    await withAgent(new PreconnectingAgent({ connect: buildConnector({}) }), async (agent) => {
       await agent.preconnect(server.origin);
       await sleep(20);
       const dropped = server.connections.at(-1)!;
@@ -112,33 +111,25 @@ describe('PreconnectingAgent', () => {
       assert.notEqual(server.connections.at(-1), dropped, 'a second connection was opened');
       assert.equal(await get(`${server.origin}/after-close`, agent), 'ok');
       assert.deepEqual(server.connections.at(-1)!.requests, ['/after-close']);
-    } finally {
-      await agent.close();
-    }
+    });
   });
 
   it('through the egress guard: a refused address is refused to preconnect as to the request, and nothing connects', async () => {
-    const agent = createEgressGuard({ allow: [] }).dispatcher();
     const before = server.connections.length;
-    try {
+    await withAgent(createEgressGuard({ allow: [] }).dispatcher(), async (agent) => {
       await assert.rejects(agent.preconnect(server.origin), EgressDeniedError);
       await sleep(20);
       assert.equal(server.connections.length, before);
-    } finally {
-      await agent.close();
-    }
+    });
   });
 
   it('through the egress guard: an allowed origin is preconnected and used', async () => {
-    const agent = createEgressGuard({ allow: ['127.0.0.1'] }).dispatcher();
     const before = server.connections.length;
-    try {
+    await withAgent(createEgressGuard({ allow: ['127.0.0.1'] }).dispatcher(), async (agent) => {
       await agent.preconnect(server.origin);
       assert.equal(await get(`${server.origin}/guarded`, agent), 'ok');
       assert.equal(server.connections.length, before + 1);
       assert.deepEqual(server.connections.at(-1)!.requests, ['/guarded']);
-    } finally {
-      await agent.close();
-    }
+    });
   });
 });
