@@ -1,6 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { startErp } from '../packages/weft/src/demo/erp.ts';
-import { makeOrder } from '../packages/weft/src/demo/shop.ts';
+import { benchFlow, cpuMs, hookPath, prepareEvents, secret, type PreparedEvent } from './webhook-throughput.ts';
 
 /**
  * CPU milliseconds the engine process spends per delivered event, under the webhook-throughput
@@ -20,8 +18,6 @@ import { makeOrder } from '../packages/weft/src/demo/shop.ts';
  */
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const secret = 'bench-shopify-secret';
-const clockTicksPerSecond = 100;
 
 const { values } = parseArgs({
   options: {
@@ -39,53 +35,24 @@ const warmup = Number(values.warmup);
 const concurrency = Number(values.concurrency);
 const repeats = Number(values.repeats);
 
-const flow = `id: bench-orders
-trigger:
-  webhook:
-    path: bench/orders
-    signature: { scheme: shopify, secret: "\${env:BENCH_SECRET}" }
-    dedupeKey: trigger.headers."x-shopify-webhook-id"
-steps:
-  - id: toErp
-    map: '{ "externalId": $string(trigger.body.order_number), "currency": trigger.body.currency, "lines": [trigger.body.line_items.{ "sku": sku, "quantity": quantity, "unitPrice": $number(price) }] }'
-  - id: createOrder
-    call: { method: POST, url: "\${env:ERP_URL}/api/sales-orders", body: steps.toErp }
-`;
-
-/** utime + stime in ms of a process, or of its main thread alone (the one the engine's event loop runs on). */
-function cpuMs(pid: number, thread: 'all' | 'main'): number {
-  const stat = readFileSync(thread === 'all' ? `/proc/${pid}/stat` : `/proc/${pid}/task/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
-}
-
-function signed(first: number, count: number, tag: string) {
-  return Array.from({ length: count }, (_, index) => {
-    const body = JSON.stringify(makeOrder(first + index));
-    return {
-      body,
-      headers: {
-        'content-type': 'application/json',
-        'x-shopify-topic': 'orders/create',
-        'x-shopify-webhook-id': `${tag}-${first + index}`,
-        'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'),
-      },
-    };
-  });
-}
-
-async function send(pool: Pool, path: string, batch: ReturnType<typeof signed>): Promise<void> {
+async function send(pool: Pool, batch: PreparedEvent[]): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < batch.length) {
         const event = batch[next++]!;
-        const response = await pool.request({ method: 'POST', path, headers: event.headers, body: event.body });
+        const response = await pool.request({ method: 'POST', path: hookPath, headers: event.headers, body: event.body });
         await response.body.dump();
         if (response.statusCode >= 300) throw new Error(`answered ${response.statusCode}`);
       }
     }),
   );
+}
+
+function linuxCpuMs(pid: number, thread: 'all' | 'main'): number {
+  const ms = cpuMs(pid, thread);
+  if (ms === null) throw new Error('engine-cpu reads CPU time from /proc: it runs on Linux only');
+  return ms;
 }
 
 interface Result {
@@ -102,7 +69,7 @@ async function runOnce(weftBin: string, repeat: number): Promise<Result> {
   const erp = await startErp({ onCreate: () => ((created += 1), onCreated()) });
   const workDir = await mkdtemp(join(tmpdir(), 'weft-cpu-'));
   await mkdir(join(workDir, 'flows'));
-  await writeFile(join(workDir, 'flows', 'bench-orders.flow.yaml'), flow);
+  await writeFile(join(workDir, 'flows', 'bench-orders.flow.yaml'), benchFlow);
   const profiling = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
   const child: ChildProcess = spawn(
     process.execPath,
@@ -129,18 +96,18 @@ async function runOnce(weftBin: string, repeat: number): Promise<Result> {
       onCreated();
     });
   try {
-    await send(pool, '/hooks/bench/orders', signed(1, warmup, `r${repeat}w`));
+    await send(pool, prepareEvents(1, warmup, `r${repeat}w`));
     await until(warmup);
-    const measured = signed(1_000_000, events, `r${repeat}`);
-    const cpuBefore = cpuMs(child.pid!, 'main');
-    const processCpuBefore = cpuMs(child.pid!, 'all');
+    const measured = prepareEvents(1_000_000, events, `r${repeat}`);
+    const cpuBefore = linuxCpuMs(child.pid!, 'main');
+    const processCpuBefore = linuxCpuMs(child.pid!, 'all');
     const startedAt = performance.now();
-    await send(pool, '/hooks/bench/orders', measured);
+    await send(pool, measured);
     await until(warmup + events);
     const seconds = (performance.now() - startedAt) / 1000;
     return {
-      cpuMsPerEvent: (cpuMs(child.pid!, 'main') - cpuBefore) / events,
-      processCpuMsPerEvent: (cpuMs(child.pid!, 'all') - processCpuBefore) / events,
+      cpuMsPerEvent: (linuxCpuMs(child.pid!, 'main') - cpuBefore) / events,
+      processCpuMsPerEvent: (linuxCpuMs(child.pid!, 'all') - processCpuBefore) / events,
       deliveredPerSecond: events / seconds,
     };
   } finally {

@@ -22,6 +22,7 @@ const floorScript = join(repoRoot, 'bench/durable-floor.ts');
 export const secret = 'bench-shopify-secret';
 export const hookPath = '/hooks/bench/orders';
 const readyTimeoutMs = 30_000;
+const clockTicksPerSecond = 100;
 
 export const benchFlow = `id: bench-orders
 trigger:
@@ -64,6 +65,8 @@ interface Measurement {
   deliveryP50Ms: number;
   deliveryP99Ms: number;
   peakRssMb: number | null;
+  /** CPU ms the target's main thread (its event loop) spent per measured event, from the first send to the last delivery. */
+  loopCpuMsPerEvent: number | null;
   /** Measured events the sink had not received when the run timed out. */
   lost: number;
   /** Non-2xx answers or network errors at the door. */
@@ -312,6 +315,15 @@ export function peakRssMb(rootPid: number): number | null {
   return totalKb / 1024;
 }
 
+/** utime + stime in ms of a process, or of its main thread alone (the one a Node process's event loop runs on); null off Linux. */
+export function cpuMs(pid: number, thread: 'all' | 'main'): number | null {
+  const path = thread === 'all' ? `/proc/${pid}/stat` : `/proc/${pid}/task/${pid}/stat`;
+  if (!existsSync(path)) return null;
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
+}
+
 export function percentile(values: Float64Array, fraction: number): number {
   const finite = values.filter((value) => Number.isFinite(value)).sort();
   if (finite.length === 0) return Number.NaN;
@@ -379,8 +391,10 @@ async function measure(target: TargetName, mode: Mode, events: number, config: C
     }
 
     const prepared = prepareEvents(firstMeasured, events, runTag);
+    const loopCpuBefore = cpuMs(running.pid, 'main');
     const result = await drive(pool, hook.pathname, prepared, mode);
     await waitFor(() => measuredDelivered >= events);
+    const loopCpuAfter = cpuMs(running.pid, 'main');
 
     const firstSendAt = result.sentAt[0] ?? 0;
     const deliveryLatencyMs = deliveredAt.map((at, index) => at - (result.sentAt[index] ?? Number.NaN));
@@ -399,6 +413,7 @@ async function measure(target: TargetName, mode: Mode, events: number, config: C
       deliveryP50Ms: percentile(deliveryLatencyMs, 0.5),
       deliveryP99Ms: percentile(deliveryLatencyMs, 0.99),
       peakRssMb: rss,
+      loopCpuMsPerEvent: loopCpuBefore === null || loopCpuAfter === null ? null : (loopCpuAfter - loopCpuBefore) / events,
       lost: events - measuredDelivered,
       ackFailures: result.failures,
       duplicateCreations: erp.stats().duplicateCreations,
@@ -414,7 +429,10 @@ async function measure(target: TargetName, mode: Mode, events: number, config: C
 function summarise(runs: Measurement[]): Measurement {
   const first = runs[0];
   if (!first) throw new Error('no runs to summarise');
-  const peaks = runs.map((run) => run.peakRssMb).filter((value): value is number => value !== null);
+  const known = (values: (number | null)[]): number | null => {
+    const measured = values.filter((value): value is number => value !== null);
+    return measured.length > 0 ? median(measured) : null;
+  };
   return {
     target: first.target,
     mode: first.mode,
@@ -425,7 +443,8 @@ function summarise(runs: Measurement[]): Measurement {
     ackP99Ms: median(runs.map((run) => run.ackP99Ms)),
     deliveryP50Ms: median(runs.map((run) => run.deliveryP50Ms)),
     deliveryP99Ms: median(runs.map((run) => run.deliveryP99Ms)),
-    peakRssMb: peaks.length > 0 ? median(peaks) : null,
+    peakRssMb: known(runs.map((run) => run.peakRssMb)),
+    loopCpuMsPerEvent: known(runs.map((run) => run.loopCpuMsPerEvent)),
     // Losses and duplicates are summed, not medianed: one bad run must show.
     lost: runs.reduce((sum, run) => sum + run.lost, 0),
     ackFailures: runs.reduce((sum, run) => sum + run.ackFailures, 0),
@@ -436,7 +455,7 @@ function summarise(runs: Measurement[]): Measurement {
 function formatTable(config: Config, medians: Measurement[], ratios: Record<string, number>): string {
   const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
   const ms = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)} ms` : '-');
-  const header = ['mode', 'target', 'acked/s', 'delivered/s', 'ack p50', 'ack p99', 'deliv p50', 'deliv p99', 'peak RSS', 'lost', 'dup'];
+  const header = ['mode', 'target', 'acked/s', 'delivered/s', 'ack p50', 'ack p99', 'deliv p50', 'deliv p99', 'loop CPU/event', 'peak RSS', 'lost', 'dup'];
   const rows = medians.map((m) => [
     m.mode,
     m.target,
@@ -446,6 +465,7 @@ function formatTable(config: Config, medians: Measurement[], ratios: Record<stri
     ms(m.ackP99Ms),
     ms(m.deliveryP50Ms),
     ms(m.deliveryP99Ms),
+    m.loopCpuMsPerEvent === null ? '-' : ms(m.loopCpuMsPerEvent),
     m.peakRssMb === null ? '-' : `${fixed(m.peakRssMb, 0)} MB`,
     String(m.lost),
     String(m.duplicateCreations),
