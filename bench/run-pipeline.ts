@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { Agent } from 'undici';
@@ -11,7 +11,7 @@ import { makeOrder } from '../packages/weft/src/demo/shop.ts';
 import { createEngine } from '../packages/weft/src/engine/engine.ts';
 import { loadFlows } from '../packages/weft/src/flows/load-flow.ts';
 import { observeStore } from '../packages/weft/src/store/observed-store.ts';
-import { createSqliteStore } from '../packages/weft/src/store/sqlite/sqlite-store.ts';
+import { createSqliteStore, type SqliteStore } from '../packages/weft/src/store/sqlite/sqlite-store.ts';
 import { createExpressionEngine } from '../packages/weft/src/transforms/expression.ts';
 
 /**
@@ -23,33 +23,16 @@ import { createExpressionEngine } from '../packages/weft/src/transforms/expressi
  * by difference: `node --import tsx bench/run-pipeline.ts [--events 10000] [--shapes when,map,call]`.
  */
 
-const { values } = parseArgs({
-  options: {
-    events: { type: 'string', default: '10000' },
-    warmup: { type: 'string', default: '1000' },
-    concurrency: { type: 'string', default: '32' },
-    shapes: { type: 'string', default: 'when,map,call' },
-    repeats: { type: 'string', default: '3' },
-  },
-});
-const events = Number(values.events);
-const warmup = Number(values.warmup);
-const concurrency = Number(values.concurrency);
-const repeats = Number(values.repeats);
-const shapes = values.shapes.split(',');
-
 const mapStep = `  - id: toErp
     map: '{ "externalId": $string(trigger.body.order_number), "currency": trigger.body.currency, "lines": [trigger.body.line_items.{ "sku": sku, "quantity": quantity, "unitPrice": $number(price) }] }'
 `;
-const stepsOf: Record<string, (erpUrl: string) => string> = {
+export const stepsOf: Record<string, (erpUrl: string) => string> = {
   when: () => `  - id: stop\n    when: 'false'\n    otherwise: end\n`,
   map: () => mapStep,
   call: (erpUrl) => `${mapStep}  - id: createOrder\n    call: { method: POST, url: "${erpUrl}/api/sales-orders", body: steps.toErp }\n`,
 };
-for (const shape of shapes) if (!(shape in stepsOf)) throw new Error(`--shapes takes when, map and call; got ${shape}`);
-
 /** The ERP runs in its own process, so its CPU is not counted as the engine's. */
-async function startErpProcess(): Promise<{ url: string; child: ChildProcess }> {
+export async function startErpProcess(): Promise<{ url: string; child: ChildProcess }> {
   const script = `import { startErp } from ${JSON.stringify(fileURLToPath(new URL('../packages/weft/src/demo/erp.ts', import.meta.url)))};
     const erp = await startErp(); process.stdout.write('erp ' + erp.url + '\\n');`;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -78,17 +61,34 @@ interface Result {
   bytesPerEvent: number;
 }
 
-async function measure(shape: string, erpUrl: string): Promise<Result> {
+export interface Pipeline {
+  /** The database file; its `-wal` beside it. */
+  dbPath: string;
+  sqlite: SqliteStore;
+  /**
+   * Accepts `orders` (dedupe ids `order-<firstN + index>`) through `concurrency` callers, and
+   * waits until every run so far has succeeded. Orders are built by the caller, outside any
+   * measurement.
+   */
+  process(orders: unknown[], firstN: number, concurrency: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The engine without HTTP, running one shape of the bench flow on a fresh SQLite file. */
+export async function startPipeline(shape: string, erpUrl: string): Promise<Pipeline> {
+  const steps = stepsOf[shape];
+  if (steps === undefined) throw new Error(`the shapes are ${Object.keys(stepsOf).join(', ')}; got ${shape}`);
   const dir = mkdtempSync(join(tmpdir(), 'weft-run-pipeline-'));
   mkdirSync(join(dir, 'flows'));
   writeFileSync(
     join(dir, 'flows', 'bench.flow.yaml'),
-    `id: bench-orders\ntrigger:\n  webhook:\n    path: bench/orders\n    dedupeKey: trigger.headers."x-shopify-webhook-id"\nsteps:\n${stepsOf[shape]!(erpUrl)}`,
+    `id: bench-orders\ntrigger:\n  webhook:\n    path: bench/orders\n    dedupeKey: trigger.headers."x-shopify-webhook-id"\nsteps:\n${steps(erpUrl)}`,
   );
   const expressions = createExpressionEngine({ budgetMs: 1000 });
   const { flows, diagnostics } = await loadFlows([join(dir, 'flows')], { engine: expressions, env: process.env });
   if (diagnostics.length > 0) throw new Error(`the bench flow does not load: ${diagnostics[0]!.message}`);
-  const sqlite = createSqliteStore({ path: join(dir, 'weft.db') });
+  const dbPath = join(dir, 'weft.db');
+  const sqlite = createSqliteStore({ path: dbPath });
   const store = observeStore(sqlite);
   const dispatcher = new Agent({ connections: 64 });
   const engine = createEngine({
@@ -108,54 +108,91 @@ async function measure(shape: string, erpUrl: string): Promise<Result> {
     connections: undefined as never,
   });
   const flow = flows[0]!;
-  const orders = Array.from({ length: warmup + events }, (_, n) => makeOrder(n));
-  let next = 0;
-  const sendUpTo = (last: number) =>
-    Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < last) {
-          const n = next++;
-          await engine.accept(flow, { source: 'webhook', headers: { 'content-type': 'application/json', 'x-shopify-webhook-id': `order-${n}` }, query: {}, body: orders[n] });
-        }
-      }),
-    );
-  const finished = async (count: number) => {
-    while ((await store.countRuns()).succeeded < count) await new Promise((resolve) => setTimeout(resolve, 10));
+  let accepted = 0;
+  return {
+    dbPath,
+    sqlite,
+    async process(orders, firstN, concurrency) {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < orders.length) {
+            const index = next++;
+            const headers = { 'content-type': 'application/json', 'x-shopify-webhook-id': `order-${firstN + index}` };
+            await engine.accept(flow, { source: 'webhook', headers, query: {}, body: orders[index] });
+          }
+        }),
+      );
+      accepted += orders.length;
+      while ((await store.countRuns()).succeeded < accepted) await new Promise((resolve) => setTimeout(resolve, 10));
+    },
+    async close() {
+      await engine.stop(5000);
+      await store.close();
+      await expressions.close();
+      await dispatcher.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
+}
+
+export function makeOrders(firstN: number, count: number): unknown[] {
+  return Array.from({ length: count }, (_, index) => makeOrder(firstN + index));
+}
+
+async function measure(shape: string, erpUrl: string, options: { events: number; warmup: number; concurrency: number }): Promise<Result> {
+  const { events, warmup, concurrency } = options;
+  const pipeline = await startPipeline(shape, erpUrl);
   try {
-    await sendUpTo(warmup);
-    await finished(warmup);
-    const commitsBefore = sqlite.commitCount();
+    await pipeline.process(makeOrders(0, warmup), 0, concurrency);
+    const measured = makeOrders(warmup, events);
+    const commitsBefore = pipeline.sqlite.commitCount();
     const bytesBefore = bytesWritten();
     const cpuBefore = cpuMicros();
-    await sendUpTo(warmup + events);
-    await finished(warmup + events);
+    await pipeline.process(measured, warmup, concurrency);
     return {
       cpuMicrosPerEvent: (cpuMicros() - cpuBefore) / events,
-      commitsPerEvent: (sqlite.commitCount() - commitsBefore) / events,
+      commitsPerEvent: (pipeline.sqlite.commitCount() - commitsBefore) / events,
       bytesPerEvent: (bytesWritten() - bytesBefore) / events,
     };
   } finally {
-    await engine.stop(5000);
-    await store.close();
-    await expressions.close();
-    await dispatcher.close();
-    rmSync(dir, { recursive: true, force: true });
+    await pipeline.close();
   }
 }
 
-const erp = await startErpProcess();
-try {
-  const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
-  for (const shape of shapes) {
-    const results: Result[] = [];
-    for (let repeat = 0; repeat < repeats; repeat++) results.push(await measure(shape, erp.url));
-    const cpu = results.map((r) => r.cpuMicrosPerEvent);
-    process.stdout.write(
-      `${shape.padEnd(4)}  ${median(cpu).toFixed(0).padStart(4)} µs CPU/event (runs ${cpu.map((v) => v.toFixed(0)).join(', ')}), ` +
-        `${median(results.map((r) => r.commitsPerEvent)).toFixed(3)} commits/event, ${(median(results.map((r) => r.bytesPerEvent)) / 1024).toFixed(1)} KiB written/event\n`,
-    );
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: '10000' },
+      warmup: { type: 'string', default: '1000' },
+      concurrency: { type: 'string', default: '32' },
+      shapes: { type: 'string', default: 'when,map,call' },
+      repeats: { type: 'string', default: '3' },
+    },
+  });
+  const events = Number(values.events);
+  const warmup = Number(values.warmup);
+  const concurrency = Number(values.concurrency);
+  const repeats = Number(values.repeats);
+  const shapes = values.shapes.split(',');
+  for (const shape of shapes) if (!(shape in stepsOf)) throw new Error(`--shapes takes when, map and call; got ${shape}`);
+
+  const erp = await startErpProcess();
+  try {
+    const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
+    for (const shape of shapes) {
+      const results: Result[] = [];
+      for (let repeat = 0; repeat < repeats; repeat++) results.push(await measure(shape, erp.url, { events, warmup, concurrency }));
+      const cpu = results.map((r) => r.cpuMicrosPerEvent);
+      process.stdout.write(
+        `${shape.padEnd(4)}  ${median(cpu).toFixed(0).padStart(4)} µs CPU/event (runs ${cpu.map((v) => v.toFixed(0)).join(', ')}), ` +
+          `${median(results.map((r) => r.commitsPerEvent)).toFixed(3)} commits/event, ${(median(results.map((r) => r.bytesPerEvent)) / 1024).toFixed(1)} KiB written/event\n`,
+      );
+    }
+  } finally {
+    erp.child.kill();
   }
-} finally {
-  erp.child.kill();
 }
+
+// wal-pages.ts imports the pipeline; only running this file runs the benchmark.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
