@@ -31,6 +31,7 @@ export const stepsOf: Record<string, (erpUrl: string) => string> = {
   map: () => mapStep,
   call: (erpUrl) => `${mapStep}  - id: createOrder\n    call: { method: POST, url: "${erpUrl}/api/sales-orders", body: steps.toErp }\n`,
 };
+
 /** The ERP runs in its own process, so its CPU is not counted as the engine's. */
 export async function startErpProcess(): Promise<{ url: string; child: ChildProcess }> {
   const script = `import { startErp } from ${JSON.stringify(fileURLToPath(new URL('../packages/weft/src/demo/erp.ts', import.meta.url)))};
