@@ -85,7 +85,7 @@ export const ConfigSchema = Type.Object(
     maxBodyBytes: Type.Integer({
       minimum: 1,
       default: 1_048_576,
-      description: 'Largest webhook body accepted (413 above it). A flow trigger may set its own.',
+      description: 'Largest body accepted by a webhook whose flow sets no maxBodyBytes of its own, and by the management API (413 above it).',
     }),
     mappingBudgetMs: Type.Integer({
       minimum: 1,

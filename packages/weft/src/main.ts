@@ -248,12 +248,12 @@ export async function startWeft(
   let polling = poller.start(flows);
   const feedOptions = { engine, store, clock: systemClock, log, intervalMs: config.pollIntervalMs };
   let exceptionFeeds = startExceptionFeeds(feedOptions, flows);
-  const flowLimits = flows.map((f) => ('webhook' in f.flow.trigger ? (f.flow.trigger.webhook.maxBodyBytes ?? 0) : 0));
   const app = await buildApp({
     engine,
     clock: systemClock,
-    maxBodyBytes: Math.max(config.maxBodyBytes, ...flowLimits),
+    maxBodyBytes: config.maxBodyBytes,
     connectorWebhook: createConnectorWebhooks(outbound.connections, outbound.vault.vault),
+    log,
     observability: { metrics, store, authorize },
     api: {
       log,

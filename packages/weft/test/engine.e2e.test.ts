@@ -4,6 +4,7 @@
  */
 import { describe, it, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { request } from 'undici';
 import Database from 'better-sqlite3';
 import { startErp, type Erp } from '../src/demo/erp.ts';
@@ -39,6 +40,16 @@ steps:
 async function post(url: string, body: string | Buffer, headers: Record<string, string> = {}) {
   const response = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
   return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
+}
+
+/** Bytes on a socket, for requests no HTTP client would send. Answers the whole response. */
+function rawRequest(baseUrl: string, text: string): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.end(text));
+    let answer = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk)).on('end', () => resolve(answer)).on('error', reject);
+  });
 }
 
 describe('engine end to end', () => {
@@ -170,6 +181,57 @@ steps:
 
       const runs = await weft.store.countRuns('strict');
       assert.equal(Object.values(runs).reduce((a, b) => a + b, 0), 0, 'no run was created');
+    } finally {
+      await weft.close();
+    }
+  });
+
+  it('the ingress answers malformed requests with problem+json and commits none of them', { timeout: 30_000 }, async () => {
+    const plain = `id: plain\ntrigger:\n  webhook:\n    path: plain\nsteps:\n  - id: stop\n    when: 'false'\n    otherwise: end\n`;
+    const roomy = plain.replace(/plain/g, 'roomy').replace('path: roomy', 'path: roomy\n    maxBodyBytes: 3000000');
+    const small = plain.replace(/plain/g, 'small').replace('path: small', 'path: small\n    maxBodyBytes: 1000');
+    const weft = await startTestWeft({ 'plain.yaml': plain, 'roomy.yaml': roomy, 'small.yaml': small });
+    try {
+      const problem = async (answer: { status: number; headers: Record<string, unknown>; text: string }, status: number, detail: RegExp) => {
+        assert.equal(answer.status, status, answer.text);
+        assert.match(String(answer.headers['content-type']), /^application\/problem\+json/);
+        assert.match(JSON.parse(answer.text).detail, detail);
+      };
+      // Two bodies that differ only in invalid bytes would decode to the same text.
+      await problem(await post(`${weft.url}/hooks/plain`, Buffer.from([...Buffer.from('{"key":"'), 0xff, ...Buffer.from('"}')])), 400, /not valid UTF-8/);
+      await problem(await post(`${weft.url}/hooks/plain`, '['.repeat(5000) + ']'.repeat(5000)), 400, /nests deeper than 100 levels/);
+      // A flow without its own limit keeps the default (1 MiB), whatever another flow allows.
+      const twoMegabytes = JSON.stringify({ filler: 'x'.repeat(2_000_000) });
+      await problem(await post(`${weft.url}/hooks/plain`, twoMegabytes), 413, /the limit is 1048576 bytes/);
+      assert.equal((await post(`${weft.url}/hooks/roomy`, twoMegabytes)).status, 202);
+      // Over what any flow accepts: refused before reading, with the limit of the flow called.
+      await problem(await post(`${weft.url}/hooks/small`, Buffer.alloc(3_500_000, ' ')), 413, /the limit is 1000 bytes/);
+      await problem(await post(`${weft.url}/hooks/%E0%A4%A`, '{}'), 400, /./);
+      const raw = await rawRequest(weft.url, 'POST /hooks/plain HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}');
+      assert.match(raw, /^HTTP\/1\.1 400 /);
+      assert.match(raw, /content-type: application\/problem\+json/i);
+      assert.equal(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).status, 400);
+
+      const runs = await weft.store.countRuns('plain');
+      assert.equal(Object.values(runs).reduce((a, b) => a + b, 0), 0, 'no run was created');
+      // An empty Content-Type is read as none: the body is JSON.
+      assert.equal((await post(`${weft.url}/hooks/plain`, '{"ok":true}', { 'content-type': '' })).status, 202);
+    } finally {
+      await weft.close();
+    }
+  });
+
+  it('a header token is checked and never stored with the event', { timeout: 30_000 }, async () => {
+    process.env.E2E_TOKEN = 'token-that-must-not-be-stored';
+    const flow = `id: tokened\ntrigger:\n  webhook:\n    path: tokened\n    signature: { scheme: header-token, header: X-Shipment-Token, secret: "\${env:E2E_TOKEN}" }\nsteps:\n  - id: stop\n    when: 'false'\n    otherwise: end\n`;
+    const weft = await startTestWeft({ 'f.yaml': flow });
+    try {
+      assert.equal((await post(`${weft.url}/hooks/tokened`, '{}', { 'x-shipment-token': 'wrong' })).status, 401);
+      const accepted = await post(`${weft.url}/hooks/tokened`, '{"awb":"1"}', { 'x-shipment-token': process.env.E2E_TOKEN });
+      assert.equal(accepted.status, 202);
+      const run = await weft.store.getRun(JSON.parse(accepted.text).runId);
+      assert.equal(run?.event.headers['x-shipment-token'], undefined);
+      assert.doesNotMatch(JSON.stringify(run), /token-that-must-not-be-stored/);
     } finally {
       await weft.close();
     }

@@ -280,7 +280,7 @@ async function deliver(flow: LoadedFlow, input: PreparedInput, parts: DeliveryPa
     if (flow.webhookSecret === undefined) throw new CaseAborted(`the flow's webhook signature has no secret (${declared.secret}); set it under env:`);
     signature = { ...declared, secret: flow.webhookSecret };
   }
-  const app = await buildApp({ engine: parts.engine, clock: parts.clock, maxBodyBytes: Math.max(parts.maxBodyBytes, trigger.webhook.maxBodyBytes ?? 0), connectorWebhook });
+  const app = await buildApp({ engine: parts.engine, clock: parts.clock, maxBodyBytes: parts.maxBodyBytes, connectorWebhook });
   closers.push(() => app.close());
   const query = new URLSearchParams(input.query).toString();
   // A recorded event's framing headers describe its first delivery, not this one.

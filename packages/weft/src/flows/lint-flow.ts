@@ -274,7 +274,8 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
       }
       if (signature.scheme !== 'hmac-sha256') {
         for (const field of HMAC_ONLY_FIELDS) {
-          if (signature[field] === undefined) continue;
+          // header-token's token arrives in a header of the sender's choosing (x-api-key by default).
+          if (signature[field] === undefined || (field === 'header' && signature.scheme === 'header-token')) continue;
           issues.push({
             path: ['trigger', 'webhook', 'signature', field],
             isAtKey: true,

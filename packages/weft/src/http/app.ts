@@ -1,4 +1,6 @@
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import type { Engine } from '../engine/engine.ts';
 import { API_PREFIX, managementApi, type ManagementApiOptions } from './api/api.ts';
@@ -11,8 +13,11 @@ import { webhookIngress, type WebhookIngressOptions } from './webhooks/webhook-i
 export interface AppOptions {
   engine: Engine;
   clock: Clock;
+  /** The body limit of the API and of a webhook whose flow sets none. */
   maxBodyBytes: number;
   connectorWebhook: WebhookIngressOptions['connectorWebhook'];
+  /** Where an unexpected error (a 500) is logged. */
+  log?: Logger;
   /** /metrics, /healthz and /readyz. */
   observability?: ObservabilityRoutesOptions;
   /** The management API under /api/v1; also installs the token check `authorize` needs on any route. */
@@ -21,12 +26,21 @@ export interface AppOptions {
 
 /** The HTTP surface: webhook ingress under /hooks, health, and problem+json for every error. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: options.maxBodyBytes, forceCloseConnections: 'idle' });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.maxBodyBytes,
+    forceCloseConnections: 'idle',
+    // Requests Fastify cannot route (a URL that does not decode) get problem+json like any other error.
+    frameworkErrors: (error, _request, reply) => sendProblem(reply, 400, 'bad-request', 'Bad request', error.message),
+    clientErrorHandler: answerClientError,
+  });
 
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
     const status = error.statusCode ?? 500;
     if (status === 413) return sendProblem(reply, 413, 'body-too-large', 'Payload too large', `the limit is ${options.maxBodyBytes} bytes`);
+    if (status === 415) return sendProblem(reply, 415, 'unsupported-media-type', 'Unsupported media type', error.message);
     if (status >= 400 && status < 500) return sendProblem(reply, status, 'bad-request', 'Bad request', error.message);
+    options.log?.error({ err: error }, 'http.error');
     return sendProblem(reply, 500, 'internal', 'Internal error', 'the error was logged');
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, 'not-found', 'Not found', `${request.method} ${request.url}`));
@@ -46,4 +60,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // The console's files and its client-side routes: every GET no other route claims.
   await app.register(consoleStatic, {});
   return app;
+}
+
+/**
+ * A request node's HTTP parser rejects before any route sees it (a malformed Content-Length or
+ * chunk, headers over the size limit): answered as problem+json too, then the connection closes,
+ * since the parser cannot tell where the next request would start.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, title] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request header fields too large'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request timeout'] : [400, 'Bad request'];
+  const slug = status === 431 ? 'headers-too-large' : status === 408 ? 'request-timeout' : 'bad-request';
+  const body = JSON.stringify({ type: `https://weft.dev/problems/${slug}`, title, status, detail: 'the request could not be parsed as HTTP' });
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -78,6 +78,12 @@ for (const { label, config, hasTimestamp } of SCHEMES) {
           assert.deepEqual(verify(config, signWebhook(config, BODY, NOW + skewSeconds * 1000, 'msg_1')), { ok: true });
         });
       }
+      it('accepts exactly 300 s either way, whatever the fraction of the current second', () => {
+        for (const skewSeconds of [300, -300]) {
+          const headers = signWebhook(config, BODY, NOW + skewSeconds * 1000, 'msg_1');
+          for (const fractionMs of [0, 500, 999]) assert.deepEqual(verify(config, headers, BODY, NOW + fractionMs), { ok: true }, `${skewSeconds} s, +${fractionMs} ms`);
+        }
+      });
       it('honours toleranceSeconds', () => {
         const strict = { ...config, toleranceSeconds: 10 };
         const headers = signWebhook(strict, BODY, NOW - 11_000, 'msg_1');

@@ -83,6 +83,14 @@ export function verifyWebhookSignature(config: SignatureConfig, request: Webhook
 }
 
 /**
+ * The header that carries the secret itself rather than a signature derived from it (the
+ * `header-token` scheme's): it must not be stored with the event.
+ */
+export function secretHeaderOf(config: SignatureConfig): string | undefined {
+  return config.scheme === 'header-token' ? (config.header ?? DEFAULT_TOKEN_HEADER).toLowerCase() : undefined;
+}
+
+/**
  * The headers a sender would attach (lower-case names). Used by the demo shop, tests and the bench.
  * `url` is the URL the sender calls, which only `twilio` signs (and requires).
  */
@@ -283,7 +291,9 @@ function missing(header: string): VerifyResult {
 function checkTimestamp(value: string, header: string, config: SignatureConfig, nowMs: number): VerifyResult {
   if (!/^[0-9]{1,12}$/.test(value)) return { ok: false, problem: `header ${header} does not carry a unix timestamp` };
   const toleranceSeconds = config.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
-  if (Math.abs(nowMs - Number(value) * 1000) > toleranceSeconds * 1000) {
+  // Whole seconds, as the timestamp is (and as the vendors' own libraries compare): in
+  // milliseconds a timestamp exactly 300 s old would fail by the current second's fraction.
+  if (Math.abs(Math.floor(nowMs / 1000) - Number(value)) > toleranceSeconds) {
     return { ok: false, problem: `timestamp outside the ${toleranceSeconds} s tolerance` };
   }
   return { ok: true };

@@ -5,18 +5,26 @@ import type { LoadedFlow } from '../../flows/load-flow.ts';
 import { StoreUnavailableError } from '../../store/store.ts';
 import { ExpressionError } from '../../transforms/expression.ts';
 import { sendProblem } from '../problem.ts';
-import { verifyWebhookSignature } from './signatures.ts';
+import { secretHeaderOf, verifyWebhookSignature } from './signatures.ts';
 import { webhookUrl } from './webhook-url.ts';
 import { ConnectionError } from '../../connectors/connection-runtime.ts';
 import type { ConnectorWebhook } from '../../connectors/connector-webhooks.ts';
 
 /** Headers that carry credentials: never stored with the event. */
 const UNSTORED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+/**
+ * Deeper bodies get 400. No vendor's event nests anywhere near this, and a body nested a few
+ * thousand levels (10 KB of brackets) would overflow the stack of whatever walks it next —
+ * the dedupe key, the mapping, the store's serialisation.
+ */
+const MAX_BODY_DEPTH = 100;
+/** JSON is UTF-8 (RFC 8259): invalid bytes are an error, not U+FFFD, which would make different deliveries equal. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export interface WebhookIngressOptions {
   engine: Engine;
   clock: Clock;
-  /** The largest body any flow accepts; bigger requests get 413 before they are read. */
+  /** The body limit of a flow that sets no `maxBodyBytes` of its own. */
   maxBodyBytes: number;
   /** For webhooks that name a connection: the connector trigger's verification and dedupe. */
   connectorWebhook(flow: LoadedFlow): Promise<ConnectorWebhook | undefined>;
@@ -30,18 +38,33 @@ export interface WebhookIngressOptions {
  */
 export async function webhookIngress(app: FastifyInstance, options: WebhookIngressOptions): Promise<void> {
   const { engine, clock } = options;
+  // Nothing larger than the largest flow's limit is read; each flow's own limit is checked below.
+  const readLimit = Math.max(options.maxBodyBytes, ...[...engine.flows().values()].map((flow) => webhookOf(flow).maxBodyBytes ?? 0));
+  const limitAt = (path: string): number => {
+    const flow = findFlow(engine, path);
+    return (flow && webhookOf(flow).maxBodyBytes) ?? options.maxBodyBytes;
+  };
   // Signatures are over the exact bytes received, so no parser may touch the body first.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.maxBodyBytes }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: readLimit }, (_req, body, done) => done(null, body));
+  // An empty Content-Type is a sender saying nothing: parsed as if the header were absent, not refused with 415.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.headers['content-type']?.trim() === '') delete request.headers['content-type'];
+    done();
+  });
+  // Bodies over the read limit are refused before they are read, with the limit of the flow that was called.
+  app.setErrorHandler((error: { statusCode?: number }, request, reply) => {
+    if (error.statusCode !== 413) throw error;
+    return sendProblem(reply, 413, 'body-too-large', 'Payload too large', `the limit is ${limitAt(hookPathOf(request))} bytes`);
+  });
 
-  app.post('/hooks/*', { bodyLimit: options.maxBodyBytes }, async (request, reply) => {
-    const path = (request.params as { '*': string })['*'].replace(/\/+$/, '');
+  app.post('/hooks/*', { bodyLimit: readLimit }, async (request, reply) => {
+    const path = hookPathOf(request);
     const flow = findFlow(engine, path);
     if (!flow && options.disabledFlowAt?.(path)) return sendProblem(reply, 503, 'flow-disabled', 'The flow is disabled', `the flow on '${path}' was disabled by an admin`);
     if (!flow) return sendProblem(reply, 404, 'unknown-hook', 'No flow listens here', `no flow has the webhook path '${path}'`);
-    const webhook = (flow.flow.trigger as { webhook: { maxBodyBytes?: number } }).webhook;
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const limit = webhook.maxBodyBytes ?? options.maxBodyBytes;
+    const limit = limitAt(path);
     if (rawBody.length > limit) return sendProblem(reply, 413, 'body-too-large', 'Payload too large', `the limit is ${limit} bytes`);
 
     let vendor: ConnectorWebhook | undefined;
@@ -67,7 +90,8 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
     } catch (error) {
       return sendProblem(reply, 400, 'malformed-body', 'Malformed body', (error as Error).message);
     }
-    const headers = storableHeaders(request.headers);
+    const secretHeader = signature && secretHeaderOf(signature);
+    const headers = storableHeaders(request.headers, secretHeader);
     // Vendors send every subscribed event type to one endpoint and retry a non-2xx: others are acknowledged, not run.
     const ignored = vendor?.ignores(headers, body);
     if (ignored !== undefined) return reply.code(200).send({ ignored: true, reason: ignored });
@@ -97,6 +121,14 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
   });
 }
 
+function hookPathOf(request: FastifyRequest): string {
+  return (request.params as { '*': string })['*'].replace(/\/+$/, '');
+}
+
+function webhookOf(flow: LoadedFlow): { maxBodyBytes?: number } {
+  return 'webhook' in flow.flow.trigger ? flow.flow.trigger.webhook : {};
+}
+
 function findFlow(engine: Engine, path: string): LoadedFlow | undefined {
   for (const flow of engine.flows().values()) {
     if ('webhook' in flow.flow.trigger && flow.flow.trigger.webhook.path === path) return flow;
@@ -107,22 +139,43 @@ function findFlow(engine: Engine, path: string): LoadedFlow | undefined {
 function parseBody(request: FastifyRequest, raw: Buffer): unknown {
   if (raw.length === 0) return null;
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  const text = raw.toString('utf8');
-  if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text));
-  if (type === 'application/json' || type.endsWith('+json') || type === '') {
-    try {
-      return JSON.parse(text);
-    } catch (error) {
-      throw new Error(`the body is not valid JSON: ${(error as Error).message}`);
-    }
+  const isForm = type === 'application/x-www-form-urlencoded';
+  const isJson = type === 'application/json' || type.endsWith('+json') || type === '';
+  // Other types are kept as text for the flow to read; only the structured ones must be exact.
+  if (!isForm && !isJson) return raw.toString('utf8');
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch {
+    throw new Error('the body is not valid UTF-8');
   }
-  return text;
+  if (isForm) return Object.fromEntries(new URLSearchParams(text));
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`the body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (isDeeperThan(body, MAX_BODY_DEPTH)) throw new Error(`the body nests deeper than ${MAX_BODY_DEPTH} levels`);
+  return body;
 }
 
-function storableHeaders(headers: FastifyRequest['headers']): Record<string, string> {
+/** Iterative, so it cannot overflow the stack it protects. */
+function isDeeperThan(value: unknown, limit: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(current)) if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1 });
+  }
+  return false;
+}
+
+function storableHeaders(headers: FastifyRequest['headers'], secretHeader: string | undefined): Record<string, string> {
   const stored: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || UNSTORED_HEADERS.has(name)) continue;
+    if (value === undefined || UNSTORED_HEADERS.has(name) || name === secretHeader) continue;
     stored[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return stored;

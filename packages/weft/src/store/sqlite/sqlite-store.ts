@@ -269,11 +269,15 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     return claimed;
   }
 
-  /** One event and its run; the transaction is the caller's. */
-  function ingestOne(event: NewEvent, claim?: IngestClaim): IngestOutcome {
+  /**
+   * One event and its run; the transaction is the caller's. The payload is serialised by the
+   * caller before queueing, so an event that cannot be serialised fails alone and never enters
+   * a batch.
+   */
+  function ingestOne(event: NewEvent, payload: string, claim?: IngestClaim): IngestOutcome {
     const inserted = sql(`
       INSERT INTO events (id, flow_id, dedupe_key, received_at, payload) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (flow_id, dedupe_key) DO NOTHING`).run(event.id, event.flowId, event.dedupeKey, event.receivedAt, JSON.stringify(event.event));
+      ON CONFLICT (flow_id, dedupe_key) DO NOTHING`).run(event.id, event.flowId, event.dedupeKey, event.receivedAt, payload);
     if (inserted.changes === 0) {
       const original = sql(`
         SELECT e.id AS eventId, r.id AS runId FROM events e JOIN runs r ON r.event_id = e.id
@@ -345,18 +349,23 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   }
 
   return {
-    ingest: (event: NewEvent, claim?: IngestClaim) => queue.write(() => ingestOne(event, claim)),
+    ingest: async (event: NewEvent, claim?: IngestClaim) => {
+      const payload = JSON.stringify(event.event);
+      return queue.write(() => ingestOne(event, payload, claim));
+    },
 
-    ingestBatch: (events, cursor) =>
-      queue.write(() => {
-        const outcomes = events.map((event) => ingestOne(event));
+    ingestBatch: async (events, cursor) => {
+      const payloads = events.map((event) => JSON.stringify(event.event));
+      return queue.write(() => {
+        const outcomes = events.map((event, index) => ingestOne(event, payloads[index]!));
         if (cursor !== undefined) {
           sql(`
             INSERT INTO poll_cursors (key, value, updated_at) VALUES (?, ?, ?)
             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`).run(cursor.key, cursor.value, cursor.now);
         }
         return outcomes;
-      }),
+      });
+    },
 
     pollCursor: (key) => read(() => (sql('SELECT value FROM poll_cursors WHERE key = ?').pluck().get(key) as string | undefined) ?? undefined),
 
