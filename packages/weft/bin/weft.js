@@ -4,6 +4,13 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// `weft runs | head`: a reader that leaves early is not an error, and the rest of the output has
+// nowhere to go. Without this, node reports the broken pipe as an unhandled error with a stack.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
 const { runCli } = await import('../src/cli/main.ts');
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { cliReferenceMarkdown, runCli } from './main.ts';
+import { spawnWeft } from './testing.ts';
 
 function capture(env: Record<string, string> = {}) {
   const out = { stdout: '', stderr: '' };
@@ -45,6 +46,19 @@ describe('runCli', () => {
     const { io, out } = capture();
     assert.equal(await runCli(['start', '--port', '99999'], io), 1);
     assert.equal(out.stderr, 'weft: --port: port must be an integer from 0 to 65535; got 99999\n');
+  });
+});
+
+describe('the weft binary', () => {
+  it('stops quietly when the reader of its output goes away (weft schema | head -1)', async () => {
+    const child = spawnWeft(['schema'], { cwd: tmpdir() });
+    // Closed before the first write, so the write meets a broken pipe whatever the output's size.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
   });
 });
 
