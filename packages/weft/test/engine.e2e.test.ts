@@ -221,6 +221,21 @@ steps:
     }
   });
 
+  it('a call whose URL template renders no URL parks as a mapping exception that names the step', { timeout: 30_000 }, async () => {
+    const flow = `id: routed\ntrigger:\n  webhook:\n    path: routed\nsteps:\n  - id: forward\n    call: { method: POST, url: '{{ trigger.body.target }}', body: trigger.body }\n`;
+    const weft = await startTestWeft({ 'f.yaml': flow });
+    try {
+      assert.equal((await post(`${weft.url}/hooks/routed`, '{"target":"not a url"}')).status, 202);
+      await settledRuns(weft, 'routed', 1);
+      const [exception] = await weft.store.listExceptions({ flowId: 'routed' });
+      assert.equal(exception?.reason, 'mapping');
+      assert.equal(exception?.stepPath, 'forward');
+      assert.match(exception!.message, /^The URL of step 'forward' is not a valid URL once its template '\{\{ trigger\.body\.target \}\}' is filled in/);
+    } finally {
+      await weft.close();
+    }
+  });
+
   it('a header token is checked and never stored with the event', { timeout: 30_000 }, async () => {
     process.env.E2E_TOKEN = 'token-that-must-not-be-stored';
     const flow = `id: tokened\ntrigger:\n  webhook:\n    path: tokened\n    signature: { scheme: header-token, header: X-Shipment-Token, secret: "\${env:E2E_TOKEN}" }\nsteps:\n  - id: stop\n    when: 'false'\n    otherwise: end\n`;

@@ -82,7 +82,7 @@ export async function withEffectLedger<T>(
 async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep, scope: Scope, key: string): Promise<CallOutput> {
   const { store, clock } = deps;
   const call = step.call;
-  const url = new URL(await ctx.flow.template(call.url).render(scope));
+  const url = parseCallUrl(await ctx.flow.template(call.url).render(scope), ctx.stepPath, call.url);
   for (const [name, value] of Object.entries(call.query ?? {})) {
     url.searchParams.set(name, await ctx.flow.template(value).render(scope));
   }
@@ -189,6 +189,23 @@ function holdIfAsked(deps: CallStepDeps, destination: string, status: number, he
   if (retryAfterMs === undefined) return;
   const until = deps.clock.now() + retryAfterMs;
   if (until > (deps.holds.get(destination) ?? 0)) deps.holds.set(destination, until);
+}
+
+/**
+ * A URL template that renders no URL is the flow's mapping failing on this event's data, not a
+ * bug. The sentence quotes the template as written, never the rendered URL, which may carry
+ * resolved secrets.
+ */
+function parseCallUrl(rendered: string, stepPath: string, template: string): URL {
+  try {
+    return new URL(rendered);
+  } catch {
+    throw new StepFailedError({
+      retryable: false,
+      reason: 'mapping',
+      message: `The URL of step '${stepPath}' is not a valid URL once its template '${template}' is filled in with this event's data.`,
+    });
+  }
 }
 
 function parseBody(text: string): unknown {
