@@ -2,7 +2,7 @@
  * The composition root: the only place that picks the store implementation and wires the
  * clock, logger, flows, engine and HTTP server together.
  */
-import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -204,7 +204,7 @@ export function createConfiguredEngine(
 /** `weft start` / `weft dev`: the engine, its worker and the HTTP server, on one store. */
 export async function startWeft(
   config: WeftConfig,
-  options: { watch?: boolean; stdout?: (line: string) => void; connectors?: readonly Connector[] } = {},
+  options: { watch?: boolean; stdout?: (line: string) => void; stderr?: (line: string) => void; connectors?: readonly Connector[] } = {},
 ): Promise<RunningWeft> {
   const runLogContext = createRunLogContext();
   const log = createLogger(config, runLogContext.mixin);
@@ -294,7 +294,7 @@ export async function startWeft(
         exceptionFeeds = startExceptionFeeds(feedOptions, next);
         options.stdout?.(`flows reloaded: ${next.map((f) => f.flow.id).join(', ')}`);
       } catch (error) {
-        options.stdout?.(`flows not reloaded, the running flows stay:\n${(error as Error).message}`);
+        options.stderr?.(`flows not reloaded, the running flows stay:\n${(error as Error).message}`);
       }
     };
     for (const path of config.flows) {
@@ -346,6 +346,12 @@ export async function startWeft(
  * `weft run <flow> --input file.json`: commits a manual event; with `wait`, executes it here
  * and returns its final status (a running `weft start` would pick it up otherwise).
  */
+function flowNamed(flows: LoadedFlow[], flowId: string, config: WeftConfig): LoadedFlow {
+  const flow = flows.find((f) => f.flow.id === flowId);
+  if (!flow) throw new FlowLoadError(`no flow '${flowId}' in ${config.flows.join(', ')}`);
+  return flow;
+}
+
 export async function runManual(
   config: WeftConfig,
   flowId: string,
@@ -354,13 +360,21 @@ export async function runManual(
 ): Promise<{ runId: string; status: string }> {
   const log = createLogger(config);
   const expressions = createExpressionEngine({ budgetMs: config.mappingBudgetMs });
+  if (config.database === '' && config.db !== ':memory:' && !existsSync(config.db)) {
+    // The first run creates the database: a run that cannot start must not leave one behind.
+    // (Without a database there is no vault, so the flows load here as they will below.)
+    try {
+      flowNamed(await loadValidFlows(config, expressions, undefined), flowId, config);
+    } catch (error) {
+      await expressions.close();
+      throw error;
+    }
+  }
   const store = await openStore(config);
   const outbound = openOutbound(config, store);
   let engine: Engine | undefined;
   try {
-    const flows = await loadValidFlows(config, expressions, await readFlowSecrets(outbound.vault));
-    const flow = flows.find((f) => f.flow.id === flowId);
-    if (!flow) throw new FlowLoadError(`no flow '${flowId}' in ${config.flows.join(', ')}`);
+    const flow = flowNamed(await loadValidFlows(config, expressions, await readFlowSecrets(outbound.vault)), flowId, config);
     // Without --wait nothing runs here: a worker with no flows claims nothing.
     ({ engine } = createConfiguredEngine(config, { store, outbound, log, flows: options.wait ? [flow] : [], concurrency: 1, role: 'run' }));
     if (options.wait) await checkFlowConnections([flow], outbound.connections);

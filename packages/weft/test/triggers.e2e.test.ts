@@ -41,16 +41,19 @@ steps:
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
+    let errors = '';
     child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (errors += chunk));
     const exited = new Promise((resolve) => child.on('exit', resolve));
     try {
-      await waitFor(() => output.includes('weft listening on'), 20_000, `the listening line:\n${output}`);
+      await waitFor(() => output.includes('weft listening on'), 20_000, `the listening line:\n${output}\n${errors}`);
       writeFileSync(join(flows, 'second.flow.yaml'), 'id: second\ntrigger:\n  manual: {}\nsteps:\n  - id: a\n    map: "1"\n');
       await waitFor(() => /flows reloaded: .*second/.test(output), 10_000, `a reload:\n${output}`);
       writeFileSync(join(flows, 'second.flow.yaml'), 'id: second\ntrigger:\n  manual: {}\nsteps:\n  - id: a\n    mapp: "1"\n');
-      await waitFor(() => output.includes('flows not reloaded, the running flows stay'), 10_000, `a refused reload:\n${output}`);
-      assert.match(output, /second\.flow\.yaml:6:5/);
+      // A refused reload is an error: on stderr, so it is not lost among the progress lines.
+      await waitFor(() => errors.includes('flows not reloaded, the running flows stay'), 10_000, `a refused reload:\n${output}\n${errors}`);
+      assert.match(errors, /second\.flow\.yaml:6:5/);
+      assert.doesNotMatch(output, /not reloaded/);
     } finally {
       child.kill('SIGTERM');
       await exited;

@@ -54,6 +54,15 @@ function settingParser(key: ConfigKey) {
 }
 
 /** `flags` is a command's parsed options; only the setting flags among them override config. */
+/**
+ * A subcommand's flags together with those given before its name (`weft exceptions --json show
+ * <id>`): with positional options, commander hands those to the parent, where a subcommand that
+ * reads only its own would silently ignore them — `--db` included.
+ */
+export function withParentFlags<T extends object = object>(command: Command): ConfigFlags & T {
+  return command.optsWithGlobals<ConfigFlags & T>();
+}
+
 export function loadCliConfig(context: CliContext, flags: ConfigFlags): WeftConfig {
   const { config: configPath, host, port, db, database, flows } = flags;
   return loadConfig({

@@ -33,6 +33,16 @@ describe('weft exceptions', () => {
     assert.match(result.stdout, /last response\n\{\n {2}"status": 422/);
   });
 
+  it('takes --json and --db given before the subcommand too', async () => {
+    const { id } = seeded.exceptions[0]!;
+    const shown = await runWeft(['exceptions', '--db', seeded.path, '--json', 'show', id], { cwd: dir });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.equal(JSON.parse(shown.stdout).id, id);
+    const run = await runWeft(['runs', '--db', seeded.path, '--json', 'show', seeded.exceptions[0]!.runId], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).run.id, seeded.exceptions[0]!.runId);
+  });
+
   it('discards an open exception, once', async () => {
     const { id } = seeded.exceptions[0]!;
     const discarded = await runWeft(['exceptions', 'discard', id, '--db', seeded.path], { cwd: dir });

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { REASONS, type Reason } from '../../core/exception.ts';
 import type { ExceptionRecord, ExceptionStatus, Store } from '../../store/store.ts';
-import { addConfigOption, addSettingOptions, CliError, loadCliConfig, parsePositiveInteger, withStore, type CliContext, type ConfigFlags } from '../context.ts';
+import { addConfigOption, addSettingOptions, CliError, loadCliConfig, parsePositiveInteger, withParentFlags, withStore, type CliContext, type ConfigFlags } from '../context.ts';
 import { createOutput, formatTime, RUN_STATUS_STYLE } from '../output.ts';
 
 const EXCEPTION_STATUSES: ExceptionStatus[] = ['open', 'replayed', 'discarded', 'resolved'];
@@ -55,7 +55,8 @@ export function exceptionsCommand(context: CliContext): Command {
     .option('--json', 'print JSON');
   addConfigOption(show);
   addSettingOptions(show, ['db']);
-  show.action(async (id: string, flags: ConfigFlags & { json?: boolean }) => {
+  show.action(async (id: string, _flags: unknown, self: Command) => {
+    const flags = withParentFlags<{ json?: boolean }>(self);
     const config = loadCliConfig(context, flags);
     const exception = await withStore(config, (store) => getException(store, id));
     const out = createOutput(context);
@@ -82,8 +83,8 @@ export function exceptionsCommand(context: CliContext): Command {
     .argument('<exceptionId>');
   addConfigOption(discard);
   addSettingOptions(discard, ['db']);
-  discard.action(async (id: string, flags: ConfigFlags) => {
-    const config = loadCliConfig(context, flags);
+  discard.action(async (id: string, _flags: unknown, self: Command) => {
+    const config = loadCliConfig(context, withParentFlags(self));
     await withStore(config, async (store) => {
       const exception = await getException(store, id);
       if (exception.status !== 'open') throw new CliError(`exception ${id} is already ${exception.status}`);

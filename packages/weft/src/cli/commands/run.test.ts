@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runWeft, tempDir } from '../testing.ts';
 
@@ -26,5 +26,16 @@ describe('weft run', () => {
     const result = await runWeft(['run', 'total', '--input', 'input.json'], { cwd: dir });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^weft: input\.json is not valid JSON: /);
+  });
+
+  it('refuses a flow that does not exist without creating a database', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'flows'));
+    writeFileSync(join(dir, 'flows', 'total.flow.yaml'), 'id: total\ntrigger:\n  manual: {}\nsteps:\n  - id: sum\n    map: "1"\n');
+    writeFileSync(join(dir, 'input.json'), '{}');
+    const result = await runWeft(['run', 'nope', '--input', 'input.json'], { cwd: dir });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^weft: no flow 'nope'/);
+    assert.equal(existsSync(join(dir, '.weft')), false, 'nothing was written');
   });
 });

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import type { RunStatus } from '../../core/run.ts';
-import { addConfigOption, addSettingOptions, CliError, NO_LIMIT, loadCliConfig, parsePositiveInteger, withStore, type CliContext, type ConfigFlags } from '../context.ts';
+import { addConfigOption, addSettingOptions, CliError, NO_LIMIT, loadCliConfig, parsePositiveInteger, withParentFlags, withStore, type CliContext, type ConfigFlags } from '../context.ts';
 import { createOutput, formatTime, RUN_STATUS_STYLE } from '../output.ts';
 
 const RUN_STATUSES: RunStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'exception'];
@@ -51,7 +51,8 @@ export function runsCommand(context: CliContext): Command {
     .option('--json', 'print JSON');
   addConfigOption(show);
   addSettingOptions(show, ['db']);
-  show.action(async (runId: string, flags: ConfigFlags & { json?: boolean }) => {
+  show.action(async (runId: string, _flags: unknown, self: Command) => {
+    const flags = withParentFlags<{ json?: boolean }>(self);
     const config = loadCliConfig(context, flags);
     const { run, exceptions } = await withStore(config, async (store) => {
       const run = await store.getRun(runId);

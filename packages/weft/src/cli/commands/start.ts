@@ -17,7 +17,12 @@ export function serverCommand(context: CliContext, name: string, description: st
     const code = await serveUntilSignal(
       context,
       // startWeft prints "weft listening on <url>" once it accepts webhooks.
-      () => startWeft(config, { watch: options.watch, stdout: (line) => context.stdout.write(line + '\n') }),
+      () =>
+        startWeft(config, {
+          watch: options.watch,
+          stdout: (line) => context.stdout.write(line + '\n'),
+          stderr: (line) => context.stderr.write(`weft: ${line}\n`),
+        }),
       { shutdownTimeoutMs: config.shutdownTimeoutMs },
     );
     context.exit(code);
