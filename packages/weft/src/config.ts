@@ -391,6 +391,21 @@ ${rows.join('\n')}
 - Other \`WEFT_*\` variables (such as \`WEFT_DEBUG=1\`, which adds stack traces to CLI errors) are
   not settings and are ignored here.
 
+## The master key: environment only
+
+The credential vault's master key is read from the environment and nowhere else — never from
+\`weft.config.yaml\` or a flag, which end up in git and in shell history:
+
+| variable | meaning |
+|---|---|
+| \`WEFT_MASTER_KEY\` | The key that seals new secrets: 32 random bytes, base64 (\`weft vault generate-key\` prints one). |
+| \`WEFT_MASTER_KEY_FILE\` | A file holding that key instead (a mounted secret; Weft warns when others can read it). Set this or \`WEFT_MASTER_KEY\`, not both. |
+| \`WEFT_MASTER_KEY_PREVIOUS\` | While rotating: earlier keys, comma-separated, so secrets sealed under them still open. |
+| \`WEFT_MASTER_KEY_PREVIOUS_FILE\` | A file holding earlier keys, separated by commas or line breaks. |
+
+Rotation (\`weft vault rotate\`) re-seals every secret under the current key; then the previous
+keys can go.
+
 ## Example
 
 \`\`\`yaml
