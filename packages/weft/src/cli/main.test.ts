@@ -27,8 +27,9 @@ describe('runCli', () => {
   it('treats an unknown command or option as a usage error: exit 2', async () => {
     const { io, out } = capture();
     assert.equal(await runCli(['frobnicate'], io), 2);
-    assert.match(out.stderr, /unknown command 'frobnicate'/);
+    assert.match(out.stderr, /^weft: unknown command 'frobnicate'/);
     assert.equal(await runCli(['runs', '--colour'], io), 2);
+    assert.match(out.stderr, /\nweft: unknown option '--colour'/);
   });
 
   it('turns a failure into one line on stderr, exit 1; WEFT_DEBUG=1 adds the stack', async () => {

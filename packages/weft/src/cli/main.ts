@@ -68,7 +68,12 @@ export function createProgram(context: CliContext): Command {
   const configure = (command: Command) => {
     command
       .exitOverride()
-      .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text) });
+      .configureOutput({
+        writeOut: (text) => context.stdout.write(text),
+        writeErr: (text) => context.stderr.write(text),
+        // Usage errors read like every other error: "weft: unknown option '--bogus'".
+        outputError: (text, write) => write(text.replace(/^error: /, 'weft: ')),
+      });
     command.commands.forEach(configure);
   };
   configure(program);
