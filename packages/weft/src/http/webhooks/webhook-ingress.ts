@@ -40,10 +40,7 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
   const { engine, clock } = options;
   // Nothing larger than the largest flow's limit is read; each flow's own limit is checked below.
   const readLimit = Math.max(options.maxBodyBytes, ...[...engine.flows().values()].map((flow) => webhookOf(flow).maxBodyBytes ?? 0));
-  const limitAt = (path: string): number => {
-    const flow = findFlow(engine, path);
-    return (flow && webhookOf(flow).maxBodyBytes) ?? options.maxBodyBytes;
-  };
+  const limitOf = (flow: LoadedFlow | undefined): number => (flow && webhookOf(flow).maxBodyBytes) ?? options.maxBodyBytes;
   // Signatures are over the exact bytes received, so no parser may touch the body first.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: readLimit }, (_req, body, done) => done(null, body));
@@ -55,7 +52,7 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
   // Bodies over the read limit are refused before they are read, with the limit of the flow that was called.
   app.setErrorHandler((error: { statusCode?: number }, request, reply) => {
     if (error.statusCode !== 413) throw error;
-    return sendProblem(reply, 413, 'body-too-large', 'Payload too large', `the limit is ${limitAt(hookPathOf(request))} bytes`);
+    return sendProblem(reply, 413, 'body-too-large', 'Payload too large', `the limit is ${limitOf(findFlow(engine, hookPathOf(request)))} bytes`);
   });
 
   app.post('/hooks/*', { bodyLimit: readLimit }, async (request, reply) => {
@@ -64,7 +61,7 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
     if (!flow && options.disabledFlowAt?.(path)) return sendProblem(reply, 503, 'flow-disabled', 'The flow is disabled', `the flow on '${path}' was disabled by an admin`);
     if (!flow) return sendProblem(reply, 404, 'unknown-hook', 'No flow listens here', `no flow has the webhook path '${path}'`);
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const limit = limitAt(path);
+    const limit = limitOf(flow);
     if (rawBody.length > limit) return sendProblem(reply, 413, 'body-too-large', 'Payload too large', `the limit is ${limit} bytes`);
 
     let vendor: ConnectorWebhook | undefined;
