@@ -6,6 +6,7 @@ import { closestMatch } from './did-you-mean.ts';
 import { describeLocation, formatPath, type FlowIssue, type FlowPath } from './diagnostic.ts';
 import { isConnectorCall, type Flow, type Step } from './flow-schema.ts';
 import { hasReferences, referenceProblems, type SecretValues } from './references.ts';
+import { isMapping, nestedSteps } from './validate-flow.ts';
 
 export interface LintOptions {
   engine: ExpressionEngine;
@@ -13,6 +14,12 @@ export interface LintOptions {
   env?: Record<string, string | undefined>;
   /** Flow-level secrets from the vault; without them a `${secret:NAME}` cannot resolve. */
   secrets?: SecretValues;
+  /**
+   * Whether the schema found the part at a path (the trigger, orderingKey, or a step apart from
+   * its nested steps) well shaped. A part that is not is skipped: its values could be anything,
+   * and the schema has reported it. Default: every part is.
+   */
+  isWellShaped?: (path: FlowPath) => boolean;
 }
 
 /** The step ids an expression may read, and the each steps it runs inside. */
@@ -25,12 +32,14 @@ const STATUS_KEY = /^[1-5][0-9x]{2}$/;
 const HMAC_ONLY_FIELDS = ['header', 'encoding', 'prefix', 'signedPayload', 'timestampHeader'] as const;
 
 /**
- * What the schema cannot say about a flow whose shape is valid: expressions that do not
- * compile, `steps.<id>` reads of steps that have not run, duplicate step ids, bad cron patterns,
- * secrets written into the file, references that cannot resolve.
+ * What the schema cannot say about a flow: expressions that do not compile, `steps.<id>` reads
+ * of steps that have not run, duplicate step ids, bad cron patterns, secrets written into the
+ * file, references that cannot resolve. Parts of the flow not `isWellShaped` are not read, so
+ * one pass reports the problems of a flow whose shape is partly wrong too.
  */
 export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
   const issues: FlowIssue[] = [];
+  const isWellShaped = options.isWellShaped ?? (() => true);
   const label = (path: FlowPath) => describeLocation(path, flow);
   const allIds = new Set<string>();
   const firstPathOf = new Map<string, FlowPath>();
@@ -38,6 +47,7 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
 
   const checkIds = (steps: Step[], path: FlowPath, each?: string) =>
     steps.forEach((step, index) => {
+      if (!hasId(step)) return;
       const stepPath = [...path, index];
       const first = firstPathOf.get(step.id);
       if (first === undefined) firstPathOf.set(step.id, stepPath);
@@ -51,9 +61,12 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
       }
       allIds.add(step.id);
       if (each !== undefined && !eachOf.has(step.id)) eachOf.set(step.id, each);
-      if ('each' in step) checkIds(step.steps, [...stepPath, 'steps'], step.id);
+      const nested = nestedSteps(step) as Step[] | undefined;
+      if (nested !== undefined) checkIds(nested, [...stepPath, 'steps'], step.id);
     });
-  checkIds(flow.steps, ['steps']);
+  // Without a list of steps there is nothing to lint, and the schema has said so.
+  const steps = Array.isArray(flow.steps) ? flow.steps : [];
+  checkIds(steps, ['steps']);
 
   const checkReferences = (path: FlowPath, source: string, offset: number, scope: Scope) => {
     for (const reference of stepReferences(source)) {
@@ -86,7 +99,7 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
       options.engine.compile(source);
     } catch (err) {
       if (!(err instanceof ExpressionError)) throw err;
-      issues.push({ path, offset: err.position ?? 0, code: 'ERR_FLOW_INVALID_EXPRESSION', message: `invalid JSONata in ${label(path)}: ${err.message}` });
+      issues.push(withSyntaxHint({ path, offset: err.position ?? 0, code: 'ERR_FLOW_INVALID_EXPRESSION', message: `invalid JSONata in ${label(path)}: ${err.message}` }, err.message));
       return;
     }
     checkReferences(path, source, 0, scope);
@@ -117,12 +130,13 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
         options.engine.compile(part.source);
       } catch (err) {
         if (!(err instanceof ExpressionError)) throw err;
-        issues.push({
+        const issue: FlowIssue = {
           path,
           offset: part.offset + (err.position ?? 0),
           code: 'ERR_FLOW_INVALID_EXPRESSION',
           message: `invalid JSONata in a {{ }} placeholder of ${label(path)}: ${err.message}`,
-        });
+        };
+        issues.push(withSyntaxHint(issue, err.message));
         isValid = false;
         continue;
       }
@@ -197,10 +211,8 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
       }
     }
     else if ('when' in step) checkExpression([...path, 'when'], step.when, scope);
-    else if ('each' in step) {
-      checkExpression([...path, 'each'], step.each, scope);
-      checkSteps(step.steps, [...path, 'steps'], { ...scope, enclosing: new Set([...scope.enclosing, step.id]) });
-    } else if ('call' in step && isConnectorCall(step)) {
+    else if ('each' in step) checkExpression([...path, 'each'], step.each, scope);
+    else if ('call' in step && isConnectorCall(step)) {
       const callPath = [...path, 'call'];
       if (step.call.input !== undefined) checkExpression([...callPath, 'input'], step.call.input, scope);
       if (step.call.describe !== undefined) checkExpression([...callPath, 'describe'], step.call.describe, scope);
@@ -229,14 +241,20 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
   const checkSteps = (steps: Step[], path: FlowPath, outer: Scope) => {
     const visible = new Set(outer.visible);
     steps.forEach((step, index) => {
-      checkStep(step, [...path, index], { visible: new Set(visible), enclosing: outer.enclosing });
+      if (!hasId(step)) return;
+      const stepPath = [...path, index];
+      const scope: Scope = { visible: new Set(visible), enclosing: outer.enclosing };
+      if (isWellShaped(stepPath)) checkStep(step, stepPath, scope);
+      const nested = nestedSteps(step) as Step[] | undefined;
+      if (nested !== undefined) checkSteps(nested, [...stepPath, 'steps'], { ...scope, enclosing: new Set([...scope.enclosing, step.id]) });
       visible.add(step.id);
     });
   };
 
   const nothingVisible: Scope = { visible: new Set(), enclosing: new Set() };
-  const trigger = flow.trigger;
-  if ('webhook' in trigger) {
+  // A flow without a trigger has that reported by the schema.
+  const trigger = flow.trigger !== undefined && isWellShaped(['trigger']) ? flow.trigger : undefined;
+  if (trigger !== undefined && 'webhook' in trigger) {
     const webhook = trigger.webhook;
     if ((webhook.connection === undefined) !== (webhook.trigger === undefined)) {
       issues.push({
@@ -292,7 +310,7 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
         });
       }
     }
-  } else if ('schedule' in trigger) {
+  } else if (trigger !== undefined && 'schedule' in trigger) {
     const { cron, timezone } = trigger.schedule;
     let isTimezoneValid = true;
     if (timezone !== undefined) {
@@ -319,7 +337,29 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
       });
     }
   }
-  if (flow.orderingKey !== undefined) checkExpression(['orderingKey'], flow.orderingKey, nothingVisible);
-  checkSteps(flow.steps, ['steps'], nothingVisible);
+  if (flow.orderingKey !== undefined && isWellShaped(['orderingKey'])) checkExpression(['orderingKey'], flow.orderingKey, nothingVisible);
+  checkSteps(steps, ['steps'], nothingVisible);
   return issues;
+}
+
+/** The likely cause of the JSONata syntax errors met most, by jsonata's message, which says only what it expected or found. */
+const SYNTAX_HINTS: ReadonlyArray<[RegExp, (found: string) => string]> = [
+  [/^Expected (.+) before end of expression$/, (expected) => `the expression ends before its closing ${expected}: every (, [ and { needs its closing partner`],
+  [/^Expected .+, got (.+)$/, (got) => `is a comma or an operator (such as & or +) missing before ${got}?`],
+  [/^Syntax error: (.+)$/, (token) => `${token} cannot stand here: is a comma or an operator missing before it, or a bracket unbalanced?`],
+  [/^Unexpected end of expression$/, () => 'the expression ends where a value should follow, e.g. after an operator or :='],
+  [/^The symbol (.+) cannot be used as a unary operator$/, (symbol) => `nothing comes before ${symbol}: a trailing comma, or an operator written twice?`],
+];
+
+function withSyntaxHint(issue: FlowIssue, message: string): FlowIssue {
+  for (const [pattern, hint] of SYNTAX_HINTS) {
+    const found = pattern.exec(message);
+    if (found !== null) return { ...issue, hint: hint(found[1] ?? '') };
+  }
+  return issue;
+}
+
+/** Only a step with an id has a place among the others; where it has none, the schema has said so. */
+function hasId(step: Step): boolean {
+  return isMapping(step) && typeof step.id === 'string';
 }

@@ -117,19 +117,28 @@ describe('loadFlows', () => {
       assert.equal(diagnostics[0]?.hint, 'did you mean description?');
     });
 
-    it('reports a step without a kind at the misspelt kind, suggesting the kind meant, else at the step', async () => {
+    it('reports a step without a kind at the misspelt kind suggesting the kind meant, at an unknown key listing the kinds, else at the step', async () => {
       const { lines, diagnostics } = await problemsOf('invalid/unknown-step-kind.flow.yaml');
-      assert.deepEqual(lines, ['8:5 ERR_FLOW_UNKNOWN_STEP_KIND', '9:5 ERR_FLOW_UNKNOWN_STEP_KIND']);
+      assert.deepEqual(lines, ['8:5 ERR_FLOW_UNKNOWN_STEP_KIND', '9:5 ERR_FLOW_UNKNOWN_STEP_KIND', '12:5 ERR_FLOW_UNKNOWN_STEP_KIND']);
       assert.equal(diagnostics[0]?.message, "step 'second' has no kind: expected one of map, call, when, each, code, delay, validate, lookup, reconcile, not 'mapp'");
       assert.equal(diagnostics[0]?.hint, 'did you mean map?');
       assert.equal(diagnostics[1]?.message, "step 'third' has no kind: expected one of map, call, when, each, code, delay, validate, lookup, reconcile");
       assert.equal(diagnostics[1]?.hint, undefined);
+      assert.equal(diagnostics[2]?.message, "step 'fourth' has no kind: 'transform' is not a step kind");
+      assert.equal(diagnostics[2]?.hint, 'the step kinds are map, call, when, each, code, delay, validate, lookup, reconcile');
     });
 
     it('reports a trigger without a kind', async () => {
       const { lines, diagnostics } = await problemsOf('invalid/unknown-trigger.flow.yaml');
       assert.deepEqual(lines, ['3:3 ERR_FLOW_UNKNOWN_TRIGGER_KIND']);
       assert.equal(diagnostics[0]?.hint, 'did you mean webhook?');
+    });
+
+    it('reports a trigger without a kind at its unknown key, listing the kinds', async () => {
+      const { lines, diagnostics } = await problemsOf('invalid/unknown-trigger-key.flow.yaml');
+      assert.deepEqual(lines, ['3:3 ERR_FLOW_UNKNOWN_TRIGGER_KIND']);
+      assert.equal(diagnostics[0]?.message, "trigger has no kind: 'cron' is not a trigger kind");
+      assert.equal(diagnostics[0]?.hint, 'the trigger kinds are webhook, schedule, manual, poll, exception');
     });
 
     it('reports invalid values and missing keys readably, one per problem', async () => {
@@ -143,12 +152,51 @@ describe('loadFlows', () => {
       ]);
       assert.equal(diagnostics[2]?.message, `call.method of step 'post' must be one of "GET", "POST", "PUT", "PATCH", "DELETE"`);
       assert.match(diagnostics[3]?.message ?? '', /must be a duration such as 250ms/);
+      assert.equal(diagnostics[4]?.hint, undefined, 'a duration may be a number: quoting -5 would not help');
+    });
+
+    it('hints to quote a number or boolean where only a string will do', async () => {
+      const { diagnostics } = await problemsOf('invalid/partly-misshapen.flow.yaml');
+      const hintAt = (line: number) => diagnostics.find((d) => d.line === line)?.hint;
+      assert.equal(hintAt(7), 'YAML reads 1 as a number: quote it to make it a string.');
+      assert.equal(hintAt(3), 'Cron pattern, 5 or 6 fields. YAML reads 5 as a number: quote it to make it a string.');
     });
 
     it('reports invalid JSONata inside a block scalar at the offending token', async () => {
       const { lines, diagnostics } = await problemsOf('invalid/invalid-expression.flow.yaml');
       assert.deepEqual(lines, ['8:31 ERR_FLOW_INVALID_EXPRESSION']);
       assert.match(diagnostics[0]?.message ?? '', /^invalid JSONata in map of step 'order': /);
+      assert.equal(diagnostics[0]?.hint, 'is a comma or an operator (such as & or +) missing before "bar"?');
+    });
+
+    it('hints at the likely cause of the common JSONata syntax errors', async () => {
+      const { lines, diagnostics } = await problemsOf('invalid/expression-hints.flow.yaml');
+      assert.deepEqual(lines, [
+        '6:28 ERR_FLOW_INVALID_EXPRESSION',
+        '8:28 ERR_FLOW_INVALID_EXPRESSION',
+        '10:20 ERR_FLOW_INVALID_EXPRESSION',
+        '12:21 ERR_FLOW_INVALID_EXPRESSION',
+        '14:21 ERR_FLOW_INVALID_EXPRESSION',
+        '16:15 ERR_FLOW_INVALID_EXPRESSION',
+        '19:43 ERR_FLOW_INVALID_EXPRESSION',
+      ]);
+      assert.deepEqual(
+        diagnostics.map((d) => d.hint),
+        [
+          'the expression ends before its closing ")": every (, [ and { needs its closing partner',
+          'is a comma or an operator (such as & or +) missing before "trigger"?',
+          '"]" cannot stand here: is a comma or an operator missing before it, or a bracket unbalanced?',
+          'the expression ends where a value should follow, e.g. after an operator or :=',
+          'nothing comes before "}": a trailing comma, or an operator written twice?',
+          undefined, // jsonata's own message says what to do
+          '"]" cannot stand here: is a comma or an operator missing before it, or a bracket unbalanced?',
+        ],
+      );
+    });
+
+    it('reports an offset inside a double-quoted string with escapes at the character meant', async () => {
+      const { lines } = await problemsOf('invalid/escaped-expression.flow.yaml');
+      assert.deepEqual(lines, ['6:46 ERR_FLOW_UNKNOWN_STEP']);
     });
 
     it('reports invalid JSONata inside a {{ }} placeholder of a quoted string', async () => {
@@ -169,6 +217,40 @@ describe('loadFlows', () => {
       assert.match(diagnostics[1]?.message ?? '', /steps\.items inside that each step/);
       assert.match(diagnostics[3]?.message ?? '', /inside each step 'items' and is not visible outside it/);
       assert.equal(diagnostics[4]?.hint, 'did you mean steps.early?');
+    });
+
+    it('reports every problem of a file at once: unknown keys do not hide expressions, reads and duplicate ids', async () => {
+      const { lines, diagnostics } = await problemsOf('invalid/every-problem.flow.yaml');
+      assert.deepEqual(lines, [
+        '6:18 ERR_FLOW_INVALID_EXPRESSION',
+        '7:5 ERR_FLOW_UNKNOWN_KEY',
+        '9:17 ERR_FLOW_UNKNOWN_STEP',
+        '10:9 ERR_FLOW_DUPLICATE_ID',
+        '16:20 ERR_FLOW_UNKNOWN_STEP',
+      ]);
+      assert.match(diagnostics[4]?.message ?? '', /no step 'nada'/);
+    });
+
+    it('lints the sound parts of a partly misshapen flow, skipping the parts the schema rejected', async () => {
+      const { lines, diagnostics } = await problemsOf('invalid/partly-misshapen.flow.yaml');
+      assert.deepEqual(lines, [
+        '3:21 ERR_FLOW_INVALID_VALUE', // the cron, not linted as well
+        '4:14 ERR_FLOW_INVALID_VALUE', // orderingKey
+        '7:10 ERR_FLOW_INVALID_VALUE',
+        '8:5 ERR_FLOW_INVALID_VALUE', // a step that is not a mapping
+        '9:5 ERR_FLOW_MISSING_KEY', // a step without an id has no place to read steps from
+        '11:33 ERR_FLOW_UNKNOWN_STEP', // steps.first exists, misshapen as it is; steps.gone does not
+        '14:5 ERR_FLOW_MULTIPLE_KINDS',
+        '17:35 ERR_FLOW_UNKNOWN_STEP', // nested in a misshapen step
+        '19:16 ERR_FLOW_INVALID_VALUE', // nested in a misshapen step
+      ]);
+      assert.match(diagnostics[5]?.message ?? '', /steps\.gone/);
+      assert.match(diagnostics[7]?.message ?? '', /steps\.missing/);
+    });
+
+    it('reports the shape problems of a document that is no flow at all, without linting it', async () => {
+      const { diagnostics } = await problemsOf('invalid/not-a-mapping.flow.yaml');
+      assert.deepEqual(diagnostics.map((d) => d.code), ['ERR_FLOW_INVALID_VALUE']);
     });
 
     it('reports duplicate step ids, nested ones included', async () => {

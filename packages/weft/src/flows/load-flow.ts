@@ -10,7 +10,7 @@ import { isConnectorCall, type Flow, type Step } from './flow-schema.ts';
 import { findFiles } from './find-files.ts';
 import { lintFlow } from './lint-flow.ts';
 import { resolveReferences, type SecretValues } from './references.ts';
-import { validateFlowShape } from './validate-flow.ts';
+import { isMapping, validateFlowShape, wellShapedParts } from './validate-flow.ts';
 import { parseYamlSource, type Position } from './yaml-source.ts';
 
 export { formatDiagnostic } from './diagnostic.ts';
@@ -106,14 +106,16 @@ async function checkFile(
     }
   };
   const shapeIssues = validateFlowShape(source.value);
-  if (shapeIssues.length > 0) {
+  if (!isMapping(source.value)) {
     report(shapeIssues);
     return undefined;
   }
   const flow = source.value as Flow;
-  const lintIssues = lintFlow(flow, resolveEnv ? { engine: options.engine, env: options.env, ...(options.secrets ? { secrets: options.secrets } : {}) } : { engine: options.engine });
-  if (lintIssues.length > 0) {
-    report(lintIssues);
+  // The lint runs past shape problems, on the parts the schema found sound, so one run reports every problem.
+  const lintOptions = resolveEnv ? { engine: options.engine, env: options.env, ...(options.secrets ? { secrets: options.secrets } : {}) } : { engine: options.engine };
+  const flowIssues = [...shapeIssues, ...lintFlow(flow, { ...lintOptions, isWellShaped: wellShapedParts(shapeIssues) })];
+  if (flowIssues.length > 0) {
+    report(flowIssues);
     return undefined;
   }
   const { codeFunctions, issues } = await importCodeFunctions(flow, file);

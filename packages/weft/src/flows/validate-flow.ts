@@ -34,6 +34,13 @@ import {
 const TRIGGER_KINDS = ['webhook', 'schedule', 'manual', 'poll', 'exception'] as const;
 type TriggerKind = (typeof TRIGGER_KINDS)[number];
 
+/** What a step or trigger may be, and every key one may have, so a key that is none of them can be told apart. */
+interface KindsOf<Kind extends string> {
+  what: 'step' | 'trigger';
+  kinds: readonly Kind[];
+  keys: ReadonlySet<string>;
+}
+
 interface JsonSchema {
   properties?: Record<string, JsonSchema>;
   items?: JsonSchema;
@@ -93,8 +100,29 @@ function validators(): Validators {
   return compiled;
 }
 
-function isMapping(value: unknown): value is Record<string, unknown> {
+export function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The steps nested in a step, checked whatever the shape of the step around them; the lint walks the same ones. */
+export function nestedSteps(step: unknown): unknown[] | undefined {
+  return isMapping(step) && Object.hasOwn(step, 'each') && Array.isArray(step.steps) ? step.steps : undefined;
+}
+
+/**
+ * Whether the part of a flow at `path` (the trigger, orderingKey, or a step apart from its
+ * nested steps) has the shape the schema asks for, judged from the shape issues. An unknown
+ * key does not count: the lint reads only known keys, so it cannot be misled by one.
+ */
+export function wellShapedParts(issues: readonly FlowIssue[]): (path: FlowPath) => boolean {
+  const misshapen = issues.filter((issue) => issue.code !== 'ERR_FLOW_UNKNOWN_KEY').map((issue) => issue.path);
+  return (path) => !misshapen.some((issuePath) => isInPart(issuePath, path));
+}
+
+function isInPart(issuePath: FlowPath, part: FlowPath): boolean {
+  if (issuePath.length < part.length || part.some((segment, index) => issuePath[index] !== segment)) return false;
+  const [key, index] = issuePath.slice(part.length);
+  return !(key === 'steps' && typeof index === 'number');
 }
 
 /** Every shape problem of `value`; none means it is a `Flow`. */
@@ -105,7 +133,7 @@ export function validateFlowShape(value: unknown): FlowIssue[] {
   const { flow, trigger, step } = validators();
   const issues = check(flow, value, [], value);
   if ('trigger' in value) {
-    const kind = chooseKind(value.trigger, ['trigger'], TRIGGER_KINDS, 'trigger', value, issues);
+    const kind = chooseKind(value.trigger, ['trigger'], triggerKinds, value, issues);
     if (kind) issues.push(...check(trigger[kind], value.trigger, ['trigger'], value));
   }
   if (Array.isArray(value.steps)) validateSteps(value.steps, ['steps'], value, step, issues);
@@ -121,27 +149,29 @@ function validateSteps(
 ): void {
   steps.forEach((step, index) => {
     const stepPath = [...path, index];
-    const kind = chooseKind(step, stepPath, STEP_KINDS, 'step', flow, issues);
-    if (kind === undefined) return;
-    // A call through a connection has its own shape: validating against both would report the
-    // url as missing from every connector call.
-    const validator = kind === 'call' && isMapping((step as { call?: unknown }).call) && Object.hasOwn((step as { call: object }).call, 'connection')
-      ? stepValidators.connectorCall
-      : stepValidators[kind];
-    issues.push(...check(validator, step, stepPath, flow));
-    const nested = (step as { steps?: unknown }).steps;
-    if (kind === 'each' && Array.isArray(nested)) validateSteps(nested, [...stepPath, 'steps'], flow, stepValidators, issues);
+    const kind = chooseKind(step, stepPath, stepKinds, flow, issues);
+    if (kind !== undefined) {
+      // A call through a connection has its own shape: validating against both would report the
+      // url as missing from every connector call.
+      const validator = kind === 'call' && isMapping((step as { call?: unknown }).call) && Object.hasOwn((step as { call: object }).call, 'connection')
+        ? stepValidators.connectorCall
+        : stepValidators[kind];
+      issues.push(...check(validator, step, stepPath, flow));
+    }
+    const nested = nestedSteps(step);
+    if (nested !== undefined) validateSteps(nested, [...stepPath, 'steps'], flow, stepValidators, issues);
   });
 }
 
-function chooseKind<Kind extends string>(
-  value: unknown,
-  path: FlowPath,
-  kinds: readonly Kind[],
-  what: 'step' | 'trigger',
-  flow: unknown,
-  issues: FlowIssue[],
-): Kind | undefined {
+const stepKinds: KindsOf<StepKind> = {
+  what: 'step',
+  kinds: STEP_KINDS,
+  keys: new Set(((StepSchema as unknown as JsonSchema).anyOf ?? []).flatMap((branch) => Object.keys(branch.properties ?? {}))),
+};
+const triggerKinds: KindsOf<TriggerKind> = { what: 'trigger', kinds: TRIGGER_KINDS, keys: new Set(TRIGGER_KINDS) };
+
+function chooseKind<Kind extends string>(value: unknown, path: FlowPath, kindsOf: KindsOf<Kind>, flow: unknown, issues: FlowIssue[]): Kind | undefined {
+  const { what, kinds } = kindsOf;
   const label = describeLocation(path, flow);
   if (!isMapping(value)) {
     issues.push({ path, code: 'ERR_FLOW_INVALID_VALUE', message: `${label} must be a mapping with one of ${kinds.join(', ')}` });
@@ -150,16 +180,7 @@ function chooseKind<Kind extends string>(
   const present = kinds.filter((kind) => Object.hasOwn(value, kind));
   if (present.length === 1) return present[0];
   if (present.length === 0) {
-    const code = what === 'step' ? 'ERR_FLOW_UNKNOWN_STEP_KIND' : 'ERR_FLOW_UNKNOWN_TRIGGER_KIND';
-    const message = `${label} has no kind: expected one of ${kinds.join(', ')}`;
-    // A misspelt kind is the likely cause: point at it, where the fix goes.
-    for (const key of Object.keys(value)) {
-      const kind = closestMatch(key, kinds);
-      if (kind === undefined) continue;
-      issues.push({ path: [...path, key], isAtKey: true, code, message: `${message}, not '${key}'`, hint: `did you mean ${kind}?` });
-      return undefined;
-    }
-    issues.push({ path, code, message });
+    issues.push(noKindIssue(value, path, kindsOf, label));
     return undefined;
   }
   issues.push({
@@ -170,6 +191,26 @@ function chooseKind<Kind extends string>(
     hint: what === 'step' ? 'a step does one thing: split it into separate steps' : 'a flow has one trigger',
   });
   return undefined;
+}
+
+/** A misspelt or made-up kind is the likely cause of a missing one: point at that key, where the fix goes. */
+function noKindIssue(value: Record<string, unknown>, path: FlowPath, { what, kinds, keys }: KindsOf<string>, label: string): FlowIssue {
+  const code = what === 'step' ? 'ERR_FLOW_UNKNOWN_STEP_KIND' : 'ERR_FLOW_UNKNOWN_TRIGGER_KIND';
+  const expected = `${label} has no kind: expected one of ${kinds.join(', ')}`;
+  const unknownKeys = Object.keys(value).filter((key) => !keys.has(key));
+  for (const key of unknownKeys) {
+    const kind = closestMatch(key, kinds);
+    if (kind !== undefined) return { path: [...path, key], isAtKey: true, code, message: `${expected}, not '${key}'`, hint: `did you mean ${kind}?` };
+  }
+  const [unknownKey] = unknownKeys;
+  if (unknownKey === undefined) return { path, code, message: expected };
+  return {
+    path: [...path, unknownKey],
+    isAtKey: true,
+    code,
+    message: `${label} has no kind: '${unknownKey}' is not a ${what} kind`,
+    hint: `the ${what} kinds are ${kinds.join(', ')}`,
+  };
 }
 
 function check(validate: ValidateFunction, value: unknown, base: FlowPath, flow: unknown): FlowIssue[] {
@@ -192,7 +233,7 @@ function toIssue(error: ErrorObject, value: unknown, base: FlowPath, flow: unkno
       return issue;
     }
     case 'anyOf':
-      return withHint({ path, code: 'ERR_FLOW_INVALID_VALUE', message: `${label} ${describeUnion(schema)}` }, schema);
+      return withHint({ path, code: 'ERR_FLOW_INVALID_VALUE', message: `${label} ${describeUnion(schema)}` }, schema, error.data);
     case 'minLength':
     case 'minItems':
       if ((error.params as { limit: number }).limit === 1) {
@@ -202,15 +243,24 @@ function toIssue(error: ErrorObject, value: unknown, base: FlowPath, flow: unkno
     case 'type': {
       const type = String((error.params as { type: string }).type);
       const noun = type === 'object' ? 'a mapping' : type === 'array' ? 'a list' : type === 'integer' ? 'a whole number' : `a ${type}`;
-      return withHint({ path, code: 'ERR_FLOW_INVALID_VALUE', message: `${label} must be ${noun}` }, schema);
+      return withHint({ path, code: 'ERR_FLOW_INVALID_VALUE', message: `${label} must be ${noun}` }, schema, error.data);
     }
   }
-  return withHint({ path, code: 'ERR_FLOW_INVALID_VALUE', message: `${label} ${error.message ?? 'is invalid'}` }, schema);
+  return withHint({ path, code: 'ERR_FLOW_INVALID_VALUE', message: `${label} ${error.message ?? 'is invalid'}` }, schema, error.data);
 }
 
-function withHint(issue: FlowIssue, schema: JsonSchema): FlowIssue {
-  if (schema.description !== undefined) issue.hint = schema.description;
+function withHint(issue: FlowIssue, schema: JsonSchema, value: unknown): FlowIssue {
+  const hint = [schema.description, quotingHint(value, schema)].filter((part) => part !== undefined).join(' ');
+  if (hint !== '') issue.hint = hint;
   return issue;
+}
+
+/** YAML reads `map: 1` or `when: true` as a number or boolean; where only text would do, quotes are the fix. */
+function quotingHint(value: unknown, schema: JsonSchema): string | undefined {
+  if (typeof value !== 'number' && typeof value !== 'boolean') return undefined;
+  const types = (schema.anyOf ?? [schema]).map((branch) => branch.type);
+  if (!types.includes('string') || types.some((type) => type === 'number' || type === 'integer' || type === 'boolean')) return undefined;
+  return `YAML reads ${value} as a ${typeof value}: quote it to make it a string.`;
 }
 
 const DURATION_PATTERN = (Duration as unknown as JsonSchema).anyOf?.[0]?.pattern;

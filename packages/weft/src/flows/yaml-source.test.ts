@@ -46,6 +46,30 @@ describe('parseYamlSource', () => {
     assert.deepEqual(source.locate({ path: ['steps', 3, 'map'], offset: 7 }), { line: 16, column: 18 });
   });
 
+  it('maps offsets past escapes, doubled quotes and folded lines to the character they came from', () => {
+    const scalars = [
+      String.raw`"\"@\\@\n@\t@\ @\/@\0@\N@\_@\L@\P@"`,
+      String.raw`"\u00e9@\xe9@\U0001F600@ raw 😀@"`,
+      `'it''s @ ''@'''`,
+      '"folded  \n   @ line\n\n  @ after an empty line"',
+      '"joined \\\n   @ by an escaped break\\\n\n  @ and an empty line"',
+      "'@ folded\r\n  @ across a CRLF'",
+      'plain @\n  continued @\n\n  @ after an empty line',
+    ];
+    for (const scalar of scalars) {
+      const text = `map: ${scalar}\n`;
+      const parsed = parseYamlSource(text);
+      const value = (parsed.value as { map: string }).map;
+      const lines = text.split(/\r?\n/);
+      const markers = [...value.matchAll(/@/g)].map((match) => match.index);
+      assert.ok(markers.length > 1, scalar);
+      for (const offset of markers) {
+        const { line, column } = parsed.locate({ path: ['map'], offset });
+        assert.equal(lines[line - 1]?.[column - 1], '@', `${scalar}: the @ at offset ${offset} is located at ${line}:${column}`);
+      }
+    }
+  });
+
   it('reports syntax errors with positions', () => {
     const broken = parseYamlSource('a: 1\na: 2\n');
     assert.equal(broken.value, undefined);
