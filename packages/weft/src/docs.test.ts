@@ -31,7 +31,8 @@ describe('docs/reference/sdk.md', () => {
 
 // Codes that are not Weft's to document: Node's own argument-error code (matched to classify
 // oauth4webapi's failures), and the CLI's internal marker, whose message is printed without it.
-const NOT_WEFT_CODES = new Set(['ERR_INVALID_ARG', 'ERR_CLI']);
+// Node's own codes that the source reads (the HTTP server's request timeout), not codes Weft raises.
+const NOT_WEFT_CODES = new Set(['ERR_INVALID_ARG', 'ERR_CLI', 'ERR_HTTP_REQUEST_TIMEOUT']);
 // The guide's example connector defines vendor codes of a made-up vendor.
 const isDocExample = (file: string) => /packages\/sdk\/src\/reference\/guide-[\w.-]+\.ts$/.test(file);
 const CODE_LITERAL = /['"`](ERR_[A-Z0-9]+(?:_[A-Z0-9]+)+)\b/g;

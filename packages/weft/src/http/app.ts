@@ -62,6 +62,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   return app;
 }
 
+/** The parser's errors that have a status of their own; any other is a 400. */
+const CLIENT_ERRORS: Record<string, [status: number, slug: string, title: string]> = {
+  'HPE_HEADER_OVERFLOW': [431, 'headers-too-large', 'Request header fields too large'],
+  'ERR_HTTP_REQUEST_TIMEOUT': [408, 'request-timeout', 'Request timeout'],
+};
+
 /**
  * A request node's HTTP parser rejects before any route sees it (a malformed Content-Length or
  * chunk, headers over the size limit): answered as problem+json too, then the connection closes,
@@ -72,8 +78,7 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
     socket.destroy();
     return;
   }
-  const [status, title] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request header fields too large'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request timeout'] : [400, 'Bad request'];
-  const slug = status === 431 ? 'headers-too-large' : status === 408 ? 'request-timeout' : 'bad-request';
+  const [status, slug, title] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'bad-request', 'Bad request'];
   const body = JSON.stringify({ type: `https://weft.dev/problems/${slug}`, title, status, detail: 'the request could not be parsed as HTTP' });
   socket.end(
     `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
