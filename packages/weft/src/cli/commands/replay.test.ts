@@ -1,6 +1,6 @@
 import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runWeft, seedStore, tempDir, type SeededStore } from '../testing.ts';
 
@@ -10,6 +10,9 @@ describe('weft replay', () => {
   beforeEach(async () => {
     dir = tempDir();
     seeded = await seedStore(dir);
+    // The project has the seeded runs' flow, as it would where they ran.
+    mkdirSync(join(dir, 'flows'));
+    writeFileSync(join(dir, 'flows', 'orders.flow.yaml'), 'id: orders\ntrigger:\n  manual: {}\nsteps:\n  - id: a\n    map: "1"\n');
   });
 
   it('replays one exception with an edited input: the exception is replayed, its run queued', async () => {
@@ -44,6 +47,15 @@ describe('weft replay', () => {
     assert.equal(rest.code, 0, rest.stderr);
     assert.equal(rest.stdout, 'replayed 1 of 1 open exceptions\n');
     assert.equal(rest.stderr, '');
+  });
+
+  it('notes when the project has no flow for a replayed run: it would sit queued unexplained', async () => {
+    rmSync(join(dir, 'flows', 'orders.flow.yaml'));
+    const { id } = seeded.exceptions[0]!;
+    const replayed = await runWeft(['replay', id, '--db', seeded.path, '--json'], { cwd: dir });
+    assert.equal(replayed.code, 0, replayed.stderr);
+    assert.equal(JSON.parse(replayed.stdout).exceptionId, id);
+    assert.match(replayed.stderr, /^weft: note: no valid flow 'orders' in .*flows; its runs stay queued until an engine that has it runs\n$/);
   });
 
   it('refuses ambiguous requests before touching the store', async () => {
