@@ -236,6 +236,21 @@ steps:
     }
   });
 
+  it('ordering keys that are objects stay distinct: {"id":1} and {"id":2} are two keys', { timeout: 30_000 }, async () => {
+    const flow = `id: keyed\ntrigger:\n  webhook:\n    path: keyed\norderingKey: trigger.body.k\nsteps:\n  - id: stop\n    when: 'false'\n    otherwise: end\n`;
+    const weft = await startTestWeft({ 'f.yaml': flow });
+    try {
+      const keys = [];
+      for (const body of ['{"k":{"id":1}}', '{"k":{"id":2}}', '{"k":"plain"}']) {
+        const { runId } = JSON.parse((await post(`${weft.url}/hooks/keyed`, body)).text);
+        keys.push((await weft.store.getRun(runId))?.orderingKey);
+      }
+      assert.deepEqual(keys, ['{"id":1}', '{"id":2}', 'plain']);
+    } finally {
+      await weft.close();
+    }
+  });
+
   it('a header token is checked and never stored with the event', { timeout: 30_000 }, async () => {
     process.env.E2E_TOKEN = 'token-that-must-not-be-stored';
     const flow = `id: tokened\ntrigger:\n  webhook:\n    path: tokened\n    signature: { scheme: header-token, header: X-Shipment-Token, secret: "\${env:E2E_TOKEN}" }\nsteps:\n  - id: stop\n    when: 'false'\n    otherwise: end\n`;

@@ -126,7 +126,7 @@ export function createEngine(options: EngineOptions): Engine {
       if (value === undefined || value === null || value === '') {
         throw new DedupeKeyMissingError(`the dedupe key (${dedupeExpression}) has no value in this delivery`);
       }
-      dedupeKey = `key:${typeof value === 'string' ? value : JSON.stringify(value)}`;
+      dedupeKey = `key:${keyText(value)}`;
     }
     dedupeKey ??= incoming.rawBody ? `sha256:${sha256Hex(incoming.rawBody)}` : `event:${eventId}`;
     const ordering = flow.flow.orderingKey === undefined ? undefined : await flow.expression(flow.flow.orderingKey).evaluate(scope);
@@ -135,7 +135,7 @@ export function createEngine(options: EngineOptions): Engine {
       runId: newId('run', receivedAt),
       flowId: flow.flow.id,
       dedupeKey,
-      orderingKey: ordering === undefined || ordering === null ? null : String(ordering),
+      orderingKey: ordering === undefined || ordering === null ? null : keyText(ordering),
       receivedAt,
       event,
     };
@@ -175,4 +175,9 @@ export function createEngine(options: EngineOptions): Engine {
       await worker.stop(graceMs);
     },
   };
+}
+
+/** A key expression's value as text: a string as it is, anything else as JSON, so `{ "id": 1 }` and `{ "id": 2 }` stay different keys. */
+function keyText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
