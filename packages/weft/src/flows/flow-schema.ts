@@ -25,7 +25,7 @@ export const RetryPolicySchema = Type.Object(
     maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Tries of one step, the first included.' })),
     initialDelay: Type.Optional(Duration),
     maxDelay: Type.Optional(Duration),
-    maxAge: Type.Optional(Type.Union([Duration], { description: 'Give up when the run is older than this.' })),
+    maxAge: Type.Optional(Type.Union([Duration], { description: 'Stop retrying a step once this long has passed since its first failed attempt; a replay starts the count again.' })),
   },
   { ...closed, description: 'Exponential backoff with full jitter; Retry-After is honoured.' },
 );
