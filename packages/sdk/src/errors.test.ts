@@ -12,6 +12,7 @@ import {
   errorFromResponse,
   isConnectorError,
   parseRetryAfter,
+  MAX_RETRY_AFTER_MS,
 } from './errors.ts';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -129,6 +130,12 @@ describe('parseRetryAfter', () => {
     assert.equal(parseRetryAfter(' 5 ', NOW), 5000);
     assert.equal(parseRetryAfter('Thursday, 01-Jan-26 12:01:00 GMT', NOW), 60_000);
     assert.equal(parseRetryAfter('Thu Jan  1 12:00:10 2026', NOW), 10_000);
+  });
+
+  it('takes a wait over a day as a day, however far the vendor asks', () => {
+    assert.equal(parseRetryAfter('86400', NOW), MAX_RETRY_AFTER_MS);
+    assert.equal(parseRetryAfter('99999999999999999999', NOW), MAX_RETRY_AFTER_MS);
+    assert.equal(parseRetryAfter('Mon, 01 Jan 2029 12:00:00 GMT', NOW), MAX_RETRY_AFTER_MS);
   });
 
   it('treats a past date as no wait and rejects junk', () => {

@@ -186,19 +186,25 @@ const HTTP_DATE_FORMS = [
 ];
 
 /**
+ * The longest wait a Retry-After is taken at. No vendor means years; honouring such a value would
+ * hold a destination past every retry window (or past the dates JavaScript can represent).
+ */
+export const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
+
+/**
  * Retry-After (RFC 9110 §10.2.3) as milliseconds to wait: delta-seconds or an HTTP-date in any of
  * the three forms recipients must accept. Date.parse alone would accept "2026" or a local time.
- * A date in the past means "now", which is 0, not "no advice".
+ * A date in the past means "now", which is 0, not "no advice"; a wait over a day counts as a day.
  */
 export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   const text = value?.trim();
   if (text === undefined || text === '') return undefined;
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, MAX_RETRY_AFTER_MS);
   const form = HTTP_DATE_FORMS.findIndex((pattern) => pattern.test(text));
   if (form < 0) return undefined;
   const at = Date.parse(form === 2 ? `${text} GMT` : text);
   if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
+  return Math.min(Math.max(0, at - now), MAX_RETRY_AFTER_MS);
 }
 
 function headerValue(headers: Record<string, string>, name: string): string | undefined {

@@ -86,6 +86,7 @@ export {
   errorFromResponse,
   isConnectorError,
   parseRetryAfter,
+  MAX_RETRY_AFTER_MS,
 } from './errors.ts';
 export type { ConnectorErrorOptions, ErrorReason, FailedResponse } from './errors.ts';
 

@@ -84,6 +84,24 @@ describe('engine end to end', () => {
     }
   });
 
+  it('a Retry-After of years holds the destination for a day at most, and fails no run', { timeout: 30_000 }, async () => {
+    const weft = await startTestWeft({ 'f.yaml': orderFlow('patient') });
+    try {
+      erp.setFaults({ rateLimit: { retryAfterSeconds: 99_999_999_999_999, count: 1 } });
+      const deliver = (n: number) => deliverOrder({ hookUrl: `${weft.url}/hooks/patient`, secret: SECRET, order: makeOrder(n), webhookId: `patient-${n}`, nowMs: Date.now() });
+      await deliver(700);
+      await waitFor(async () => (await weft.store.countRuns('patient')).waiting === 1, 5_000, 'the first run waiting after its 429');
+      await deliver(701);
+      await waitFor(async () => (await weft.store.countRuns('patient')).waiting === 2, 5_000, 'the second run postponed by the hold');
+      const dayFromNow = Date.now() + 24 * 3_600_000;
+      for (const run of await weft.store.listRuns({ flowId: 'patient' })) assert.ok(run.dueAt <= dayFromNow + 1_000, `due at ${new Date(run.dueAt).toISOString()}`);
+      assert.equal((await weft.store.countRuns('patient')).exception, 0);
+    } finally {
+      erp.setFaults({});
+      await weft.close();
+    }
+  });
+
   it('a 5xx storm: retries with backoff, then destination-down exceptions; replay after recovery delivers each once', { timeout: 30_000 }, async () => {
     const weft = await startTestWeft({ 'f.yaml': orderFlow('storm') });
     try {

@@ -1,5 +1,5 @@
 import { request, type Dispatcher } from 'undici';
-import { parseRetryAfter } from '@weft/sdk';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '@weft/sdk';
 import { EgressDeniedError } from '../../connectors/egress-guard.ts';
 import type { HttpCallStep } from '../../flows/flow-schema.ts';
 import type { LoadedFlow } from '../../flows/load-flow.ts';
@@ -88,7 +88,9 @@ async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep
   }
   const destination = url.origin;
   const hold = Math.max(deps.holds.get(destination) ?? 0, (await store.destinationHold(destination)) ?? 0);
-  if (hold > clock.now()) throw new PostponeError(hold);
+  // No Retry-After is honoured for longer than MAX_RETRY_AFTER_MS, so a hold beyond it was
+  // recorded uncapped by an older version: ignored, or it would postpone every run for years.
+  if (hold > clock.now() && hold <= clock.now() + MAX_RETRY_AFTER_MS) throw new PostponeError(hold);
 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(call.headers ?? {})) {
