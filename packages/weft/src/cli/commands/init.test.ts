@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runWeft, tempDir } from '../testing.ts';
 import { scaffoldFiles } from './init.ts';
@@ -22,6 +22,18 @@ describe('weft init', () => {
     const tested = await runWeft(['test'], { cwd: join(dir, 'shop-sync'), env: { NO_COLOR: '1' } });
     assert.equal(tested.code, 0, tested.stdout + tested.stderr);
     assert.match(tested.stdout, /✓ an order becomes one sales order .*\n\n1 passed, 0 failed\n$/);
+  });
+
+  it('loads a TypeScript code module written with `export`, though no package.json makes the project ESM', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    assert.equal((await runWeft(['init'], { cwd: dir })).code, 0);
+    assert.equal(existsSync(join(dir, 'package.json')), false);
+    writeFileSync(join(dir, 'flows/total.ts'), 'export function total(input: { steps: Record<string, unknown> }): number {\n  return Object.keys(input.steps).length;\n}\n');
+    appendFileSync(join(dir, 'flows/orders.flow.yaml'), '  - id: total\n    code: { module: ./total.ts, export: total }\n');
+
+    const validated = await runWeft(['validate'], { cwd: dir });
+    assert.equal(validated.code, 0, validated.stdout + validated.stderr);
+    assert.equal(validated.stdout, '1 flow valid\n');
   });
 
   it('refuses to overwrite, and then writes nothing at all', async () => {
