@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { startErp, type Erp } from '../src/demo/erp.ts';
 import { deliverOrder, makeOrder, shopifyHmac, webhookIdOf } from '../src/demo/shop.ts';
 import { settledRuns, startTestWeft } from './support/weft-harness.ts';
+import { createSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { waitFor } from './support/engine-process.ts';
 import type { RunningWeft } from '../src/main.ts';
 
@@ -266,6 +267,24 @@ steps:
       assert.deepEqual(keys, ['{"id":1}', '{"id":2}', 'plain']);
     } finally {
       await weft.close();
+    }
+  });
+
+  it('a shutdown does not wait past its grace for a code step that never ends: the run is handed back', { timeout: 30_000 }, async () => {
+    const flow = `id: stuck\ntrigger:\n  webhook:\n    path: stuck\nsteps:\n  - id: forever\n    code: { module: ../forever.ts, export: forever }\n`;
+    // shutdownTimeoutMs less the 5 s the HTTP server keeps: a grace of 1 s for in-flight runs.
+    const weft = await startTestWeft({ 'f.yaml': flow }, { files: { 'forever.ts': 'export function forever() { return new Promise(() => {}); }\n' }, overrides: { shutdownTimeoutMs: 6_000 } });
+    const { runId } = JSON.parse((await post(`${weft.url}/hooks/stuck`, '{}')).text);
+    await waitFor(async () => (await weft.store.getRun(runId))?.status === 'running', 5_000, 'the run running');
+    const db = weft.config.db;
+    const started = Date.now();
+    await weft.close();
+    assert.ok(Date.now() - started < 4_000, `closing took ${Date.now() - started} ms`);
+    const store = createSqliteStore({ path: db });
+    try {
+      assert.equal((await store.getRun(runId))?.status, 'queued', 'released for the next start');
+    } finally {
+      await store.close();
     }
   });
 

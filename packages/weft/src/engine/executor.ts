@@ -122,8 +122,9 @@ async function executeStep(ctx: RunContext, step: Step, path: string, scope: Sco
     let output: unknown;
     await ctx.sink.settle();
     try {
-      output = await ctx.flow.codeFunction(step.id)(structuredClone(scope));
+      output = await abandonOnAbort(Promise.resolve(ctx.flow.codeFunction(step.id)(structuredClone(scope))), ctx.signal);
     } catch (error) {
+      if (ctx.signal.aborted) throw error;
       const retryable = (error as { retryable?: unknown }).retryable === true;
       throw new StepFailedError({
         retryable,
@@ -171,4 +172,18 @@ function attachStepPath(error: unknown, path: string): unknown {
 
 export function stepPathOf(error: unknown): string | null {
   return error instanceof Error && 'stepPath' in error ? String(error.stepPath) : null;
+}
+
+/**
+ * A code step cannot be stopped from outside, so when its run is aborted (a shutdown past its
+ * grace, a lost lease) the run stops waiting for it: the run is handed back or dropped, and the
+ * function's eventual result is ignored. Otherwise a shutdown waits for the slowest code step.
+ */
+function abandonOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
