@@ -288,6 +288,21 @@ steps:
     }
   });
 
+  it('the audit log keeps the URL of a call without the credentials in its query', { timeout: 30_000 }, async () => {
+    const flow = orderFlow('queried').replace('      body: steps.salesOrder\n', '      body: steps.salesOrder\n      query: { access_token: "query-secret-1", page: "2" }\n');
+    const weft = await startTestWeft({ 'f.yaml': flow });
+    try {
+      await deliverOrder({ hookUrl: `${weft.url}/hooks/queried`, secret: SECRET, order: makeOrder(800), webhookId: 'queried-1', nowMs: Date.now() });
+      await settledRuns(weft, 'queried', 1);
+      const [run] = await weft.store.listRuns({ flowId: 'queried' });
+      const [call] = await weft.store.listCalls({ runId: run!.id });
+      assert.match(call!.url, /\?access_token=\[REDACTED\]&page=2$/);
+      assert.doesNotMatch(JSON.stringify(call), /query-secret-1/);
+    } finally {
+      await weft.close();
+    }
+  });
+
   it('a header token is checked and never stored with the event', { timeout: 30_000 }, async () => {
     process.env.E2E_TOKEN = 'token-that-must-not-be-stored';
     const flow = `id: tokened\ntrigger:\n  webhook:\n    path: tokened\n    signature: { scheme: header-token, header: X-Shipment-Token, secret: "\${env:E2E_TOKEN}" }\nsteps:\n  - id: stop\n    when: 'false'\n    otherwise: end\n`;

@@ -11,7 +11,7 @@ import {
 } from '@weft/sdk';
 import type { Clock } from '../core/clock.ts';
 import type { NewCallRecord } from '../store/store.ts';
-import { capBody, redactBody, redactHeaders } from '../engine/redact.ts';
+import { capBody, redactBody, redactHeaders, redactUrl } from '../engine/redact.ts';
 import { describeNetworkError, flattenHeaders, requestDeadline } from '../engine/outbound-request.ts';
 import { formatSeconds } from '../engine/classify-response.ts';
 import { EgressDeniedError } from './egress-guard.ts';
@@ -89,7 +89,7 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
       at: startedAt,
       method,
       // The query may carry an API key (apiKey in query): the audit keeps the path only then.
-      url: hasSecretQuery(options.connector) ? `${url.origin}${url.pathname}` : url.toString(),
+      url: hasSecretQuery(options.connector) ? `${url.origin}${url.pathname}` : redactUrl(url.toString(), options.redactFields),
       requestHeaders: redactHeaders(headers),
       requestBody: unsignedBody === undefined ? null : capBody(redactBody(unsignedBody.toString(), options.redactFields), options.auditBodyBytes),
     };

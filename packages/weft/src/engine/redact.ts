@@ -13,6 +13,10 @@ export const REDACTED_HEADER_FRAGMENTS: string[] = ['secret', 'token', 'signatur
 
 const DEFAULT_REDACTED_HEADER_SET = new Set(DEFAULT_REDACTED_HEADERS);
 
+function hasCredentialFragment(lowerCaseName: string): boolean {
+  return REDACTED_HEADER_FRAGMENTS.some((fragment) => lowerCaseName.includes(fragment));
+}
+
 export function redactHeaders(headers: Record<string, string | string[] | undefined>, extra: string[] = []): Record<string, string> {
   // Every audited call passes here twice; most name no extra header.
   const named = extra.length === 0 ? DEFAULT_REDACTED_HEADER_SET : new Set([...DEFAULT_REDACTED_HEADERS, ...extra.map((name) => name.toLowerCase())]);
@@ -20,7 +24,7 @@ export function redactHeaders(headers: Record<string, string | string[] | undefi
   for (const [rawName, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     const name = rawName.toLowerCase();
-    const isSecret = named.has(name) || REDACTED_HEADER_FRAGMENTS.some((fragment) => name.includes(fragment));
+    const isSecret = named.has(name) || hasCredentialFragment(name);
     redacted[name] = isSecret ? REDACTED : Array.isArray(value) ? value.join(', ') : value;
   }
   return redacted;
@@ -60,6 +64,102 @@ export function redactBody(body: string, fields: string[]): string {
   };
   const redacted = walk(parsed);
   return changed ? JSON.stringify(redacted) : body;
+}
+
+/**
+ * Hides the credentials of a URL: the user and password of its userinfo, and the value of each
+ * query parameter named like a credential, by the same rule as header names (DEFAULT_REDACTED_HEADERS,
+ * REDACTED_HEADER_FRAGMENTS) or like one of `redactFields` (whole name, case-insensitive, as redactBody).
+ * Everything else comes back byte for byte; a string that is not an absolute URL comes back unchanged.
+ */
+export function redactUrl(url: string, redactFields: readonly string[]): string {
+  const parsed = parseUrl(url);
+  const isSecretName = secretQueryNameTest(redactFields);
+  // Every audited call passes here; most URLs hold no credential and need no rewriting.
+  if (parsed === null || !holdsCredential(parsed, isSecretName)) return url;
+  const redacted = redactUrlText(url, isSecretName);
+  // The text split reads a well-formed URL as the URL parser (and so the HTTP client) does, but a
+  // sloppy one (leading space, "https:\\host", a tab in a name) it may misread. The parser's own
+  // serialization is always well-formed: redacting it leaks nothing, at the cost of that URL's bytes.
+  const reparsed = parseUrl(redacted);
+  return reparsed !== null && !holdsCredential(reparsed, isSecretName) ? redacted : redactUrlText(parsed.href, isSecretName);
+}
+
+function parseUrl(url: string): URL | null {
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
+}
+
+type NamePredicate = (decodedName: string) => boolean;
+
+function secretQueryNameTest(fields: readonly string[]): NamePredicate {
+  const configured = new Set(fields.map((field) => field.toLowerCase()));
+  return (decodedName) => {
+    const name = decodedName.toLowerCase();
+    return configured.has(name) || DEFAULT_REDACTED_HEADER_SET.has(name) || hasCredentialFragment(name);
+  };
+}
+
+/** How the URL parser reports a userinfo part written as REDACTED: it percent-encodes the brackets. */
+const REDACTED_IN_USERINFO = encodeURIComponent(REDACTED);
+
+function holdsCredential(url: URL, isSecretName: NamePredicate): boolean {
+  const isHidden = (userinfoPart: string) => userinfoPart === '' || userinfoPart === REDACTED_IN_USERINFO;
+  if (!isHidden(url.username) || !isHidden(url.password)) return true;
+  for (const [name, value] of url.searchParams) {
+    if (value !== '' && value !== REDACTED && isSecretName(name)) return true;
+  }
+  return false;
+}
+
+/**
+ * Scheme, "//" and authority of a URL cut before its query. The authority ends at the path, which
+ * http(s) also starts with a backslash.
+ */
+const SCHEME_AND_AUTHORITY = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/\\]*)/;
+
+function redactUrlText(url: string, isSecretName: NamePredicate): string {
+  // The first "#" starts the fragment and the first "?" before it the query, whatever precedes them.
+  const [beforeFragment, fragment] = splitAtFirst(url, '#');
+  const [beforeQuery, query] = splitAtFirst(beforeFragment, '?');
+  const head = beforeQuery.replace(SCHEME_AND_AUTHORITY, (_, schemeAndSlashes: string, authority: string) => schemeAndSlashes + redactUserinfo(authority));
+  return head + (query === null ? '' : `?${redactQuery(query, isSecretName)}`) + (fragment === null ? '' : `#${fragment}`);
+}
+
+function splitAtFirst(text: string, separator: string): [string, string | null] {
+  const at = text.indexOf(separator);
+  return at === -1 ? [text, null] : [text.slice(0, at), text.slice(at + 1)];
+}
+
+/** A user alone can be the credential (an API key with an empty password), so both parts are hidden. */
+function redactUserinfo(authority: string): string {
+  const at = authority.lastIndexOf('@');
+  if (at === -1) return authority;
+  const [user, password] = splitAtFirst(authority.slice(0, at), ':');
+  const hide = (part: string) => (part === '' ? '' : REDACTED);
+  return hide(user) + (password === null ? '' : `:${hide(password)}`) + authority.slice(at);
+}
+
+/** An empty value hides nothing, and a name without "=" has no value: both are kept as written. */
+function redactQuery(query: string, isSecretName: NamePredicate): string {
+  return query
+    .split('&')
+    .map((pair) => {
+      const [name, value] = splitAtFirst(pair, '=');
+      return value !== null && value !== '' && isSecretName(decodeFormComponent(name)) ? `${name}=${REDACTED}` : pair;
+    })
+    .join('&');
+}
+
+/**
+ * A query name as the server reads it (application/x-www-form-urlencoded, as URLSearchParams):
+ * "+" is a space, and a malformed "%" escape stays as written instead of failing.
+ */
+function decodeFormComponent(raw: string): string {
+  return raw.replaceAll('+', ' ').replace(/(?:%[0-9A-Fa-f]{2})+/g, (escapes) => Buffer.from(escapes.replaceAll('%', ''), 'hex').toString('utf8'));
 }
 
 /** Keeps at most `maxBytes` of UTF-8, never splitting a character, and says how much was cut. */

@@ -8,7 +8,7 @@ import { idempotencyKey } from '../../core/ids.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Store } from '../../store/store.ts';
 import { classifyStatus, describeFailure, reasonForStatus } from '../classify-response.ts';
-import { capBody, redactBody, redactHeaders } from '../redact.ts';
+import { capBody, redactBody, redactHeaders, redactUrl } from '../redact.ts';
 import { describeNetworkError, flattenHeaders, requestDeadline } from '../outbound-request.ts';
 import { PostponeError, StepFailedError } from '../step-failure.ts';
 import type { Scope } from '../scope.ts';
@@ -117,7 +117,7 @@ async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep
     stepPath: ctx.stepPath,
     attempt: ctx.attempt,
     method,
-    url: url.toString(),
+    url: redactUrl(url.toString(), deps.redactFields),
     requestHeaders: redactHeaders(headers),
     requestBody: capBody(body === undefined ? null : redactBody(body, deps.redactFields), deps.auditBodyBytes),
   };
