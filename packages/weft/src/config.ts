@@ -104,7 +104,7 @@ export const ConfigSchema = Type.Object(
     }),
     redactFields: Type.Array(Type.String({ minLength: 1 }), {
       default: ['password', 'secret', 'token', 'apiKey', 'cardNumber', 'cvc'],
-      description: 'JSON field names whose values are redacted in the audit log.',
+      description: 'Names whose values are redacted in the audit log: JSON fields of request and response bodies, and query parameters of the URL (whole names, any case).',
     }),
     egressAllow: Type.Array(Type.String({ minLength: 1 }), {
       default: [],
