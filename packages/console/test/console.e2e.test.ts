@@ -182,8 +182,8 @@ describe('console in a real browser', { skip }, () => {
     await page.keyboard.type(String(refused.id));
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/runs\?q=/);
-    await runs.locator('tbody tr').first().waitFor();
-    assert.equal(await runs.locator('tbody tr').count(), 1, 'only the run of that order');
+    // The unfiltered rows stay until the search's answer replaces them.
+    await waitFor(async () => (await runs.locator('tbody tr').count()) === 1, 10_000, 'only the run of that order');
     await page.locator('main').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('j');
     await page.keyboard.press('Enter');
