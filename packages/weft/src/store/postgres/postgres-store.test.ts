@@ -128,7 +128,9 @@ if (skipWithoutPostgres) {
         ...Array.from({ length: 40 }, (_, i) => makeEvent({ flowId: 'capped', receivedAt: T0 + i })),
         ...Array.from({ length: 40 }, (_, i) => makeEvent({ flowId: 'keyed', orderingKey: keys[i % keys.length]!, receivedAt: T0 + i })),
       ];
-      await Promise.all(events.map((event) => harness.store.ingest(event)));
+      // One at a time: concurrent ingests take their creation order (seq) in whatever order the
+      // pool's connections run them, and event order is creation order.
+      for (const event of events) await harness.store.ingest(event);
       const expectedOrder = new Map(keys.map((key) => [key, events.filter((event) => event.orderingKey === key).map((event) => event.runId)]));
 
       const live = new Set<ClaimedRun>();
