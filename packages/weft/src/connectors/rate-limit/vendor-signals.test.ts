@@ -38,6 +38,13 @@ describe('readVendorSignals', () => {
     assert.equal(signals.pauseUntil, NOW + 2_000);
   });
 
+  it('a Retry-After of years in any spelling pauses for a day at most', () => {
+    const spellings: Record<string, string>[] = [{ 'retry-after': '99999999999.5' }, { 'retry-after-ms': '9999999999999999' }, { 'retry-after': '99999999999' }];
+    for (const headers of spellings) {
+      assert.equal(readVendorSignals({ status: 429, headers, body: {} }, NOW).pauseUntil, NOW + 24 * 3_600_000, JSON.stringify(headers));
+    }
+  });
+
   it('Shopify GraphQL: cost and throttleStatus of a query that ran', () => {
     const body = {
       data: { products: { edges: [] } },

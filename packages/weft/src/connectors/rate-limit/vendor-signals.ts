@@ -1,4 +1,4 @@
-import { parseRetryAfter } from '@weft/sdk';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '@weft/sdk';
 
 /** What a vendor said about its limits in one response. Times are epoch ms. */
 export interface VendorSignals {
@@ -62,11 +62,12 @@ export function readVendorSignals(response: VendorResponse, now: number): Vendor
 export function readRetryAfter(status: number, headers: Record<string, string>, now: number): number | undefined {
   if (status !== 429 && status !== 503 && status !== 403) return undefined;
   const milliseconds = parseNumber(headers['retry-after-ms']);
-  if (milliseconds !== undefined && milliseconds >= 0) return now + Math.ceil(milliseconds);
+  // Capped as parseRetryAfter caps: no vendor means a wait of years.
+  if (milliseconds !== undefined && milliseconds >= 0) return now + Math.min(Math.ceil(milliseconds), MAX_RETRY_AFTER_MS);
   const value = headers['retry-after']?.trim();
   if (value === undefined) return undefined;
   const fractionalSeconds = /^\d+\.\d+$/.test(value) ? Number(value) : undefined;
-  const delayMs = fractionalSeconds === undefined ? parseRetryAfter(value, now) : Math.ceil(fractionalSeconds * 1000);
+  const delayMs = fractionalSeconds === undefined ? parseRetryAfter(value, now) : Math.min(Math.ceil(fractionalSeconds * 1000), MAX_RETRY_AFTER_MS);
   return delayMs === undefined ? undefined : now + delayMs;
 }
 
