@@ -270,16 +270,23 @@ steps:
     }
   });
 
+  // Never ends, but notes its abort: the test runs the engine in this process, so globalThis is shared.
+  const FOREVER = `export function forever(_input: unknown, { signal }: { signal: AbortSignal }) {
+  signal.addEventListener('abort', () => { (globalThis as { weftCodeStepAborted?: boolean }).weftCodeStepAborted = true; });
+  return new Promise(() => {});
+}
+`;
   it('a shutdown does not wait past its grace for a code step that never ends: the run is handed back', { timeout: 30_000 }, async () => {
     const flow = `id: stuck\ntrigger:\n  webhook:\n    path: stuck\nsteps:\n  - id: forever\n    code: { module: ../forever.ts, export: forever }\n`;
     // shutdownTimeoutMs less the 5 s the HTTP server keeps: a grace of 1 s for in-flight runs.
-    const weft = await startTestWeft({ 'f.yaml': flow }, { files: { 'forever.ts': 'export function forever() { return new Promise(() => {}); }\n' }, overrides: { shutdownTimeoutMs: 6_000 } });
+    const weft = await startTestWeft({ 'f.yaml': flow }, { files: { 'forever.ts': FOREVER }, overrides: { shutdownTimeoutMs: 6_000 } });
     const { runId } = JSON.parse((await post(`${weft.url}/hooks/stuck`, '{}')).text);
     await waitFor(async () => (await weft.store.getRun(runId))?.status === 'running', 5_000, 'the run running');
     const db = weft.config.db;
     const started = Date.now();
     await weft.close();
     assert.ok(Date.now() - started < 4_000, `closing took ${Date.now() - started} ms`);
+    assert.equal((globalThis as { weftCodeStepAborted?: boolean }).weftCodeStepAborted, true, 'the function was told through its signal');
     const store = createSqliteStore({ path: db });
     try {
       assert.equal((await store.getRun(runId))?.status, 'queued', 'released for the next start');

@@ -122,7 +122,7 @@ async function executeStep(ctx: RunContext, step: Step, path: string, scope: Sco
     let output: unknown;
     await ctx.sink.settle();
     try {
-      output = await abandonOnAbort(Promise.resolve(ctx.flow.codeFunction(step.id)(structuredClone(scope))), ctx.signal);
+      output = await abandonOnAbort(Promise.resolve(ctx.flow.codeFunction(step.id)(structuredClone(scope), { signal: ctx.signal })), ctx.signal);
     } catch (error) {
       if (ctx.signal.aborted) throw error;
       const retryable = (error as { retryable?: unknown }).retryable === true;
@@ -175,9 +175,10 @@ export function stepPathOf(error: unknown): string | null {
 }
 
 /**
- * A code step cannot be stopped from outside, so when its run is aborted (a shutdown past its
- * grace, a lost lease) the run stops waiting for it: the run is handed back or dropped, and the
- * function's eventual result is ignored. Otherwise a shutdown waits for the slowest code step.
+ * A code step cannot be stopped from outside (it gets the signal, but need not heed it), so when
+ * its run is aborted (a shutdown past its grace, a lost lease) the run stops waiting for it: the
+ * run is handed back or dropped, and the function's eventual result is ignored. Otherwise a
+ * shutdown waits for the slowest code step.
  */
 function abandonOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);

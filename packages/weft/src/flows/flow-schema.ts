@@ -334,7 +334,11 @@ export const CodeStepSchema = Type.Object(
     ),
     retry: Type.Optional(RetryPolicySchema),
   },
-  { ...closed, description: 'Call an exported function with ({ trigger, steps, item, index }); its result is the output.' },
+  {
+    ...closed,
+    description:
+      'Call an exported function with ({ trigger, steps, item, index }, { signal }); its result is the output. The signal aborts when the run stops (a shutdown, a lost lease).',
+  },
 );
 
 export const DelayStepSchema = Type.Object(

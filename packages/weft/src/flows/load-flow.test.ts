@@ -53,7 +53,7 @@ describe('loadFlows', () => {
       assert.equal(await loaded.template('Bearer ${env:ERP_TOKEN}').render({}), 'Bearer erp-token');
 
       const enrich = loaded.codeFunction('enrich');
-      assert.deepEqual(await enrich({ trigger, steps: { order: { id: 7 } } }), { id: 7, enriched: true });
+      assert.deepEqual(await enrich({ trigger, steps: { order: { id: 7 } } }, { signal: new AbortController().signal }), { id: 7, enriched: true });
       assert.throws(() => loaded.codeFunction('order'), /not a code step/);
     });
 
@@ -62,7 +62,7 @@ describe('loadFlows', () => {
       assert.deepEqual(diagnostics, []);
       assert.equal(flows[0]?.flow.id, 'nightly-sync');
       assert.equal(flows[0]?.webhookSecret, undefined);
-      assert.deepEqual(await flows[0]?.codeFunction('run')({ trigger: {}, steps: {} }), { synced: 3 });
+      assert.deepEqual(await flows[0]?.codeFunction('run')({ trigger: {}, steps: {} }, { signal: new AbortController().signal }), { synced: 3 });
     });
 
     it('gives expressions the flow’s mappingBudget', async () => {

@@ -16,12 +16,11 @@ import { parseYamlSource, type Position } from './yaml-source.ts';
 export { formatDiagnostic } from './diagnostic.ts';
 export type { FlowDiagnostic, FlowDiagnosticCode } from './diagnostic.ts';
 
-export type CodeFunction = (input: {
-  trigger: unknown;
-  steps: Record<string, unknown>;
-  item?: unknown;
-  index?: number;
-}) => unknown | Promise<unknown>;
+export type CodeFunction = (
+  input: { trigger: unknown; steps: Record<string, unknown>; item?: unknown; index?: number },
+  /** `signal` aborts when the run stops (a shutdown past its grace, a lost lease): work can stop with it. */
+  context: { signal: AbortSignal },
+) => unknown | Promise<unknown>;
 
 /** A flow that passed every check, with everything it needs at run time prepared. */
 export interface LoadedFlow {
