@@ -9,8 +9,8 @@ import { createSqliteStore, type SqliteStore } from '../packages/weft/src/store/
 /**
  * The store's share of one webhook → map → call run, without HTTP: each simulated run makes the
  * store calls the engine makes for the bench flow, in the same order and with the same payloads
- * (ingest claimed on arrival, the map checkpoint with the effect's intent, the hold
- * lookup, the audit record, the call's checkpoint with its effect, completion, the exception
+ * (ingest claimed on arrival, the map checkpoint with the effect's intent and the destination's
+ * hold, the audit record, the call's checkpoint with its effect, completion with the exception
  * auto-resolve), `--concurrency` runs at a time so writes group-commit as they do in the engine.
  * Reports the process's CPU microseconds per run and commits per run: the number to compare
  * two versions of the SQLite store with (`--runs`, default 20,000, median of `--repeats`).
@@ -44,9 +44,8 @@ async function oneRun(store: SqliteStore, n: number): Promise<void> {
   const salesOrder = { externalId: String(order.order_number), currency: order.currency, lines: order.line_items.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: Number(l.price) })) };
   const mapped = store.checkpoint(runId, fence, { path: 'toErp', output: salesOrder, outcome: 'done' }, { now });
   const key = idempotencyKey(flowId, eventId, 'createOrder');
-  const [, effect] = await Promise.all([mapped, store.beginEffect({ key, runId, stepPath: 'createOrder', now })]);
-  if (effect.status === 'done') throw new Error('a fresh run found its effect done');
-  await store.destinationHold('http://127.0.0.1:9');
+  const [, begun] = await Promise.all([mapped, store.beginEffect({ key, runId, stepPath: 'createOrder', now, destination: 'http://127.0.0.1:9' })]);
+  if (begun.effect.status === 'done') throw new Error('a fresh run found its effect done');
   const body = JSON.stringify(salesOrder);
   const responseBody = JSON.stringify({ id: `SO-${n}`, ...salesOrder });
   await Promise.all([
@@ -59,7 +58,6 @@ async function oneRun(store: SqliteStore, n: number): Promise<void> {
     store.checkpoint(runId, fence, { path: 'createOrder', output: { status: 201, body: JSON.parse(responseBody) }, outcome: 'done' }, { now, effectKey: key }),
     store.completeRun(runId, fence, now),
   ]);
-  await store.operations.resolveExceptionsAfter(runId, now);
 }
 
 /** The process's CPU time: the event loop's, GC helpers' and the kernel's (an fsync is mostly kernel time). */

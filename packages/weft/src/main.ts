@@ -32,7 +32,6 @@ import { formatDiagnostic, loadFlows, type LoadedFlow } from './flows/load-flow.
 import { buildApp } from './http/app.ts';
 import { ensureAdminPassword } from './http/api/admin-password.ts';
 import { createConnectionsView } from './http/api/connections-view.ts';
-import { resolveExceptionsOnCompletion } from './http/api/exception-resolver.ts';
 import { createFlowSwitch, enabledOf } from './http/api/flow-switch.ts';
 import { createJobRunner } from './http/api/jobs.ts';
 import { describeConsole } from './http/console-static.ts';
@@ -230,7 +229,6 @@ export async function startWeft(
   const disabledFlows = new Set(await store.flowStates.disabled());
   const { engine, poller } = createConfiguredEngine(config, { store, outbound, log, flows: enabledOf(flows, disabledFlows), concurrency: config.workerConcurrency });
   const flowSwitch = createFlowSwitch({ engine, flowStates: store.flowStates, clock: systemClock, flows, disabled: disabledFlows });
-  const stopResolving = resolveExceptionsOnCompletion(store, { onError: (error) => log.error({ err: error }, 'exceptions.resolve_failed') });
   const { generated: adminPassword } = await ensureAdminPassword(store.tokens, config.adminPassword, Date.now());
   let schedules = startSchedules(engine, flows, log);
   const alerting =
@@ -328,7 +326,6 @@ export async function startWeft(
         polling.stop();
         exceptionFeeds.stop();
         alerting?.stop();
-        stopResolving();
         // Stop accepting first, so nothing is acknowledged that the worker will not see.
         await app.close();
         await engine.stop(Math.max(0, config.shutdownTimeoutMs - 5_000));

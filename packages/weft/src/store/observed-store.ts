@@ -109,8 +109,9 @@ export function observeStore(store: Store, onListenerError: (error: unknown) => 
       emit({ type: 'step.completed', at: options.now, flowId: flowOfRun.get(runId), runId, path: checkpoint.path, outcome: checkpoint.outcome });
     },
     async completeRun(runId, fence, now) {
-      await store.completeRun(runId, fence, now);
+      const resolved = await store.completeRun(runId, fence, now);
       emit({ type: 'run.completed', at: now, flowId: ended(runId), runId });
+      return resolved;
     },
     async scheduleRetry(runId, fence, retry) {
       await store.scheduleRetry(runId, fence, retry);

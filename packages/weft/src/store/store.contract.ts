@@ -434,9 +434,9 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         const run = await claimOne(event.runId);
         assert.equal(await store.getEffect('weft-abc'), undefined);
         const pending = { key: 'weft-abc', runId: event.runId, stepPath: 'post', status: 'pending', result: undefined, createdAt: T0 + 1, doneAt: null };
-        assert.deepEqual(await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 1 }), pending);
+        assert.deepEqual(await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 1 }), { effect: pending, destinationHold: undefined });
         // A second begin answers the first intent, unchanged.
-        assert.deepEqual(await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 2 }), pending);
+        assert.deepEqual(await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 2 }), { effect: pending, destinationHold: undefined });
         assert.deepEqual(await store.getEffect('weft-abc'), pending);
 
         await store.checkpoint(event.runId, run.fence, { path: 'post', output: { salesOrder: 889 }, outcome: 'done' }, { effectKey: 'weft-abc', now: T0 + 3 });
@@ -450,7 +450,7 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
           doneAt: T0 + 3,
         });
 
-        const again = await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 4 });
+        const { effect: again } = await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 4 });
         assert.deepEqual([again.status, again.result], ['done', { salesOrder: 889 }]);
         assert.equal((await store.getEffect('weft-abc'))?.status, 'done');
       });
@@ -764,14 +764,20 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.deepEqual(await store.listCalls({ runId: 'run_none' }), []);
       });
 
-      it('keeps the latest end of a destination hold', async () => {
-        assert.equal(await store.destinationHold('erp.example.com'), undefined);
-        await store.holdDestination('erp.example.com', T0 + 10_000);
-        await store.holdDestination('erp.example.com', T0 + 5_000);
-        assert.equal(await store.destinationHold('erp.example.com'), T0 + 10_000);
-        await store.holdDestination('erp.example.com', T0 + 20_000);
-        assert.equal(await store.destinationHold('erp.example.com'), T0 + 20_000);
-        assert.equal(await store.destinationHold('crm.example.com'), undefined);
+      it('keeps the latest end of a destination hold, and answers it with an effect begun for that destination', async () => {
+        const event = await ingestRun();
+        let n = 0;
+        const holdOf = async (destination?: string) =>
+          (await store.beginEffect({ key: `weft-hold-${n++}`, runId: event.runId, stepPath: 'post', now: T0, ...(destination === undefined ? {} : { destination }) }))
+            .destinationHold;
+        assert.equal(await holdOf('https://erp.example.com'), undefined);
+        await store.holdDestination('https://erp.example.com', T0 + 10_000);
+        await store.holdDestination('https://erp.example.com', T0 + 5_000);
+        assert.equal(await holdOf('https://erp.example.com'), T0 + 10_000);
+        await store.holdDestination('https://erp.example.com', T0 + 20_000);
+        assert.equal(await holdOf('https://erp.example.com'), T0 + 20_000);
+        assert.equal(await holdOf('https://crm.example.com'), undefined);
+        assert.equal(await holdOf(), undefined, 'no destination asked, none answered');
       });
     });
 
@@ -839,8 +845,8 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         const event = await ingestRun({ receivedAt: at, ...fields });
         const run = await claimOne(event.runId, { now: at, limit: 50 });
         await store.checkpoint(event.runId, run.fence, { path: 'map', output: 1, outcome: 'done' }, { now: at + 1 });
-        await store.completeRun(event.runId, run.fence, finishedAt);
-        return event;
+        const resolved = await store.completeRun(event.runId, run.fence, finishedAt);
+        return { ...event, resolved };
       }
 
       it('keeps API tokens as hashes: live ones are found, expired sessions and revoked tokens are not', async () => {
@@ -938,13 +944,24 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         const otherRecord = await failRun({ orderingKey: 'order-8' }, T0 + 1);
         const otherFlow = await failRun({ flowId: 'invoices', orderingKey: 'order-7' }, T0 + 2);
         const later = await completeRun({ orderingKey: 'order-7' }, T0 + 100, T0 + 150);
-        assert.deepEqual(await store.operations.resolveExceptionsAfter(later.runId, T0 + 150), [stale.exceptionId]);
+        assert.deepEqual(later.resolved, [stale.exceptionId]);
         const resolved = await store.getException(stale.exceptionId);
         assert.deepEqual([resolved?.status, resolved?.resolvedAt], ['resolved', T0 + 150]);
         assert.equal((await store.getException(otherRecord.exceptionId))?.status, 'open');
         assert.equal((await store.getException(otherFlow.exceptionId))?.status, 'open');
-        assert.deepEqual(await store.operations.resolveExceptionsAfter(later.runId, T0 + 200), [], 'only open ones');
+        assert.deepEqual((await completeRun({ orderingKey: 'order-7' }, T0 + 200, T0 + 250)).resolved, [], 'only open ones');
         await assert.rejects(store.replayException(stale.exceptionId, { now: T0 + 300 }), NotReplayableError);
+      });
+
+      it('resolves by dedupe key when the runs have no ordering key', async () => {
+        const stale = await failRun({ dedupeKey: 'order-9' }, T0);
+        const otherRecord = await failRun({ dedupeKey: 'order-10' }, T0 + 1);
+        // The same delivery again is a duplicate, not a run: a later run of the record comes from a replay.
+        await store.replayException(stale.exceptionId, { now: T0 + 50 });
+        const [replayed] = await store.claimRuns({ workerId: 'w1', now: T0 + 60, leaseMs: 30_000, limit: 50, flowIds: ['orders'], flowConcurrency: {} });
+        assert.equal(replayed?.id, stale.runId);
+        assert.deepEqual(await store.completeRun(stale.runId, replayed!.fence, T0 + 70), [], 'a replay already closed its own exception');
+        assert.equal((await store.getException(otherRecord.exceptionId))?.status, 'open');
       });
 
       it('pages calls newest first by connection, status class, text and time', async () => {

@@ -38,8 +38,13 @@ export interface Store {
 
   /** Record a completed step. Optionally marks an effect done and/or parks the run until `waitUntil`. */
   checkpoint(runId: string, fence: number, checkpoint: StepCheckpoint, options: CheckpointOptions): Promise<void>;
-  /** The run finished: every step is done. */
-  completeRun(runId: string, fence: number, now: number): Promise<void>;
+  /**
+   * The run finished: every step is done. In the same transaction, open exceptions of its flow
+   * for the same record become `resolved` — same ordering key, or same dedupe key when the run
+   * has no ordering key — since nobody needs to fix them any more. The run's own exceptions are
+   * not touched (a replay already closed them). Answers the resolved exceptions' ids.
+   */
+  completeRun(runId: string, fence: number, now: number): Promise<string[]>;
   /** A step failed and will be tried again at `dueAt`; counts the attempt. */
   scheduleRetry(runId: string, fence: number, retry: RetrySchedule): Promise<void>;
   /** Park the run until `dueAt` without counting an attempt (a destination hold, a breaker). */
@@ -56,11 +61,10 @@ export interface Store {
    * new pending intent, or the earlier record of the same key (a second begin changes nothing).
    * One write instead of a lookup and a write: a done effect is seen in the same commit.
    */
-  beginEffect(effect: { key: string; runId: string; stepPath: string; now: number }): Promise<Effect>;
+  beginEffect(effect: NewEffect): Promise<BegunEffect>;
 
-  /** Shared, store-kept pause of all calls to one destination (a 429's Retry-After). */
+  /** Shared, store-kept pause of all calls to one destination (a 429's Retry-After); `beginEffect` reads it. */
   holdDestination(destination: string, until: number): Promise<void>;
-  destinationHold(destination: string): Promise<number | undefined>;
 
   /** The audit log of outbound HTTP. */
   recordCall(call: NewCallRecord): Promise<void>;
@@ -109,7 +113,7 @@ export interface Store {
   xref: XrefStore;
   /** What each reconcile step found: matched, missing and different records. */
   reconciliations: ReconciliationStore;
-  /** The management API's listings and summaries, and the auto-resolve of exceptions. */
+  /** The management API's listings and summaries. */
   operations: OperationsStore;
 
   /**
@@ -203,6 +207,24 @@ export interface Effect {
   result: unknown;
   createdAt: number;
   doneAt: number | null;
+}
+
+export interface NewEffect {
+  key: string;
+  runId: string;
+  stepPath: string;
+  now: number;
+  /**
+   * The origin the effect is about to be sent to, when the caller honours destination holds:
+   * the answer then carries the hold, read in the same round trip as the intent.
+   */
+  destination?: string;
+}
+
+export interface BegunEffect {
+  effect: Effect;
+  /** The store's hold on `destination` (epoch ms); undefined without one or without a destination. */
+  destinationHold: number | undefined;
 }
 
 export interface NewException {
@@ -468,12 +490,6 @@ export interface OperationsStore {
   pageCalls(filter: CallFilter): Promise<Page<CallRecord>>;
   /** When each completed step of a run was checkpointed, in order. */
   checkpointTimes(runId: string): Promise<Array<{ path: string; outcome: StepCheckpoint['outcome']; at: number }>>;
-  /**
-   * The run completed: open exceptions of its flow for the same record become `resolved` —
-   * same ordering key, or same dedupe key when the run has no ordering key. The run's own
-   * exceptions are not touched (a replay already closed them). Returns the resolved ids.
-   */
-  resolveExceptionsAfter(runId: string, now: number): Promise<string[]>;
   /** Activity from `since` to `now` (epoch ms). */
   summary(window: { since: number; now: number }): Promise<ActivitySummary>;
   connectionActivity(): Promise<ConnectionActivity[]>;

@@ -57,40 +57,47 @@ export async function executeCallStep(
   step: HttpCallStep,
   scope: Scope,
 ): Promise<{ output: CallOutput; effectKey?: string }> {
-  return withEffectLedger(deps, ctx, (key) => sendCall(deps, ctx, step, scope, key));
+  const url = parseCallUrl(await ctx.flow.template(step.call.url).render(scope), ctx.stepPath, step.call.url);
+  for (const [name, value] of Object.entries(step.call.query ?? {})) {
+    url.searchParams.set(name, await ctx.flow.template(value).render(scope));
+  }
+  return withEffectLedger(deps, ctx, (key) => sendCall(deps, ctx, step, scope, url, key), { destination: url.origin });
 }
 
 /**
  * The effect ledger around one external write (guarantee 2): a done effect is never sent
  * again — its recorded output stands in — and the intent is durable before anything is sent.
- * The caller marks the effect done with its checkpoint, in the same transaction.
+ * The caller marks the effect done with its checkpoint, in the same transaction. With a
+ * `destination`, a hold on it (ADR-0004: this process's, or the store's, read with the intent)
+ * postpones the run instead of sending.
  */
 export async function withEffectLedger<T>(
-  deps: Pick<CallStepDeps, 'store' | 'clock'>,
+  deps: Pick<CallStepDeps, 'store' | 'clock' | 'holds'>,
   ctx: CallContext,
   send: (idempotencyKey: string) => Promise<T>,
+  options: { destination?: string } = {},
 ): Promise<{ output: T; effectKey?: string }> {
+  const { destination } = options;
   const key = idempotencyKey(ctx.flow.flow.id, ctx.eventId, ctx.stepPath);
-  const begun = deps.store.beginEffect({ key, runId: ctx.runId, stepPath: ctx.stepPath, now: deps.clock.now() });
+  const begun = deps.store.beginEffect({ key, runId: ctx.runId, stepPath: ctx.stepPath, now: deps.clock.now(), ...(destination === undefined ? {} : { destination }) });
   ctx.writes.defer(begun);
   await ctx.writes.settle();
-  const recorded = await begun;
-  if (recorded.status === 'done') return { output: recorded.result as T };
+  const { effect, destinationHold } = await begun;
+  if (effect.status === 'done') return { output: effect.result as T };
+  if (destination !== undefined) {
+    const hold = Math.max(deps.holds.get(destination) ?? 0, destinationHold ?? 0);
+    const now = deps.clock.now();
+    // No Retry-After is honoured for longer than MAX_RETRY_AFTER_MS, so a hold beyond it was
+    // recorded uncapped by an older version: ignored, or it would postpone every run for years.
+    if (hold > now && hold <= now + MAX_RETRY_AFTER_MS) throw new PostponeError(hold);
+  }
   return { output: await send(key), effectKey: key };
 }
 
-async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep, scope: Scope, key: string): Promise<CallOutput> {
+async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep, scope: Scope, url: URL, key: string): Promise<CallOutput> {
   const { store, clock } = deps;
   const call = step.call;
-  const url = parseCallUrl(await ctx.flow.template(call.url).render(scope), ctx.stepPath, call.url);
-  for (const [name, value] of Object.entries(call.query ?? {})) {
-    url.searchParams.set(name, await ctx.flow.template(value).render(scope));
-  }
   const destination = url.origin;
-  const hold = Math.max(deps.holds.get(destination) ?? 0, (await store.destinationHold(destination)) ?? 0);
-  // No Retry-After is honoured for longer than MAX_RETRY_AFTER_MS, so a hold beyond it was
-  // recorded uncapped by an older version: ignored, or it would postpone every run for years.
-  if (hold > clock.now() && hold <= clock.now() + MAX_RETRY_AFTER_MS) throw new PostponeError(hold);
 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(call.headers ?? {})) {

@@ -126,24 +126,6 @@ export function createPostgresOperations({ query }: PostgresAccess): OperationsS
         (row) => ({ path: row.path, outcome: row.outcome, at: row.created_at }),
       ),
 
-    resolveExceptionsAfter: async (runId, now) => {
-      // Same record: same ordering key, or same dedupe key when the run has none.
-      const rows = await query<{ id: string }>(
-        `WITH done AS (
-          SELECT r.flow_id, r.ordering_key, e.dedupe_key FROM runs r JOIN events e ON e.id = r.event_id WHERE r.id = $1)
-        UPDATE exceptions x SET status = 'resolved', resolved_at = $2
-        FROM done
-        WHERE x.status = 'open' AND x.flow_id = done.flow_id AND x.run_id <> $1 AND x.run_id IN (
-          SELECT o.id FROM runs o JOIN events oe ON oe.id = o.event_id
-          WHERE o.flow_id = done.flow_id AND (
-            (done.ordering_key IS NOT NULL AND o.ordering_key = done.ordering_key)
-            OR (done.ordering_key IS NULL AND oe.dedupe_key = done.dedupe_key)))
-        RETURNING x.id`,
-        [runId, now],
-      );
-      return rows.map((row) => row.id);
-    },
-
     summary: async ({ since, now }) => {
       const firstMinute = Math.floor(since / MINUTE_MS) * MINUTE_MS;
       const minutes = new Map<number, MinuteActivity & { latencies: number[] }>();

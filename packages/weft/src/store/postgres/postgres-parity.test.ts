@@ -177,11 +177,23 @@ const WRITES: Array<[string, (store: Store) => Promise<unknown>]> = [
     ],
   ],
   [
-    'resolveExceptionsAfter',
+    'completeRun resolves exceptions',
     async (s) => {
-      // run_7 repeats the record of run_1 (same ordering key) and completes: run_1's exception resolves.
-      await s.ingest({ id: 'evt_7', runId: 'run_7', flowId: 'orders', dedupeKey: 'd-7', orderingKey: 'customer-1', receivedAt: T0 + 140 * SECOND, event: { id: 'evt_7', source: 'webhook', receivedAt: new Date(T0).toISOString(), headers: {}, query: {}, body: {} } });
-      return [await s.operations.resolveExceptionsAfter('run_7', T0 + 141 * SECOND), await s.operations.resolveExceptionsAfter('run_3', T0 + 142 * SECOND), await s.listExceptions({ status: 'resolved' })];
+      // run_7 repeats the record of run_5 (same ordering key, customer-2): its completion resolves
+      // the exception parked here; run_1's was resolved in the seed by run_2's completion.
+      const claimed = await s.claimRuns({ workerId: 'w', now: T0 + 200 * SECOND, leaseMs: 60 * SECOND, limit: 50, flowConcurrency: {}, flowIds: ['orders'] });
+      const run5 = claimed.find((run) => run.id === 'run_5');
+      assert.ok(run5);
+      for (const other of claimed.filter((run) => run !== run5)) await s.releaseRun(other.id, other.fence, T0 + 200 * SECOND);
+      const parked = await s.parkException('run_5', run5.fence, { reason: 'rate-limited', message: 'ERP 429', stepPath: 'post', input: null, lastResponse: undefined, now: T0 + 201 * SECOND });
+      const outcome = await s.ingest(
+        { id: 'evt_7', runId: 'run_7', flowId: 'orders', dedupeKey: 'd-7', orderingKey: 'customer-2', receivedAt: T0 + 210 * SECOND, event: { id: 'evt_7', source: 'webhook', receivedAt: new Date(T0).toISOString(), headers: {}, query: {}, body: {} } },
+        { workerId: 'parity', leaseMs: 60 * SECOND },
+      );
+      assert.ok(outcome.status === 'accepted' && outcome.claimed);
+      const resolved = await s.completeRun('run_7', outcome.claimed.fence, T0 + 211 * SECOND);
+      assert.deepEqual(resolved, [parked]);
+      return [resolved.length, await s.listExceptions({ status: 'resolved' })];
     },
   ],
 ];

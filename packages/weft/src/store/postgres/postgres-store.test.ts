@@ -193,7 +193,7 @@ if (skipWithoutPostgres) {
       assert.ok(outcome.status === 'accepted' && outcome.claimed);
       const { fence } = outcome.claimed;
       const writes = Array.from({ length: 20 }, (_, i) => store.checkpoint(event.runId, fence, { path: `step${i}`, output: i, outcome: 'done' }, { now: T0 + i }));
-      writes.push(store.completeRun(event.runId, fence, T0 + 100));
+      writes.push(store.completeRun(event.runId, fence, T0 + 100).then(() => undefined));
       await Promise.all(writes);
       const run = await store.getRun(event.runId);
       assert.equal(run?.status, 'succeeded');
@@ -216,7 +216,7 @@ if (skipWithoutPostgres) {
         const begun = store.beginEffect({ key: 'weft-race', runId: event.runId, stepPath: 'post', now: T0 + 2 });
         await sleep(200);
         await other.query('COMMIT');
-        const effect = await begun;
+        const { effect } = await begun;
         assert.deepEqual([effect.status, effect.createdAt], ['pending', T0 + 1]);
       } finally {
         await other.end();

@@ -293,8 +293,30 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       requireLease(rows, runId);
     },
 
-    completeRun: (runId, fence, now) =>
-      fencedUpdate(runId, fence, `status = 'succeeded', finished_at = $3, updated_at = $3, claimable_at = NULL, lease_owner = NULL, lease_expires_at = NULL`, [now]),
+    completeRun: async (runId, fence, now) => {
+      // One round trip: the completion, and the exceptions of the same record it resolves (a
+      // data-modifying CTE sees the runs as they were, which changes none of the ids it reads).
+      const [row] = await query<{ completed: boolean; resolved: string[] }>(
+        `WITH done AS (
+          UPDATE runs SET status = 'succeeded', finished_at = $3, updated_at = $3, claimable_at = NULL, lease_owner = NULL, lease_expires_at = NULL
+          ${FENCED} RETURNING id, flow_id, ordering_key, event_id),
+        record AS (
+          SELECT done.id, done.flow_id, done.ordering_key, e.dedupe_key FROM done JOIN events e ON e.id = done.event_id),
+        resolved AS (
+          UPDATE exceptions x SET status = 'resolved', resolved_at = $3
+          FROM record
+          WHERE x.status = 'open' AND x.flow_id = record.flow_id AND x.run_id <> record.id AND x.run_id IN (
+            SELECT o.id FROM runs o JOIN events oe ON oe.id = o.event_id
+            WHERE o.flow_id = record.flow_id AND (
+              (record.ordering_key IS NOT NULL AND o.ordering_key = record.ordering_key)
+              OR (record.ordering_key IS NULL AND oe.dedupe_key = record.dedupe_key)))
+          RETURNING x.id)
+        SELECT EXISTS (SELECT 1 FROM done) AS completed, ARRAY(SELECT id FROM resolved) AS resolved`,
+        [runId, fence, now],
+      );
+      if (!row?.completed) throw new LeaseLostError(runId);
+      return row.resolved;
+    },
 
     scheduleRetry: (runId, fence, retry) =>
       // SET expressions see the row as it was, so the CASEs compare against the previous attempt_path.
@@ -335,21 +357,25 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       return row === undefined ? undefined : toEffect(row);
     },
 
-    beginEffect: async (effect) => {
-      // The insert answers the new row; a key already recorded answers nothing, so the CTE falls back to reading it.
-      const [row] = await query<EffectRow>(
+    beginEffect: async ({ key, runId, stepPath, now, destination }) => {
+      // The insert answers the new row; a key already recorded answers nothing, so the CTE falls
+      // back to reading it. The destination's hold rides along: one round trip before a request.
+      const holdOf = `(SELECT until FROM destination_holds WHERE destination = $5) AS hold_until`;
+      const [row] = await query<EffectRow & { hold_until: number | null }>(
         `WITH inserted AS (
           INSERT INTO effects (key, run_id, step_path, status, created_at) VALUES ($1, $2, $3, 'pending', $4)
           ON CONFLICT (key) DO NOTHING RETURNING *)
-        SELECT * FROM inserted UNION ALL SELECT * FROM effects WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM inserted)`,
-        [effect.key, effect.runId, effect.stepPath, effect.now],
+        SELECT *, ${holdOf} FROM inserted
+        UNION ALL SELECT *, ${holdOf} FROM effects WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM inserted)`,
+        [key, runId, stepPath, now, destination ?? null],
       );
-      if (row !== undefined) return toEffect(row);
       // A concurrent begin of the same key (a taken-over run's stale worker) committed after this
       // statement's snapshot: its row is visible to the next statement.
-      const [committed] = await query<EffectRow>('SELECT * FROM effects WHERE key = $1', [effect.key]);
-      if (committed === undefined) throw new Error(`effect ${effect.key} was neither inserted nor found`);
-      return toEffect(committed);
+      const found =
+        row ??
+        (await query<EffectRow & { hold_until: number | null }>(`SELECT *, (SELECT until FROM destination_holds WHERE destination = $2) AS hold_until FROM effects WHERE key = $1`, [key, destination ?? null]))[0];
+      if (found === undefined) throw new Error(`effect ${key} was neither inserted nor found`);
+      return { effect: toEffect(found), destinationHold: found.hold_until ?? undefined };
     },
 
     holdDestination: async (destination, until) => {
@@ -360,8 +386,6 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         [destination, until],
       );
     },
-
-    destinationHold: async (destination) => (await query<{ until: number }>('SELECT until FROM destination_holds WHERE destination = $1', [destination]))[0]?.until,
 
     recordCall: async (call: NewCallRecord) => {
       await query(

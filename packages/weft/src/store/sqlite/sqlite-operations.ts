@@ -157,32 +157,6 @@ export function createSqliteOperations({ sql, write, read }: SqliteAccess): Oper
         ),
       ),
 
-    resolveExceptionsAfter: async (runId, now) => {
-      // Asked after every completed run; almost always no exception of its flow is open, and a
-      // read says so without queueing a write. An exception parked after this read raced with
-      // this completion; it stays open for a person, as it would had it been parked a moment later.
-      const anyOpen = await read(() =>
-        sql(`SELECT 1 FROM exceptions INDEXED BY exceptions_open_by_flow WHERE status = 'open' AND flow_id = (SELECT flow_id FROM runs WHERE id = ?) LIMIT 1`).get(runId),
-      );
-      if (anyOpen === undefined) return [];
-      return write(() => {
-        const run = sql(`SELECT r.flow_id, r.ordering_key, e.dedupe_key FROM runs r JOIN events e ON e.id = r.event_id WHERE r.id = ?`).get(runId) as
-          | { flow_id: string; ordering_key: string | null; dedupe_key: string }
-          | undefined;
-        if (run === undefined) return [];
-        const sameRecord =
-          run.ordering_key !== null
-            ? 'SELECT id FROM runs WHERE flow_id = @flowId AND ordering_key = @key'
-            : 'SELECT r.id FROM runs r JOIN events e ON e.id = r.event_id WHERE e.flow_id = @flowId AND e.dedupe_key = @key';
-        return sql(`
-          UPDATE exceptions SET status = 'resolved', resolved_at = @now
-          WHERE status = 'open' AND flow_id = @flowId AND run_id <> @runId AND run_id IN (${sameRecord})
-          RETURNING id`)
-          .pluck()
-          .all({ now, flowId: run.flow_id, runId, key: run.ordering_key ?? run.dedupe_key }) as string[];
-      });
-    },
-
     summary: ({ since, now }) =>
       read((): ActivitySummary => {
         const firstMinute = Math.floor(since / MINUTE_MS) * MINUTE_MS;

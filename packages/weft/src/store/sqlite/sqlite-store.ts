@@ -14,6 +14,7 @@ import type { Reason } from '../../core/exception.ts';
 import type { RunStatus, RunSummary, StepCheckpoint, TriggerEvent } from '../../core/run.ts';
 import { LeaseLostError, NotReplayableError, StoreUnavailableError } from '../store.ts';
 import type {
+  BegunEffect,
   CallRecord,
   ClaimedRun,
   ClaimRequest,
@@ -341,6 +342,26 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     return true;
   }
 
+  /**
+   * Resolves the open exceptions of the completed run's record; the transaction is the caller's.
+   * Almost always no exception of the flow is open, which a small partial index answers.
+   */
+  function resolveExceptionsOfRecord(runId: string, run: { flow_id: string; ordering_key: string | null; event_id: string }, now: number): string[] {
+    const anyOpen = sql(`SELECT 1 FROM exceptions INDEXED BY exceptions_open_by_flow WHERE status = 'open' AND flow_id = ? LIMIT 1`).get(run.flow_id);
+    if (anyOpen === undefined) return [];
+    const sameRecord =
+      run.ordering_key !== null
+        ? 'SELECT id FROM runs WHERE flow_id = @flowId AND ordering_key = @orderingKey'
+        : `SELECT r.id FROM runs r JOIN events e ON e.id = r.event_id
+           WHERE e.flow_id = @flowId AND e.dedupe_key = (SELECT dedupe_key FROM events WHERE id = @eventId)`;
+    return sql(`
+      UPDATE exceptions SET status = 'resolved', resolved_at = @now
+      WHERE status = 'open' AND flow_id = @flowId AND run_id <> @runId AND run_id IN (${sameRecord})
+      RETURNING id`)
+      .pluck()
+      .all({ now, flowId: run.flow_id, runId, ...(run.ordering_key !== null ? { orderingKey: run.ordering_key } : { eventId: run.event_id }) }) as string[];
+  }
+
   function findOpenException(id: string): ExceptionRow {
     const row = sql('SELECT * FROM exceptions WHERE id = ?').get(id) as ExceptionRow | undefined;
     if (row === undefined) throw new NotReplayableError(`exception ${id} does not exist`);
@@ -420,11 +441,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
     completeRun: (runId, fence, now) =>
       queue.write(() => {
-        const result = sql(`
+        const done = sql(`
           UPDATE runs SET status = 'succeeded', finished_at = @now, updated_at = @now, claimable_at = NULL,
             lease_owner = NULL, lease_expires_at = NULL
-          ${FENCED}`).run({ runId, fence, now });
-        requireLease(result.changes, runId);
+          ${FENCED}
+          RETURNING flow_id, ordering_key, event_id`).get({ runId, fence, now }) as { flow_id: string; ordering_key: string | null; event_id: string } | undefined;
+        if (done === undefined) throw new LeaseLostError(runId);
+        return resolveExceptionsOfRecord(runId, done, now);
       }, MAY_WAIT),
 
     scheduleRetry: (runId, fence, retry) =>
@@ -488,15 +511,18 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         return row === undefined ? undefined : toEffect(row);
       }),
 
-    beginEffect: (effect) =>
-      queue.write((): Effect => {
+    beginEffect: ({ key, runId, stepPath, now, destination }) =>
+      queue.write((): BegunEffect => {
         const inserted = sql(`
-          INSERT INTO effects (key, run_id, step_path, status, created_at) VALUES (@key, @runId, @stepPath, 'pending', @now)
-          ON CONFLICT (key) DO NOTHING`).run(effect);
-        if (inserted.changes === 1) {
-          return { key: effect.key, runId: effect.runId, stepPath: effect.stepPath, status: 'pending', result: undefined, createdAt: effect.now, doneAt: null };
-        }
-        return toEffect(sql('SELECT * FROM effects WHERE key = ?').get(effect.key) as EffectRow);
+          INSERT INTO effects (key, run_id, step_path, status, created_at) VALUES (?, ?, ?, 'pending', ?)
+          ON CONFLICT (key) DO NOTHING`).run(key, runId, stepPath, now);
+        const effect: Effect =
+          inserted.changes === 1
+            ? { key, runId, stepPath, status: 'pending', result: undefined, createdAt: now, doneAt: null }
+            : toEffect(sql('SELECT * FROM effects WHERE key = ?').get(key) as EffectRow);
+        const destinationHold =
+          destination === undefined ? undefined : (sql('SELECT until FROM destination_holds WHERE destination = ?').pluck().get(destination) as number | undefined);
+        return { effect, destinationHold };
       }),
 
     holdDestination: (destination, until) =>
@@ -506,9 +532,6 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
           INSERT INTO destination_holds (destination, until) VALUES (?, ?)
           ON CONFLICT (destination) DO UPDATE SET until = max(until, excluded.until)`).run(destination, until);
       }),
-
-    destinationHold: (destination) =>
-      read(() => sql('SELECT until FROM destination_holds WHERE destination = ?').pluck().get(destination) as number | undefined),
 
     recordCall: (call: NewCallRecord) =>
       queue.write(() => {
