@@ -479,6 +479,42 @@ steps:
       await weft.close();
     }
   });
+
+  it('a step whose output is not JSON fails at that step as an exception; later steps see outputs as stored', { timeout: 30_000 }, async () => {
+    const flow = (id: string, steps: string) => `id: ${id}\ntrigger:\n  webhook: { path: ${id} }\nsteps:\n${steps}`;
+    const weft = await startTestWeft(
+      {
+        'bigint.yaml': flow('bigint', `  - id: big\n    code: { module: ../outputs.ts, export: bigint }\n`),
+        'lambda.yaml': flow('lambda', `  - id: fn\n    map: '{ "f": function($x) { $x } }'\n`),
+        'date.yaml': flow('date', `  - id: when\n    code: { module: ../outputs.ts, export: date }\n  - id: seen\n    map: '$type(steps.when)'\n`),
+      },
+      {
+        files: {
+          'outputs.ts': `export function bigint() { return { n: 10n }; }\nexport function date() { return new Date(Date.UTC(2026, 0, 2)); }\n`,
+        },
+      },
+    );
+    try {
+      for (const id of ['bigint', 'lambda', 'date']) assert.equal((await post(`${weft.url}/hooks/${id}`, '{}')).status, 202);
+      for (const id of ['bigint', 'lambda', 'date']) await settledRuns(weft, id, 1);
+      const runOf = async (flowId: string) => weft.store.getRun((await weft.store.listRuns({ flowId }))[0]!.id);
+      const [bigint] = await weft.store.listExceptions({ flowId: 'bigint' });
+      assert.equal((await runOf('bigint'))?.status, 'exception', 'never "succeeded" without its step');
+      assert.deepEqual([bigint?.reason, bigint?.stepPath], ['bug', 'big']);
+      assert.match(bigint!.message, /The step 'big' produced an output that cannot be stored as JSON: .*BigInt/);
+      const [lambda] = await weft.store.listExceptions({ flowId: 'lambda' });
+      assert.deepEqual([lambda?.reason, lambda?.stepPath], ['mapping', 'fn']);
+      const date = await runOf('date');
+      assert.equal(date?.status, 'succeeded');
+      assert.deepEqual(
+        date?.checkpoints.map((c) => c.output),
+        ['2026-01-02T00:00:00.000Z', 'string'],
+        'the next step saw the Date as a resumed run would: its ISO text',
+      );
+    } finally {
+      await weft.close();
+    }
+  });
 });
 
 export type { RunningWeft };

@@ -89,7 +89,17 @@ type StepOutcome = { status: 'done'; checkpoint: StepCheckpoint } | { status: 'w
 async function executeStep(ctx: RunContext, step: Step, path: string, scope: Scope): Promise<StepOutcome> {
   const now = () => ctx.deps.clock.now();
   const record = (checkpoint: StepCheckpoint, effectKey?: string): StepOutcome => {
-    ctx.sink.checkpoint(checkpoint, effectKey ? { effectKey } : undefined);
+    try {
+      ctx.sink.checkpoint(checkpoint, effectKey ? { effectKey } : undefined);
+    } catch (error) {
+      // The store serialises the output as it is handed over; a value that is not JSON (a
+      // cycle, a function, a BigInt) fails this step, not a later one and not silently.
+      throw new StepFailedError({
+        retryable: false,
+        reason: 'code' in step ? 'bug' : 'mapping',
+        message: `The step '${step.id}' produced an output that cannot be stored as JSON: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}.`,
+      });
+    }
     return { status: 'done', checkpoint };
   };
 
@@ -132,7 +142,10 @@ async function executeStep(ctx: RunContext, step: Step, path: string, scope: Sco
         message: `The code step '${step.id}' failed: ${error instanceof Error ? error.message : String(error)}`,
       });
     }
-    return record({ path, output: output ?? null, outcome: 'done' });
+    // Later steps see the output as a resumed run would: as stored (a Date as its ISO text).
+    const stored = record({ path, output: output ?? null, outcome: 'done' });
+    if (stored.status === 'done') stored.checkpoint.output = asStored(stored.checkpoint.output);
+    return stored;
   }
   if ('delay' in step) {
     const until = now() + toMs(step.delay);
@@ -162,6 +175,12 @@ async function evaluate(ctx: RunContext, source: string, scope: Scope, stepId: s
     const why = error.code === 'ERR_EXPRESSION_TIMEOUT' ? 'took longer than its time budget' : `failed: ${error.message}`;
     throw new StepFailedError({ retryable: false, reason: 'mapping', message: `The mapping in step '${stepId}' ${why}.` });
   }
+}
+
+/** A JSON-serialisable value as it reads back from the store. */
+function asStored(value: unknown): unknown {
+  const text = JSON.stringify(value);
+  return text === undefined ? null : JSON.parse(text);
 }
 
 /** Failures name the innermost step that failed, so the exception points at it. */

@@ -104,9 +104,11 @@ export function observeStore(store: Store, onListenerError: (error: unknown) => 
       for (const run of runs) claimed(run, request.now);
       return runs;
     },
-    async checkpoint(runId, fence, checkpoint, options) {
-      await store.checkpoint(runId, fence, checkpoint, options);
-      emit({ type: 'step.completed', at: options.now, flowId: flowOfRun.get(runId), runId, path: checkpoint.path, outcome: checkpoint.outcome });
+    // Not async: the store throws synchronously on an output that is not JSON (Store.checkpoint).
+    checkpoint(runId, fence, checkpoint, options) {
+      return store.checkpoint(runId, fence, checkpoint, options).then(() => {
+        emit({ type: 'step.completed', at: options.now, flowId: flowOfRun.get(runId), runId, path: checkpoint.path, outcome: checkpoint.outcome });
+      });
     },
     async completeRun(runId, fence, now) {
       const resolved = await store.completeRun(runId, fence, now);

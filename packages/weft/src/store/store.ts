@@ -36,7 +36,11 @@ export interface Store {
   /** Extend a lease. False when the fence is stale (the run was taken over). */
   renewLease(runId: string, fence: number, leaseUntil: number): Promise<boolean>;
 
-  /** Record a completed step. Optionally marks an effect done and/or parks the run until `waitUntil`. */
+  /**
+   * Record a completed step. Optionally marks an effect done and/or parks the run until `waitUntil`.
+   * The output is serialised before this returns: one that is not JSON (a cycle, a BigInt) throws
+   * synchronously and nothing is queued, so no later write of the run commits after it.
+   */
   checkpoint(runId: string, fence: number, checkpoint: StepCheckpoint, options: CheckpointOptions): Promise<void>;
   /**
    * The run finished: every step is done. In the same transaction, open exceptions of its flow

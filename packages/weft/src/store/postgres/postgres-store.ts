@@ -1,10 +1,11 @@
 import { newId } from '../../core/ids.ts';
 import { createPostgresReconciliations } from './postgres-reconciliations.ts';
 import { createPostgresXrefStore } from './postgres-xref.ts';
-import type { RunStatus } from '../../core/run.ts';
+import type { RunStatus, StepCheckpoint } from '../../core/run.ts';
 import { LeaseLostError, NotReplayableError } from '../store.ts';
 import type {
   AlertIncidentStore,
+  CheckpointOptions,
   ClaimedRun,
   ClaimRequest,
   ExceptionFilter,
@@ -232,6 +233,36 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     requireLease(await query(`UPDATE runs SET ${set} ${FENCED} ${returning}`, [runId, fence, ...values]), runId);
   }
 
+  /** `output` is the checkpoint's output already serialised (see `Store.checkpoint`). */
+  async function writeCheckpoint(runId: string, fence: number, checkpoint: StepCheckpoint, options: CheckpointOptions, output: string | null): Promise<void> {
+    const isParked = options.waitUntil !== undefined;
+    const values: unknown[] = [runId, fence, options.now, checkpoint.path, output, checkpoint.outcome, options.effectKey ?? null];
+    const parking = isParked
+      ? `, status = 'waiting', due_at = $8, claimable_at = $8, lease_owner = NULL, lease_expires_at = NULL`
+      : '';
+    if (isParked) values.push(options.waitUntil);
+    // One statement: the fenced run update, the checkpoint and the effect commit together or
+    // not at all (the inserts read from the update, which a stale fence leaves empty).
+    const rows = await query(
+      `WITH run AS (
+        UPDATE runs SET updated_at = $3,
+          attempt_count = CASE WHEN attempt_path = $4 THEN 0 ELSE attempt_count END,
+          attempt_first_at = CASE WHEN attempt_path = $4 THEN NULL ELSE attempt_first_at END,
+          attempt_path = CASE WHEN attempt_path = $4 THEN NULL ELSE attempt_path END${parking}
+        ${FENCED} RETURNING id, updated_at),
+      saved AS (
+        INSERT INTO checkpoints (run_id, path, output, outcome, created_at) SELECT id, $4, $5, $6, updated_at FROM run
+        ON CONFLICT (run_id, path) DO UPDATE SET output = excluded.output, outcome = excluded.outcome, created_at = excluded.created_at),
+      effect AS (
+        INSERT INTO effects (key, run_id, step_path, status, result, created_at, done_at)
+        SELECT $7, id, $4, 'done', $5, updated_at, updated_at FROM run WHERE $7::text IS NOT NULL
+        ON CONFLICT (key) DO UPDATE SET status = 'done', result = excluded.result, done_at = excluded.done_at)
+      SELECT ${isParked ? `${NOTIFY}::text` : '1'} FROM run`,
+      values,
+    );
+    requireLease(rows, runId);
+  }
+
   const store: PostgresStore = {
     ingest: async (event, claim) => {
       const needsLocks = claim !== undefined && (event.orderingKey !== null || claim.flowConcurrency !== undefined);
@@ -264,34 +295,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     renewLease: async (runId, fence, leaseUntil) =>
       (await query(`UPDATE runs SET lease_expires_at = $3, claimable_at = $3 ${FENCED} RETURNING 1`, [runId, fence, leaseUntil])).length > 0,
 
-    checkpoint: async (runId, fence, checkpoint, options) => {
-      const isParked = options.waitUntil !== undefined;
-      const values: unknown[] = [runId, fence, options.now, checkpoint.path, toJson(checkpoint.output), checkpoint.outcome, options.effectKey ?? null];
-      const parking = isParked
-        ? `, status = 'waiting', due_at = $8, claimable_at = $8, lease_owner = NULL, lease_expires_at = NULL`
-        : '';
-      if (isParked) values.push(options.waitUntil);
-      // One statement: the fenced run update, the checkpoint and the effect commit together or
-      // not at all (the inserts read from the update, which a stale fence leaves empty).
-      const rows = await query(
-        `WITH run AS (
-          UPDATE runs SET updated_at = $3,
-            attempt_count = CASE WHEN attempt_path = $4 THEN 0 ELSE attempt_count END,
-            attempt_first_at = CASE WHEN attempt_path = $4 THEN NULL ELSE attempt_first_at END,
-            attempt_path = CASE WHEN attempt_path = $4 THEN NULL ELSE attempt_path END${parking}
-          ${FENCED} RETURNING id, updated_at),
-        saved AS (
-          INSERT INTO checkpoints (run_id, path, output, outcome, created_at) SELECT id, $4, $5, $6, updated_at FROM run
-          ON CONFLICT (run_id, path) DO UPDATE SET output = excluded.output, outcome = excluded.outcome, created_at = excluded.created_at),
-        effect AS (
-          INSERT INTO effects (key, run_id, step_path, status, result, created_at, done_at)
-          SELECT $7, id, $4, 'done', $5, updated_at, updated_at FROM run WHERE $7::text IS NOT NULL
-          ON CONFLICT (key) DO UPDATE SET status = 'done', result = excluded.result, done_at = excluded.done_at)
-        SELECT ${isParked ? `${NOTIFY}::text` : '1'} FROM run`,
-        values,
-      );
-      requireLease(rows, runId);
-    },
+    checkpoint: (runId, fence, checkpoint, options) => writeCheckpoint(runId, fence, checkpoint, options, toJson(checkpoint.output)),
 
     completeRun: async (runId, fence, now) => {
       // One round trip: the completion, and the exceptions of the same record it resolves (a
@@ -540,7 +544,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   return {
     ...store,
     renewLease: (runId, ...rest) => inRunOrder(runId, () => store.renewLease(runId, ...rest)),
-    checkpoint: (runId, ...rest) => inRunOrder(runId, () => store.checkpoint(runId, ...rest)),
+    checkpoint: (runId, fence, checkpoint, options) => {
+      // Serialised now, not when the run's queue gets to it: a value that is not JSON throws
+      // before the run's next writes (its completion) are queued behind a write that cannot happen.
+      const output = toJson(checkpoint.output);
+      return inRunOrder(runId, () => writeCheckpoint(runId, fence, checkpoint, options, output));
+    },
     completeRun: (runId, ...rest) => inRunOrder(runId, () => store.completeRun(runId, ...rest)),
     scheduleRetry: (runId, ...rest) => inRunOrder(runId, () => store.scheduleRetry(runId, ...rest)),
     postpone: (runId, ...rest) => inRunOrder(runId, () => store.postpone(runId, ...rest)),

@@ -398,11 +398,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         return result.changes > 0;
       }),
 
-    checkpoint: (runId, fence, checkpoint, options) =>
-      queue.write(() => {
+    checkpoint: (runId, fence, checkpoint, options) => {
+      // Serialised now, not when the batch commits: a value that is not JSON throws before the
+      // run's next writes (its completion) are queued behind a write that cannot happen.
+      const output = toJson(checkpoint.output);
+      return queue.write(() => {
         const now = options.now;
         const isParked = options.waitUntil !== undefined;
-        const output = toJson(checkpoint.output);
         // SQLite rewrites the index entries of every column a SET names, changed or not: only a
         // parking checkpoint touches the status and claimable columns.
         const parking = isParked ? `, status = 'waiting', due_at = @waitUntil, claimable_at = @waitUntil, lease_owner = NULL, lease_expires_at = NULL` : '';
@@ -437,7 +439,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
             at,
           });
         }
-      }, MAY_WAIT),
+      }, MAY_WAIT);
+    },
 
     completeRun: (runId, fence, now) =>
       queue.write(() => {
