@@ -9,7 +9,7 @@ import type { ConnectionRuntime } from '../connectors/connection-runtime.ts';
 import { systemClock, systemRandom } from '../core/clock.ts';
 import { loadFlows } from '../flows/load-flow.ts';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
-import type { Store } from '../store/store.ts';
+import { StoreUnavailableError, type Store } from '../store/store.ts';
 import { createExpressionEngine } from '../transforms/expression.ts';
 import { createEngine } from './engine.ts';
 
@@ -28,7 +28,7 @@ steps:
     map: 'trigger.body.n * 2'
 `;
 
-async function startEngine(flowYaml: string) {
+async function startEngine(flowYaml: string, wrap: (store: Store) => Store = (store) => store) {
   const dir = await mkdtemp(join(tmpdir(), 'weft-worker-'));
   await writeFile(join(dir, 'flow.flow.yaml'), flowYaml);
   const expressions = createExpressionEngine();
@@ -36,7 +36,7 @@ async function startEngine(flowYaml: string) {
   assert.deepEqual(diagnostics, []);
   const sqlite = createSqliteStore({ path: join(dir, 'weft.db') });
   let claimQueries = 0;
-  const store: Store = { ...sqlite, claimRuns: (request) => ((claimQueries += 1), sqlite.claimRuns(request)) };
+  const store: Store = wrap({ ...sqlite, claimRuns: (request) => ((claimQueries += 1), sqlite.claimRuns(request)) });
   const engine = createEngine({
     store,
     clock: systemClock,
@@ -55,6 +55,7 @@ async function startEngine(flowYaml: string) {
   const flow = flows[0]!;
   return {
     claimQueries: () => claimQueries,
+    store: sqlite,
     accept: (body: unknown) => engine.accept(flow, { source: 'manual', headers: {}, query: {}, body }),
     async waitUntilSucceeded(count: number): Promise<void> {
       const deadline = Date.now() + 10_000;
@@ -87,6 +88,29 @@ describe('worker', () => {
     }
     // The start-up look, and none per run: each was claimed by its own ingest.
     assert.ok(engine.claimQueries() <= 2, `${engine.claimQueries()} claim queries for 20 runs`);
+  });
+
+  it('hands a run back when the store cannot commit its writes, instead of parking it as a bug', async () => {
+    let refusals = 1;
+    const engine = await startEngine(PLAIN_FLOW, (store) => ({
+      ...store,
+      // The disk is full, or another process holds the lock, just as the run completes.
+      completeRun: (...args) =>
+        refusals-- > 0 ? Promise.reject(new StoreUnavailableError('the store could not commit: SQLITE_BUSY: database is locked')) : store.completeRun(...args),
+    }));
+    opened.push(engine);
+    const outcome = await engine.accept({ n: 21 });
+    assert.equal(outcome.status, 'accepted');
+    const deadline = Date.now() + 5_000;
+    let run = await engine.store.getRun(outcome.runId);
+    while (run?.status !== 'waiting' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      run = await engine.store.getRun(outcome.runId);
+    }
+    assert.equal(run?.status, 'waiting', 'postponed, to resume from its last checkpoint');
+    assert.ok(run!.dueAt - Date.now() <= 1000);
+    assert.deepEqual(await engine.store.listExceptions({}), [], 'no exception: the run did nothing wrong');
+    assert.deepEqual(run?.checkpoints.map((c) => c.output), [42]);
   });
 
   it('still looks when a run ends that may hold back the next one of its ordering key', async () => {

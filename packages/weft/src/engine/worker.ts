@@ -3,7 +3,7 @@ import type { Clock, Random } from '../core/clock.ts';
 import type { StepFailure } from '../core/run.ts';
 import type { LoadedFlow } from '../flows/load-flow.ts';
 import { ExpressionError } from '../transforms/expression.ts';
-import { LeaseLostError, type ClaimedRun, type Store } from '../store/store.ts';
+import { LeaseLostError, StoreUnavailableError, type ClaimedRun, type Store } from '../store/store.ts';
 import { executeRun, stepPathOf, type CheckpointSink, type ExecutorDeps } from './executor.ts';
 import { nextAttempt, resolveRetryPolicy } from './retry-policy.ts';
 import { PostponeError, StepFailedError } from './step-failure.ts';
@@ -38,6 +38,9 @@ export interface Worker {
   /** Stop claiming; wait up to `graceMs` for in-flight runs, then hand the rest back. */
   stop(graceMs: number): Promise<void>;
 }
+
+/** How long a run whose writes the store refused waits before it is tried again (ingest answers Retry-After: 1 alike). */
+const STORE_RETRY_MS = 1000;
 
 /** Claim → execute → record, with leases renewed while a run executes (guarantee 7). */
 export function startWorker(options: WorkerOptions): Worker {
@@ -167,10 +170,18 @@ export function startWorker(options: WorkerOptions): Worker {
       // What the run queued before failing still counts (earlier checkpoints, the audit record).
       const error = await sink.settle().then(
         () => caught,
-        (writeError: unknown) => (writeError instanceof LeaseLostError ? writeError : caught),
+        (writeError: unknown) => (writeError instanceof LeaseLostError || writeError instanceof StoreUnavailableError ? writeError : caught),
       );
       if (error instanceof LeaseLostError || signal.reason instanceof LeaseLostError) {
         log.warn({ runId: run.id }, 'run.lease_lost');
+        return false;
+      }
+      if (error instanceof StoreUnavailableError) {
+        // The store could not commit (locked, full): nothing the run did wrong. What did commit
+        // stands; the run resumes from its last checkpoint in a moment — or, should the store
+        // refuse even that, when its lease expires. A pending effect is re-sent with its key.
+        log.warn({ err: error, runId: run.id }, 'run.store_unavailable');
+        await store.postpone(run.id, run.fence, clock.now() + STORE_RETRY_MS, clock.now()).catch(() => undefined);
         return false;
       }
       if (stopping && signal.aborted) {
