@@ -4,6 +4,7 @@ import type { LoadedFlow } from '../flows/load-flow.ts';
 import { toMs } from '../core/duration.ts';
 import type { StepCheckpoint } from '../core/run.ts';
 import { ExpressionError } from '../transforms/expression.ts';
+import { isTruthy } from '../transforms/truthiness.ts';
 import type { ClaimedRun } from '../store/store.ts';
 import { executeCallStep } from './steps/call-step.ts';
 import { executeActionStep, type ActionStepDeps } from './steps/action-step.ts';
@@ -117,7 +118,7 @@ async function executeStep(ctx: RunContext, step: Step, path: string, scope: Sco
     return record({ path, output, outcome: 'done' });
   }
   if ('when' in step) {
-    const passed = Boolean(await evaluate(ctx, step.when, scope, step.id));
+    const passed = isTruthy(await evaluate(ctx, step.when, scope, step.id));
     const outcome = passed ? 'done' : step.otherwise === 'skip' ? 'skipped' : 'ended';
     return record({ path, output: passed, outcome });
   }
