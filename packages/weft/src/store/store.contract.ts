@@ -377,6 +377,10 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         await store.scheduleRetry(event.runId, run.fence, { stepPath: 'notify', dueAt: T0 + 3000, now: T0 + 2020, error: 'timeout' });
         run = await claimOne(event.runId, { now: T0 + 3000 });
         assert.deepEqual(run.attempt, { path: 'notify', count: 1, firstAt: T0 + 2020 });
+
+        // A run that succeeded in the end shows no error.
+        await store.completeRun(event.runId, run.fence, T0 + 3010);
+        assert.deepEqual([(await store.getRun(event.runId))?.status, (await store.getRun(event.runId))?.lastError], ['succeeded', null]);
       });
 
       it('resets the attempt count once the failing step is checkpointed', async () => {

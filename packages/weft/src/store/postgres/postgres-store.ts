@@ -302,7 +302,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       // data-modifying CTE sees the runs as they were, which changes none of the ids it reads).
       const [row] = await query<{ completed: boolean; resolved: string[] }>(
         `WITH done AS (
-          UPDATE runs SET status = 'succeeded', finished_at = $3, updated_at = $3, claimable_at = NULL, lease_owner = NULL, lease_expires_at = NULL
+          UPDATE runs SET status = 'succeeded', finished_at = $3, updated_at = $3, claimable_at = NULL, lease_owner = NULL, lease_expires_at = NULL,
+            last_error = NULL
           ${FENCED} RETURNING id, flow_id, ordering_key, event_id),
         record AS (
           SELECT done.id, done.flow_id, done.ordering_key, e.dedupe_key FROM done JOIN events e ON e.id = done.event_id),

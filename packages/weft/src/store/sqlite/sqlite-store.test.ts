@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -56,6 +56,15 @@ describe('sqlite store', () => {
   let harness: Awaited<ReturnType<typeof openTempStore>>;
   afterEach(async () => {
     await harness.cleanup();
+  });
+
+  it('names the file and what to do about it when the database does not open', async () => {
+    harness = await openTempStore();
+    const notADatabase = join(harness.path, '..', 'notes.db');
+    await writeFile(notADatabase, 'these are my notes, not a database, and they are long enough');
+    assert.throws(() => createSqliteStore({ path: notADatabase }), {
+      message: `cannot open the SQLite database ${notADatabase}: SQLITE_NOTADB: file is not a database (the file is not a Weft database or is damaged; restore it from a backup)`,
+    });
   });
 
   describe('with another connection holding the write lock', () => {

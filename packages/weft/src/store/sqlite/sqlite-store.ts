@@ -52,6 +52,7 @@ export interface SqliteStore extends Store {
 }
 
 const DEFAULT_LIST_LIMIT = 100;
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 /** Bounds one transaction's length, so a burst of writes cannot stall the event loop for long. */
 const MAX_BATCH_SIZE = 500;
 /**
@@ -163,12 +164,12 @@ const RUN_COLUMNS = `r.seq, r.id, r.flow_id, r.event_id, r.status, r.ordering_ke
 const FENCED = `WHERE id = @runId AND fence = @fence AND status = 'running'`;
 
 export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
-  const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-  db.pragma('foreign_keys = ON');
-  migrate(db);
-
+  let db: Db;
+  try {
+    db = openDatabase(options);
+  } catch (error) {
+    throw new Error(`cannot open the SQLite database ${options.path}: ${describe(error)}${openHint(error)}`, { cause: error });
+  }
   const queue = createWriteQueue(db, options.groupCommitDelayMs ?? 0);
   const statementCache = new Map<string, Database.Statement>();
   function sql(text: string): Database.Statement {
@@ -446,7 +447,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       queue.write(() => {
         const done = sql(`
           UPDATE runs SET status = 'succeeded', finished_at = @now, updated_at = @now, claimable_at = NULL,
-            lease_owner = NULL, lease_expires_at = NULL
+            lease_owner = NULL, lease_expires_at = NULL, last_error = NULL
           ${FENCED}
           RETURNING flow_id, ordering_key, event_id`).get({ runId, fence, now }) as { flow_id: string; ordering_key: string | null; event_id: string } | undefined;
         if (done === undefined) throw new LeaseLostError(runId);
@@ -790,6 +791,36 @@ function createWriteQueue(db: Db, delayMs: number) {
       return commitCount;
     },
   };
+}
+
+function openDatabase(options: SqliteStoreOptions): Db {
+  const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    // A long reader (a backup, `weft runs` on a big table) keeps checkpoints from recycling the
+    // WAL, which then grows with every write; SQLite never shrinks the file unless told to. With
+    // a limit it is cut back to this size the next time it is reset after the reader is gone.
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** What an operator can do about a database that does not open. */
+function openHint(error: unknown): string {
+  const code = error instanceof Database.SqliteError ? error.code : (error as NodeJS.ErrnoException).code;
+  if (code === undefined) return '';
+  if (code.startsWith('SQLITE_CANTOPEN')) return ' (check that its folder exists and this user may write there)';
+  if (code.startsWith('SQLITE_READONLY')) return ' (the file or its folder is read-only; Weft writes to its database)';
+  if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) return ' (the file is not a Weft database or is damaged; restore it from a backup)';
+  if (code.startsWith('SQLITE_FULL') || code.startsWith('SQLITE_IOERR')) return ' (check free disk space)';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return ' (another process holds a lock on it)';
+  return '';
 }
 
 /** Applies numbered migrations not yet recorded, in one immediate transaction so two processes opening at once cannot both apply them. */
