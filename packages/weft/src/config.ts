@@ -118,7 +118,8 @@ export const ConfigSchema = Type.Object(
     shutdownTimeoutMs: Type.Integer({
       minimum: 0,
       default: 30_000,
-      description: 'On SIGTERM/SIGINT, how long in-flight runs may take to finish before the process exits with status 1.',
+      description:
+        'On SIGTERM/SIGINT, the whole shutdown may take this long. In-flight runs get all of it but the last 5 s to finish; those still running are then handed back to the queue (exit 0). A shutdown that still has not finished when it runs out exits with status 1.',
     }),
     alerts: Type.Array(AlertRuleSchema, {
       default: [],

@@ -130,8 +130,9 @@ Settings come from \`weft.config.yaml\`, \`WEFT_*\` variables and flags: see [co
   replay appears only when stderr is a terminal.
 - **Times** are ISO 8601, UTC.
 - **Stopping.** \`start\`, \`dev\` and \`demo\` stop on SIGTERM or SIGINT: they stop accepting
-  webhooks, let in-flight runs finish (or hand them back to the queue), and exit 0. A second
-  signal, or \`shutdownTimeoutMs\` passing first, exits 1 at once; runs left mid-step are taken
+  webhooks, let in-flight runs finish for all but the last 5 s of \`shutdownTimeoutMs\`, hand the
+  rest back to the queue, and exit 0. A second signal, or \`shutdownTimeoutMs\` passing before
+  that is done, exits 1 at once; runs left mid-step are taken
   over by the next worker when their lease expires, and the effect ledger keeps their effects
   from repeating.
 - \`weft start\` prints \`weft listening on <url>\` on stdout once it accepts webhooks.

@@ -315,7 +315,8 @@ export const WhenStepSchema = Type.Object(
     when: Expression,
     otherwise: Type.Optional(
       Type.Union([Type.Literal('skip'), Type.Literal('end')], {
-        description: 'If false: skip the next step (skip) or end the run successfully (end, the default).',
+        description:
+          "If false (JSONata's $boolean: false, null, 0, '', an empty array or object and a missing value are false): skip the next step (skip) or end the run successfully (end, the default). Inside `each`, end ends that item's steps; the other items and the steps after the each still run.",
       }),
     ),
   },
@@ -337,7 +338,7 @@ export const CodeStepSchema = Type.Object(
   {
     ...closed,
     description:
-      'Call an exported function with ({ trigger, steps, item, index }, { signal }); its result is the output. The signal aborts when the run stops (a shutdown, a lost lease).',
+      "Call an exported function with ({ trigger, steps, item, index }, { signal }); its result, as JSON, is the output (a Date becomes its ISO text; a value JSON cannot hold fails the step). The signal aborts when the run stops (a shutdown, a lost lease). A thrown error parks the run as an exception (reason bug); one with `retryable: true` is retried under `retry` instead.",
   },
 );
 
