@@ -2,7 +2,7 @@
  * The composition root: the only place that picks the store implementation and wires the
  * clock, logger, flows, engine and HTTP server together.
  */
-import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +29,7 @@ import { startExceptionFeeds } from './engine/exception-feed.ts';
 import { startSchedules } from './engine/schedules.ts';
 import { isConnectorCall, type Step } from './flows/flow-schema.ts';
 import { formatDiagnostic, loadFlows, type LoadedFlow } from './flows/load-flow.ts';
+import { watchFlowFiles } from './flows/watch-flows.ts';
 import { buildApp } from './http/app.ts';
 import { ensureAdminPassword } from './http/api/admin-password.ts';
 import { createConnectionsView } from './http/api/connections-view.ts';
@@ -277,7 +278,7 @@ export async function startWeft(
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', '127.0.0.1');
 
-  const watchers: FSWatcher[] = [];
+  const watchers: Array<{ close(): void }> = [];
   if (options.watch) {
     let pending: NodeJS.Timeout | undefined;
     const reload = async () => {
@@ -295,18 +296,16 @@ export async function startWeft(
         options.stderr?.(`flows not reloaded, the running flows stay:\n${(error as Error).message}`);
       }
     };
-    for (const path of config.flows) {
-      try {
-        watchers.push(
-          watch(path, { recursive: true }, () => {
-            clearTimeout(pending);
-            pending = setTimeout(() => void reload(), 150);
-          }),
-        );
-      } catch (error) {
-        log.warn({ path, err: error }, 'flows.watch_failed');
-      }
-    }
+    watchers.push(
+      watchFlowFiles(
+        config.flows,
+        () => {
+          clearTimeout(pending);
+          pending = setTimeout(() => void reload(), 150);
+        },
+        (path, error) => log.warn({ path, err: error }, 'flows.watch_failed'),
+      ),
+    );
   }
 
   options.stdout?.(`weft listening on ${url}`);

@@ -1,7 +1,7 @@
 /** Schedule triggers fire on their cron, once per tick; `weft dev` reloads flows when they change. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,21 @@ steps:
       await waitFor(() => errors.includes('flows not reloaded, the running flows stay'), 10_000, `a refused reload:\n${output}\n${errors}`);
       assert.match(errors, /second\.flow\.yaml:6:5/);
       assert.doesNotMatch(output, /not reloaded/);
+      // Saved the way vim and JetBrains save (a new file renamed over the old), then written in
+      // place: both are seen (Node's recursive watch lost the file after the rename).
+      const reloads = () => (output.match(/flows reloaded/g) ?? []).length;
+      const second = (stepId: string) => `id: second\ntrigger:\n  manual: {}\nsteps:\n  - id: ${stepId}\n    map: "2"\n`;
+      let before = reloads();
+      writeFileSync(join(flows, 'second.flow.yaml.tmp'), second('b'));
+      renameSync(join(flows, 'second.flow.yaml.tmp'), join(flows, 'second.flow.yaml'));
+      await waitFor(() => reloads() > before, 10_000, `a reload after a rename:\n${output}\n${errors}`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      before = reloads();
+      writeFileSync(join(flows, 'second.flow.yaml'), second('c'));
+      await waitFor(() => reloads() > before, 10_000, `a reload after an in-place write that follows the rename:\n${output}\n${errors}`);
+      mkdirSync(join(flows, 'more'));
+      writeFileSync(join(flows, 'more', 'fourth.flow.yaml'), 'id: fourth\ntrigger:\n  manual: {}\nsteps:\n  - id: d\n    map: "4"\n');
+      await waitFor(() => /flows reloaded: .*fourth/.test(output), 10_000, `a reload for a file in a new subfolder:\n${output}\n${errors}`);
     } finally {
       child.kill('SIGTERM');
       await exited;
