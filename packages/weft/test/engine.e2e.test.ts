@@ -367,7 +367,13 @@ steps:
       db.exec('BEGIN EXCLUSIVE');
       const body = JSON.stringify(makeOrder(1));
       // The store's busy timeout (5 s) passes before it gives up.
-      const answer = await post(`${weft.url}/hooks/nostore`, body, { 'x-shopify-hmac-sha256': shopifyHmac(body, SECRET), 'x-shopify-webhook-id': 'ns1' });
+      const answered = post(`${weft.url}/hooks/nostore`, body, { 'x-shopify-hmac-sha256': shopifyHmac(body, SECRET), 'x-shopify-webhook-id': 'ns1' });
+      // Meanwhile the process serves: waiting for the lock does not block its event loop.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const started = Date.now();
+      assert.equal((await request(`${weft.url}/healthz`)).statusCode, 200);
+      assert.ok(Date.now() - started < 1000, `healthz took ${Date.now() - started} ms while the ingest waited for the lock`);
+      const answer = await answered;
       assert.equal(answer.status, 503);
       assert.equal(answer.headers['retry-after'], '1');
       db.exec('COMMIT');

@@ -90,6 +90,33 @@ describe('sqlite store', () => {
     });
   });
 
+  it('waits for a lock held elsewhere without blocking the event loop, then commits', async () => {
+    harness = await openTempStore({ busyTimeoutMs: 3000 });
+    const { store, path } = harness;
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    setTimeout(() => {
+      other.exec('ROLLBACK');
+      other.close();
+    }, 400);
+    // The loop's longest stall while the ingest waits: SQLite's busy handler used to sleep on it for the whole wait.
+    let longestGap = 0;
+    let last = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+    }, 5);
+    try {
+      const started = performance.now();
+      assert.equal((await store.ingest(makeEvent())).status, 'accepted');
+      assert.ok(performance.now() - started >= 350, 'it waited for the lock');
+      assert.ok(longestGap < 150, `the event loop stalled for ${Math.round(longestGap)} ms`);
+    } finally {
+      clearInterval(ticker);
+    }
+  });
+
   describe('group commit', () => {
     it('commits many concurrent writes in a few transactions', async () => {
       harness = await openTempStore();

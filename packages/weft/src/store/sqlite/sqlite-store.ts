@@ -37,6 +37,11 @@ export interface SqliteStoreOptions {
   path: string;
   /** 'full' survives power loss; 'normal' survives a process crash only (WAL). */
   synchronous?: 'full' | 'normal';
+  /**
+   * How long a write waits for a lock another process holds before it fails as unavailable (an
+   * ingest then answers 503). The wait is a retry every few milliseconds, not a block: the event
+   * loop keeps serving meanwhile.
+   */
   busyTimeoutMs?: number;
   /**
    * 0 (default) commits the queued writes on the next turn of the event loop; more waits that long
@@ -53,6 +58,14 @@ export interface SqliteStore extends Store {
 
 const DEFAULT_LIST_LIMIT = 100;
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/**
+ * SQLite's own busy handler sleeps on the calling thread, which here is the event loop: a lock
+ * held elsewhere for seconds froze health checks, acknowledgements and every run. So a statement
+ * blocks at most this long, and the write queue waits for the lock by trying again later.
+ */
+const BLOCKING_BUSY_MS = 10;
+const BUSY_RETRY_MS = 25;
 /** Bounds one transaction's length, so a burst of writes cannot stall the event loop for long. */
 const MAX_BATCH_SIZE = 500;
 /**
@@ -170,7 +183,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   } catch (error) {
     throw new Error(`cannot open the SQLite database ${options.path}: ${describe(error)}${openHint(error)}`, { cause: error });
   }
-  const queue = createWriteQueue(db, options.groupCommitDelayMs ?? 0);
+  const queue = createWriteQueue(db, options.groupCommitDelayMs ?? 0, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   const statementCache = new Map<string, Database.Statement>();
   function sql(text: string): Database.Statement {
     let statement = statementCache.get(text);
@@ -683,7 +696,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
  * twice must be the same as running it once. Promises settle after COMMIT returns: a resolved
  * write is durable.
  */
-function createWriteQueue(db: Db, delayMs: number) {
+function createWriteQueue(db: Db, delayMs: number, busyTimeoutMs: number) {
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
   const rollback = db.prepare('ROLLBACK');
@@ -696,6 +709,8 @@ function createWriteQueue(db: Db, delayMs: number) {
   let scheduled: { isSoon: boolean; cancel(): void } | undefined;
   let commitCount = 0;
   let isClosed = false;
+  /** Since when BEGIN has found the database locked by another connection; undefined while it is not. */
+  let busySince: number | undefined;
 
   function schedule(isSoon: boolean): void {
     if (scheduled !== undefined && (scheduled.isSoon || !isSoon)) return;
@@ -752,7 +767,12 @@ function createWriteQueue(db: Db, delayMs: number) {
     let outcomes: Outcome[];
     try {
       outcomes = commitBatch(batch, false) ?? commitBatch(batch, true)!;
+      busySince = undefined;
     } catch (error) {
+      if (isLockedAtBegin(error) && waitForLock()) {
+        pending = [...batch, ...pending];
+        return;
+      }
       if (db.inTransaction) rollback.run();
       const unavailable = new StoreUnavailableError(`the store could not commit: ${describe(error)}`, { cause: error });
       for (const write of batch) write.reject(unavailable);
@@ -763,6 +783,22 @@ function createWriteQueue(db: Db, delayMs: number) {
       if (outcome?.isOk) write.resolve(outcome.value);
       else write.reject(outcome?.error);
     });
+  }
+
+  /** BEGIN found another connection's lock: nothing of the batch ran. */
+  function isLockedAtBegin(error: unknown): boolean {
+    return !db.inTransaction && error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
+  }
+
+  /** Schedules another try while the lock has been held for less than the busy timeout; false once it has not. */
+  function waitForLock(): boolean {
+    const now = performance.now();
+    busySince ??= now;
+    if (isClosed || now - busySince >= busyTimeoutMs) return false;
+    scheduled?.cancel();
+    const retry = setTimeout(flush, BUSY_RETRY_MS);
+    scheduled = { isSoon: true, cancel: () => clearTimeout(retry) };
+    return true;
   }
 
   return {
@@ -794,7 +830,8 @@ function createWriteQueue(db: Db, delayMs: number) {
 }
 
 function openDatabase(options: SqliteStoreOptions): Db {
-  const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
+  // Opening and migrating may wait the whole timeout: nothing is served yet.
+  const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
   try {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
@@ -804,6 +841,7 @@ function openDatabase(options: SqliteStoreOptions): Db {
     db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     db.pragma('foreign_keys = ON');
     migrate(db);
+    db.pragma(`busy_timeout = ${Math.min(BLOCKING_BUSY_MS, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)}`);
     return db;
   } catch (error) {
     db.close();
