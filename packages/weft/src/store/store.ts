@@ -103,7 +103,7 @@ export interface Store {
 
   /** Gauges for /metrics and alert rules, read when scraped. Optional: a store without it reports no queue gauges. */
   queueStats?(now: number): Promise<QueueStats>;
-  /** For /readyz: the store answers and its schema is the one this code knows. */
+  /** For /readyz: the store answers, its last writes committed, and its schema is the one this code knows. */
   readiness?(): Promise<Readiness>;
   /** Alert incidents, shared by every process on this store so one incident is one message. */
   alertIncidents?: AlertIncidentStore;

@@ -8,6 +8,8 @@ export interface SqliteAccess {
   /** Queued on the group-commit write queue; resolves after COMMIT. */
   write<T>(work: () => T): Promise<T>;
   read<T>(work: () => T): Promise<T>;
+  /** Why the last write batch could not commit, until one commits again. */
+  writeFailure(): string | undefined;
 }
 
 interface ConnectionRow {

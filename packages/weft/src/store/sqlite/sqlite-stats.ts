@@ -14,7 +14,7 @@ function knownMigrationVersions(): number[] {
 }
 
 /** Queue gauges and readiness on SQLite: reads only, each one short query over an index. */
-export function createSqliteStats({ sql, read }: SqliteAccess): { queueStats(now: number): Promise<QueueStats>; readiness(): Promise<Readiness> } {
+export function createSqliteStats({ sql, read, writeFailure }: SqliteAccess): { queueStats(now: number): Promise<QueueStats>; readiness(): Promise<Readiness> } {
   const known = knownMigrationVersions();
   return {
     queueStats: (now) =>
@@ -41,6 +41,10 @@ export function createSqliteStats({ sql, read }: SqliteAccess): { queueStats(now
       }),
 
     readiness: async () => {
+      // Reads still answer when the disk is full or another process holds the lock; writes do not,
+      // and without them no webhook can be acknowledged.
+      const failure = writeFailure();
+      if (failure !== undefined) return { status: 'not-ready', detail: failure };
       try {
         return await read(() => {
           const applied = sql('SELECT version FROM schema_migrations ORDER BY version').pluck().all() as number[];

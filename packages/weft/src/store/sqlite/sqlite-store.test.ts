@@ -79,12 +79,17 @@ describe('sqlite store', () => {
       try {
         other.exec('BEGIN EXCLUSIVE');
         await assert.rejects(store.ingest(rejected), StoreUnavailableError);
+        // Reads still answer, but /readyz must not say ready while nothing can be acknowledged.
+        const readiness = await store.readiness();
+        assert.equal(readiness.status, 'not-ready');
+        assert.match(readiness.status === 'not-ready' ? readiness.detail : '', /could not commit: SQLITE_BUSY/);
       } finally {
         other.exec('ROLLBACK');
         other.close();
       }
       const accepted = makeEvent();
       assert.equal((await store.ingest(accepted)).status, 'accepted');
+      assert.deepEqual(await store.readiness(), { status: 'ready' });
       assert.equal(await store.getRun(rejected.runId), undefined);
       assert.equal((await store.countRuns()).queued, 1);
     });

@@ -203,7 +203,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     }
   }
 
-  const access: SqliteAccess = { sql, read, write: (work) => queue.write(work) };
+  const access: SqliteAccess = { sql, read, write: (work) => queue.write(work), writeFailure: () => queue.failure() };
 
   function requireLease(changes: number, runId: string): void {
     if (changes === 0) throw new LeaseLostError(runId);
@@ -711,6 +711,8 @@ function createWriteQueue(db: Db, delayMs: number, busyTimeoutMs: number) {
   let isClosed = false;
   /** Since when BEGIN has found the database locked by another connection; undefined while it is not. */
   let busySince: number | undefined;
+  /** Why the last batch could not commit, until one commits again (the disk is full, a lock is held). */
+  let lastFailure: string | undefined;
 
   function schedule(isSoon: boolean): void {
     if (scheduled !== undefined && (scheduled.isSoon || !isSoon)) return;
@@ -768,6 +770,7 @@ function createWriteQueue(db: Db, delayMs: number, busyTimeoutMs: number) {
     try {
       outcomes = commitBatch(batch, false) ?? commitBatch(batch, true)!;
       busySince = undefined;
+      lastFailure = undefined;
     } catch (error) {
       if (isLockedAtBegin(error) && waitForLock()) {
         pending = [...batch, ...pending];
@@ -775,6 +778,7 @@ function createWriteQueue(db: Db, delayMs: number, busyTimeoutMs: number) {
       }
       if (db.inTransaction) rollback.run();
       const unavailable = new StoreUnavailableError(`the store could not commit: ${describe(error)}`, { cause: error });
+      lastFailure = unavailable.message;
       for (const write of batch) write.reject(unavailable);
       return;
     }
@@ -826,6 +830,8 @@ function createWriteQueue(db: Db, delayMs: number, busyTimeoutMs: number) {
     get commitCount() {
       return commitCount;
     },
+    /** Why writes fail now, or undefined when the last batch committed. */
+    failure: () => lastFailure,
   };
 }
 
