@@ -113,6 +113,28 @@ describe('worker', () => {
     assert.deepEqual(run?.checkpoints.map((c) => c.output), [42]);
   });
 
+  it('parks a run whose worker died five times in a row on the same step, instead of claiming it forever', async () => {
+    const engine = await startEngine(PLAIN_FLOW, (store) => ({
+      ...store,
+      // Five workers claimed it before and died (kill -9, a hang) without checkpointing a step.
+      ingest: async (event) => {
+        const outcome = await store.ingest(event);
+        const start = event.receivedAt;
+        for (let i = 0; i < 5; i++) await store.claimRuns({ workerId: `dead-${i}`, now: start + i * 10, leaseMs: 5, limit: 1, flowIds: [event.flowId], flowConcurrency: {} });
+        return outcome;
+      },
+    }));
+    opened.push(engine);
+    const outcome = await engine.accept({ n: 1 });
+    assert.equal(outcome.status, 'accepted');
+    const deadline = Date.now() + 5_000;
+    while ((await engine.store.listExceptions({})).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    const [exception] = await engine.store.listExceptions({});
+    assert.deepEqual([exception?.runId, exception?.reason, exception?.stepPath], [outcome.runId, 'bug', 'double']);
+    assert.match(exception!.message, /died or stopped answering 5 times in a row/);
+    assert.deepEqual((await engine.store.getRun(outcome.runId))?.checkpoints, [], 'not run a sixth time');
+  });
+
   it('still looks when a run ends that may hold back the next one of its ordering key', async () => {
     const engine = await startEngine(ORDERED_FLOW);
     opened.push(engine);

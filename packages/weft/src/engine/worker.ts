@@ -39,6 +39,12 @@ export interface Worker {
   stop(graceMs: number): Promise<void>;
 }
 
+/**
+ * Takeovers (the run's worker died or hung with its lease) without a step checkpointed in
+ * between, after which a run is parked rather than claimed again. A crash or deploy now and then
+ * takes over a run once; five in a row on the same step is the run itself.
+ */
+const MAX_TAKEOVERS = 5;
 /** How long a run whose writes the store refused waits before it is tried again (ingest answers Retry-After: 1 alike). */
 const STORE_RETRY_MS = 1000;
 
@@ -160,6 +166,10 @@ export function startWorker(options: WorkerOptions): Worker {
       await store.releaseRun(run.id, run.fence, clock.now());
       return false;
     }
+    if (run.takeovers >= MAX_TAKEOVERS) {
+      await parkRunaway(flow, run);
+      return false;
+    }
     const sink = createRunSink(store, run, clock);
     try {
       const result = await executeRun(options.executor, flow, run, sink, signal);
@@ -226,6 +236,25 @@ export function startWorker(options: WorkerOptions): Worker {
       now,
     });
     log.info({ runId: run.id, flowId: run.flowId, reason: failure.reason }, 'run.exception');
+  }
+
+  /**
+   * A run whose worker keeps dying or hanging before it checkpoints another step (a code step
+   * that crashes the process or never returns, memory exhausted) would otherwise be claimed and
+   * take the process down forever: after MAX_TAKEOVERS it is parked for a person instead.
+   */
+  async function parkRunaway(flow: LoadedFlow, run: ClaimedRun): Promise<void> {
+    const stepPath = flow.flow.steps.find((step) => !run.checkpoints.some((checkpoint) => checkpoint.path === step.id))?.id ?? null;
+    const at = stepPath === null ? '' : ` at step '${stepPath}'`;
+    await store.parkException(run.id, run.fence, {
+      reason: 'bug',
+      message: `Weft stopped this run${at}: the process running it died or stopped answering ${run.takeovers} times in a row before the step finished (a crash, memory running out, or a step that blocks the process). Find the cause in the logs, then replay it.`,
+      stepPath,
+      input: run.event.body,
+      lastResponse: null,
+      now: clock.now(),
+    });
+    log.error({ runId: run.id, flowId: run.flowId, takeovers: run.takeovers, stepPath }, 'run.runaway_parked');
   }
 
   function toStepFailure(error: unknown): { failure: StepFailure; stepPath: string | null } {

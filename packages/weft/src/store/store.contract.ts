@@ -224,6 +224,23 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.equal(takenOver.fence, 2);
       });
 
+      it('counts takeovers since the last checkpoint; a claim of a queued or waiting run is none', async () => {
+        const event = await ingestRun();
+        const first = await claimOne(event.runId);
+        assert.equal(first.takeovers, 0);
+        assert.equal((await claimOne(event.runId, { now: T0 + LEASE_MS })).takeovers, 1);
+        const second = await claimOne(event.runId, { now: T0 + 2 * LEASE_MS });
+        assert.equal(second.takeovers, 2);
+        // The run got further: a worker dying later says nothing about this step.
+        await store.checkpoint(event.runId, second.fence, { path: 'map', output: 1, outcome: 'done' }, { now: T0 + 2 * LEASE_MS + 1 });
+        const third = await claimOne(event.runId, { now: T0 + 3 * LEASE_MS + 1 });
+        assert.equal(third.takeovers, 1);
+        await store.scheduleRetry(event.runId, third.fence, { stepPath: 'post', dueAt: T0 + 4 * LEASE_MS, now: T0 + 3 * LEASE_MS + 2, error: 'HTTP 503' });
+        assert.equal((await claimOne(event.runId, { now: T0 + 4 * LEASE_MS })).takeovers, 1, 'a retry is not a takeover');
+        const claimedAtIngest = await store.ingest(makeEvent(), { workerId: 'worker-a', leaseMs: LEASE_MS });
+        assert.equal(claimedAtIngest.status === 'accepted' ? claimedAtIngest.claimed?.takeovers : undefined, 0);
+      });
+
       it('keeps a run whose lease was renewed', async () => {
         const event = await ingestRun();
         const run = await claimOne(event.runId);

@@ -185,6 +185,11 @@ export interface ClaimedRun extends RunSummary {
   checkpoints: StepCheckpoint[];
   /** Attempts already made at the step that failed last (null path: none failed yet). */
   attempt: { path: string | null; count: number; firstAt: number | null };
+  /**
+   * Times this run was taken over from a worker whose lease expired (it died or hung) since the
+   * run last checkpointed a step, this claim included.
+   */
+  takeovers: number;
 }
 
 export interface CheckpointOptions {

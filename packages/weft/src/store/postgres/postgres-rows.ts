@@ -20,13 +20,14 @@ export interface RunRow {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  takeovers: number;
   payload: string;
   checkpoints?: Array<{ path: string; output: string | null; outcome: StepCheckpoint['outcome'] }>;
 }
 
 export const RUN_COLUMNS = `r.seq, r.id, r.flow_id, r.event_id, r.status, r.ordering_key, r.due_at, r.fence,
   r.attempt_path, r.attempt_count, r.attempt_first_at, r.last_error, r.input_override,
-  r.created_at, r.updated_at, r.finished_at, e.payload`;
+  r.created_at, r.updated_at, r.finished_at, r.takeovers, e.payload`;
 
 /** The run's checkpoints in completion order, as one json column of the same row. */
 export const CHECKPOINTS_COLUMN = `(SELECT coalesce(json_agg(json_build_object('path', c.path, 'output', c.output, 'outcome', c.outcome) ORDER BY c.seq), '[]')

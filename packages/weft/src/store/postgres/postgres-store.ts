@@ -181,6 +181,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       event: event.event,
       checkpoints: [],
       attempt: { path: null, count: 0, firstAt: null },
+      takeovers: 0,
     };
     return { status: 'accepted', eventId: event.id, runId: event.runId, claimed };
   }
@@ -209,7 +210,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           LIMIT GREATEST(f.room, 0)
           FOR UPDATE OF r SKIP LOCKED) p),
       chosen AS (SELECT seq, claimable_at FROM picked ORDER BY claimable_at, seq LIMIT $3)
-      UPDATE runs r SET status = 'running', lease_owner = $5, lease_expires_at = $6, claimable_at = $6, fence = r.fence + 1, updated_at = $4
+      UPDATE runs r SET status = 'running', lease_owner = $5, lease_expires_at = $6, claimable_at = $6, fence = r.fence + 1, updated_at = $4,
+        takeovers = r.takeovers + CASE WHEN r.status = 'running' THEN 1 ELSE 0 END
       FROM chosen c, events e
       WHERE r.seq = c.seq AND e.id = r.event_id
       RETURNING ${RUN_COLUMNS}, ${CHECKPOINTS_COLUMN}, c.claimable_at AS was_claimable_at`;
@@ -224,6 +226,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     return rows.map((row) => ({
       ...toRunDetail(row),
       attempt: { path: row.attempt_path, count: row.attempt_count, firstAt: row.attempt_first_at },
+      takeovers: row.takeovers,
     }));
   }
 
@@ -245,7 +248,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     // not at all (the inserts read from the update, which a stale fence leaves empty).
     const rows = await query(
       `WITH run AS (
-        UPDATE runs SET updated_at = $3,
+        UPDATE runs SET updated_at = $3, takeovers = 0,
           attempt_count = CASE WHEN attempt_path = $4 THEN 0 ELSE attempt_count END,
           attempt_first_at = CASE WHEN attempt_path = $4 THEN NULL ELSE attempt_first_at END,
           attempt_path = CASE WHEN attempt_path = $4 THEN NULL ELSE attempt_path END${parking}

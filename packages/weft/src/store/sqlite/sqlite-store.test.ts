@@ -80,7 +80,7 @@ describe('sqlite store', () => {
         other.exec('BEGIN EXCLUSIVE');
         await assert.rejects(store.ingest(rejected), StoreUnavailableError);
         // Reads still answer, but /readyz must not say ready while nothing can be acknowledged.
-        const readiness = await store.readiness();
+        const readiness = await store.readiness!();
         assert.equal(readiness.status, 'not-ready');
         assert.match(readiness.status === 'not-ready' ? readiness.detail : '', /could not commit: SQLITE_BUSY/);
       } finally {
@@ -89,7 +89,7 @@ describe('sqlite store', () => {
       }
       const accepted = makeEvent();
       assert.equal((await store.ingest(accepted)).status, 'accepted');
-      assert.deepEqual(await store.readiness(), { status: 'ready' });
+      assert.deepEqual(await store.readiness!(), { status: 'ready' });
       assert.equal(await store.getRun(rejected.runId), undefined);
       assert.equal((await store.countRuns()).queued, 1);
     });

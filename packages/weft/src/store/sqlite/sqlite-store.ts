@@ -100,6 +100,7 @@ export interface RunRow {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  takeovers: number;
   payload: string;
 }
 
@@ -171,7 +172,7 @@ interface PendingWrite {
 
 const RUN_COLUMNS = `r.seq, r.id, r.flow_id, r.event_id, r.status, r.ordering_key, r.due_at, r.fence,
   r.attempt_path, r.attempt_count, r.attempt_first_at, r.last_error, r.input_override,
-  r.created_at, r.updated_at, r.finished_at, e.payload`;
+  r.created_at, r.updated_at, r.finished_at, r.takeovers, e.payload`;
 
 /** The fenced part of every write on a claimed run (guarantee 7). */
 const FENCED = `WHERE id = @runId AND fence = @fence AND status = 'running'`;
@@ -254,7 +255,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       LIMIT @pageSize`);
     const takeRun = sql(`
       UPDATE runs SET status = 'running', lease_owner = @workerId, lease_expires_at = @leaseUntil,
-        claimable_at = @leaseUntil, fence = fence + 1, updated_at = @now
+        claimable_at = @leaseUntil, fence = fence + 1, updated_at = @now,
+        takeovers = takeovers + CASE WHEN status = 'running' THEN 1 ELSE 0 END
       WHERE seq = @seq`);
 
     const claimed: ClaimedRun[] = [];
@@ -273,6 +275,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         claimed.push({
           ...toRunDetail(row),
           attempt: { path: row.attempt_path, count: row.attempt_count, firstAt: row.attempt_first_at },
+          takeovers: row.takeovers,
         });
       }
       const last = page.at(-1);
@@ -334,6 +337,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         event: event.event,
         checkpoints: [],
         attempt: { path: null, count: 0, firstAt: null },
+        takeovers: 0,
       };
       return { status: 'accepted', eventId: event.id, runId: event.runId, claimed };
     }
@@ -423,7 +427,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         // parking checkpoint touches the status and claimable columns.
         const parking = isParked ? `, status = 'waiting', due_at = @waitUntil, claimable_at = @waitUntil, lease_owner = NULL, lease_expires_at = NULL` : '';
         const result = sql(`
-          UPDATE runs SET updated_at = @now,
+          UPDATE runs SET updated_at = @now, takeovers = 0,
             attempt_count = CASE WHEN attempt_path = @path THEN 0 ELSE attempt_count END,
             attempt_first_at = CASE WHEN attempt_path = @path THEN NULL ELSE attempt_first_at END,
             attempt_path = CASE WHEN attempt_path = @path THEN NULL ELSE attempt_path END${parking}
