@@ -141,7 +141,7 @@ Settings come from \`weft.config.yaml\`, \`WEFT_*\` variables and flags: see [co
 
 \`\`\`sh
 weft init shop-sync && cd shop-sync     # a config, a first flow, its JSON Schema, a test
-weft validate                           # every problem as file:line:col, exit 1 if any
+weft validate                           # every problem as file:line:col, exit 1 if any; notes unset env vars
 weft dev                                # serve; reload flows when their files change
 weft run orders --input order.json --wait
 weft exceptions --status open           # what needs a human

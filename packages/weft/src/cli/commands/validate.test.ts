@@ -27,9 +27,13 @@ function projectWith(files: Record<string, string>): string {
 describe('weft validate', () => {
   it('accepts valid flows from the configured folder, without their environment set', async () => {
     const dir = projectWith({ 'orders.flow.yaml': VALID });
-    const result = await runWeft(['validate'], { cwd: dir });
+    const result = await runWeft(['validate'], { cwd: dir, env: {} });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, '1 flow valid\n');
+    // …but says what `weft start` here would refuse.
+    assert.equal(result.stderr, "flows/orders.flow.yaml:10:12 note: call.url of step 'send': environment variable ERP_URL is not set (referenced as ${env:ERP_URL}) here; weft start and weft run need it set\n");
+    const withEnv = await runWeft(['validate'], { cwd: dir, env: { ERP_URL: 'http://127.0.0.1:9' } });
+    assert.equal(withEnv.stderr, '');
   });
 
   it('reports each problem as file:line:col on stderr, with a summary, and exits 1', async () => {

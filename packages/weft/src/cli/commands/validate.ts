@@ -29,6 +29,11 @@ export function validateCommand(context: CliContext): Command {
         return;
       }
       out.line(`${plural(flows.length, 'flow')} valid`);
+      // Valid, but `weft start` here would refuse what is not set here: said, without failing.
+      const withEnv = await loadFlows(targets, { engine, env: context.env });
+      for (const unset of withEnv.diagnostics.filter((diagnostic) => diagnostic.code === 'ERR_FLOW_UNSET_ENV')) {
+        out.note(`${shortPath(context.cwd, unset.file)}:${unset.line}:${unset.column} note: ${unset.message} here; weft start and weft run need it set`);
+      }
     } finally {
       await engine.close();
     }
