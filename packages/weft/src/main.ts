@@ -170,7 +170,7 @@ export async function checkFlowConnections(flows: LoadedFlow[], connections: Con
  */
 export function createConfiguredEngine(
   config: WeftConfig,
-  parts: { store: Store; outbound: Outbound; log: Logger; flows: LoadedFlow[]; concurrency: number; role?: string },
+  parts: { store: Store; outbound: Outbound; log: Logger; flows: LoadedFlow[]; concurrency: number; role?: string; startIdle?: boolean },
 ): { engine: Engine; poller: Poller } {
   const { store, outbound, log } = parts;
   const engine = createEngine({
@@ -187,6 +187,7 @@ export function createConfiguredEngine(
     redactFields: config.redactFields,
     dispatcher: outbound.dispatcher,
     connections: outbound.connections,
+    ...(parts.startIdle ? { startIdle: true } : {}),
   });
   const poller = createPoller({
     engine,
@@ -228,25 +229,9 @@ export async function startWeft(
   });
   // Flows an admin disabled stay out of the engine from the first claim on.
   const disabledFlows = new Set(await store.flowStates.disabled());
-  const { engine, poller } = createConfiguredEngine(config, { store, outbound, log, flows: enabledOf(flows, disabledFlows), concurrency: config.workerConcurrency });
+  // Idle until the server listens: a start that cannot bind its port must have run nothing.
+  const { engine, poller } = createConfiguredEngine(config, { store, outbound, log, flows: enabledOf(flows, disabledFlows), concurrency: config.workerConcurrency, startIdle: true });
   const flowSwitch = createFlowSwitch({ engine, flowStates: store.flowStates, clock: systemClock, flows, disabled: disabledFlows });
-  const { generated: adminPassword } = await ensureAdminPassword(store.tokens, config.adminPassword, Date.now());
-  let schedules = startSchedules(engine, flows, log);
-  const alerting =
-    store.alertIncidents === undefined
-      ? undefined
-      : startAlerting({
-          rules: config.alerts,
-          incidents: store.alertIncidents,
-          sources: { store, unrenewableTokens: createUnrenewableTokens(store.connections, outbound.vault.vault) },
-          notify: createAlertNotifier({ dispatcher: outbound.dispatcher, sleep: (ms) => sleep(ms) }),
-          clock: systemClock,
-          intervalMs: config.alertEvaluationSeconds * 1000,
-          log,
-        });
-  let polling = poller.start(flows);
-  const feedOptions = { engine, store, clock: systemClock, log, intervalMs: config.pollIntervalMs };
-  let exceptionFeeds = startExceptionFeeds(feedOptions, flows);
   const app = await buildApp({
     engine,
     clock: systemClock,
@@ -275,8 +260,37 @@ export async function startWeft(
       },
     },
   });
-  const address = await app.listen({ host: config.host, port: config.port });
+  let address: string;
+  try {
+    address = await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await app.close();
+    await engine.stop(0);
+    await Promise.all([expressions.close(), store.close(), outbound.dispatcher.close()]);
+    stopTracing();
+    metrics.stop();
+    throw error;
+  }
   const url = address.replace('[::1]', '127.0.0.1');
+  // Only once the port is ours: the one-time admin password is then printed, not lost.
+  const { generated: adminPassword } = await ensureAdminPassword(store.tokens, config.adminPassword, Date.now());
+  engine.start();
+  let schedules = startSchedules(engine, flows, log);
+  const alerting =
+    store.alertIncidents === undefined
+      ? undefined
+      : startAlerting({
+          rules: config.alerts,
+          incidents: store.alertIncidents,
+          sources: { store, unrenewableTokens: createUnrenewableTokens(store.connections, outbound.vault.vault) },
+          notify: createAlertNotifier({ dispatcher: outbound.dispatcher, sleep: (ms) => sleep(ms) }),
+          clock: systemClock,
+          intervalMs: config.alertEvaluationSeconds * 1000,
+          log,
+        });
+  let polling = poller.start(flows);
+  const feedOptions = { engine, store, clock: systemClock, log, intervalMs: config.pollIntervalMs };
+  let exceptionFeeds = startExceptionFeeds(feedOptions, flows);
 
   const watchers: Array<{ close(): void }> = [];
   if (options.watch) {

@@ -26,6 +26,8 @@ export interface EngineOptions {
   dispatcher: Dispatcher;
   /** Connections and their connectors, for `call: { connection, action }`. */
   connections: ConnectionRuntime;
+  /** Run nothing until `start()` (a server, once it listens); events are still accepted. */
+  startIdle?: boolean;
 }
 
 export interface IncomingEvent {
@@ -54,6 +56,8 @@ export interface Engine {
   replaceFlows(flows: LoadedFlow[]): void;
   /** Look for due runs now (after a replay, say). */
   kick(): void;
+  /** Start running (an engine made with `startIdle`). */
+  start(): void;
   stop(graceMs: number): Promise<void>;
 }
 
@@ -72,6 +76,7 @@ export function createEngine(options: EngineOptions): Engine {
     concurrency: options.concurrency,
     leaseMs: options.leaseMs,
     pollIntervalMs: options.pollIntervalMs,
+    ...(options.startIdle ? { startIdle: true } : {}),
     executor: {
       store,
       clock,
@@ -171,6 +176,7 @@ export function createEngine(options: EngineOptions): Engine {
       worker.kick();
     },
     kick: () => worker.kick(),
+    start: () => worker.start(),
     async stop(graceMs) {
       await worker.stop(graceMs);
     },

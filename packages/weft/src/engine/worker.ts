@@ -21,9 +21,13 @@ export interface WorkerOptions {
   concurrency: number;
   leaseMs: number;
   pollIntervalMs: number;
+  /** Claim nothing until `start()`: a server starts its worker once it listens, so a failed start has run nothing. */
+  startIdle?: boolean;
 }
 
 export interface Worker {
+  /** Begin claiming (a worker made with `startIdle`); nothing otherwise. */
+  start(): void;
   /** Something became due (an ingest, a replay): look now instead of at the next poll. */
   kick(): void;
   /**
@@ -67,10 +71,12 @@ export function startWorker(options: WorkerOptions): Worker {
    */
   let mayHaveDueRuns = true;
 
+  let isStarted = options.startIdle !== true;
+
   const kick = () => {
     mayHaveDueRuns = true;
     kicked = true;
-    if (!claiming && !stopping) queueMicrotask(() => void claimLoop());
+    if (isStarted && !claiming && !stopping) queueMicrotask(() => void claimLoop());
   };
 
   async function claimLoop(): Promise<void> {
@@ -275,9 +281,14 @@ export function startWorker(options: WorkerOptions): Worker {
   });
 
   return {
+    start() {
+      if (isStarted) return;
+      isStarted = true;
+      kick();
+    },
     kick,
     reserve() {
-      if (stopping || backlogged || running.size + reserved >= options.concurrency) return false;
+      if (!isStarted || stopping || backlogged || running.size + reserved >= options.concurrency) return false;
       reserved++;
       return true;
     },

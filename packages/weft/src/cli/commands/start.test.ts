@@ -2,8 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { spawnWeft, tempDir, waitForExit } from '../testing.ts';
+import { createSqliteStore } from '../../store/sqlite/sqlite-store.ts';
+import { runWeft, spawnWeft, tempDir, waitForExit } from '../testing.ts';
 
 const FLOW = `id: echo
 trigger:
@@ -12,6 +14,13 @@ trigger:
 steps:
   - id: copy
     map: trigger.body
+`;
+
+const DOUBLER = `id: doubler
+trigger: { manual: {} }
+steps:
+  - id: double
+    map: 'trigger.body.n * 2'
 `;
 
 function project(flow: string): string {
@@ -49,5 +58,46 @@ describe('weft start', () => {
     assert.equal(result.code, 1);
     assert.equal(result.stdout, '');
     assert.match(result.stderr, /^weft: .*\n.*echo\.flow\.yaml:7:5 /);
+  });
+
+  it('that cannot bind its port runs nothing and keeps the one-time admin password for the start that does', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'flows'));
+    writeFileSync(join(dir, 'flows', 'doubler.flow.yaml'), DOUBLER);
+    writeFileSync(join(dir, 'n.json'), '{ "n": 21 }');
+    const db = join(dir, 'weft.db');
+    // A queued run, waiting for a worker.
+    assert.equal((await runWeft(['run', 'doubler', '--input', 'n.json', '--db', db], { cwd: dir })).code, 0);
+
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const failed = await runWeft(['start', '--db', db, '--port', String(port)], { cwd: dir });
+      assert.equal(failed.code, 1);
+      assert.match(failed.stderr, /EADDRINUSE/);
+      assert.doesNotMatch(failed.stdout, /admin password/);
+    } finally {
+      taken.close();
+    }
+    const store = createSqliteStore({ path: db });
+    try {
+      assert.deepEqual(await store.countRuns(), { queued: 1, running: 0, waiting: 0, succeeded: 0, exception: 0 }, 'the failed start ran nothing');
+    } finally {
+      await store.close();
+    }
+
+    const started = spawnWeft(['start', '--db', db, '--port', '0'], { cwd: dir });
+    let stdout = '';
+    started.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    const exited = new Promise((resolve) => started.on('exit', resolve));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!/admin password .*: \S+/.test(stdout) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.match(stdout, /admin password \(shown this once; .*\): \S+/);
+    } finally {
+      started.kill('SIGTERM');
+      await exited;
+    }
   });
 });
