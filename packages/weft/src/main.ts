@@ -367,7 +367,7 @@ export async function runManual(
   flowId: string,
   input: unknown,
   options: { wait?: boolean } = {},
-): Promise<{ runId: string; status: string }> {
+): Promise<{ runId: string; status: string; dueAt?: number }> {
   const log = createLogger(config);
   const expressions = createExpressionEngine({ budgetMs: config.mappingBudgetMs });
   if (config.database === '' && config.db !== ':memory:' && !existsSync(config.db)) {
@@ -392,7 +392,9 @@ export async function runManual(
     if (!options.wait) return { runId: outcome.runId, status: 'queued' };
     for (;;) {
       const run = await store.getRun(outcome.runId);
-      if (run && (TERMINAL_STATUSES.includes(run.status) || run.status === 'waiting')) return { runId: run.id, status: run.status };
+      if (run && TERMINAL_STATUSES.includes(run.status)) return { runId: run.id, status: run.status };
+      // A delay, a retry or a destination's pause: this process does not wait that long.
+      if (run?.status === 'waiting') return { runId: run.id, status: run.status, dueAt: run.dueAt };
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   } finally {

@@ -20,6 +20,19 @@ describe('weft run', () => {
     assert.deepEqual(detail.run.checkpoints, [{ path: 'sum', output: 6, outcome: 'done' }]);
   });
 
+  it('with --wait, says so when the run starts waiting (a delay) instead of ending', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'flows'));
+    writeFileSync(join(dir, 'flows', 'later.flow.yaml'), 'id: later\ntrigger:\n  manual: {}\nsteps:\n  - id: pause\n    delay: 1h\n');
+    writeFileSync(join(dir, 'input.json'), '{}');
+    const result = await runWeft(['run', 'later', '--input', 'input.json', '--wait', '--json'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    const { status, dueAt } = JSON.parse(result.stdout);
+    assert.equal(status, 'waiting');
+    assert.ok(dueAt > Date.now() + 59 * 60_000);
+    assert.match(result.stderr, /^the run waits until \S+Z \(a delay, a retry or a destination's pause\); weft start or weft dev on this database continues it\n$/);
+  });
+
   it('names the input file when it is not JSON', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'input.json'), '{"amounts": ');

@@ -13,7 +13,7 @@ export function runCommand(context: CliContext): Command {
     .description('start a run of a flow with a JSON input (the event body)')
     .argument('<flowId>', 'the flow to run')
     .requiredOption('-i, --input <file>', 'JSON file with the input')
-    .option('-w, --wait', 'execute the run here and wait for its outcome (exit 1 when it ends as an exception)')
+    .option('-w, --wait', 'execute the run here until it ends (exit 1 when it ends as an exception) or waits (a delay, a retry: weft start continues it)')
     .option('--json', 'print {"runId", "status"} as JSON');
   addConfigOption(command);
   addSettingOptions(command, ['db', 'flows']);
@@ -27,5 +27,8 @@ export function runCommand(context: CliContext): Command {
     else if (flags.wait) out.line(`${result.runId} ${out.style(RUN_STATUS_STYLE[result.status] ?? 'bold', result.status)}`);
     else out.line(result.runId);
     if (result.status === 'exception') context.exitCode = 1;
+    if (result.dueAt !== undefined) {
+      out.note(`the run waits until ${new Date(result.dueAt).toISOString()} (a delay, a retry or a destination's pause); weft start or weft dev on this database continues it`);
+    }
   });
 }
