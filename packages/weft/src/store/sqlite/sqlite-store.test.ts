@@ -95,6 +95,25 @@ describe('sqlite store', () => {
     });
   });
 
+  it('opens an up-to-date database while another process holds the write lock (a listing beside a busy engine)', async () => {
+    harness = await openTempStore();
+    const other = new Database(harness.path);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const started = performance.now();
+      const reader = createSqliteStore({ path: harness.path, busyTimeoutMs: 3000 });
+      try {
+        assert.ok(performance.now() - started < 1000, 'it did not wait for the lock');
+        assert.deepEqual(await reader.countRuns(), { queued: 0, running: 0, waiting: 0, succeeded: 0, exception: 0 });
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+  });
+
   it('waits for a lock held elsewhere without blocking the event loop, then commits', async () => {
     harness = await openTempStore({ busyTimeoutMs: 3000 });
     const { store, path } = harness;

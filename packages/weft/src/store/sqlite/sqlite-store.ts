@@ -876,6 +876,10 @@ function migrate(db: Db): void {
   const files = readdirSync(MIGRATIONS_DIR)
     .filter((name) => /^\d{4}-[a-z0-9-]+\.sql$/.test(name))
     .sort();
+  // Read first, without a lock: an up-to-date database (nearly every open, `weft runs` beside a
+  // busy engine among them) must not queue for the write lock only to find nothing to do.
+  const alreadyApplied = appliedVersions(db);
+  if (files.every((name) => alreadyApplied.has(Number(name.slice(0, 4))))) return;
   db.transaction(() => {
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY,
@@ -889,6 +893,11 @@ function migrate(db: Db): void {
       db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(version, name);
     }
   }).immediate();
+}
+
+function appliedVersions(db: Db): Set<number> {
+  const hasTable = db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'`).get() !== undefined;
+  return new Set(hasTable ? (db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]) : []);
 }
 
 function isUnavailable(error: unknown): boolean {
