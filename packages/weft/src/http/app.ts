@@ -54,6 +54,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     clock: options.clock,
     maxBodyBytes: options.maxBodyBytes,
     connectorWebhook: options.connectorWebhook,
+    ...(options.log ? { log: options.log } : {}),
     ...(api ? { disabledFlowAt: api.context.flows.disabledAt } : {}),
   });
   if (api) await app.register(managementApi, { prefix: API_PREFIX, ...api });

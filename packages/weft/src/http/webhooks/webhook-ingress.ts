@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.ts';
 import { DedupeKeyMissingError, type Engine } from '../../engine/engine.ts';
 import type { LoadedFlow } from '../../flows/load-flow.ts';
@@ -30,7 +31,12 @@ export interface WebhookIngressOptions {
   connectorWebhook(flow: LoadedFlow): Promise<ConnectorWebhook | undefined>;
   /** A disabled flow on this path (the engine only holds enabled ones): answered 503 so the sender retries later. */
   disabledFlowAt?: (path: string) => LoadedFlow | undefined;
+  /** Where refused deliveries are reported (a store that cannot commit). */
+  log?: Pick<Logger, 'warn'>;
 }
+
+/** A store outage refuses every delivery: one log line per this interval says so, with the count. */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 /**
  * POST /hooks/<path>: verify the signature on the raw body, parse, commit, then answer.
@@ -38,6 +44,7 @@ export interface WebhookIngressOptions {
  */
 export async function webhookIngress(app: FastifyInstance, options: WebhookIngressOptions): Promise<void> {
   const { engine, clock } = options;
+  const refusals = { lastLoggedAt: -Infinity, since: 0 };
   // Nothing larger than the largest flow's limit is read; each flow's own limit is checked below.
   const readLimit = Math.max(options.maxBodyBytes, ...[...engine.flows().values()].map((flow) => webhookOf(flow).maxBodyBytes ?? 0));
   const limitOf = (flow: LoadedFlow | undefined): number => (flow && webhookOf(flow).maxBodyBytes) ?? options.maxBodyBytes;
@@ -107,6 +114,12 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
       return reply.code(duplicate ? 200 : 202).send({ eventId: outcome.eventId, runId: outcome.runId, duplicate });
     } catch (error) {
       if (error instanceof StoreUnavailableError) {
+        refusals.since += 1;
+        if (clock.now() - refusals.lastLoggedAt >= REFUSAL_LOG_INTERVAL_MS) {
+          options.log?.warn({ err: error, refused: refusals.since }, 'webhook.refused_store_unavailable');
+          refusals.lastLoggedAt = clock.now();
+          refusals.since = 0;
+        }
         reply.header('retry-after', '1');
         return sendProblem(reply, 503, 'store-unavailable', 'Not accepted: the store cannot commit right now', 'retry shortly');
       }

@@ -1,0 +1,52 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import type { Engine } from '../../engine/engine.ts';
+import { loadFlows } from '../../flows/load-flow.ts';
+import { StoreUnavailableError } from '../../store/store.ts';
+import { createExpressionEngine } from '../../transforms/expression.ts';
+import { webhookIngress } from './webhook-ingress.ts';
+
+describe('webhook ingress', () => {
+  it('answers 503 while the store cannot commit, and says so in the log once per interval with the count', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'weft-ingress-'));
+    const expressions = createExpressionEngine();
+    try {
+      await writeFile(join(dir, 'orders.flow.yaml'), 'id: orders\ntrigger:\n  webhook: { path: orders }\nsteps:\n  - id: copy\n    map: trigger.body\n');
+      const { flows } = await loadFlows([dir], { engine: expressions, env: {} });
+      const engine = {
+        flows: () => new Map(flows.map((flow) => [flow.flow.id, flow])),
+        accept: async () => {
+          throw new StoreUnavailableError('the store could not commit: SQLITE_FULL: database or disk is full');
+        },
+      } as unknown as Engine;
+      let now = Date.UTC(2026, 0, 1);
+      const warnings: Array<{ refused: number }> = [];
+      const app = Fastify();
+      await app.register(webhookIngress, {
+        engine,
+        clock: { now: () => now },
+        maxBodyBytes: 1024,
+        connectorWebhook: async () => undefined,
+        log: { warn: (fields: object) => warnings.push(fields as { refused: number }) } as never,
+      });
+      const deliver = () => app.inject({ method: 'POST', url: '/hooks/orders', headers: { 'content-type': 'application/json' }, payload: '{}' });
+      for (let i = 0; i < 3; i++) {
+        const answer = await deliver();
+        assert.equal(answer.statusCode, 503);
+        assert.equal(answer.headers['retry-after'], '1');
+      }
+      assert.deepEqual(warnings.map((w) => w.refused), [1], 'one line for the first refusal, not one per delivery');
+      now += 10_000;
+      await deliver();
+      assert.deepEqual(warnings.map((w) => w.refused), [1, 3], 'the next line counts the refusals since the last');
+      await app.close();
+    } finally {
+      await expressions.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
