@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { cliReferenceMarkdown, runCli } from './main.ts';
 import { spawnWeft } from './testing.ts';
 
@@ -16,6 +18,15 @@ function capture(env: Record<string, string> = {}) {
   };
   return { io, out };
 }
+
+describe('npm run weft', () => {
+  it('runs in the folder npm was called from, not the repository root', async () => {
+    const example = fileURLToPath(new URL('../../../../examples/order-to-cash/', import.meta.url));
+    const result = spawnSync('npm', ['run', '-s', 'weft', '--', 'validate'], { cwd: example, encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^\d+ flows valid\n$/);
+  });
+});
 
 describe('runCli', () => {
   it('prints help on stdout and exits 0', async () => {
