@@ -1,4 +1,4 @@
-import { defineFlow } from '../../define-flow.ts';
+import { defineFlow } from 'weft';
 
 export default defineFlow({
   id: 'nightly-sync',
