@@ -24,6 +24,16 @@ describe('weft exceptions', () => {
     assert.deepEqual(JSON.parse(validation.stdout).map((exception: { id: string }) => exception.id), [seeded.exceptions[0]!.id]);
   });
 
+  it('lists what needs a person by default: open ones; --status all shows the closed too', async () => {
+    const { id } = seeded.exceptions[0]!;
+    assert.equal((await runWeft(['exceptions', 'discard', id, '--db', seeded.path], { cwd: dir })).code, 0);
+    const ids = async (...args: string[]) =>
+      JSON.parse((await runWeft(['exceptions', ...args, '--db', seeded.path, '--json'], { cwd: dir })).stdout).map((exception: { id: string }) => exception.id);
+    assert.deepEqual(await ids(), [seeded.exceptions[1]!.id]);
+    assert.deepEqual(await ids('--status', 'all'), [seeded.exceptions[1]!.id, id]);
+    assert.deepEqual(await ids('--status', 'discarded'), [id]);
+  });
+
   it('shows one exception: reason, sentence, step, input and last response', async () => {
     const result = await runWeft(['exceptions', 'show', seeded.exceptions[0]!.id, '--db', seeded.path], { cwd: dir });
     assert.equal(result.code, 0, result.stderr);

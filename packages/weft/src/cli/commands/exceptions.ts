@@ -9,7 +9,7 @@ const EXCEPTION_STATUSES: ExceptionStatus[] = ['open', 'replayed', 'discarded', 
 interface ExceptionsFlags extends ConfigFlags {
   flow?: string;
   reason?: Reason;
-  status?: ExceptionStatus;
+  status: ExceptionStatus | 'all';
   limit: number;
   json?: boolean;
 }
@@ -20,7 +20,7 @@ export function exceptionsCommand(context: CliContext): Command {
     .description('list exceptions: runs that need a human, newest first')
     .option('--flow <flowId>', 'only exceptions of this flow')
     .addOption(new Option('--reason <reason>', 'only this reason').choices(REASONS))
-    .addOption(new Option('--status <status>', 'only this status').choices(EXCEPTION_STATUSES))
+    .addOption(new Option('--status <status>', 'only this status; all: replayed, discarded and resolved ones too').choices([...EXCEPTION_STATUSES, 'all']).default('open'))
     .option('--limit <n>', 'at most this many', parsePositiveInteger, 50)
     .option('--json', 'print JSON');
   addConfigOption(command);
@@ -32,12 +32,12 @@ export function exceptionsCommand(context: CliContext): Command {
         limit: flags.limit,
         ...(flags.flow === undefined ? {} : { flowId: flags.flow }),
         ...(flags.reason === undefined ? {} : { reason: flags.reason }),
-        ...(flags.status === undefined ? {} : { status: flags.status }),
+        ...(flags.status === 'all' ? {} : { status: flags.status }),
       }),
     );
     const out = createOutput(context);
     if (flags.json) return out.json(exceptions);
-    if (exceptions.length === 0) return out.note('no exceptions');
+    if (exceptions.length === 0) return out.note(flags.status === 'all' ? 'no exceptions' : `no ${flags.status} exceptions`);
     out.table(exceptions, [
       { header: 'exception', value: (exception) => exception.id },
       { header: 'flow', value: (exception) => exception.flowId },
