@@ -45,15 +45,17 @@ export const SignatureSchema = Type.Object(
   {
     scheme: SignatureSchemeName,
     secret: Type.String({ minLength: 1, description: 'A reference such as ${env:SHOP_WEBHOOK_SECRET}; never the secret itself.' }),
-    header: Type.Optional(Type.String({ description: 'hmac-sha256: the header carrying the signature; header-token: the header carrying the token (default x-api-key).' })),
-    encoding: Type.Optional(Type.Union([Type.Literal('hex'), Type.Literal('base64')])),
-    prefix: Type.Optional(Type.String({ description: 'hmac-sha256 only: text before the digest, e.g. "sha256=".' })),
+    header: Type.Optional(
+      Type.String({ description: 'hmac-sha256: the header carrying the signature (default x-signature); header-token: the header carrying the token (default x-api-key).' }),
+    ),
+    encoding: Type.Optional(Type.Union([Type.Literal('hex'), Type.Literal('base64')], { description: 'hmac-sha256 only: how the digest is written (default hex).' })),
+    prefix: Type.Optional(Type.String({ description: 'hmac-sha256 only: text before the digest, e.g. "sha256=" (default none).' })),
     signedPayload: Type.Optional(
       Type.Union([Type.Literal('body'), Type.Literal('timestamp.body')], {
         description: 'hmac-sha256 only: what is signed. "timestamp.body" needs timestampHeader.',
       }),
     ),
-    timestampHeader: Type.Optional(Type.String()),
+    timestampHeader: Type.Optional(Type.String({ description: 'hmac-sha256 with signedPayload "timestamp.body": the header carrying the Unix timestamp (seconds) that is signed as "<timestamp>.<body>".' })),
     toleranceSeconds: Type.Optional(Type.Integer({ minimum: 1, description: 'Allowed clock skew where the scheme has a timestamp (default 300).' })),
   },
   closed,
