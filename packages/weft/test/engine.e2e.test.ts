@@ -175,6 +175,39 @@ steps:
     }
   });
 
+  it('a replay whose edited input would send other data for a done effect parks as a conflict, not a silent reuse', { timeout: 30_000 }, async () => {
+    const flow = `id: lines
+trigger:
+  webhook: { path: lines }
+steps:
+  - id: perLine
+    each: trigger.body.lines
+    steps:
+      - id: create
+        call:
+          url: \${env:ERP_URL}/api/sales-orders
+          body: '{ "externalId": "line-" & item.sku, "lines": [{ "sku": item.sku, "quantity": 1, "unitPrice": 5 }] }'
+`;
+    const weft = await startTestWeft({ 'f.yaml': flow });
+    try {
+      assert.equal((await post(`${weft.url}/hooks/lines`, JSON.stringify({ lines: [{ sku: 'CAP-BLACK' }, { sku: 'TSHIRT-RED-M' }, { sku: 'ABC-9' }] }))).status, 202);
+      await settledRuns(weft, 'lines', 1);
+      const [exception] = await weft.store.listExceptions({ flowId: 'lines' });
+      assert.equal(exception?.stepPath, 'perLine[2].create');
+      // The operator drops the first line and fixes the third: every line moves up one place.
+      await weft.store.replayException(exception.id, { now: Date.now(), input: { lines: [{ sku: 'TSHIRT-RED-M' }, { sku: 'CAP-BLUE' }] } });
+      weft.engine.kick();
+      await settledRuns(weft, 'lines', 1);
+      const [conflict] = await weft.store.listExceptions({ flowId: 'lines', status: 'open' });
+      assert.deepEqual([conflict?.reason, conflict?.stepPath], ['conflict', 'perLine[0].create'], 'perLine[0] was CAP-BLACK, now TSHIRT-RED-M');
+      assert.match(conflict!.message, /was already done for different data/);
+      assert.equal(erp.stats().creationsPerOrder['line-CAP-BLUE'], undefined, 'nothing after the conflict was sent');
+      assert.equal(erp.stats().creationsPerOrder['line-TSHIRT-RED-M'], 1);
+    } finally {
+      await weft.close();
+    }
+  });
+
   it('bad input gets a clear answer and changes nothing', { timeout: 30_000 }, async () => {
     const weft = await startTestWeft({ 'f.yaml': orderFlow('strict') });
     try {

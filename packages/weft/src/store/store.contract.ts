@@ -454,10 +454,10 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         const event = await ingestRun();
         const run = await claimOne(event.runId);
         assert.equal(await store.getEffect('weft-abc'), undefined);
-        const pending = { key: 'weft-abc', runId: event.runId, stepPath: 'post', status: 'pending', result: undefined, createdAt: T0 + 1, doneAt: null };
-        assert.deepEqual(await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 1 }), { effect: pending, destinationHold: undefined });
-        // A second begin answers the first intent, unchanged.
-        assert.deepEqual(await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 2 }), { effect: pending, destinationHold: undefined });
+        const pending = { key: 'weft-abc', runId: event.runId, stepPath: 'post', status: 'pending', result: undefined, createdAt: T0 + 1, doneAt: null, requestHash: 'sha256:first' };
+        assert.deepEqual(await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 1, requestHash: 'sha256:first' }), { effect: pending, destinationHold: undefined });
+        // A second begin answers the first intent, unchanged, whatever it would send now.
+        assert.deepEqual(await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 2, requestHash: 'sha256:other' }), { effect: pending, destinationHold: undefined });
         assert.deepEqual(await store.getEffect('weft-abc'), pending);
 
         await store.checkpoint(event.runId, run.fence, { path: 'post', output: { salesOrder: 889 }, outcome: 'done' }, { effectKey: 'weft-abc', now: T0 + 3 });
@@ -469,6 +469,7 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
           result: { salesOrder: 889 },
           createdAt: T0 + 1,
           doneAt: T0 + 3,
+          requestHash: 'sha256:first',
         });
 
         const { effect: again } = await store.beginEffect({ key: 'weft-abc', runId: event.runId, stepPath: 'post', now: T0 + 4 });

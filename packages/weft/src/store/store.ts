@@ -216,6 +216,8 @@ export interface Effect {
   result: unknown;
   createdAt: number;
   doneAt: number | null;
+  /** A hash of the request the effect was first begun for; null when begun without one (an older version). */
+  requestHash: string | null;
 }
 
 export interface NewEffect {
@@ -223,6 +225,8 @@ export interface NewEffect {
   runId: string;
   stepPath: string;
   now: number;
+  /** A hash of what is about to be sent; kept with the first intent only. */
+  requestHash?: string;
   /**
    * The origin the effect is about to be sent to, when the caller honours destination holds:
    * the answer then carries the hold, read in the same round trip as the intent.

@@ -2,6 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import { isConnectorError, pages, type Action, type Connector, type ConnectorError } from '@weft/sdk';
 import type { ConnectorCallStep } from '../../flows/flow-schema.ts';
 import { toMs } from '../../core/duration.ts';
+import { sha256Hex } from '../../core/ids.ts';
 import { CapacityWaitError, createConnectorHttpClient } from '../../connectors/connector-http.ts';
 import { ConnectionError, type ConnectionRuntime, type ResolvedConnection } from '../../connectors/connection-runtime.ts';
 import { EgressDeniedError } from '../../connectors/egress-guard.ts';
@@ -83,7 +84,7 @@ export async function executeActionStep(
       throw new StepFailedError({ ...failure, retryable, ...(lastAudited ? { lastResponse: lastAudited } : {}) });
     }
     return xref === undefined ? record : linkCreated(deps, step, xref, record);
-  });
+  }, { requestHash: sha256Hex(JSON.stringify([call.connection, action.id, input])) });
 }
 
 interface StepXref {

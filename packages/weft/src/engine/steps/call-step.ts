@@ -4,7 +4,7 @@ import { EgressDeniedError } from '../../connectors/egress-guard.ts';
 import type { HttpCallStep } from '../../flows/flow-schema.ts';
 import type { LoadedFlow } from '../../flows/load-flow.ts';
 import { toMs } from '../../core/duration.ts';
-import { idempotencyKey } from '../../core/ids.ts';
+import { idempotencyKey, sha256Hex } from '../../core/ids.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Store } from '../../store/store.ts';
 import { classifyStatus, describeFailure, reasonForStatus } from '../classify-response.ts';
@@ -57,11 +57,25 @@ export async function executeCallStep(
   step: HttpCallStep,
   scope: Scope,
 ): Promise<{ output: CallOutput; effectKey?: string }> {
-  const url = parseCallUrl(await ctx.flow.template(step.call.url).render(scope), ctx.stepPath, step.call.url);
-  for (const [name, value] of Object.entries(step.call.query ?? {})) {
+  const call = step.call;
+  const url = parseCallUrl(await ctx.flow.template(call.url).render(scope), ctx.stepPath, call.url);
+  for (const [name, value] of Object.entries(call.query ?? {})) {
     url.searchParams.set(name, await ctx.flow.template(value).render(scope));
   }
-  return withEffectLedger(deps, ctx, (key) => sendCall(deps, ctx, step, scope, url, key), { destination: url.origin });
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(call.headers ?? {})) {
+    headers[name.toLowerCase()] = await ctx.flow.template(value).render(scope);
+  }
+  let body: string | undefined;
+  if (call.body !== undefined) {
+    body = JSON.stringify((await ctx.flow.expression(call.body).evaluate(scope)) ?? null);
+    headers['content-type'] ??= 'application/json';
+  }
+  const request = { method: call.method ?? 'POST', url, headers, body };
+  return withEffectLedger(deps, ctx, (key) => sendCall(deps, ctx, step, scope, request, key), {
+    destination: url.origin,
+    requestHash: sha256Hex(`${request.method} ${url.toString()}\n${body ?? ''}`),
+  });
 }
 
 /**
@@ -75,15 +89,33 @@ export async function withEffectLedger<T>(
   deps: Pick<CallStepDeps, 'store' | 'clock' | 'holds'>,
   ctx: CallContext,
   send: (idempotencyKey: string) => Promise<T>,
-  options: { destination?: string } = {},
+  options: { destination?: string; requestHash?: string } = {},
 ): Promise<{ output: T; effectKey?: string }> {
-  const { destination } = options;
+  const { destination, requestHash } = options;
   const key = idempotencyKey(ctx.flow.flow.id, ctx.eventId, ctx.stepPath);
-  const begun = deps.store.beginEffect({ key, runId: ctx.runId, stepPath: ctx.stepPath, now: deps.clock.now(), ...(destination === undefined ? {} : { destination }) });
+  const begun = deps.store.beginEffect({
+    key,
+    runId: ctx.runId,
+    stepPath: ctx.stepPath,
+    now: deps.clock.now(),
+    ...(destination === undefined ? {} : { destination }),
+    ...(requestHash === undefined ? {} : { requestHash }),
+  });
   ctx.writes.defer(begun);
   await ctx.writes.settle();
   const { effect, destinationHold } = await begun;
-  if (effect.status === 'done') return { output: effect.result as T };
+  if (effect.status === 'done') {
+    // A replay whose edited input changes what this step sends (an item removed from an `each`
+    // shifts the rest into other items' places): the recorded result belongs to other data.
+    if (requestHash !== undefined && effect.requestHash !== null && effect.requestHash !== requestHash) {
+      throw new StepFailedError({
+        retryable: false,
+        reason: 'conflict',
+        message: `The step '${ctx.stepPath}' was already done for different data: its effect (idempotency key ${key}) was sent before the input was edited, with another request. Weft neither sends it again nor passes the earlier result off as this one's. Check what the destination holds; keep each item of an edited input in its place, or discard this exception.`,
+      });
+    }
+    return { output: effect.result as T };
+  }
   if (destination !== undefined) {
     const hold = Math.max(deps.holds.get(destination) ?? 0, destinationHold ?? 0);
     const now = deps.clock.now();
@@ -94,26 +126,24 @@ export async function withEffectLedger<T>(
   return { output: await send(key), effectKey: key };
 }
 
-async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep, scope: Scope, url: URL, key: string): Promise<CallOutput> {
+interface RenderedRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep, scope: Scope, rendered: RenderedRequest, key: string): Promise<CallOutput> {
   const { store, clock } = deps;
   const call = step.call;
+  const { method, url, body } = rendered;
+  const headers = { ...rendered.headers };
   const destination = url.origin;
-
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(call.headers ?? {})) {
-    headers[name.toLowerCase()] = await ctx.flow.template(value).render(scope);
-  }
-  let body: string | undefined;
-  if (call.body !== undefined) {
-    body = JSON.stringify((await ctx.flow.expression(call.body).evaluate(scope)) ?? null);
-    headers['content-type'] ??= 'application/json';
-  }
   // Only a failure needs the sentence's subject ("order 5000123"), so it is evaluated then.
   const describeSubject = async () =>
     call.describe ? String((await ctx.flow.expression(call.describe).evaluate(scope).catch(() => undefined)) ?? '') || undefined : undefined;
   if (call.idempotencyHeader !== false) headers[(call.idempotencyHeader ?? 'Idempotency-Key').toLowerCase()] = key;
   const destinationName = call.destination ?? url.host;
-  const method = call.method ?? 'POST';
   const timeoutMs = call.timeout === undefined ? DEFAULT_TIMEOUT_MS : toMs(call.timeout);
 
   const startedAt = clock.now();

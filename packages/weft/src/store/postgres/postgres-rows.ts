@@ -41,6 +41,7 @@ export interface EffectRow {
   result: string | null;
   created_at: number;
   done_at: number | null;
+  request_hash: string | null;
 }
 
 export interface ExceptionRow {
@@ -124,6 +125,7 @@ export function toEffect(row: EffectRow): Effect {
     result: fromJson(row.result),
     createdAt: row.created_at,
     doneAt: row.done_at,
+    requestHash: row.request_hash,
   };
 }
 

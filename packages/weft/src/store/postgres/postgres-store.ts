@@ -365,17 +365,17 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       return row === undefined ? undefined : toEffect(row);
     },
 
-    beginEffect: async ({ key, runId, stepPath, now, destination }) => {
+    beginEffect: async ({ key, runId, stepPath, now, destination, requestHash }) => {
       // The insert answers the new row; a key already recorded answers nothing, so the CTE falls
       // back to reading it. The destination's hold rides along: one round trip before a request.
       const holdOf = `(SELECT until FROM destination_holds WHERE destination = $5) AS hold_until`;
       const [row] = await query<EffectRow & { hold_until: number | null }>(
         `WITH inserted AS (
-          INSERT INTO effects (key, run_id, step_path, status, created_at) VALUES ($1, $2, $3, 'pending', $4)
+          INSERT INTO effects (key, run_id, step_path, status, created_at, request_hash) VALUES ($1, $2, $3, 'pending', $4, $6)
           ON CONFLICT (key) DO NOTHING RETURNING *)
         SELECT *, ${holdOf} FROM inserted
         UNION ALL SELECT *, ${holdOf} FROM effects WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM inserted)`,
-        [key, runId, stepPath, now, destination ?? null],
+        [key, runId, stepPath, now, destination ?? null, requestHash ?? null],
       );
       // A concurrent begin of the same key (a taken-over run's stale worker) committed after this
       // statement's snapshot: its row is visible to the next statement.

@@ -124,6 +124,7 @@ interface EffectRow {
   result: string | null;
   created_at: number;
   done_at: number | null;
+  request_hash: string | null;
 }
 
 export interface ExceptionRow {
@@ -532,14 +533,14 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         return row === undefined ? undefined : toEffect(row);
       }),
 
-    beginEffect: ({ key, runId, stepPath, now, destination }) =>
+    beginEffect: ({ key, runId, stepPath, now, destination, requestHash }) =>
       queue.write((): BegunEffect => {
         const inserted = sql(`
-          INSERT INTO effects (key, run_id, step_path, status, created_at) VALUES (?, ?, ?, 'pending', ?)
-          ON CONFLICT (key) DO NOTHING`).run(key, runId, stepPath, now);
+          INSERT INTO effects (key, run_id, step_path, status, created_at, request_hash) VALUES (?, ?, ?, 'pending', ?, ?)
+          ON CONFLICT (key) DO NOTHING`).run(key, runId, stepPath, now, requestHash ?? null);
         const effect: Effect =
           inserted.changes === 1
-            ? { key, runId, stepPath, status: 'pending', result: undefined, createdAt: now, doneAt: null }
+            ? { key, runId, stepPath, status: 'pending', result: undefined, createdAt: now, doneAt: null, requestHash: requestHash ?? null }
             : toEffect(sql('SELECT * FROM effects WHERE key = ?').get(key) as EffectRow);
         const destinationHold =
           destination === undefined ? undefined : (sql('SELECT until FROM destination_holds WHERE destination = ?').pluck().get(destination) as number | undefined);
@@ -955,6 +956,7 @@ function toEffect(row: EffectRow): Effect {
     result: fromJson(row.result),
     createdAt: row.created_at,
     doneAt: row.done_at,
+    requestHash: row.request_hash,
   };
 }
 
