@@ -41,7 +41,8 @@ steps:
   - id: createSalesOrder
     call:
       method: POST
-      url: https://erp.example.com/api/sales-orders
+      # The ERP's base URL differs per environment, so it comes from one: ERP_URL.
+      url: \${env:ERP_URL}/api/sales-orders
       body: steps.salesOrder
       timeout: 10s
       destination: The ERP
@@ -55,10 +56,11 @@ const README = `# Flows
 
 Each \`*.flow.yaml\` file here is one flow: a trigger and its steps. \`orders.flow.yaml\` takes
 order webhooks at \`POST /hooks/orders\`, maps each order to a sales order and sends it to the
-ERP. Point its \`url\` at your ERP before you run it.
+ERP at \`ERP_URL\` (an environment variable, so each environment names its own ERP).
 
 \`\`\`sh
 npx weft validate       # check every flow; errors point at file:line:col
+export ERP_URL=https://erp.example.com   # your ERP's base URL
 npx weft dev            # serve on http://127.0.0.1:8787 and reload flows when they change
 curl -X POST http://127.0.0.1:8787/hooks/orders -H 'content-type: application/json' \\
   -d '{"id": 1001, "email": "ada@example.com", "line_items": [{"sku": "MUG-1", "quantity": 2}]}'
@@ -92,6 +94,8 @@ test('the flows validate', () => {
 const FLOW_TEST = `# A flow test: \`npx weft test\` runs each case offline, in an engine of its own, and
 # checks how the run ends, what it sent and what its steps produced.
 flow: orders
+env:
+  ERP_URL: https://erp.example.com
 hosts:
   # Nothing reaches the real ERP: its answers come from recordings. \`weft record --run <id>\`
   # makes one from a real run, with every credential taken out.
