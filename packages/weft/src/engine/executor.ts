@@ -173,7 +173,10 @@ async function evaluate(ctx: RunContext, source: string, scope: Scope, stepId: s
     return await ctx.flow.expression(source).evaluate(scope);
   } catch (error) {
     if (!(error instanceof ExpressionError)) throw error;
-    const why = error.code === 'ERR_EXPRESSION_TIMEOUT' ? 'took longer than its time budget' : `failed: ${error.message}`;
+    const why =
+      error.code === 'ERR_EXPRESSION_TIMEOUT'
+        ? `took longer than its time budget (${error.message}; the flow's mappingBudget, or the mappingBudgetMs setting for every flow, raises it)`
+        : `failed: ${error.message}`;
     throw new StepFailedError({ retryable: false, reason: 'mapping', message: `The mapping in step '${stepId}' ${why}.` });
   }
 }
