@@ -73,6 +73,7 @@ export async function seedStore(dir: string): Promise<SeededStore> {
     for (const [n, reason, status] of [[2, 'validation', 422], [3, 'destination-down', 503]] as const) {
       let id = '';
       const runId = await ingestAndClaim(store, n, async (runId, fence, now) => {
+        await store.checkpoint(runId, fence, { path: 'onlyGifts', output: false, outcome: 'skipped' }, { now });
         await store.recordCall(call(runId, now, status, '{"error":"no"}'));
         id = await store.parkException(runId, fence, {
           reason,

@@ -49,6 +49,7 @@ describe('weft runs', () => {
     assert.equal(failed.code, 0, failed.stderr);
     assert.match(failed.stdout, new RegExp(`${seeded.exceptions[0]!.id}\\s+validation\\s+open`));
     assert.match(failed.stdout, /The ERP refused order 1002\./);
+    assert.match(failed.stdout, /onlyGifts\s+false: the next step was skipped\s+false\n/, 'a false when says what it did');
   });
 
   it('fails with one clear line for an unknown run or a missing database', async () => {

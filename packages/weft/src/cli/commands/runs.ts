@@ -1,7 +1,14 @@
 import { Command, Option } from 'commander';
-import type { RunStatus } from '../../core/run.ts';
+import type { RunStatus, StepCheckpoint } from '../../core/run.ts';
 import { addConfigOption, addSettingOptions, CliError, NO_LIMIT, loadCliConfig, parsePositiveInteger, withParentFlags, withStore, type CliContext, type ConfigFlags } from '../context.ts';
 import { createOutput, formatTime, RUN_STATUS_STYLE } from '../output.ts';
+
+/** A `when` that was false says what it did; "skipped" alone read as if the condition itself was skipped. */
+const OUTCOME_TEXT: Record<StepCheckpoint['outcome'], string> = {
+  done: 'done',
+  skipped: 'false: the next step was skipped',
+  ended: 'false: ended here',
+};
 
 const RUN_STATUSES: RunStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'exception'];
 
@@ -77,7 +84,7 @@ export function runsCommand(context: CliContext): Command {
     else {
       out.table(run.checkpoints, [
         { header: 'step', value: (checkpoint) => checkpoint.path },
-        { header: 'outcome', value: (checkpoint) => checkpoint.outcome },
+        { header: 'outcome', value: (checkpoint) => OUTCOME_TEXT[checkpoint.outcome] },
         { header: 'output', value: (checkpoint) => JSON.stringify(checkpoint.output) ?? '', maxWidth: 80 },
       ]);
     }
