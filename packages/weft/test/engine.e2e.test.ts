@@ -393,6 +393,26 @@ steps:
     }
   });
 
+  it('a shutdown answers a webhook still waiting for its commit and does not wait out its keep-alive', { timeout: 40_000 }, async () => {
+    const weft = await startTestWeft({ 'f.yaml': orderFlow('closing') });
+    const db = new Database(weft.config.db);
+    db.exec('BEGIN EXCLUSIVE');
+    try {
+      const body = JSON.stringify(makeOrder(2));
+      const answered = post(`${weft.url}/hooks/closing`, body, { 'x-shopify-hmac-sha256': shopifyHmac(body, SECRET), 'x-shopify-webhook-id': 'closing-1' });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const started = Date.now();
+      await weft.close();
+      // The 503 comes when the busy timeout (5 s) runs out; the kept-alive connection used to hold
+      // the server's close for its keep-alive timeout (72 s) after that.
+      assert.ok(Date.now() - started < 15_000, `closing took ${Date.now() - started} ms`);
+      assert.equal((await answered).status, 503);
+    } finally {
+      db.exec('ROLLBACK');
+      db.close();
+    }
+  });
+
   it('a store that cannot commit answers 503 with Retry-After, never a 2xx', { timeout: 30_000 }, async () => {
     const weft = await startTestWeft({ 'f.yaml': orderFlow('nostore') });
     const db = new Database(weft.config.db);

@@ -44,6 +44,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return sendProblem(reply, 500, 'internal', 'Internal error', 'the error was logged');
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, 'not-found', 'Not found', `${request.method} ${request.url}`));
+  // A request still in flight when the server closes (a webhook waiting for its commit) is
+  // answered, and its connection then closed: `forceCloseConnections: 'idle'` closed only the
+  // connections idle when closing began, and a kept-alive one would hold the shutdown for the
+  // keep-alive timeout (72 s), past shutdownTimeoutMs.
+  app.addHook('onSend', async (request, reply) => {
+    if (!request.server.server.listening) reply.header('connection', 'close');
+  });
 
   app.get('/health', async () => ({ status: 'ok', flows: options.engine.flows().size }));
   const api = options.api;
