@@ -6,6 +6,7 @@ import { ExpressionError } from '../transforms/expression.ts';
 import { LeaseLostError, StoreUnavailableError, type ClaimedRun, type Store } from '../store/store.ts';
 import { executeRun, stepPathOf, type CheckpointSink, type ExecutorDeps } from './executor.ts';
 import { nextAttempt, resolveRetryPolicy } from './retry-policy.ts';
+import { createLogThrottle } from '../core/log-throttle.ts';
 import { PostponeError, StepFailedError } from './step-failure.ts';
 import type { Step } from '../flows/flow-schema.ts';
 
@@ -49,6 +50,8 @@ export interface Worker {
  * takes over a run once; five in a row on the same step is the run itself.
  */
 const MAX_TAKEOVERS = 5;
+/** At most one log line per this interval while claims keep failing. */
+const CLAIM_FAILURE_LOG_INTERVAL_MS = 10_000;
 /** How long a run whose writes the store refused waits before it is tried again (ingest answers Retry-After: 1 alike). */
 const STORE_RETRY_MS = 1000;
 
@@ -72,6 +75,7 @@ export function startWorker(options: WorkerOptions): Worker {
   let mayHaveDueRuns = true;
 
   let isStarted = options.startIdle !== true;
+  const claimFailures = createLogThrottle(clock, CLAIM_FAILURE_LOG_INTERVAL_MS);
 
   const kick = () => {
     mayHaveDueRuns = true;
@@ -109,7 +113,9 @@ export function startWorker(options: WorkerOptions): Worker {
         }
       }
     } catch (error) {
-      log.error({ err: error }, 'worker.claim_failed');
+      // A store that refuses writes (locked, full) fails every claim until it recovers.
+      const failures = claimFailures.occurred();
+      if (failures !== undefined) log.error({ err: error, failures }, 'worker.claim_failed');
     } finally {
       claiming = false;
     }

@@ -9,6 +9,7 @@ import { sendProblem } from '../problem.ts';
 import { secretHeaderOf, verifyWebhookSignature } from './signatures.ts';
 import { webhookUrl } from './webhook-url.ts';
 import { ConnectionError } from '../../connectors/connection-runtime.ts';
+import { createLogThrottle } from '../../core/log-throttle.ts';
 import type { ConnectorWebhook } from '../../connectors/connector-webhooks.ts';
 
 /** Headers that carry credentials: never stored with the event. */
@@ -44,7 +45,7 @@ const REFUSAL_LOG_INTERVAL_MS = 10_000;
  */
 export async function webhookIngress(app: FastifyInstance, options: WebhookIngressOptions): Promise<void> {
   const { engine, clock } = options;
-  const refusals = { lastLoggedAt: -Infinity, since: 0 };
+  const refusals = createLogThrottle(clock, REFUSAL_LOG_INTERVAL_MS);
   // Nothing larger than the largest flow's limit is read; each flow's own limit is checked below.
   const readLimit = Math.max(options.maxBodyBytes, ...[...engine.flows().values()].map((flow) => webhookOf(flow).maxBodyBytes ?? 0));
   const limitOf = (flow: LoadedFlow | undefined): number => (flow && webhookOf(flow).maxBodyBytes) ?? options.maxBodyBytes;
@@ -114,12 +115,8 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
       return reply.code(duplicate ? 200 : 202).send({ eventId: outcome.eventId, runId: outcome.runId, duplicate });
     } catch (error) {
       if (error instanceof StoreUnavailableError) {
-        refusals.since += 1;
-        if (clock.now() - refusals.lastLoggedAt >= REFUSAL_LOG_INTERVAL_MS) {
-          options.log?.warn({ err: error, refused: refusals.since }, 'webhook.refused_store_unavailable');
-          refusals.lastLoggedAt = clock.now();
-          refusals.since = 0;
-        }
+        const refused = refusals.occurred();
+        if (refused !== undefined) options.log?.warn({ err: error, refused }, 'webhook.refused_store_unavailable');
         reply.header('retry-after', '1');
         return sendProblem(reply, 503, 'store-unavailable', 'Not accepted: the store cannot commit right now', 'retry shortly');
       }
