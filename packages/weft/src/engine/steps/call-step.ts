@@ -107,6 +107,8 @@ export async function withEffectLedger<T>(
   if (effect.status === 'done') {
     // A replay whose edited input changes what this step sends (an item removed from an `each`
     // shifts the rest into other items' places): the recorded result belongs to other data.
+    // Nothing else meets a done effect again: it commits with its step's checkpoint, and only an
+    // edited replay clears checkpoints — so a request carrying the time ($now()) is no conflict.
     if (requestHash !== undefined && effect.requestHash !== null && effect.requestHash !== requestHash) {
       throw new StepFailedError({
         retryable: false,
