@@ -210,6 +210,13 @@ export async function startWeft(
   const runLogContext = createRunLogContext();
   const log = createLogger(config, runLogContext.mixin);
   const expressions = createExpressionEngine({ budgetMs: config.mappingBudgetMs });
+  // The flows' form first, before the store opens (their secrets come from the vault in it, so
+  // the full load comes later): a start refused for a bad flow leaves no database behind.
+  const { diagnostics } = await loadFlows(config.flows, { engine: expressions, env: process.env, resolveEnv: false });
+  if (diagnostics.length > 0) {
+    await expressions.close();
+    throw new FlowLoadError(`flows do not validate:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
+  }
   const store = observeStore(await openStore(config), (error) => log.error({ err: error }, 'store.listener_failed'));
   store.observe(runLogContext.listener);
   const metrics = createMetrics({ store, clock: systemClock });

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createSqliteStore } from '../../store/sqlite/sqlite-store.ts';
@@ -99,5 +99,17 @@ describe('weft start', () => {
       started.kill('SIGTERM');
       await exited;
     }
+  });
+
+  it('refuses flows that do not validate, and leaves no database behind', { timeout: 30_000 }, async () => {
+    const dir = project(FLOW.replace('map: trigger.body', 'mapp: trigger.body'));
+    const refused = await runWeft(['start', '--port', '0'], { cwd: dir });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /flows do not validate:\n.*echo\.flow\.yaml:\d+:\d+ .*mapp/);
+    assert.equal(existsSync(join(dir, '.weft')), false, 'no database was created');
+    // No flows folder at all (weft dev in an empty folder): the same.
+    const empty = tempDir();
+    assert.equal((await runWeft(['dev', '--port', '0'], { cwd: empty })).code, 1);
+    assert.equal(existsSync(join(empty, '.weft')), false);
   });
 });
