@@ -3,7 +3,7 @@ import type { QueueStats, Readiness } from '../store.ts';
 import type { PostgresAccess } from './postgres-access.ts';
 import { migrationFiles } from './postgres-migrations.ts';
 
-/** Queue gauges and readiness on PostgreSQL: reads only, each one short indexed query. */
+/** Queue gauges and readiness on PostgreSQL: reads only, each one short query. */
 export function createPostgresStats({ query }: PostgresAccess): { queueStats(now: number): Promise<QueueStats>; readiness(): Promise<Readiness> } {
   const known = migrationFiles().map((name) => Number(name.slice(0, 4)));
   return {
@@ -32,6 +32,12 @@ export function createPostgresStats({ query }: PostgresAccess): { queueStats(now
 
     readiness: async () => {
       try {
+        // After a failover to a standby, or on a read-only role, reads answer and every write fails.
+        const [mode] = await query<{ standby: boolean; read_only: boolean }>(
+          `SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') = 'on' AS read_only`,
+        );
+        if (mode?.standby) return { status: 'not-ready', detail: 'the database is a standby in recovery: it refuses writes' };
+        if (mode?.read_only) return { status: 'not-ready', detail: 'the database session is read-only (default_transaction_read_only): it refuses writes' };
         const applied = (await query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).map((row) => row.version);
         const missing = known.filter((version) => !applied.includes(version));
         const unknown = applied.filter((version) => !known.includes(version));
