@@ -280,14 +280,21 @@ function readConfigFile(path: string, displayPath: string): Partial<WeftConfig> 
 }
 
 function checked(key: ConfigKey, value: unknown, where: string): unknown {
+  const problem = settingProblem(key, value);
+  if (problem !== undefined) throw new ConfigError(where + problem);
+  return value;
+}
+
+/** What is wrong with a setting's value ("port must be an integer from 0 to 65535; got …"), or undefined. */
+export function settingProblem(key: ConfigKey, value: unknown): string | undefined {
   const schema = ConfigSchema.properties[key];
-  if (Value.Check(schema, value)) return value;
+  if (Value.Check(schema, value)) return undefined;
   if (KindGuard.IsArray(schema) && KindGuard.IsObject(schema.items)) {
     // A whole list of rules quoted back would bury the mistake: name the first one instead.
     const first = Value.Errors(schema, value).First();
-    throw new ConfigError(`${where}${key}${first?.path ?? ''}: ${first?.message ?? 'is invalid'}`);
+    return `${key}${first?.path ?? ''}: ${first?.message ?? 'is invalid'}`;
   }
-  throw new ConfigError(`${where}${key} must be ${expectedForm(schema)}; got ${JSON.stringify(value) ?? String(value)}`);
+  return `${key} must be ${expectedForm(schema)}; got ${JSON.stringify(value) ?? String(value)}`;
 }
 
 function assign(target: Partial<WeftConfig>, key: ConfigKey, value: unknown): void {

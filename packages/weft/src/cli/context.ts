@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { loadConfig, parseConfigText, type ConfigKey, type WeftConfig } from '../config.ts';
+import { loadConfig, parseConfigText, settingProblem, type ConfigKey, type WeftConfig } from '../config.ts';
 import type { Store } from '../store/store.ts';
 import type { CliIo } from './output.ts';
 
@@ -49,7 +49,11 @@ function settingParser(key: ConfigKey) {
   // Variadic options call the parser once per value, passing the values so far.
   return (text: string, previous: unknown) => {
     const value = parseConfigText(key, text);
-    return Array.isArray(value) && Array.isArray(previous) ? [...previous, ...value] : value;
+    const combined = Array.isArray(value) && Array.isArray(previous) ? [...previous, ...value] : value;
+    // A bad flag value is a usage error (exit 2), like any other malformed option.
+    const problem = settingProblem(key, combined);
+    if (problem !== undefined) throw new InvalidArgumentError(problem);
+    return combined;
   };
 }
 

@@ -54,10 +54,14 @@ describe('runCli', () => {
     assert.match(debug.out.stderr, /^weft: WEFT_PORT.*\nConfigError: .*\n\s+at /);
   });
 
-  it('rejects an invalid flag value before anything starts', async () => {
+  it('rejects an invalid flag value before anything starts, as a usage error (exit 2)', async () => {
     const { io, out } = capture();
-    assert.equal(await runCli(['start', '--port', '99999'], io), 1);
-    assert.equal(out.stderr, 'weft: --port: port must be an integer from 0 to 65535; got 99999\n');
+    assert.equal(await runCli(['start', '--port', '99999'], io), 2);
+    assert.equal(out.stderr, "weft: option '-p, --port <port>' argument '99999' is invalid. port must be an integer from 0 to 65535; got 99999\n");
+    // The same value from the environment is a configuration error (exit 1).
+    const fromEnv = capture({ WEFT_PORT: '99999' });
+    assert.equal(await runCli(['start'], fromEnv.io), 1);
+    assert.equal(fromEnv.out.stderr, 'weft: WEFT_PORT: port must be an integer from 0 to 65535; got 99999\n');
   });
 });
 

@@ -124,7 +124,7 @@ Settings come from \`weft.config.yaml\`, \`WEFT_*\` variables and flags: see [co
 - **Output.** Data goes to stdout: a table, or JSON with \`--json\` (every listing has it). Messages,
   errors and progress go to stderr, so \`weft runs --json | jq\` always reads clean JSON.
 - **Exit status.** 0 success; 1 failure (an invalid flow, a run that ended as an exception with
-  \`run --wait\`, a replay that failed, any error); 2 a usage error (unknown command or option).
+  \`run --wait\`, a replay that failed, any error); 2 a usage error (an unknown command or option, or an option value that does not parse).
 - **Errors** are one line, \`weft: <what went wrong>\`. \`WEFT_DEBUG=1\` adds the stack trace.
 - **Colour** only when stdout is a terminal and \`NO_COLOR\` is unset. The progress bar of a batch
   replay appears only when stderr is a terminal.
