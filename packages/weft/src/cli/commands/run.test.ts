@@ -4,12 +4,18 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runWeft, tempDir } from '../testing.ts';
 
+/** A project with one manual flow of these steps, and `input.json`. */
+function projectWith(flowId: string, steps: string, input: string): string {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'flows'));
+  writeFileSync(join(dir, 'flows', `${flowId}.flow.yaml`), `id: ${flowId}\ntrigger:\n  manual: {}\nsteps:\n${steps}`);
+  writeFileSync(join(dir, 'input.json'), input);
+  return dir;
+}
+
 describe('weft run', () => {
   it('runs a flow on a JSON input and, with --wait, reports its outcome', async () => {
-    const dir = tempDir();
-    mkdirSync(join(dir, 'flows'));
-    writeFileSync(join(dir, 'flows', 'total.flow.yaml'), 'id: total\ntrigger:\n  manual: {}\nsteps:\n  - id: sum\n    map: $sum(trigger.body.amounts)\n');
-    writeFileSync(join(dir, 'input.json'), '{"amounts": [1, 2, 3]}');
+    const dir = projectWith('total', '  - id: sum\n    map: $sum(trigger.body.amounts)\n', '{"amounts": [1, 2, 3]}');
 
     const result = await runWeft(['run', 'total', '--input', 'input.json', '--wait', '--json'], { cwd: dir });
     assert.equal(result.code, 0, result.stderr);
@@ -21,10 +27,7 @@ describe('weft run', () => {
   });
 
   it('with --wait, says so when the run starts waiting (a delay) instead of ending', async () => {
-    const dir = tempDir();
-    mkdirSync(join(dir, 'flows'));
-    writeFileSync(join(dir, 'flows', 'later.flow.yaml'), 'id: later\ntrigger:\n  manual: {}\nsteps:\n  - id: pause\n    delay: 1h\n');
-    writeFileSync(join(dir, 'input.json'), '{}');
+    const dir = projectWith('later', '  - id: pause\n    delay: 1h\n', '{}');
     const result = await runWeft(['run', 'later', '--input', 'input.json', '--wait', '--json'], { cwd: dir });
     assert.equal(result.code, 0, result.stderr);
     const { status, dueAt } = JSON.parse(result.stdout);
@@ -42,10 +45,7 @@ describe('weft run', () => {
   });
 
   it('refuses a flow that does not exist without creating a database', async () => {
-    const dir = tempDir();
-    mkdirSync(join(dir, 'flows'));
-    writeFileSync(join(dir, 'flows', 'total.flow.yaml'), 'id: total\ntrigger:\n  manual: {}\nsteps:\n  - id: sum\n    map: "1"\n');
-    writeFileSync(join(dir, 'input.json'), '{}');
+    const dir = projectWith('total', '  - id: sum\n    map: "1"\n', '{}');
     const result = await runWeft(['run', 'nope', '--input', 'input.json'], { cwd: dir });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^weft: no flow 'nope'/);
