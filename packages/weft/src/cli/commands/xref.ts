@@ -17,11 +17,13 @@ export function xrefCommand(context: CliContext): Command {
   addConfigOption(get);
   addSettingOptions(get, ['db']);
   get.action(async (entity: string, refText: string, flags: ConfigFlags & { json?: boolean }) => {
+    const name = checkEntity(entity);
     const ref = parseRef(refText);
-    const group = await withStore(loadCliConfig(context, flags), (store) => store.xref.find(checkEntity(entity), ref));
+    const group = await withStore(loadCliConfig(context, flags), (store) => store.xref.find(name, ref));
+    // Not found is an error in both forms, as for `weft runs show`: a script sees the exit status.
+    if (group === undefined) throw new CliError(`${ref.system} ${name} ${ref.id} is not linked to anything`);
     const out = createOutput(context);
-    if (flags.json) return out.json(group ?? null);
-    if (group === undefined) throw new CliError(`${ref.system} ${entity} ${ref.id} is not linked to anything`);
+    if (flags.json) return out.json(group);
     printLinks(out, group);
   });
 
