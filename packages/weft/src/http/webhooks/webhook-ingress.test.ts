@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import Fastify from 'fastify';
 import type { Engine } from '../../engine/engine.ts';
 import { loadFlows } from '../../flows/load-flow.ts';
@@ -43,6 +44,53 @@ describe('webhook ingress', () => {
       now += 10_000;
       await deliver();
       assert.deepEqual(warnings.map((w) => w.refused), [1, 3], 'the next line counts the refusals since the last');
+      await app.close();
+    } finally {
+      await expressions.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("applies the called flow's body limit as the flows are now: a limit raised by a reload holds at once", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'weft-ingress-'));
+    const expressions = createExpressionEngine();
+    try {
+      const flowWithLimit = (limit: string) => `id: orders\ntrigger:\n  webhook: { path: orders${limit} }\nsteps:\n  - id: copy\n    map: trigger.body\n`;
+      const load = async (text: string) => {
+        await writeFile(join(dir, 'orders.flow.yaml'), text);
+        return (await loadFlows([dir], { engine: expressions, env: {} })).flows;
+      };
+      let flows = await load(flowWithLimit(''));
+      const accepted: unknown[] = [];
+      const engine = {
+        flows: () => new Map(flows.map((flow) => [flow.flow.id, flow])),
+        accept: async (_flow: unknown, incoming: { body: unknown }) => {
+          accepted.push(incoming.body);
+          return { status: 'accepted', eventId: 'evt_1', runId: 'run_1' };
+        },
+      } as unknown as Engine;
+      const app = Fastify();
+      await app.register(webhookIngress, { engine, clock: { now: () => 0 }, maxBodyBytes: 1024, connectorWebhook: async () => undefined });
+      const deliver = (bytes: number, chunked = false) => {
+        const body = JSON.stringify({ filler: 'x'.repeat(bytes - 13) });
+        return app.inject({
+          method: 'POST',
+          url: '/hooks/orders',
+          headers: { 'content-type': 'application/json' },
+          // Without Content-Length the limit can only be found while reading.
+          payload: chunked ? Readable.from([body.slice(0, 1000), body.slice(1000)]) : body,
+        });
+      };
+      const limitOf = (answer: { statusCode: number; body: string }) => (answer.statusCode === 413 ? (JSON.parse(answer.body) as { detail: string }).detail : answer.statusCode);
+
+      assert.equal(limitOf(await deliver(2000)), 'the limit is 1024 bytes', 'the default limit, before the reload');
+      assert.equal(limitOf(await deliver(2000, true)), 'the limit is 1024 bytes', 'a chunked body is cut off while reading');
+      flows = await load(flowWithLimit(', maxBodyBytes: 4096'));
+      assert.equal(limitOf(await deliver(2000)), 202);
+      assert.equal(limitOf(await deliver(2000, true)), 202);
+      assert.equal(limitOf(await deliver(5000)), 'the limit is 4096 bytes');
+      assert.equal(limitOf(await deliver(5000, true)), 'the limit is 4096 bytes');
+      assert.equal(accepted.length, 2);
       await app.close();
     } finally {
       await expressions.close();

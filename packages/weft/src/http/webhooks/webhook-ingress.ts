@@ -8,6 +8,7 @@ import { ExpressionError } from '../../transforms/expression.ts';
 import { sendProblem } from '../problem.ts';
 import { secretHeaderOf, verifyWebhookSignature } from './signatures.ts';
 import { webhookUrl } from './webhook-url.ts';
+import { readBody } from './read-body.ts';
 import { ConnectionError } from '../../connectors/connection-runtime.ts';
 import { createLogThrottle } from '../../core/log-throttle.ts';
 import type { ConnectorWebhook } from '../../connectors/connector-webhooks.ts';
@@ -46,31 +47,33 @@ const REFUSAL_LOG_INTERVAL_MS = 10_000;
 export async function webhookIngress(app: FastifyInstance, options: WebhookIngressOptions): Promise<void> {
   const { engine, clock } = options;
   const refusals = createLogThrottle(clock, REFUSAL_LOG_INTERVAL_MS);
-  // Nothing larger than the largest flow's limit is read; each flow's own limit is checked below.
-  const readLimit = Math.max(options.maxBodyBytes, ...[...engine.flows().values()].map((flow) => webhookOf(flow).maxBodyBytes ?? 0));
   const limitOf = (flow: LoadedFlow | undefined): number => (flow && webhookOf(flow).maxBodyBytes) ?? options.maxBodyBytes;
-  // Signatures are over the exact bytes received, so no parser may touch the body first.
+  // Signatures are over the exact bytes received, so no parser may touch the body first. Nothing
+  // past the called flow's own limit is read, with the flows as they are now (`weft dev` reloads).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: readLimit }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', (request, payload, done) => {
+    readBody(payload, limitOf(findFlow(engine, hookPathOf(request))), request.headers['content-length']).then(
+      (body) => done(null, body),
+      (error: Error) => done(error, undefined),
+    );
+  });
   // An empty Content-Type is a sender saying nothing: parsed as if the header were absent, not refused with 415.
   app.addHook('onRequest', (request, _reply, done) => {
     if (request.headers['content-type']?.trim() === '') delete request.headers['content-type'];
     done();
   });
-  // Bodies over the read limit are refused before they are read, with the limit of the flow that was called.
+  // Bodies over the called flow's limit are refused while reading (before, when Content-Length says so).
   app.setErrorHandler((error: { statusCode?: number }, request, reply) => {
     if (error.statusCode !== 413) throw error;
     return sendProblem(reply, 413, 'body-too-large', 'Payload too large', `the limit is ${limitOf(findFlow(engine, hookPathOf(request)))} bytes`);
   });
 
-  app.post('/hooks/*', { bodyLimit: readLimit }, async (request, reply) => {
+  app.post('/hooks/*', async (request, reply) => {
     const path = hookPathOf(request);
     const flow = findFlow(engine, path);
     if (!flow && options.disabledFlowAt?.(path)) return sendProblem(reply, 503, 'flow-disabled', 'The flow is disabled', `the flow on '${path}' was disabled by an admin`);
     if (!flow) return sendProblem(reply, 404, 'unknown-hook', 'No flow listens here', `no flow has the webhook path '${path}'`);
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const limit = limitOf(flow);
-    if (rawBody.length > limit) return sendProblem(reply, 413, 'body-too-large', 'Payload too large', `the limit is ${limit} bytes`);
 
     let vendor: ConnectorWebhook | undefined;
     try {
