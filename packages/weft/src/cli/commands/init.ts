@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { flowJsonSchema } from '../../flows/flow-json-schema.ts';
 import { CliError, type CliContext } from '../context.ts';
@@ -58,35 +59,36 @@ Each \`*.flow.yaml\` file here is one flow: a trigger and its steps. \`orders.fl
 order webhooks at \`POST /hooks/orders\`, maps each order to a sales order and sends it to the
 ERP at \`ERP_URL\` (an environment variable, so each environment names its own ERP).
 
+\`npm run weft --\` is this project's \`weft\`: the Weft that created it (its path is the
+\`weft\` script in ../package.json; edit it there if that Weft moves).
+
 \`\`\`sh
-npx weft validate       # check every flow; errors point at file:line:col
+npm run weft -- validate      # check every flow; errors point at file:line:col
 export ERP_URL=https://erp.example.com   # your ERP's base URL
-npx weft dev            # serve on http://127.0.0.1:8787 and reload flows when they change
+npm run weft -- dev           # serve on http://127.0.0.1:8787 and reload flows when they change
 curl -X POST http://127.0.0.1:8787/hooks/orders -H 'content-type: application/json' \\
   -d '{"id": 1001, "email": "ada@example.com", "line_items": [{"sku": "MUG-1", "quantity": 2}]}'
-npx weft runs           # what ran
-npx weft exceptions     # what needs a human, and why
-node --test test/       # the flows validate (run it in CI)
-npx weft test           # the flow tests in ../tests, offline (run them in CI too)
+npm run weft -- runs          # what ran
+npm run weft -- exceptions    # what needs a human, and why
+npm test                      # the flows validate, and the flow tests in ../tests pass, offline (run it in CI)
 \`\`\`
 
 Editors that read \`# yaml-language-server: $schema=\` comments (VS Code with the YAML
 extension, for one) complete and check flows against \`../flow.schema.json\`. Regenerate it
-after upgrading Weft: \`npx weft schema > flow.schema.json\`.
+after upgrading Weft: \`npm run -s weft -- schema > flow.schema.json\`.
 `;
 
-const TEST = `// Every flow in ./flows must validate: this runs \`weft validate\` as CI would.
+const TEST = `// Every flow in ./flows must validate: this runs \`weft validate\` as CI would, with the
+// project's own Weft (the \`weft\` script in package.json).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-const weft = createRequire(import.meta.url).resolve('weft/bin/weft.js');
 const projectDir = fileURLToPath(new URL('..', import.meta.url));
 
 test('the flows validate', () => {
-  const result = spawnSync(process.execPath, [weft, 'validate'], { cwd: projectDir, encoding: 'utf8' });
+  const result = spawnSync('npm', ['run', '--silent', 'weft', '--', 'validate'], { cwd: projectDir, encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
 });
 `;
@@ -142,9 +144,23 @@ function erpRecording(): string {
   return JSON.stringify(recording, null, 2) + '\n';
 }
 
-/** The scaffold, by path relative to the project folder. */
-export function scaffoldFiles(): Record<string, string> {
+/** This Weft's command: until Weft is published, a project runs the checkout that created it. */
+const WEFT_BIN = fileURLToPath(new URL('../../../bin/weft.js', import.meta.url));
+
+/**
+ * Scripts that name this Weft by its path. Without them, \`npx weft\` outside this repository
+ * fetches and runs an unrelated registry package called "weft".
+ */
+function packageJson(projectDir: string): string {
+  const name = basename(projectDir).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+/, '') || 'weft-flows';
+  const scripts = { weft: `node ${JSON.stringify(WEFT_BIN)}`, test: 'node --test test/ && npm run weft -- test' };
+  return JSON.stringify({ name, private: true, scripts }, null, 2) + '\n';
+}
+
+/** The scaffold for a project in \`projectDir\`, by path relative to it. */
+export function scaffoldFiles(projectDir: string): Record<string, string> {
   return {
+    'package.json': packageJson(projectDir),
     'weft.config.yaml': CONFIG,
     'flows/orders.flow.yaml': FLOW,
     'flows/README.md': README,
@@ -161,7 +177,9 @@ export function initCommand(context: CliContext): Command {
     .argument('[dir]', 'project folder (created if missing)', '.')
     .action((dir: string) => {
       const projectDir = resolve(context.cwd, dir);
-      const files = Object.entries(scaffoldFiles());
+      // A folder that already is an npm project keeps its package.json: the scripts are added by hand.
+      const keepsPackageJson = existsSync(join(projectDir, 'package.json'));
+      const files = Object.entries(scaffoldFiles(projectDir)).filter(([path]) => !(keepsPackageJson && path === 'package.json'));
       // Check everything before writing anything, so a refusal leaves the folder as it was.
       const existing = files.map(([path]) => path).filter((path) => existsSync(join(projectDir, path)));
       if (existing.length > 0) {
@@ -175,6 +193,10 @@ export function initCommand(context: CliContext): Command {
       const shown = relative(context.cwd, projectDir) || '.';
       for (const [path] of files) out.line(`created ${join(shown, path)}`);
       out.line();
-      out.line(`next: cd ${shown} && npx weft validate && npx weft test && npx weft dev`);
+      if (keepsPackageJson) {
+        const { scripts } = JSON.parse(packageJson(projectDir)) as { scripts: Record<string, string> };
+        out.line(`kept ${join(shown, 'package.json')}: add to its "scripts": ${JSON.stringify(scripts).slice(1, -1)}`);
+      }
+      out.line(`next: cd ${shown} && npm run weft -- validate && npm test && npm run weft -- dev`);
     });
 }
