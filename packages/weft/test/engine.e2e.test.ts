@@ -4,7 +4,9 @@
  */
 import { describe, it, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { request } from 'undici';
 import Database from 'better-sqlite3';
 import { startErp, type Erp } from '../src/demo/erp.ts';
@@ -303,9 +305,11 @@ steps:
     }
   });
 
-  // Never ends, but notes its abort: the test runs the engine in this process, so globalThis is shared.
-  const FOREVER = `export function forever(_input: unknown, { signal }: { signal: AbortSignal }) {
-  signal.addEventListener('abort', () => { (globalThis as { weftCodeStepAborted?: boolean }).weftCodeStepAborted = true; });
+  // Never ends, but notes its start and its abort in a file: code steps run in worker threads, which share no globals with the test.
+  const FOREVER = `import { writeFileSync } from 'node:fs';
+export function forever(input: { trigger: { body: { marker: string } } }, { signal }: { signal: AbortSignal }) {
+  writeFileSync(input.trigger.body.marker, 'started');
+  signal.addEventListener('abort', () => writeFileSync(input.trigger.body.marker, 'aborted'));
   return new Promise(() => {});
 }
 `;
@@ -313,13 +317,14 @@ steps:
     const flow = `id: stuck\ntrigger:\n  webhook:\n    path: stuck\nsteps:\n  - id: forever\n    code: { module: ../forever.ts, export: forever }\n`;
     // shutdownTimeoutMs less the 5 s the HTTP server keeps: a grace of 1 s for in-flight runs.
     const weft = await startTestWeft({ 'f.yaml': flow }, { files: { 'forever.ts': FOREVER }, overrides: { shutdownTimeoutMs: 6_000 } });
-    const { runId } = JSON.parse((await post(`${weft.url}/hooks/stuck`, '{}')).text);
-    await waitFor(async () => (await weft.store.getRun(runId))?.status === 'running', 5_000, 'the run running');
+    const marker = join(weft.dir, 'forever-state');
+    const { runId } = JSON.parse((await post(`${weft.url}/hooks/stuck`, JSON.stringify({ marker }))).text);
+    await waitFor(() => existsSync(marker), 5_000, 'the code step running');
     const db = weft.config.db;
     const started = Date.now();
     await weft.close();
     assert.ok(Date.now() - started < 4_000, `closing took ${Date.now() - started} ms`);
-    assert.equal((globalThis as { weftCodeStepAborted?: boolean }).weftCodeStepAborted, true, 'the function was told through its signal');
+    assert.equal(readFileSync(marker, 'utf8'), 'aborted', 'the function was told through its signal');
     const store = createSqliteStore({ path: db });
     try {
       assert.equal((await store.getRun(runId))?.status, 'queued', 'released for the next start');

@@ -30,6 +30,14 @@ export function idempotencyKey(flowId: string, eventId: string, stepPath: string
   return 'weft-' + createHash('sha256').update(`${flowId}\u0000${eventId}\u0000${stepPath}`).digest('hex').slice(0, 40);
 }
 
+/**
+ * A key expression's value as text (a dedupe, ordering or item key): a string as it is, anything
+ * else as JSON, so `{ "id": 1 }` and `{ "id": 2 }` stay different keys.
+ */
+export function keyText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }

@@ -2,11 +2,12 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { ConnectionRuntime } from '../connectors/connection-runtime.ts';
 import type { Clock, Random } from '../core/clock.ts';
-import { newId, sha256Hex } from '../core/ids.ts';
+import { keyText, newId, sha256Hex } from '../core/ids.ts';
 import type { TriggerEvent } from '../core/run.ts';
 import type { LoadedFlow } from '../flows/load-flow.ts';
 import type { IngestOutcome, NewEvent, Store } from '../store/store.ts';
 import { startWorker, type Worker } from './worker.ts';
+import { createCodeRunner } from './code-runner.ts';
 import type { RepairLauncher } from './repairs.ts';
 import { StepFailedError } from './step-failure.ts';
 
@@ -65,6 +66,7 @@ export function createEngine(options: EngineOptions): Engine {
   const { store, clock } = options;
   let flowsById = new Map(options.flows.map((f) => [f.flow.id, f]));
   const { dispatcher } = options;
+  const code = createCodeRunner();
 
   const worker: Worker = startWorker({
     workerId: options.workerId,
@@ -86,6 +88,7 @@ export function createEngine(options: EngineOptions): Engine {
       holds: new Map(),
       connections: options.connections,
       repairs: { launch: (request) => launchRepair(request) },
+      code,
     },
   });
 
@@ -179,11 +182,8 @@ export function createEngine(options: EngineOptions): Engine {
     start: () => worker.start(),
     async stop(graceMs) {
       await worker.stop(graceMs);
+      // After the runs: a code step still running past the grace was abandoned by its run.
+      await code.close();
     },
   };
-}
-
-/** A key expression's value as text: a string as it is, anything else as JSON, so `{ "id": 1 }` and `{ "id": 2 }` stay different keys. */
-function keyText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -1,12 +1,16 @@
-import type { Step } from '../flows/flow-schema.ts';
+import type { CodeStep, Step } from '../flows/flow-schema.ts';
 import { isConnectorCall, stepKindOf } from '../flows/flow-schema.ts';
 import type { LoadedFlow } from '../flows/load-flow.ts';
 import { toMs } from '../core/duration.ts';
+import { keyText } from '../core/ids.ts';
+import { itemPathPrefix } from '../core/step-path.ts';
 import type { StepCheckpoint } from '../core/run.ts';
 import { ExpressionError } from '../transforms/expression.ts';
 import { isTruthy } from '../transforms/truthiness.ts';
 import type { ClaimedRun } from '../store/store.ts';
 import { executeCallStep } from './steps/call-step.ts';
+import { formatSeconds } from './classify-response.ts';
+import { CodeFailedError, CodeOutputError, CodeTimeoutError, type CodeRunner } from './code-runner.ts';
 import { executeActionStep, type ActionStepDeps } from './steps/action-step.ts';
 import { StepFailedError } from './step-failure.ts';
 import { executeLookupStep, executeMappingStep, executeValidateStep } from './steps/canonical-steps.ts';
@@ -33,7 +37,12 @@ export interface CheckpointSink {
 
 export interface ExecutorDeps extends ActionStepDeps {
   repairs: RepairLauncher;
+  /** Runs code steps in worker threads, within their budget. */
+  code: CodeRunner;
 }
+
+/** A code step's budget when it names no `timeout`. */
+const DEFAULT_CODE_TIMEOUT_MS = 30_000;
 
 type ListOutcome = { status: 'continue' } | { status: 'ended' } | { status: 'waiting'; until: number };
 
@@ -95,11 +104,7 @@ async function executeStep(ctx: RunContext, step: Step, path: string, scope: Sco
     } catch (error) {
       // The store serialises the output as it is handed over; a value that is not JSON (a
       // cycle, a function, a BigInt) fails this step, not a later one and not silently.
-      throw new StepFailedError({
-        retryable: false,
-        reason: 'code' in step ? 'bug' : 'mapping',
-        message: `The step '${step.id}' produced an output that cannot be stored as JSON: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}.`,
-      });
+      throw outputNotJson(step, error);
     }
     return { status: 'done', checkpoint };
   };
@@ -130,23 +135,17 @@ async function executeStep(ctx: RunContext, step: Step, path: string, scope: Sco
     return record({ path, output, outcome: 'done' }, effectKey);
   }
   if ('code' in step) {
+    const timeoutMs = step.code.timeout === undefined ? DEFAULT_CODE_TIMEOUT_MS : toMs(step.code.timeout);
     let output: unknown;
     await ctx.sink.settle();
     try {
-      output = await abandonOnAbort(Promise.resolve(ctx.flow.codeFunction(step.id)(structuredClone(scope), { signal: ctx.signal })), ctx.signal);
+      // The output arrives as JSON parsed back: later steps see what a resumed run reads from the store (a Date as its ISO text).
+      output = await ctx.deps.code.run({ module: ctx.flow.codeModule(step.id), input: scope, timeoutMs, signal: ctx.signal });
     } catch (error) {
       if (ctx.signal.aborted) throw error;
-      const retryable = (error as { retryable?: unknown }).retryable === true;
-      throw new StepFailedError({
-        retryable,
-        reason: 'bug',
-        message: `The code step '${step.id}' failed: ${error instanceof Error ? error.message : String(error)}`,
-      });
+      throw codeStepFailure(step, timeoutMs, error);
     }
-    // Later steps see the output as a resumed run would: as stored (a Date as its ISO text).
-    const stored = record({ path, output: output ?? null, outcome: 'done' });
-    if (stored.status === 'done') stored.checkpoint.output = asStored(stored.checkpoint.output);
-    return stored;
+    return record({ path, output, outcome: 'done' });
   }
   if ('delay' in step) {
     const until = now() + toMs(step.delay);
@@ -156,16 +155,51 @@ async function executeStep(ctx: RunContext, step: Step, path: string, scope: Sco
   if ('each' in step) {
     const items = await evaluate(ctx, step.each, scope, step.id);
     const list = items === undefined || items === null ? [] : Array.isArray(items) ? items : [items];
+    const prefixes = step.key === undefined
+      ? list.map((_, index) => itemPathPrefix(path, { index }))
+      : (await itemKeys(ctx, step.id, step.key, list, scope)).map((key) => itemPathPrefix(path, { key }));
     const results: Record<string, unknown>[] = [];
     for (let index = 0; index < list.length; index++) {
       const itemScope: Scope = { trigger: scope.trigger, steps: { ...scope.steps }, item: list[index], index };
-      const outcome = await executeSteps(ctx, step.steps, `${path}[${index}].`, itemScope);
+      const outcome = await executeSteps(ctx, step.steps, prefixes[index]!, itemScope);
       if (outcome.status === 'waiting') return outcome;
       results.push(Object.fromEntries(step.steps.map((s) => [s.id, itemScope.steps[s.id]])));
     }
     return record({ path, output: results, outcome: 'done' });
   }
   throw new Error(`unknown step kind ${stepKindOf(step)}`);
+}
+
+/**
+ * The key of every item of a keyed `each`, checked before any item runs: a missing or repeated
+ * key would give two items one checkpoint and one effect, so the step fails as a whole instead
+ * of running half its items.
+ */
+async function itemKeys(ctx: RunContext, stepId: string, keySource: string, list: unknown[], scope: Scope): Promise<string[]> {
+  const keys: string[] = [];
+  const indexOfKey = new Map<string, number>();
+  for (let index = 0; index < list.length; index++) {
+    const value = await evaluate(ctx, keySource, { trigger: scope.trigger, steps: scope.steps, item: list[index], index }, stepId);
+    if (value === undefined || value === null || value === '') {
+      throw new StepFailedError({
+        retryable: false,
+        reason: 'mapping',
+        message: `The each step '${stepId}' has no key for the item at index ${index}: its key (${keySource}) is ${value === '' ? 'empty' : 'missing'}; every item needs a key that identifies it.`,
+      });
+    }
+    const key = keyText(value);
+    const first = indexOfKey.get(key);
+    if (first !== undefined) {
+      throw new StepFailedError({
+        retryable: false,
+        reason: 'mapping',
+        message: `The each step '${stepId}' gives two items the key '${key}' (the items at index ${first} and ${index}); each item's key must be unique.`,
+      });
+    }
+    indexOfKey.set(key, index);
+    keys.push(key);
+  }
+  return keys;
 }
 
 async function evaluate(ctx: RunContext, source: string, scope: Scope, stepId: string): Promise<unknown> {
@@ -181,10 +215,30 @@ async function evaluate(ctx: RunContext, source: string, scope: Scope, stepId: s
   }
 }
 
-/** A JSON-serialisable value as it reads back from the store. */
-function asStored(value: unknown): unknown {
-  const text = JSON.stringify(value);
-  return text === undefined ? null : JSON.parse(text);
+function outputNotJson(step: Step, error: unknown): StepFailedError {
+  return new StepFailedError({
+    retryable: false,
+    reason: 'code' in step ? 'bug' : 'mapping',
+    message: `The step '${step.id}' produced an output that cannot be stored as JSON: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}.`,
+  });
+}
+
+function codeStepFailure(step: CodeStep, timeoutMs: number, error: unknown): StepFailedError {
+  if (error instanceof CodeOutputError) return outputNotJson(step, error);
+  if (error instanceof CodeTimeoutError) {
+    // Not retried: a function that overran its budget (an endless loop, more work than the budget
+    // allows) would overrun it again on every attempt, each holding a worker for the whole budget.
+    return new StepFailedError({
+      retryable: false,
+      reason: 'timeout',
+      message: `The code step '${step.id}' did not finish within its ${formatSeconds(timeoutMs)} budget and was stopped (a code step's \`timeout\` raises it).`,
+    });
+  }
+  return new StepFailedError({
+    retryable: error instanceof CodeFailedError && error.retryable,
+    reason: 'bug',
+    message: `The code step '${step.id}' failed: ${error instanceof Error ? error.message : String(error)}`,
+  });
 }
 
 /** Failures name the innermost step that failed, so the exception points at it. */
@@ -195,19 +249,4 @@ function attachStepPath(error: unknown, path: string): unknown {
 
 export function stepPathOf(error: unknown): string | null {
   return error instanceof Error && 'stepPath' in error ? String(error.stepPath) : null;
-}
-
-/**
- * A code step cannot be stopped from outside (it gets the signal, but need not heed it), so when
- * its run is aborted (a shutdown past its grace, a lost lease) the run stops waiting for it: the
- * run is handed back or dropped, and the function's eventual result is ignored. Otherwise a
- * shutdown waits for the slowest code step.
- */
-function abandonOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

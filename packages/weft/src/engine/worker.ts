@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock, Random } from '../core/clock.ts';
 import type { StepFailure } from '../core/run.ts';
+import { stepIdsAlong } from '../core/step-path.ts';
 import type { LoadedFlow } from '../flows/load-flow.ts';
 import { ExpressionError } from '../transforms/expression.ts';
 import { LeaseLostError, StoreUnavailableError, type ClaimedRun, type Store } from '../store/store.ts';
@@ -348,12 +349,11 @@ function createRunSink(store: Store, run: ClaimedRun, clock: Clock): CheckpointS
   };
 }
 
-/** The retry policy of the step at `path` ("createOrder" or "lines[2].createOrder"). */
+/** The retry policy of the step at `path` ("createOrder", "lines[2].createOrder" or "lines["ABC-9"].createOrder"). */
 function stepRetry(steps: Step[], path: string): Parameters<typeof resolveRetryPolicy>[0] {
-  const segments = path.split('.').map((segment) => segment.replace(/\[\d+\]$/, ''));
   let list: Step[] | undefined = steps;
   let found: Step | undefined;
-  for (const id of segments) {
+  for (const id of stepIdsAlong(path)) {
     found = list?.find((s) => s.id === id);
     list = found && 'each' in found ? found.steps : undefined;
   }

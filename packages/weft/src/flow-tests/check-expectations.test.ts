@@ -105,6 +105,7 @@ describe('helpers', () => {
   it('reads a step id from a path and a body by its content type', () => {
     assert.equal(stepIdOf('lines[3].post'), 'post');
     assert.equal(stepIdOf('refund'), 'refund');
+    assert.equal(stepIdOf('lines["A.1"].post'), 'post');
     assert.deepEqual(parseBody('a=1&b=x', { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }), { a: '1', b: 'x' });
     assert.deepEqual(parseBody('{"a":1}', {}), { a: 1 });
     assert.equal(parseBody('plain…[truncated 9 bytes]', {}), 'plain…[truncated 9 bytes]');

@@ -1,4 +1,5 @@
 import type { RunStatus } from '../core/run.ts';
+import { stepIdsAlong } from '../core/step-path.ts';
 import { isConnectorCall, type Flow, type Step } from '../flows/flow-schema.ts';
 import type { CallRecord } from '../store/store.ts';
 import { formatMismatches, matchPartial } from './match-partial.ts';
@@ -84,9 +85,9 @@ function describeCall(call: CallRecord): string {
   return `step ${call.stepPath}, ${call.method} ${call.url} → ${outcome}`;
 }
 
-/** `lines[0].post` → `post`: expectations name steps by id. */
+/** `lines[0].post` or `lines["ABC-9"].post` → `post`: expectations name steps by id. */
 export function stepIdOf(stepPath: string): string {
-  return (stepPath.split('.').pop() ?? stepPath).replace(/\[\d+\]$/, '');
+  return stepIdsAlong(stepPath).at(-1) ?? stepPath;
 }
 
 function actionOf(steps: readonly Step[], id: string): string | undefined {

@@ -332,6 +332,11 @@ export const CodeStepSchema = Type.Object(
       {
         module: Type.String({ minLength: 1, description: 'Path of a .ts/.js module, relative to the flow file.' }),
         export: Type.Optional(Type.String({ description: 'Exported function name (default: default).' })),
+        timeout: Type.Optional(
+          Type.Union([Duration], {
+            description: 'How long one call of the function may take (default 30s). Past it, the worker thread running it is stopped and the step fails (reason timeout, not retried).',
+          }),
+        ),
       },
       closed,
     ),
@@ -340,7 +345,7 @@ export const CodeStepSchema = Type.Object(
   {
     ...closed,
     description:
-      "Call an exported function with ({ trigger, steps, item, index }, { signal }); its result, as JSON, is the output (a Date becomes its ISO text; a value JSON cannot hold fails the step). The signal aborts when the run stops (a shutdown, a lost lease). A thrown error parks the run as an exception (reason bug); one with `retryable: true` is retried under `retry` instead.",
+      "Call an exported function with ({ trigger, steps, item, index }, { signal }); its result, as JSON, is the output (a Date becomes its ISO text; a value JSON cannot hold fails the step). The function runs in a worker thread, not on the engine's: an endless loop stops at its `timeout` and holds up no other run. It shares no memory with the engine and gets its input as a copy; each worker imports the module once, so keep state in a store or the destination, not in module variables. The signal aborts when the run stops (a shutdown, a lost lease). A thrown error parks the run as an exception (reason bug); one with `retryable: true` is retried under `retry` instead.",
   },
 );
 
@@ -365,9 +370,17 @@ export const StepSchema = Type.Recursive((Self) =>
       {
         ...stepCommon,
         each: Expression,
+        // An Expression, written out: Type.Union([Expression], { description }) would keep Expression's own description.
+        key: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              'JSONata over one item (it reads `item`, `index`, `trigger` and `steps`) giving what identifies it, e.g. item.sku. The checkpoints and idempotency keys of the nested steps then follow the key of each item instead of its position (`lines["ABC-9"].create` rather than `lines[2].create`), so a replay with an edited input that removes, adds or reorders items sends nothing again for an item already done and sends only for new ones. Every item needs a key, unique in the event: a missing or repeated one fails the step (reason mapping) before any item runs. Without a key, items are known by position.',
+          }),
+        ),
         steps: Type.Array(Self, { minItems: 1 }),
       },
-      { ...closed, description: 'Fan out over an array; each item runs the nested steps as its own checkpointed unit.' },
+      { ...closed, description: 'Fan out over an array; each item runs the nested steps as its own checkpointed unit, known by its position or, with `key`, by its key.' },
     ),
   ]),
   { $id: 'Step' },
@@ -410,7 +423,7 @@ export type ValidateStep = Static<typeof ValidateStepSchema>;
 export type LookupStep = Static<typeof LookupStepSchema>;
 export type ReconcileStep = Static<typeof ReconcileStepSchema>;
 export type MappingRef = Static<typeof MappingRefSchema>;
-export type EachStep = { id: string; description?: string; each: string; steps: Step[] };
+export type EachStep = { id: string; description?: string; each: string; key?: string; steps: Step[] };
 export type Step = MapStep | CallStep | WhenStep | CodeStep | DelayStep | ValidateStep | LookupStep | ReconcileStep | EachStep;
 export type DurationValue = Static<typeof Duration>;
 

@@ -211,8 +211,11 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
       }
     }
     else if ('when' in step) checkExpression([...path, 'when'], step.when, scope);
-    else if ('each' in step) checkExpression([...path, 'each'], step.each, scope);
-    else if ('call' in step && isConnectorCall(step)) {
+    else if ('each' in step) {
+      checkExpression([...path, 'each'], step.each, scope);
+      // The key is read per item, inside the each: the each's own output does not exist yet.
+      if (step.key !== undefined) checkExpression([...path, 'key'], step.key, { ...scope, enclosing: new Set([...scope.enclosing, step.id]) });
+    } else if ('call' in step && isConnectorCall(step)) {
       const callPath = [...path, 'call'];
       if (step.call.input !== undefined) checkExpression([...callPath, 'input'], step.call.input, scope);
       if (step.call.describe !== undefined) checkExpression([...callPath, 'describe'], step.call.describe, scope);

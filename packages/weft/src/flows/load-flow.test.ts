@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { createExpressionEngine } from '../transforms/expression.ts';
@@ -52,9 +52,9 @@ describe('loadFlows', () => {
       assert.equal(url, 'https://erp.test/stock/A1');
       assert.equal(await loaded.template('Bearer ${env:ERP_TOKEN}').render({}), 'Bearer erp-token');
 
-      const enrich = loaded.codeFunction('enrich');
-      assert.deepEqual(await enrich({ trigger, steps: { order: { id: 7 } } }, { signal: new AbortController().signal }), { id: 7, enriched: true });
-      assert.throws(() => loaded.codeFunction('order'), /not a code step/);
+      const enrich = loaded.codeModule('enrich');
+      assert.deepEqual([enrich.url, enrich.exportName], [pathToFileURL(fixture('valid/enrich.ts')).href, 'enrich']);
+      assert.throws(() => loaded.codeModule('order'), /not a code step/);
     });
 
     it('loads a TypeScript flow made with defineFlow', async () => {
@@ -62,7 +62,14 @@ describe('loadFlows', () => {
       assert.deepEqual(diagnostics, []);
       assert.equal(flows[0]?.flow.id, 'nightly-sync');
       assert.equal(flows[0]?.webhookSecret, undefined);
-      assert.deepEqual(await flows[0]?.codeFunction('run')({ trigger: {}, steps: {} }, { signal: new AbortController().signal }), { synced: 3 });
+      const run = flows[0]?.codeModule('run');
+      assert.deepEqual([run?.url, run?.exportName], [pathToFileURL(fixture('valid/run-sync.ts')).href, 'default']);
+    });
+
+    it('numbers each load, so the code runner can tell a reload’s modules from an older load’s', async () => {
+      const first = await loadFlows([fixture('valid/nightly.flow.ts')], { engine, env: {} });
+      const second = await loadFlows([fixture('valid/nightly.flow.ts')], { engine, env: {} });
+      assert.ok(second.flows[0]!.codeModule('run').load > first.flows[0]!.codeModule('run').load);
     });
 
     it('gives expressions the flow’s mappingBudget', async () => {
@@ -217,6 +224,14 @@ describe('loadFlows', () => {
       assert.match(diagnostics[1]?.message ?? '', /steps\.items inside that each step/);
       assert.match(diagnostics[3]?.message ?? '', /inside each step 'items' and is not visible outside it/);
       assert.equal(diagnostics[4]?.hint, 'did you mean steps.early?');
+    });
+
+    it("checks an each step's key like its other expressions, read inside the each", async () => {
+      const { lines, diagnostics } = await problemsOf('invalid/each-key.flow.yaml');
+      assert.deepEqual(lines, ['7:20 ERR_FLOW_INVALID_EXPRESSION', '13:16 ERR_FLOW_UNKNOWN_STEP', '13:35 ERR_FLOW_UNKNOWN_STEP']);
+      assert.match(diagnostics[0]?.message ?? '', /^invalid JSONata in key of step 'lines': /);
+      assert.match(diagnostics[1]?.message ?? '', /steps\.parcels inside that each step/);
+      assert.equal(diagnostics[2]?.message, "key of step 'parcels' reads steps.label before that step has run");
     });
 
     it('reports every problem of a file at once: unknown keys do not hide expressions, reads and duplicate ids', async () => {

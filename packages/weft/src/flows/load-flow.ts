@@ -16,11 +16,18 @@ import { parseYamlSource, type Position } from './yaml-source.ts';
 export { formatDiagnostic } from './diagnostic.ts';
 export type { FlowDiagnostic, FlowDiagnosticCode } from './diagnostic.ts';
 
-export type CodeFunction = (
-  input: { trigger: unknown; steps: Record<string, unknown>; item?: unknown; index?: number },
-  /** `signal` aborts when the run stops (a shutdown past its grace, a lost lease): work can stop with it. */
-  context: { signal: AbortSignal },
-) => unknown | Promise<unknown>;
+/** Where a code step's function lives: checked at load, run by the engine's code runner in a worker thread. */
+export interface CodeModule {
+  /** The module's file URL. */
+  url: string;
+  exportName: string;
+  /**
+   * Which `loadFlows` call checked it, counting up in this process. A worker imports a module
+   * once; the code runner replaces workers that imported for an older load, so a `weft dev`
+   * reload runs the edited module (and the files it imports).
+   */
+  load: number;
+}
 
 /** A flow that passed every check, with everything it needs at run time prepared. */
 export interface LoadedFlow {
@@ -30,8 +37,8 @@ export interface LoadedFlow {
   expression(source: string): CompiledExpression;
   /** A call's url, header or query template, compiled at load with `${env:NAME}` resolved. */
   template(text: string): CompiledTemplate;
-  /** A code step's function, imported at load. Throws for a step that is not a code step. */
-  codeFunction(stepId: string): CodeFunction;
+  /** A code step's module and export, checked at load. Throws for a step that is not a code step. */
+  codeModule(stepId: string): CodeModule;
   /** The webhook signature secret with `${env:NAME}` resolved; absent when the flow has no signature or env was not resolved. */
   webhookSecret?: string;
 }
@@ -53,12 +60,14 @@ export interface LoadFlowsOptions {
 const FLOW_FILE = /\.(ya?ml|flow\.ts)$/;
 const MODULE_FILE = /\.(ts|mts|js|mjs)$/;
 const START: Position = { line: 1, column: 1 };
+/** Numbers the `loadFlows` calls of this process: see `CodeModule.load`. */
+let loadCount = 0;
 
 interface Checked {
   file: string;
   flow: Flow;
   locate: (issue: FlowIssue) => Position;
-  codeFunctions: Map<string, CodeFunction>;
+  codeModules: Map<string, CodeModule>;
 }
 
 /**
@@ -70,11 +79,12 @@ export async function loadFlows(
   options: LoadFlowsOptions,
 ): Promise<{ flows: LoadedFlow[]; diagnostics: FlowDiagnostic[] }> {
   const resolveEnv = options.resolveEnv ?? true;
+  const load = ++loadCount;
   const diagnostics: FlowDiagnostic[] = [];
   const checked: Checked[] = [];
   for (const file of await findFlowFiles(paths, diagnostics)) {
     const fileDiagnostics: FlowDiagnostic[] = [];
-    const result = await checkFile(file, options, resolveEnv, fileDiagnostics);
+    const result = await checkFile(file, options, resolveEnv, load, fileDiagnostics);
     fileDiagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
     diagnostics.push(...fileDiagnostics);
     if (result !== undefined && fileDiagnostics.length === 0) checked.push(result);
@@ -93,6 +103,7 @@ async function checkFile(
   file: string,
   options: LoadFlowsOptions,
   resolveEnv: boolean,
+  load: number,
   diagnostics: FlowDiagnostic[],
 ): Promise<Checked | undefined> {
   const source = await readSource(file, diagnostics);
@@ -117,9 +128,9 @@ async function checkFile(
     report(flowIssues);
     return undefined;
   }
-  const { codeFunctions, issues } = await importCodeFunctions(flow, file);
+  const { codeModules, issues } = await checkCodeModules(flow, file, load);
   report(issues);
-  return { file, flow, locate: source.locate, codeFunctions };
+  return { file, flow, locate: source.locate, codeModules };
 }
 
 async function readSource(
@@ -171,8 +182,12 @@ function* codeSteps(steps: Step[], path: Array<string | number>): Generator<{ st
   }
 }
 
-async function importCodeFunctions(flow: Flow, file: string): Promise<{ codeFunctions: Map<string, CodeFunction>; issues: FlowIssue[] }> {
-  const codeFunctions = new Map<string, CodeFunction>();
+/**
+ * Imports each code module here, on the engine's thread, to check that it loads and exports the
+ * function; the steps themselves run in the code runner's workers, which import it again.
+ */
+async function checkCodeModules(flow: Flow, file: string, load: number): Promise<{ codeModules: Map<string, CodeModule>; issues: FlowIssue[] }> {
+  const codeModules = new Map<string, CodeModule>();
   const issues: FlowIssue[] = [];
   for (const { step, path } of codeSteps(flow.steps, ['steps'])) {
     const { module, export: exportName = 'default' } = step.code;
@@ -187,9 +202,10 @@ async function importCodeFunctions(flow: Flow, file: string): Promise<{ codeFunc
       });
       continue;
     }
+    const url = pathToFileURL(modulePath).href;
     let exports: Record<string, unknown>;
     try {
-      exports = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
+      exports = (await import(url)) as Record<string, unknown>;
     } catch (err) {
       issues.push({
         path: modulePathOf,
@@ -209,9 +225,9 @@ async function importCodeFunctions(flow: Flow, file: string): Promise<{ codeFunc
       });
       continue;
     }
-    codeFunctions.set(step.id, candidate as CodeFunction);
+    codeModules.set(step.id, { url, exportName, load });
   }
-  return { codeFunctions, issues };
+  return { codeModules, issues };
 }
 
 /** Two flows with one id or one webhook path cannot both run: the first file (in load order) keeps it. */
@@ -263,7 +279,7 @@ function flowBudgeted(engine: ExpressionEngine, budgetMs: number | undefined): (
   };
 }
 
-function toLoadedFlow({ flow, file, codeFunctions }: Checked, options: LoadFlowsOptions, resolveEnv: boolean): LoadedFlow {
+function toLoadedFlow({ flow, file, codeModules }: Checked, options: LoadFlowsOptions, resolveEnv: boolean): LoadedFlow {
   const { engine, env } = options;
   const expression = flowBudgeted(engine, flow.mappingBudget === undefined ? undefined : toMs(flow.mappingBudget));
   const templateOptions = resolveEnv ? { resolveText: (text: string) => resolveReferences(text, env, options.secrets) } : {};
@@ -292,10 +308,10 @@ function toLoadedFlow({ flow, file, codeFunctions }: Checked, options: LoadFlows
     file,
     expression,
     template,
-    codeFunction(stepId) {
-      const codeFunction = codeFunctions.get(stepId);
-      if (codeFunction === undefined) throw new Error(`step '${stepId}' of flow '${flow.id}' is not a code step`);
-      return codeFunction;
+    codeModule(stepId) {
+      const codeModule = codeModules.get(stepId);
+      if (codeModule === undefined) throw new Error(`step '${stepId}' of flow '${flow.id}' is not a code step`);
+      return codeModule;
     },
   };
   const signature = 'webhook' in flow.trigger ? flow.trigger.webhook.signature : undefined;

@@ -169,5 +169,6 @@ describe('metrics', () => {
     assert.equal(stepLabel('lines[12].post'), 'lines[].post');
     assert.equal(stepLabel('outer[1].inner[2].call'), 'outer[].inner[].call');
     assert.equal(stepLabel('map'), 'map');
+    assert.equal(stepLabel('lines["ABC-9"].post'), 'lines[].post', 'an item named by its key is one step too');
   });
 });

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../core/clock.ts';
+import { withAnyItem } from '../core/step-path.ts';
 import type { ObservedStore, StoreEvent } from '../store/observed-store.ts';
 import { callTarget } from './call-target.ts';
 
@@ -196,9 +197,9 @@ export function createMetrics(options: MetricsOptions): WeftMetrics {
   };
 }
 
-/** Every item of an `each` is one step for metrics: `lines[3].post` → `lines[].post`, so labels stay few. */
+/** Every item of an `each` is one step for metrics: `lines[3].post` or `lines["ABC-9"].post` → `lines[].post`, so labels stay few. */
 export function stepLabel(path: string): string {
-  return path.replace(/\[\d+\]/g, '[]');
+  return withAnyItem(path);
 }
 
 function statusClass(status: number | null): string {

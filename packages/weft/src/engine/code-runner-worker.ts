@@ -1,0 +1,61 @@
+import { parentPort, type MessagePort } from 'node:worker_threads';
+import type { CodeFunction, CodeJob, CodeReply } from './code-runner.ts';
+
+/**
+ * Runs code steps' functions for the code runner, many calls side by side; the main thread
+ * terminates it when a call overruns its budget. Modules are imported on first use and stay imported.
+ */
+
+if (parentPort === null) throw new Error('code-runner-worker.ts runs as a worker thread only');
+const port: MessagePort = parentPort;
+
+/** The calls in progress, to abort when their runs stop. */
+const running = new Map<number, AbortController>();
+
+port.on('message', (job: CodeJob) => {
+  if (job.type === 'exit') process.exit(0);
+  else if (job.type === 'abort') running.get(job.id)?.abort(new Error(job.reason));
+  else void call(job);
+});
+
+async function call(job: Extract<CodeJob, { type: 'call' }>): Promise<void> {
+  const controller = new AbortController();
+  running.set(job.id, controller);
+  let reply: CodeReply;
+  try {
+    const codeFunction = await exportedFunction(job.url, job.exportName);
+    reply = asJsonReply(job.id, await codeFunction(job.input as Parameters<CodeFunction>[0], { signal: controller.signal }));
+  } catch (error) {
+    reply = {
+      id: job.id,
+      outcome: 'threw',
+      message: error instanceof Error ? error.message : String(error),
+      retryable: (error as { retryable?: unknown } | null | undefined)?.retryable === true,
+    };
+  } finally {
+    running.delete(job.id);
+  }
+  port.postMessage(reply);
+}
+
+async function exportedFunction(url: string, exportName: string): Promise<CodeFunction> {
+  const exports = (await import(url)) as Record<string, unknown>;
+  const candidate = exports[exportName];
+  // The flow checked this at load; the file may have changed since (a `weft dev` reload in between).
+  if (typeof candidate !== 'function') throw new Error(`the code module ${url} has no exported function '${exportName}'`);
+  return candidate as CodeFunction;
+}
+
+/**
+ * The output crosses back as JSON text: what the store would refuse (a BigInt, a cycle) fails
+ * here, and a Date arrives as its ISO text, as a run resumed from the store would see it.
+ */
+function asJsonReply(id: number, output: unknown): CodeReply {
+  try {
+    return { id, outcome: 'returned', outputJson: JSON.stringify(output ?? null) };
+  } catch (error) {
+    return { id, outcome: 'not-json', message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+port.postMessage('ready');

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import type { CodeModule } from '../flows/load-flow.ts';
+import { CodeFailedError, CodeOutputError, CodeTimeoutError, createCodeRunner, type CodeRunner } from './code-runner.ts';
+
+/**
+ * The modules live in a folder with no package.json, as in a `weft init` project: tsx compiles
+ * their `export`s to CommonJS, which the worker must load like the engine does.
+ */
+const MODULES: Record<string, string> = {
+  'steps.ts': `import { writeFileSync } from 'node:fs';
+import { double } from './helper.ts';
+export function doubled(input: { trigger: { body: { n: number } } }): { n: number; at: Date } {
+  return { n: double(input.trigger.body.n), at: new Date(Date.UTC(2026, 0, 2)) };
+}
+export async function fetched(input: { trigger: { body: { url: string } } }): Promise<unknown> {
+  const response = await fetch(input.trigger.body.url);
+  return await response.json();
+}
+export function fails(): never {
+  throw Object.assign(new Error('the ERP said no'), { retryable: true });
+}
+export function failsForGood(): never {
+  throw new Error('bad input');
+}
+export function bigint(): unknown {
+  return { n: 10n };
+}
+export function cycle(): unknown {
+  const node: Record<string, unknown> = {};
+  node.self = node;
+  return node;
+}
+export function nothing(): void {}
+export async function sleeps(input: { trigger: { body: { ms: number } } }, { signal }: { signal: AbortSignal }): Promise<number> {
+  await new Promise((resolve) => {
+    const timer = setTimeout(resolve, input.trigger.body.ms);
+    signal.addEventListener('abort', () => clearTimeout(timer));
+  });
+  return input.trigger.body.ms;
+}
+export function loops(): never {
+  for (;;) {}
+}
+export function waits(input: { trigger: { body: { marker: string } } }, { signal }: { signal: AbortSignal }): Promise<never> {
+  signal.addEventListener('abort', () => writeFileSync(input.trigger.body.marker, String(signal.reason.message)));
+  return new Promise(() => {});
+}
+`,
+  'helper.ts': 'export const double = (n: number): number => n * 2;\n',
+  'version.ts': 'export const version = (): string => "first";\n',
+};
+
+describe('code runner', () => {
+  let dir: string;
+  let runner: CodeRunner;
+  const moduleOf = (file: string, exportName: string, load = 1): CodeModule => ({ url: pathToFileURL(join(dir, file)).href, exportName, load });
+  const run = (exportName: string, body: unknown = {}, options: { timeoutMs?: number; signal?: AbortSignal; file?: string; load?: number } = {}) =>
+    runner.run({
+      module: moduleOf(options.file ?? 'steps.ts', exportName, options.load),
+      input: { trigger: { body }, steps: {} },
+      timeoutMs: options.timeoutMs ?? 10_000,
+      signal: options.signal ?? new AbortController().signal,
+    });
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'weft-code-runner-'));
+    for (const [name, text] of Object.entries(MODULES)) writeFileSync(join(dir, name), text);
+    runner = createCodeRunner();
+  });
+  after(async () => {
+    await runner.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a TypeScript function that imports another file; the output arrives as JSON reads it (a Date as its ISO text)', { timeout: 20_000 }, async () => {
+    assert.deepEqual(await run('doubled', { n: 21 }), { n: 42, at: '2026-01-02T00:00:00.000Z' });
+    assert.equal(await run('nothing'), null);
+  });
+
+  it('awaits an async function that fetches', { timeout: 20_000 }, async () => {
+    const server = createServer((_request, response) => response.setHeader('content-type', 'application/json').end('{"stock":5}'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      assert.deepEqual(await run('fetched', { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }), { stock: 5 });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('hands a thrown error back with its message and its retryable flag', { timeout: 20_000 }, async () => {
+    await assert.rejects(run('fails'), (error: unknown) => error instanceof CodeFailedError && error.message === 'the ERP said no' && error.retryable);
+    await assert.rejects(run('failsForGood'), (error: unknown) => error instanceof CodeFailedError && error.message === 'bad input' && !error.retryable);
+  });
+
+  it('refuses an output JSON cannot hold, with JSON’s reason', { timeout: 20_000 }, async () => {
+    await assert.rejects(run('bigint'), (error: unknown) => error instanceof CodeOutputError && /BigInt/.test(error.message));
+    await assert.rejects(run('cycle'), (error: unknown) => error instanceof CodeOutputError && /circular/.test(error.message));
+  });
+
+  it('stops an endless loop at its budget without blocking this thread, and runs the next call on a fresh worker', { timeout: 20_000 }, async () => {
+    await run('nothing'); // the workers are up: the budget is the loop's alone
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 10);
+    const started = performance.now();
+    try {
+      await assert.rejects(run('loops', {}, { timeoutMs: 300 }), CodeTimeoutError);
+    } finally {
+      clearInterval(ticker);
+    }
+    const took = performance.now() - started;
+    assert.ok(took >= 290 && took < 1_500, `stopped after ${took} ms`);
+    assert.ok(ticks >= 10, `this thread's timers fired ${ticks} times while the function looped`);
+    assert.deepEqual(await run('doubled', { n: 1 }), { n: 2, at: '2026-01-02T00:00:00.000Z' });
+  });
+
+  it('runs calls that await side by side: twenty 300 ms waits take far less than twenty times 300 ms', { timeout: 20_000 }, async () => {
+    await run('nothing');
+    const started = performance.now();
+    const outputs = await Promise.all(Array.from({ length: 20 }, () => run('sleeps', { ms: 300 })));
+    const took = performance.now() - started;
+    assert.deepEqual(outputs, Array(20).fill(300));
+    assert.ok(took < 2_000, `twenty awaiting calls took ${took} ms`);
+  });
+
+  it('an overrun stops the calls that share its worker, as retryable failures', { timeout: 20_000 }, async () => {
+    await run('nothing');
+    const controller = new AbortController();
+    const neighbours = [run('sleeps', { ms: 5_000 }, { signal: controller.signal }), run('sleeps', { ms: 5_000 }, { signal: controller.signal })];
+    const settled = Promise.allSettled(neighbours);
+    await assert.rejects(run('loops', {}, { timeoutMs: 300 }), CodeTimeoutError);
+    await sleep(100);
+    controller.abort(new Error('done waiting'));
+    const outcomes = await settled;
+    const stopped = outcomes.filter((outcome) => outcome.status === 'rejected' && outcome.reason instanceof CodeFailedError);
+    assert.ok(stopped.length >= 1, 'the loop shared its worker with at least one of them');
+    for (const outcome of stopped) {
+      const error = (outcome as PromiseRejectedResult).reason as CodeFailedError;
+      assert.equal(error.retryable, true);
+      assert.match(error.message, /another code step running in it passed its time budget/);
+    }
+  });
+
+  it('stops waiting when the run aborts, and aborts the function’s signal', { timeout: 20_000 }, async () => {
+    const marker = join(dir, 'aborted');
+    const controller = new AbortController();
+    const waiting = run('waits', { marker }, { signal: controller.signal });
+    await sleep(1_000); // long enough for a worker to start and take the call
+    controller.abort(new Error('the lease was lost'));
+    await assert.rejects(waiting, /the lease was lost/);
+    for (let i = 0; i < 100 && !existsSync(marker); i++) await sleep(20);
+    assert.ok(existsSync(marker), 'the function heard its signal');
+    await assert.rejects(run('nothing', {}, { signal: controller.signal }), /the lease was lost/, 'an aborted run starts nothing');
+  });
+
+  it('runs an edited module once the flows are loaded again', { timeout: 20_000 }, async () => {
+    assert.equal(await run('version', {}, { file: 'version.ts', load: 1 }), 'first');
+    writeFileSync(join(dir, 'version.ts'), 'export const version = (): string => "second";\n');
+    assert.equal(await run('version', {}, { file: 'version.ts', load: 1 }), 'first', 'a worker imports a module once');
+    assert.equal(await run('version', {}, { file: 'version.ts', load: 2 }), 'second');
+  });
+
+  it('closes a worker stuck in a loop', { timeout: 20_000 }, async () => {
+    const own = createCodeRunner();
+    const looping = assert.rejects(own.run({ module: moduleOf('steps.ts', 'loops'), input: {}, timeoutMs: 60_000, signal: new AbortController().signal }), /closed/);
+    await sleep(1_000);
+    const started = performance.now();
+    await own.close();
+    assert.ok(performance.now() - started < 2_000, `closing took ${performance.now() - started} ms`);
+    await looping;
+  });
+});
