@@ -20,11 +20,18 @@ export interface PostgresAccess {
   transaction<T>(work: (tx: PostgresTx) => Promise<T>, locks?: readonly string[]): Promise<T>;
   /** Round trips to the server since the pool opened. */
   queryCount(): number;
+  /**
+   * Why the last write failed as unavailable (the disk is full, the connection is gone), until a
+   * write changes a row again; undefined while writes work. Reads can answer while writes fail.
+   */
+  writeFailure(): string | undefined;
 }
 
 /** SQLSTATE classes and codes meaning "the server cannot take this now", not "this write is wrong". */
 const UNAVAILABLE_SQLSTATES = ['08', '53', '57P01', '57P02', '57P03', '58'];
 const UNAVAILABLE_MESSAGES = /connection|terminat|timeout|not queryable|pool after calling end/i;
+/** A statement that reads (or takes a lock): its rows are no proof that writes work. */
+const READ_ONLY_STATEMENT = /^\s*(SELECT|BEGIN|COMMIT|ROLLBACK)\b/i;
 
 /** int8 columns (BIGINT times, counts) as JS numbers: every value the store keeps fits in 2^53. */
 const TYPES = {
@@ -75,10 +82,21 @@ export function lockKey(name: string): bigint {
 
 export function createAccess(pool: pg.Pool): PostgresAccess {
   let queries = 0;
+  let lastWriteFailure: string | undefined;
 
   async function run<R>(target: pg.Pool | pg.PoolClient, text: string, values?: readonly unknown[]): Promise<R[]> {
     queries += 1;
-    const result = await target.query(text, values as unknown[] | undefined);
+    let result: pg.QueryResult;
+    try {
+      result = await target.query(text, values as unknown[] | undefined);
+    } catch (error) {
+      const storeError = toStoreError(error);
+      if (storeError instanceof StoreUnavailableError) lastWriteFailure = storeError.message;
+      throw error;
+    }
+    // Only a statement that changed a row proves writes work again: an UPDATE matching nothing,
+    // or a COMMIT of a transaction that wrote nothing, succeeds on a full disk too.
+    if (lastWriteFailure !== undefined && (result.rowCount ?? 0) > 0 && !READ_ONLY_STATEMENT.test(text)) lastWriteFailure = undefined;
     return result.rows as R[];
   }
 
@@ -121,6 +139,7 @@ export function createAccess(pool: pg.Pool): PostgresAccess {
     },
 
     queryCount: () => queries,
+    writeFailure: () => lastWriteFailure,
   };
 }
 

@@ -9,7 +9,8 @@ function answering(mode: { standby: boolean; read_only: boolean }): PostgresAcce
   const versions = migrationFiles().map((name) => ({ version: Number(name.slice(0, 4)) }));
   return {
     query: async <R>(text: string) => (text.includes('pg_is_in_recovery') ? [mode] : versions) as R[],
-  } as PostgresAccess;
+    writeFailure: () => undefined,
+  } as unknown as PostgresAccess;
 }
 
 describe('postgres readiness', () => {

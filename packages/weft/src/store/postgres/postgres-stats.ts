@@ -4,7 +4,7 @@ import type { PostgresAccess } from './postgres-access.ts';
 import { migrationFiles } from './postgres-migrations.ts';
 
 /** Queue gauges and readiness on PostgreSQL: reads only, each one short query. */
-export function createPostgresStats({ query }: PostgresAccess): { queueStats(now: number): Promise<QueueStats>; readiness(): Promise<Readiness> } {
+export function createPostgresStats({ query, writeFailure }: PostgresAccess): { queueStats(now: number): Promise<QueueStats>; readiness(): Promise<Readiness> } {
   const known = migrationFiles().map((name) => Number(name.slice(0, 4)));
   return {
     queueStats: async (now) => {
@@ -43,6 +43,13 @@ export function createPostgresStats({ query }: PostgresAccess): { queueStats(now
         const unknown = applied.filter((version) => !known.includes(version));
         if (missing.length > 0) return { status: 'not-ready', detail: `migrations not applied: ${missing.join(', ')}` };
         if (unknown.length > 0) return { status: 'not-ready', detail: `the database has migrations this version does not know: ${unknown.join(', ')}` };
+        if (writeFailure() !== undefined) {
+          // A write failed (the disk is full): try one that changes nothing but must be written,
+          // so an idle engine, sent no webhooks while not ready, finds out that writes work again.
+          await query(`UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT max(version) FROM schema_migrations)`).catch(() => undefined);
+          const failure = writeFailure();
+          if (failure !== undefined) return { status: 'not-ready', detail: `writes fail: ${failure}` };
+        }
         return { status: 'ready' };
       } catch (error) {
         return { status: 'not-ready', detail: `the store does not answer: ${error instanceof Error ? error.message : String(error)}` };

@@ -297,6 +297,29 @@ if (skipWithoutPostgres) {
         await relay.close();
       }
     });
+
+    it('is not ready while writes fail as unavailable though reads answer, and ready again once a write works', async () => {
+      harness = await openScratchStore();
+      const { store, schema } = harness;
+      // A full disk, as the server reports it (SQLSTATE 53100), on every write the store and its
+      // readiness probe make; reads are untouched.
+      const failWrites = `
+        CREATE FUNCTION ${schema}.disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$;
+        CREATE TRIGGER disk_full BEFORE INSERT ON ${schema}.events FOR EACH ROW EXECUTE FUNCTION ${schema}.disk_full();
+        CREATE TRIGGER disk_full BEFORE UPDATE ON ${schema}.schema_migrations FOR EACH ROW EXECUTE FUNCTION ${schema}.disk_full();`;
+      await withDatabase(databaseUrl!, (client) => client.query(failWrites));
+      await assert.rejects(store.ingest(makeEvent()), StoreUnavailableError);
+      assert.equal((await store.countRuns()).queued, 0, 'reads still answer');
+      const notReady = await store.readiness();
+      assert.equal(notReady.status, 'not-ready');
+      assert.match(notReady.detail ?? '', /^writes fail: the store is unavailable: 53100: could not extend file: No space left on device$/);
+
+      // Space is freed; no webhook arrives (a balancer sends none to a node that is not ready).
+      await withDatabase(databaseUrl!, (client) => client.query(`DROP FUNCTION ${schema}.disk_full() CASCADE`));
+      assert.deepEqual(await store.readiness(), { status: 'ready' });
+      assert.equal((await store.ingest(makeEvent())).status, 'accepted');
+    });
   });
 
   runVaultStorageContract('postgres', async () => (await openPart()).secrets);
