@@ -6,6 +6,7 @@ import { keyText } from '../core/ids.ts';
 import { itemPathPrefix } from '../core/step-path.ts';
 import type { StepCheckpoint } from '../core/run.ts';
 import { ExpressionError } from '../transforms/expression.ts';
+import { flowTimeOf, setFlowTime } from '../transforms/flow-time.ts';
 import { isTruthy } from '../transforms/truthiness.ts';
 import type { ClaimedRun } from '../store/store.ts';
 import { executeCallStep } from './steps/call-step.ts';
@@ -88,6 +89,7 @@ async function executeSteps(ctx: RunContext, steps: Step[], prefix: string, scop
       checkpoint = executed.checkpoint;
     }
     scope.steps[step.id] = checkpoint.output;
+    if ('delay' in step) passDelay(scope, checkpoint.output);
     if (checkpoint.outcome === 'ended') return { status: 'ended' };
     if (checkpoint.outcome === 'skipped') i++;
   }
@@ -160,7 +162,7 @@ async function executeStep(ctx: RunContext, step: Step, path: string, scope: Sco
       : (await itemKeys(ctx, step.id, step.key, list, scope)).map((key) => itemPathPrefix(path, { key }));
     const results: Record<string, unknown>[] = [];
     for (let index = 0; index < list.length; index++) {
-      const itemScope: Scope = { trigger: scope.trigger, steps: { ...scope.steps }, item: list[index], index };
+      const itemScope = withTimeOf(scope, { trigger: scope.trigger, steps: { ...scope.steps }, item: list[index], index });
       const outcome = await executeSteps(ctx, step.steps, prefixes[index]!, itemScope);
       if (outcome.status === 'waiting') return outcome;
       results.push(Object.fromEntries(step.steps.map((s) => [s.id, itemScope.steps[s.id]])));
@@ -179,7 +181,7 @@ async function itemKeys(ctx: RunContext, stepId: string, keySource: string, list
   const keys: string[] = [];
   const indexOfKey = new Map<string, number>();
   for (let index = 0; index < list.length; index++) {
-    const value = await evaluate(ctx, keySource, { trigger: scope.trigger, steps: scope.steps, item: list[index], index }, stepId);
+    const value = await evaluate(ctx, keySource, withTimeOf(scope, { trigger: scope.trigger, steps: scope.steps, item: list[index], index }), stepId);
     if (value === undefined || value === null || value === '') {
       throw new StepFailedError({
         retryable: false,
@@ -213,6 +215,19 @@ async function evaluate(ctx: RunContext, source: string, scope: Scope, stepId: s
         : `failed: ${error.message}`;
     throw new StepFailedError({ retryable: false, reason: 'mapping', message: `The mapping in step '${stepId}' ${why}.` });
   }
+}
+
+/** A delay's recorded end is the time the steps after it read as `$now()`. */
+function passDelay(scope: Scope, output: unknown): void {
+  const until = Date.parse(String((output as { until?: unknown } | null)?.until));
+  if (!Number.isNaN(until)) setFlowTime(scope, until);
+}
+
+/** An item's scope reads the time its each's scope reads. */
+function withTimeOf(scope: Scope, itemScope: Scope): Scope {
+  const time = flowTimeOf(scope);
+  if (time !== undefined) setFlowTime(itemScope, time);
+  return itemScope;
 }
 
 function outputNotJson(step: Step, error: unknown): StepFailedError {

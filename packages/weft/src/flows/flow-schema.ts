@@ -11,7 +11,8 @@ const closed = { additionalProperties: false } as const;
 /** A JSONata expression, compiled once when the flow loads. */
 export const Expression = Type.String({
   minLength: 1,
-  description: 'A JSONata expression. It reads `trigger` (the event) and `steps.<id>` (earlier outputs).',
+  description:
+    'A JSONata expression. It reads `trigger` (the event) and `steps.<id>` (earlier outputs); `$now()` and `$millis()` read when the event was received (or when the last delay ended), so a step evaluated again renders the same.',
 });
 
 /** "250ms", "3s", "5m", "2h", "1d" or a number of milliseconds. */

@@ -24,6 +24,18 @@ class ForbiddenRegex {
 export interface EvaluationBudget {
   budgetMs: number;
   maxDepth: number;
+  /** What `$now()` and `$millis()` read (transforms/flow-time.ts); the wall clock when undefined. */
+  nowMs?: number;
+}
+
+/** `$now(picture, timezone)` is `$fromMillis` of the time: jsonata's own formatting, pictures and zones included. */
+const fromMillis = jsonata('$fromMillis(ms, picture, timezone)');
+
+function timeBindings(nowMs: number): Record<string, unknown> {
+  return {
+    millis: () => nowMs,
+    now: (picture?: string, timezone?: string) => fromMillis.evaluate({ ms: nowMs, picture, timezone }),
+  };
 }
 
 /**
@@ -58,7 +70,7 @@ export function compileJsonata(source: string, options: { allowRegex: boolean })
         byBudget.set(key, expression);
       }
       try {
-        return toPlainValue(await expression.evaluate(input));
+        return toPlainValue(await expression.evaluate(input, budget.nowMs === undefined ? undefined : timeBindings(budget.nowMs)));
       } catch (err) {
         throw toEvaluationError(err, budget);
       }

@@ -7,6 +7,7 @@ export interface WorkerJob {
   input: unknown;
   budgetMs: number;
   maxDepth: number;
+  nowMs?: number;
 }
 
 export type WorkerReply =

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createExpressionEngine, ExpressionError, referencedSteps, stepReferences } from './expression.ts';
+import { setFlowTime } from './flow-time.ts';
 
 const CATASTROPHIC = '$match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", /(a+)+$/)';
 
@@ -13,6 +14,28 @@ describe('expression engine', () => {
     assert.equal(expression.isIsolated, false);
     const result = await expression.evaluate({ trigger: { items: [{ sku: 'a', price: 2 }, { sku: 'b', price: 3 }] } });
     assert.deepStrictEqual(result, { total: 5, skus: ['a', 'b'] });
+  });
+
+  it("reads a run's recorded time as $now() and $millis(), on the main thread and in the regex worker alike", async () => {
+    const scope = { trigger: { receivedAt: '2026-01-02T03:04:05.678Z' }, steps: {} };
+    const receivedMs = Date.parse(scope.trigger.receivedAt);
+    assert.equal(await engine.compile('$now()').evaluate(scope), '2026-01-02T03:04:05.678Z');
+    assert.equal(await engine.compile('$millis()').evaluate(scope), receivedMs);
+    assert.equal(await engine.compile("$now('[Y0001]-[M01]-[D01] [H01]:[m01]', '+0100')").evaluate(scope), '2026-01-02 04:04');
+    const isolated = engine.compile('$contains("abc", /b/) ? $now() : "no"');
+    assert.equal(isolated.isIsolated, true);
+    assert.equal(await isolated.evaluate(scope), '2026-01-02T03:04:05.678Z');
+    // A delay moves the time forward (the executor sets it on the scope).
+    const afterDelay = { trigger: scope.trigger, steps: {} };
+    setFlowTime(afterDelay, receivedMs + 86_400_000);
+    assert.equal(await engine.compile('$now()').evaluate(afterDelay), '2026-01-03T03:04:05.678Z');
+    assert.equal(await isolated.evaluate(afterDelay), '2026-01-03T03:04:05.678Z');
+  });
+
+  it('reads the clock as $now() for an input that is no run (no trigger.receivedAt)', async () => {
+    const before = Date.now();
+    const millis = (await engine.compile('$millis()').evaluate({ sku: 'A' })) as number;
+    assert.ok(millis >= before && millis <= Date.now(), String(millis));
   });
 
   it('keeps undefined as undefined', async () => {

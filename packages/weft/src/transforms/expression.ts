@@ -3,6 +3,7 @@ import { compileJsonata } from './budgeted-jsonata.ts';
 import { findStepReferences, needsIsolation, type StepReference } from './expression-ast.ts';
 import { toSyntaxError } from './expression-error.ts';
 import { createExpressionWorkerPool, type ExpressionWorkerPool } from './expression-pool.ts';
+import { flowTimeOf, readsTime } from './flow-time.ts';
 import { compilePropertyPath, NOT_PLAIN } from './property-path.ts';
 
 export { ExpressionError } from './expression-error.ts';
@@ -45,6 +46,8 @@ export function createExpressionEngine(options: ExpressionEngineOptions = {}): E
 
   function compileNew(source: string): CompiledExpression {
     const expression = compileJsonata(source, { allowRegex: false });
+    // A flow's expressions read the run's recorded time as $now() (flow-time.ts); others, the clock.
+    const nowOf = readsTime(source) ? (input: unknown) => flowTimeOf(input) : () => undefined;
     if (needsIsolation(expression.ast())) {
       return {
         source,
@@ -52,7 +55,8 @@ export function createExpressionEngine(options: ExpressionEngineOptions = {}): E
         evaluate(input, evaluateOptions) {
           if (isClosed) return Promise.reject(new Error('the expression engine is closed'));
           pool ??= createExpressionWorkerPool({ size: options.workers ?? 1 });
-          return pool.evaluate({ source, input, budgetMs: evaluateOptions?.budgetMs ?? defaultBudgetMs, maxDepth });
+          const nowMs = nowOf(input);
+          return pool.evaluate({ source, input, budgetMs: evaluateOptions?.budgetMs ?? defaultBudgetMs, maxDepth, ...(nowMs === undefined ? {} : { nowMs }) });
         },
       };
     }
@@ -65,7 +69,8 @@ export function createExpressionEngine(options: ExpressionEngineOptions = {}): E
           const value = propertyPath(input);
           if (value !== NOT_PLAIN) return Promise.resolve(value);
         }
-        return expression.evaluate(input, { budgetMs: evaluateOptions?.budgetMs ?? defaultBudgetMs, maxDepth });
+        const nowMs = nowOf(input);
+        return expression.evaluate(input, { budgetMs: evaluateOptions?.budgetMs ?? defaultBudgetMs, maxDepth, ...(nowMs === undefined ? {} : { nowMs }) });
       },
     };
   }
