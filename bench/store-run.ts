@@ -9,9 +9,9 @@ import { createSqliteStore, type SqliteStore } from '../packages/weft/src/store/
 /**
  * The store's share of one webhook → map → call run, without HTTP: each simulated run makes the
  * store calls the engine makes for the bench flow, in the same order and with the same payloads
- * (ingest claimed on arrival, the map checkpoint with the effect's intent and the destination's
- * hold, the audit record, the call's checkpoint with its effect, completion with the exception
- * auto-resolve), `--concurrency` runs at a time so writes group-commit as they do in the engine.
+ * (ingest claimed on arrival, the map checkpoint with the effect's intent, the destination's
+ * hold and the audit record of the request, the answer completing that record, the call's
+ * checkpoint with its effect, completion with the exception auto-resolve), `--concurrency` runs at a time so writes group-commit as they do in the engine.
  * Reports the process's CPU microseconds per run and commits per run: the number to compare
  * two versions of the SQLite store with (`--runs`, default 20,000, median of `--repeats`).
  */
@@ -44,14 +44,16 @@ async function oneRun(store: SqliteStore, n: number): Promise<void> {
   const salesOrder = { externalId: String(order.order_number), currency: order.currency, lines: order.line_items.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: Number(l.price) })) };
   const mapped = store.checkpoint(runId, fence, { path: 'toErp', output: salesOrder, outcome: 'done' }, { now });
   const key = idempotencyKey(flowId, eventId, 'createOrder');
-  const [, begun] = await Promise.all([mapped, store.beginEffect({ key, runId, stepPath: 'createOrder', now, destination: 'http://127.0.0.1:9' })]);
-  if (begun.effect.status === 'done') throw new Error('a fresh run found its effect done');
-  const body = JSON.stringify(salesOrder);
+  const request = {
+    at: now, flowId, runId, stepPath: 'createOrder', attempt: 1, method: 'POST', url: erpUrl,
+    requestHeaders: { 'content-type': 'application/json', 'idempotency-key': key }, requestBody: JSON.stringify(salesOrder),
+  };
+  const [, begun] = await Promise.all([mapped, store.beginEffect({ key, runId, stepPath: 'createOrder', now, destination: 'http://127.0.0.1:9', call: request })]);
+  if (begun.effect.status === 'done' || begun.call === undefined) throw new Error('a fresh run found its effect done');
   const responseBody = JSON.stringify({ id: `SO-${n}`, ...salesOrder });
   await Promise.all([
-    store.recordCall({
-      at: now, flowId, runId, stepPath: 'createOrder', attempt: 1, method: 'POST', url: erpUrl,
-      requestHeaders: { 'content-type': 'application/json', 'idempotency-key': key }, requestBody: body,
+    store.completeCall({
+      ...request, id: begun.call.id,
       status: 201, durationMs: 1, responseHeaders: { 'content-type': 'application/json', 'content-length': String(responseBody.length), date: new Date(now).toUTCString() },
       responseBody, error: null,
     }),

@@ -41,6 +41,8 @@ export interface CallRecord {
   responseHeaders: Record<string, string>;
   responseBody: string | null;
   error: string | null;
+  /** Set while no answer is recorded: the request is out, or the process stopped with it out. */
+  unanswered: 'in-flight' | 'interrupted' | null;
 }
 
 export interface TimelineEntry {

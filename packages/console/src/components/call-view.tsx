@@ -10,13 +10,15 @@ function Headers({ headers }: { headers: Record<string, string> }) {
 
 /** One outbound HTTP call as the audit log recorded it (already redacted by the engine). */
 export function CallView({ call, open = false }: { call: CallRecord; open?: boolean }) {
-  const outcome = call.status === null ? 'error' : call.status < 300 ? 'ok' : call.status < 500 ? 'rejected' : 'failing';
+  // A call without a recorded answer is no failure of the destination: its outcome is not known.
+  const outcome = call.unanswered ?? (call.status === null ? 'error' : call.status < 300 ? 'ok' : call.status < 500 ? 'rejected' : 'failing');
   return (
     <details class="call" open={open}>
       <summary>
         <StatusBadge value={outcome} /> <code>{call.method}</code> <span class="url">{call.url}</span> → {call.status ?? call.error ?? 'no answer'}{' '}
         <span class="muted">
-          attempt {call.attempt} · {formatDuration(call.durationMs)} · {formatTime(call.at)}
+          attempt {call.attempt} · {call.unanswered === null ? `${formatDuration(call.durationMs)} · ` : ''}
+          {formatTime(call.at)}
         </span>
       </summary>
       <div class="call-body">

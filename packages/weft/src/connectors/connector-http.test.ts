@@ -43,7 +43,7 @@ describe('createConnectorHttpClient', () => {
       clock: { now: () => Date.now() },
       signal: overrides.signal ?? new AbortController().signal,
       timeoutMs: overrides.timeoutMs ?? 5_000,
-      audit: (call) => overrides.audit?.(call),
+      audit: async () => ({ answered: (answer) => overrides.audit?.(answer), unsent: () => {} }),
       auditBodyBytes: 1024,
       redactFields: [],
     });

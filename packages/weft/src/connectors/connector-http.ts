@@ -10,7 +10,7 @@ import {
   type HttpResponse,
 } from '@weft/sdk';
 import type { Clock } from '../core/clock.ts';
-import type { NewCallRecord } from '../store/store.ts';
+import type { CallAnswer, CallRequestRecord } from '../store/store.ts';
 import { capBody, redactBody, redactHeaders, redactUrl } from '../engine/redact.ts';
 import { describeNetworkError, flattenHeaders, requestDeadline } from '../engine/outbound-request.ts';
 import { formatSeconds } from '../engine/classify-response.ts';
@@ -53,12 +53,25 @@ export interface ConnectorHttpOptions {
   headers?: Record<string, string>;
   /** Extra query parameters on every request, unless the request sets them (an idempotency key a vendor reads from the URL). */
   query?: Record<string, string>;
-  /** Each request and its outcome, already redacted and capped, for the audit log. */
-  audit(call: Omit<NewCallRecord, 'flowId' | 'runId' | 'stepPath' | 'attempt'>): void;
+  /**
+   * The audit log's part in each request: told the request (redacted, capped) before it leaves —
+   * which waits until the returned handle resolves, so a run's record is durable first — and then,
+   * through the handle, its outcome or that it did not leave after all.
+   */
+  audit(request: AuditedRequest): Promise<AuditedRequestHandle>;
   /** The connection the calls go through, named in each audit record (the console filters by it). */
   connection?: string;
   auditBodyBytes: number;
   redactFields: string[];
+}
+
+/** A request as the audit log keeps it; the caller knows which run and step it belongs to. */
+export type AuditedRequest = Omit<CallRequestRecord, 'flowId' | 'runId' | 'stepPath' | 'attempt'>;
+
+export interface AuditedRequestHandle {
+  answered(answer: CallAnswer): void;
+  /** The request never left (the connection's budget had no room): nothing to keep. */
+  unsent(): void;
 }
 
 /**
@@ -82,17 +95,20 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
     return { ...outgoing, ...(encoded ? { unsignedBody: encoded.body } : {}) };
   }
 
-  async function send({ method, url, headers, body, unsignedBody }: PreparedRequest): Promise<HttpResponse> {
-    const startedAt = clock.now();
-    const auditBase = {
+  function audited({ method, url, headers, unsignedBody }: PreparedRequest): AuditedRequest {
+    return {
       ...(options.connection === undefined ? {} : { connection: options.connection }),
-      at: startedAt,
+      at: clock.now(),
       method,
       // The query may carry an API key (apiKey in query): the audit keeps the path only then.
       url: hasSecretQuery(options.connector) ? `${url.origin}${url.pathname}` : redactUrl(url.toString(), options.redactFields),
       requestHeaders: redactHeaders(headers),
       requestBody: unsignedBody === undefined ? null : capBody(redactBody(unsignedBody.toString(), options.redactFields), options.auditBodyBytes),
     };
+  }
+
+  async function send({ method, url, headers, body }: PreparedRequest, audit: AuditedRequestHandle): Promise<HttpResponse> {
+    const startedAt = clock.now();
     const deadline = requestDeadline(options.signal, options.timeoutMs);
     let status: number;
     let responseHeaders: Record<string, string>;
@@ -110,7 +126,7 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
       text = await response.body.text();
     } catch (error) {
       const timedOut = deadline.hasTimedOut();
-      options.audit({ ...auditBase, status: null, durationMs: clock.now() - startedAt, responseHeaders: {}, responseBody: null, error: describeError(error, timedOut, options.timeoutMs) });
+      audit.answered({ status: null, durationMs: clock.now() - startedAt, responseHeaders: {}, responseBody: null, error: describeError(error, timedOut, options.timeoutMs) });
       if (options.signal.aborted || error instanceof EgressDeniedError) throw error;
       throw timedOut
         ? new RetryableError('ERR_CONNECTOR_TIMEOUT', { reason: 'timeout', message: `${options.connector.name} did not answer within ${formatSeconds(options.timeoutMs)}` })
@@ -118,8 +134,7 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
     } finally {
       deadline.dispose();
     }
-    options.audit({
-      ...auditBase,
+    audit.answered({
       status,
       durationMs: clock.now() - startedAt,
       responseHeaders: redactHeaders(responseHeaders),
@@ -137,14 +152,20 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
     // crowds the next window (ADR-0009). A signed timestamp is then older by at most the
     // limiter's wait. A failed connection is the send's to report, with its audit record.
     const prepared = await prepare(request);
-    if (!limiter) return send(prepared);
-    if (options.dispatcher instanceof PreconnectingAgent) await options.dispatcher.preconnect(prepared.url.origin).catch(() => undefined);
+    // The request is on record before it leaves; the record is written while the connection opens.
+    const recorded = options.audit(audited(prepared));
+    if (!limiter) return send(prepared, await recorded);
+    const preconnected = options.dispatcher instanceof PreconnectingAgent ? options.dispatcher.preconnect(prepared.url.origin).catch(() => undefined) : undefined;
+    const [audit] = await Promise.all([recorded, preconnected]);
     const endpoint = options.action?.id;
     const acquisition = await limiter.acquire(endpoint);
-    if (acquisition.status === 'wait') throw new CapacityWaitError(acquisition.waitUntil, acquisition.reason);
+    if (acquisition.status === 'wait') {
+      audit.unsent();
+      throw new CapacityWaitError(acquisition.waitUntil, acquisition.reason);
+    }
     let response: HttpResponse;
     try {
-      response = await send(prepared);
+      response = await send(prepared, audit);
     } catch (error) {
       await acquisition.release(error instanceof EgressDeniedError ? 'unsent' : 'failure');
       throw error;

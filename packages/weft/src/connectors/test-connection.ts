@@ -31,10 +31,13 @@ export async function testConnection(
     clock: systemClock,
     signal: new AbortController().signal,
     timeoutMs: 15_000,
-    audit: (call) => {
-      status = call.status ?? 0;
-      durationMs = call.durationMs;
-    },
+    audit: async () => ({
+      answered: (answer) => {
+        status = answer.status ?? 0;
+        durationMs = answer.durationMs;
+      },
+      unsent: () => {},
+    }),
     auditBodyBytes: options.auditBodyBytes,
     redactFields: options.redactFields,
   });

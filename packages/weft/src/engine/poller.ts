@@ -66,7 +66,12 @@ export function createPoller(options: PollerOptions) {
       clock,
       signal: AbortSignal.timeout(POLL_TIMEOUT_MS),
       timeoutMs: POLL_TIMEOUT_MS,
-      audit: (record) => void store.recordCall({ ...record, flowId: flow.flow.id, runId: '', stepPath: `poll:${spec.trigger}`, attempt: 1 }),
+      // A poll only reads: one cut short by a stop changed nothing at the vendor and is asked again
+      // (its cursor did not move), so it is recorded whole once answered, not before it leaves.
+      audit: async (request) => ({
+        answered: (answer) => void store.recordCall({ ...request, ...answer, flowId: flow.flow.id, runId: '', stepPath: `poll:${spec.trigger}`, attempt: 1 }),
+        unsent: () => {},
+      }),
       auditBodyBytes: options.auditBodyBytes,
       redactFields: options.redactFields,
     });

@@ -141,6 +141,11 @@ export function observeStore(store: Store, onListenerError: (error: unknown) => 
       });
       return exceptionId;
     },
+    // A call is told once, with its answer: its start is a record of the request alone.
+    async completeCall(call) {
+      await store.completeCall(call);
+      emit({ type: 'call.recorded', call });
+    },
     async recordCall(call) {
       await store.recordCall(call);
       emit({ type: 'call.recorded', call });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LeaseLostError, NotReplayableError } from './store.ts';
-import type { ClaimedRun, ClaimRequest, NewCallRecord, NewEvent, NewException, ReconciliationReport, Store, XrefGroup } from './store.ts';
+import { LeaseLostError, NO_ANSWER_RECORDED, NO_ANSWER_YET, NotReplayableError } from './store.ts';
+import type { CallAnswer, CallRequestRecord, ClaimedRun, ClaimRequest, NewCallRecord, NewEvent, NewException, ReconciliationReport, Store, XrefGroup } from './store.ts';
 import { XrefConflictError } from '../xref/xref-plan.ts';
 
 export interface StoreHarness {
@@ -784,6 +784,86 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.equal((await store.listCalls({})).length, 3);
         assert.equal((await store.listCalls({ limit: 1 })).length, 1);
         assert.deepEqual(await store.listCalls({ runId: 'run_none' }), []);
+      });
+
+      describe('a call recorded before its request leaves', () => {
+        const request = (runId: string, fields: Partial<CallRequestRecord> = {}): CallRequestRecord => ({
+          at: T0 + 1,
+          flowId: 'orders',
+          runId,
+          stepPath: 'post',
+          attempt: 1,
+          method: 'POST',
+          url: 'https://erp.example.com/orders',
+          requestHeaders: { 'idempotency-key': 'weft-sent' },
+          requestBody: '{"order":1}',
+          ...fields,
+        });
+        const created: CallAnswer = { status: 201, durationMs: 40, responseHeaders: { 'content-type': 'application/json' }, responseBody: '{"id":7}', error: null };
+        const noAnswer: CallAnswer = { status: null, durationMs: 0, responseHeaders: {}, responseBody: null, error: null };
+
+        it('reads as in flight while the run holds its claim, as interrupted once taken over; the re-send is the next attempt', async () => {
+          const event = await ingestRun();
+          await claimOne(event.runId);
+          const sent = request(event.runId);
+          const begun = await store.beginEffect({ key: 'weft-sent', runId: event.runId, stepPath: 'post', now: T0 + 1, call: sent });
+          assert.equal(begun.effect.status, 'pending');
+          assert.equal(begun.call?.attempt, 1);
+          const firstId = begun.call.id;
+          assert.deepEqual(await store.listCalls({ runId: event.runId }), [{ id: firstId, ...sent, ...noAnswer, error: NO_ANSWER_YET, unanswered: 'in-flight' }]);
+
+          // The process stops with the request out: its lease expires and another worker takes the run over.
+          await claimOne(event.runId, { now: T0 + LEASE_MS });
+          const interrupted = { id: firstId, ...sent, ...noAnswer, error: NO_ANSWER_RECORDED, unanswered: 'interrupted' };
+          assert.deepEqual(await store.listCalls({ runId: event.runId }), [interrupted]);
+          assert.deepEqual((await store.operations.pageCalls({ limit: 9, runId: event.runId })).items, [interrupted]);
+
+          const resent = request(event.runId, { at: T0 + LEASE_MS + 1 });
+          const again = await store.beginEffect({ key: 'weft-sent', runId: event.runId, stepPath: 'post', now: T0 + LEASE_MS + 1, call: resent });
+          assert.equal(again.effect.status, 'pending');
+          assert.equal(again.call?.attempt, 2, 'not a fresh first attempt');
+          await store.completeCall({ ...resent, attempt: 2, id: again.call.id, ...created });
+          assert.deepEqual(await store.listCalls({ runId: event.runId }), [interrupted, { id: again.call.id, ...resent, attempt: 2, ...created }]);
+        });
+
+        it('records no request with the intent of a done effect, and forgets one that did not leave', async () => {
+          const event = await ingestRun();
+          const run = await claimOne(event.runId);
+          await store.checkpoint(run.id, run.fence, { path: 'post', output: { id: 7 }, outcome: 'done' }, { effectKey: 'weft-done', now: T0 + 1 });
+          const begun = await store.beginEffect({ key: 'weft-done', runId: run.id, stepPath: 'post', now: T0 + 2, call: request(run.id) });
+          assert.equal(begun.effect.status, 'done');
+          assert.equal(begun.call, undefined);
+
+          const held = await store.startCall(request(run.id, { stepPath: 'next' }));
+          await store.discardCall(held.id);
+          assert.deepEqual(await store.listCalls({ runId: run.id }), []);
+        });
+
+        it('keeps the attempt for requests of one claim, and completes a call whose run was taken over meanwhile', async () => {
+          const event = await ingestRun();
+          await claimOne(event.runId);
+          // A connector action's pages: several requests of one attempt.
+          const firstPage = await store.startCall(request(event.runId, { connection: 'erp' }));
+          const secondPage = await store.startCall(request(event.runId, { connection: 'erp', url: 'https://erp.example.com/orders?page=2' }));
+          assert.deepEqual([firstPage.attempt, secondPage.attempt], [1, 1]);
+          await store.completeCall({ ...request(event.runId, { connection: 'erp' }), id: firstPage.id, ...created });
+
+          await claimOne(event.runId, { now: T0 + LEASE_MS });
+          // The first worker was slow, not dead: what it sent and got back is a fact, whoever owns the run now.
+          await store.completeCall({ ...request(event.runId, { connection: 'erp', url: 'https://erp.example.com/orders?page=2' }), id: secondPage.id, ...created });
+          const calls = await store.listCalls({ runId: event.runId });
+          assert.deepEqual(calls.map((call) => [call.id, call.status, call.unanswered]), [[firstPage.id, 201, undefined], [secondPage.id, 201, undefined]]);
+        });
+
+        it('counts a call without an answer neither as a success nor as a failure of its connection', async () => {
+          const event = await ingestRun();
+          await claimOne(event.runId);
+          const started = await store.startCall(request(event.runId, { connection: 'erp' }));
+          assert.deepEqual(await store.operations.connectionActivity(), [{ connection: 'erp', lastSuccessAt: null, lastFailureAt: null }]);
+          assert.deepEqual((await store.operations.summary({ since: T0, now: T0 + 1000 })).byConnection, [{ connection: 'erp', calls: 1, errors: 0 }]);
+          assert.deepEqual((await store.operations.pageCalls({ limit: 9, answered: true })).items, []);
+          assert.deepEqual((await store.operations.pageCalls({ limit: 9, answered: false })).items.map((call) => call.id), [started.id]);
+        });
       });
 
       it('keeps the latest end of a destination hold, and answers it with an effect begun for that destination', async () => {

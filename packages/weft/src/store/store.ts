@@ -63,14 +63,28 @@ export interface Store {
   /**
    * Record the intent before the request, and answer the effect as the ledger now holds it: the
    * new pending intent, or the earlier record of the same key (a second begin changes nothing).
-   * One write instead of a lookup and a write: a done effect is seen in the same commit.
+   * One write instead of a lookup and a write: a done effect is seen in the same commit. With
+   * `call`, the request's audit record is started in the same write when the effect is pending
+   * (about to be sent), as by `startCall`.
    */
   beginEffect(effect: NewEffect): Promise<BegunEffect>;
 
   /** Shared, store-kept pause of all calls to one destination (a 429's Retry-After); `beginEffect` reads it. */
   holdDestination(destination: string, until: number): Promise<void>;
 
-  /** The audit log of outbound HTTP. */
+  /**
+   * The audit log of outbound HTTP. A run's call is recorded before its request leaves (here, or
+   * with the effect's intent: `NewEffect.call`) and completed with its answer after, so a process
+   * that stops in between leaves a record whose request is known and whose answer reads as
+   * missing (`CallRecord.unanswered`). Not fenced: what a worker sent and got back is a fact even
+   * after it lost the run.
+   */
+  startCall(call: CallRequestRecord): Promise<StartedCall>;
+  /** The answer of a started call: `call` is the whole record; only its answer is written, the request was at the start. */
+  completeCall(call: CallRecord): Promise<void>;
+  /** A started call whose request did not leave after all (a hold or a full rate budget postponed it). */
+  discardCall(id: number): Promise<void>;
+  /** A call recorded whole once answered: a poll's request, which changes nothing at the vendor. */
   recordCall(call: NewCallRecord): Promise<void>;
   listCalls(filter: { runId?: string; limit?: number }): Promise<CallRecord[]>;
 
@@ -232,12 +246,16 @@ export interface NewEffect {
    * the answer then carries the hold, read in the same round trip as the intent.
    */
   destination?: string;
+  /** The request about to be sent, for the audit log: started with the intent unless the effect is done. */
+  call?: CallRequestRecord;
 }
 
 export interface BegunEffect {
   effect: Effect;
   /** The store's hold on `destination` (epoch ms); undefined without one or without a destination. */
   destinationHold: number | undefined;
+  /** The audit record started with the intent: present when `call` was given and the effect is pending. */
+  call?: StartedCall;
 }
 
 export interface NewException {
@@ -288,27 +306,67 @@ export interface RunDetail extends RunSummary {
   checkpoints: StepCheckpoint[];
 }
 
-export interface NewCallRecord {
+/** What a call sends: known, and recorded, before its request leaves. */
+export interface CallRequestRecord {
   at: number;
   flowId: string;
   runId: string;
   stepPath: string;
+  /**
+   * 1 for the first try of the step. A call started for a step of a run whose request was
+   * already sent under an earlier claim of the run is recorded as the attempt after the last of
+   * those: the re-send after a takeover (or a replay) does not pose as a first attempt.
+   */
   attempt: number;
   method: string;
   url: string;
-  status: number | null;
-  durationMs: number;
   requestHeaders: Record<string, string>;
   requestBody: string | null;
-  responseHeaders: Record<string, string>;
-  responseBody: string | null;
-  error: string | null;
   /** The connection the call went through (connector calls); absent for raw HTTP calls. */
   connection?: string;
 }
 
+/** What came back, or why nothing did (`status` null, `error` says why). */
+export interface CallAnswer {
+  status: number | null;
+  durationMs: number;
+  responseHeaders: Record<string, string>;
+  responseBody: string | null;
+  error: string | null;
+}
+
+export interface NewCallRecord extends CallRequestRecord, CallAnswer {}
+
+/** A call recorded before its request left: complete it with `completeCall`. */
+export interface StartedCall {
+  id: number;
+  /** The attempt as recorded (see `CallRequestRecord.attempt`). */
+  attempt: number;
+}
+
 export interface CallRecord extends NewCallRecord {
   id: number;
+  /**
+   * Present only while no answer is recorded: `in-flight` while the run still holds the claim
+   * the request was sent under, `interrupted` once it does not (the process stopped, or lost the
+   * run, with the request out: the destination may have received it). `status` is then null and
+   * `error` says the same in words.
+   */
+  unanswered?: 'in-flight' | 'interrupted';
+}
+
+/** The `error` of a call without a recorded answer, in flight and interrupted; see `CallRecord.unanswered`. */
+export const NO_ANSWER_YET = 'no answer yet: the request is in flight';
+export const NO_ANSWER_RECORDED = 'no answer recorded: the process stopped while the request was in flight (the destination may have received it)';
+
+/**
+ * How a stored call without an answer reads, derived when it is read rather than written at the
+ * start: a placeholder error written then would tell of a stop while the request is simply out.
+ */
+export function unansweredCall(isInFlight: boolean): Pick<CallRecord, 'status' | 'error' | 'unanswered'> {
+  return isInFlight
+    ? { status: null, error: NO_ANSWER_YET, unanswered: 'in-flight' }
+    : { status: null, error: NO_ANSWER_RECORDED, unanswered: 'interrupted' };
 }
 
 /** One page of a listing; `nextCursor` is opaque and null on the last page. */
@@ -453,6 +511,8 @@ export interface CallFilter extends PageRequest {
   /** Inclusive bounds on `at`. */
   from?: number;
   to?: number;
+  /** true: only calls whose answer (or failure) is recorded; false: only those without (in flight, interrupted). */
+  answered?: boolean;
 }
 
 export interface ExceptionGroup {
@@ -480,6 +540,7 @@ export interface ActivitySummary {
   successRate: number | null;
   openExceptionsByReason: Partial<Record<Reason, number>>;
   byFlow: Array<{ flowId: string; eventsIn: number; completed: number; exceptions: number }>;
+  /** `errors`: calls answered 4xx/5xx or failed without an answer; one whose answer is not recorded (in flight, interrupted) is none. */
   byConnection: Array<{ connection: string; calls: number; errors: number }>;
 }
 
@@ -487,7 +548,7 @@ export interface ConnectionActivity {
   connection: string;
   /** Last call answered 2xx/3xx. */
   lastSuccessAt: number | null;
-  /** Last call that failed (4xx, 5xx or no response). */
+  /** Last call that failed (4xx, 5xx or no response); one whose answer is not recorded (in flight, interrupted) counts neither way. */
   lastFailureAt: number | null;
 }
 

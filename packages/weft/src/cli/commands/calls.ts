@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { CallRecord } from '../../store/store.ts';
 import { addConfigOption, addSettingOptions, loadCliConfig, parsePositiveInteger, withStore, type CliContext, type ConfigFlags } from '../context.ts';
-import { createOutput, formatDuration, formatTime, type Output } from '../output.ts';
+import { createOutput, formatDuration, formatTime, type Output, type Style } from '../output.ts';
 
 interface CallsFlags extends ConfigFlags {
   run?: string;
@@ -12,7 +12,10 @@ interface CallsFlags extends ConfigFlags {
 
 export function callsCommand(context: CliContext): Command {
   const command = new Command('calls')
-    .description('the audit log of outbound HTTP calls: the latest, in the order they were made')
+    .description(
+      'the audit log of outbound HTTP calls: the latest, in the order they were made. A run\'s request is on record before it leaves; ' +
+        'one whose answer never came because the process stopped shows "no answer recorded" (it may have reached the destination)',
+    )
     .option('--run <runId>', 'only calls made by this run')
     .option('--limit <n>', 'at most this many', parsePositiveInteger, 100)
     .option('--full', 'include headers and bodies')
@@ -35,8 +38,8 @@ export function callsCommand(context: CliContext): Command {
       { header: 'attempt', value: (call) => String(call.attempt) },
       { header: 'method', value: (call) => call.method },
       { header: 'url', value: (call) => call.url, maxWidth: 70 },
-      { header: 'status', value: (call) => outcomeOf(call), style: (call) => (isFailure(call) ? 'red' : undefined) },
-      { header: 'duration', value: (call) => formatDuration(call.durationMs) },
+      { header: 'status', value: (call) => outcomeOf(call), style: styleOf },
+      { header: 'duration', value: (call) => (call.unanswered === undefined ? formatDuration(call.durationMs) : '') },
     ]);
   });
 }
@@ -46,18 +49,26 @@ function withoutPayloads(call: CallRecord) {
   return rest;
 }
 
+/** The status, or in a few words why there is none (the error says it in full). */
 function outcomeOf(call: CallRecord): string {
+  if (call.unanswered === 'in-flight') return 'in flight';
+  if (call.unanswered === 'interrupted') return 'no answer recorded';
   return call.status === null ? (call.error ?? 'no response') : String(call.status);
 }
 
-function isFailure(call: CallRecord): boolean {
-  return call.status === null || call.status >= 400;
+/** A call cut short by a stop is no failure of the destination: its outcome is unknown. */
+function styleOf(call: CallRecord): Style | undefined {
+  if (call.unanswered === 'in-flight') return 'cyan';
+  if (call.unanswered === 'interrupted') return 'yellow';
+  return call.status === null || call.status >= 400 ? 'red' : undefined;
 }
 
 function printFull(out: Output, calls: CallRecord[]): void {
   for (const call of calls) {
-    const outcome = out.style(isFailure(call) ? 'red' : 'green', outcomeOf(call));
-    out.line(out.style('bold', `${formatTime(call.at)}  ${call.method} ${call.url}`) + `  → ${outcome} in ${formatDuration(call.durationMs)}`);
+    // Without an answer there is no duration to tell, and the error says in full what is known.
+    const outcome = out.style(styleOf(call) ?? 'green', call.unanswered === undefined ? outcomeOf(call) : (call.error ?? ''));
+    const duration = call.unanswered === undefined ? ` in ${formatDuration(call.durationMs)}` : '';
+    out.line(out.style('bold', `${formatTime(call.at)}  ${call.method} ${call.url}`) + `  → ${outcome}${duration}`);
     out.line(`run ${call.runId}, step ${call.stepPath}, attempt ${call.attempt}`);
     for (const [name, value] of Object.entries(call.requestHeaders)) out.line(`> ${name}: ${value}`);
     if (call.requestBody !== null) out.line(`> ${call.requestBody}`);

@@ -62,9 +62,19 @@ export async function executeActionStep(
       signal: ctx.signal,
       timeoutMs: call.timeout === undefined ? DEFAULT_TIMEOUT_MS : toMs(call.timeout),
       ...idempotencyCarrier(call.idempotencyHeader, resolved.connector.idempotencyKey, key),
-      audit: (record) => {
-        if (record.status !== null) lastAudited = { status: record.status, headers: record.responseHeaders, body: record.responseBody ?? '' };
-        ctx.writes.defer(deps.store.recordCall({ ...record, flowId: ctx.flow.flow.id, runId: ctx.runId, stepPath: ctx.stepPath, attempt: ctx.attempt }));
+      audit: async (request) => {
+        // Durable before the request leaves, like a call step's record (which rides with the intent).
+        const started = deps.store.startCall({ ...request, flowId: ctx.flow.flow.id, runId: ctx.runId, stepPath: ctx.stepPath, attempt: ctx.attempt });
+        ctx.writes.defer(started);
+        await ctx.writes.settle();
+        const { id, attempt } = await started;
+        return {
+          answered: (answer) => {
+            if (answer.status !== null) lastAudited = { status: answer.status, headers: answer.responseHeaders, body: answer.responseBody ?? '' };
+            ctx.writes.defer(deps.store.completeCall({ ...request, flowId: ctx.flow.flow.id, runId: ctx.runId, stepPath: ctx.stepPath, attempt, id, ...answer }));
+          },
+          unsent: () => ctx.writes.defer(deps.store.discardCall(id)),
+        };
       },
       auditBodyBytes: deps.auditBodyBytes,
       redactFields: deps.redactFields,

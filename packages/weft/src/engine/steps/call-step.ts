@@ -6,7 +6,7 @@ import type { LoadedFlow } from '../../flows/load-flow.ts';
 import { toMs } from '../../core/duration.ts';
 import { idempotencyKey, sha256Hex } from '../../core/ids.ts';
 import type { Clock } from '../../core/clock.ts';
-import type { Store } from '../../store/store.ts';
+import type { CallAnswer, CallRequestRecord, Store } from '../../store/store.ts';
 import { classifyStatus, describeFailure, reasonForStatus } from '../classify-response.ts';
 import { capBody, redactBody, redactHeaders, redactUrl } from '../redact.ts';
 import { describeNetworkError, flattenHeaders, requestDeadline } from '../outbound-request.ts';
@@ -71,11 +71,21 @@ export async function executeCallStep(
     body = JSON.stringify((await ctx.flow.expression(call.body).evaluate(scope)) ?? null);
     headers['content-type'] ??= 'application/json';
   }
-  const request = { method: call.method ?? 'POST', url, headers, body };
-  return withEffectLedger(deps, ctx, (key) => sendCall(deps, ctx, step, scope, request, key), {
+  const method = call.method ?? 'POST';
+  const idempotencyHeader = call.idempotencyHeader === false ? undefined : (call.idempotencyHeader ?? 'Idempotency-Key').toLowerCase();
+  const outgoing = (key: string): RenderedRequest => ({ method, url, body, headers: idempotencyHeader === undefined ? headers : { ...headers, [idempotencyHeader]: key } });
+  // Begun with `call`, an effect that is to be sent always has its audit record started.
+  return withEffectLedger(deps, ctx, (key, audited) => sendCall(deps, ctx, step, scope, outgoing(key), audited!), {
     destination: url.origin,
-    requestHash: sha256Hex(`${request.method} ${url.toString()}\n${body ?? ''}`),
+    requestHash: sha256Hex(`${method} ${url.toString()}\n${body ?? ''}`),
+    call: (key) => auditedRequest(deps, ctx, outgoing(key)),
   });
+}
+
+/** A call's audit record once started: what it sends, with the attempt the store recorded. */
+export interface AuditedCall {
+  id: number;
+  request: CallRequestRecord;
 }
 
 /**
@@ -83,16 +93,19 @@ export async function executeCallStep(
  * again — its recorded output stands in — and the intent is durable before anything is sent.
  * The caller marks the effect done with its checkpoint, in the same transaction. With a
  * `destination`, a hold on it (ADR-0004: this process's, or the store's, read with the intent)
- * postpones the run instead of sending.
+ * postpones the run instead of sending. With `call`, the request's audit record is started in
+ * the same write as the intent, so it is on record before the request leaves; `send` gets it to
+ * complete with the answer.
  */
 export async function withEffectLedger<T>(
   deps: Pick<CallStepDeps, 'store' | 'clock' | 'holds'>,
   ctx: CallContext,
-  send: (idempotencyKey: string) => Promise<T>,
-  options: { destination?: string; requestHash?: string } = {},
+  send: (idempotencyKey: string, audited: AuditedCall | undefined) => Promise<T>,
+  options: { destination?: string; requestHash?: string; call?: (idempotencyKey: string) => CallRequestRecord } = {},
 ): Promise<{ output: T; effectKey?: string }> {
   const { destination, requestHash } = options;
   const key = idempotencyKey(ctx.flow.flow.id, ctx.eventId, ctx.stepPath);
+  const request = options.call?.(key);
   const begun = deps.store.beginEffect({
     key,
     runId: ctx.runId,
@@ -100,20 +113,22 @@ export async function withEffectLedger<T>(
     now: deps.clock.now(),
     ...(destination === undefined ? {} : { destination }),
     ...(requestHash === undefined ? {} : { requestHash }),
+    ...(request === undefined ? {} : { call: request }),
   });
   ctx.writes.defer(begun);
   await ctx.writes.settle();
-  const { effect, destinationHold } = await begun;
+  const { effect, destinationHold, call: started } = await begun;
   if (effect.status === 'done') {
     // A replay whose edited input changes what this step sends (an item removed from an `each`
-    // shifts the rest into other items' places): the recorded result belongs to other data.
-    // Nothing else meets a done effect again: it commits with its step's checkpoint, and only an
-    // edited replay clears checkpoints — so a request carrying the time ($now()) is no conflict.
+    // without a `key` shifts the rest into other items' places): the recorded result belongs to
+    // other data. Nothing else meets a done effect again: it commits with its step's checkpoint,
+    // and only an edited replay clears checkpoints. A request carrying the time renders the same
+    // again: $now() reads the run's recorded time (transforms/flow-time.ts).
     if (requestHash !== undefined && effect.requestHash !== null && effect.requestHash !== requestHash) {
       throw new StepFailedError({
         retryable: false,
         reason: 'conflict',
-        message: `The step '${ctx.stepPath}' was already done for different data: its effect (idempotency key ${key}) was sent before the input was edited, with another request. Weft neither sends it again nor passes the earlier result off as this one's. Check what the destination holds; keep each item of an edited input in its place, or discard this exception.`,
+        message: `The step '${ctx.stepPath}' was already done for different data: its effect (idempotency key ${key}) was sent before the input was edited, with another request. Weft neither sends it again nor passes the earlier result off as this one's. Check what the destination holds; keep each item of an edited input in its place (or give the each step a \`key\`), or discard this exception.`,
       });
     }
     return { output: effect.result as T };
@@ -123,9 +138,14 @@ export async function withEffectLedger<T>(
     const now = deps.clock.now();
     // No Retry-After is honoured for longer than MAX_RETRY_AFTER_MS, so a hold beyond it was
     // recorded uncapped by an older version: ignored, or it would postpone every run for years.
-    if (hold > now && hold <= now + MAX_RETRY_AFTER_MS) throw new PostponeError(hold);
+    if (hold > now && hold <= now + MAX_RETRY_AFTER_MS) {
+      // Nothing leaves: the audit keeps no request that was never sent.
+      if (started !== undefined) ctx.writes.defer(deps.store.discardCall(started.id));
+      throw new PostponeError(hold);
+    }
   }
-  return { output: await send(key), effectKey: key };
+  const audited = started === undefined || request === undefined ? undefined : { id: started.id, request: { ...request, attempt: started.attempt } };
+  return { output: await send(key, audited), effectKey: key };
 }
 
 interface RenderedRequest {
@@ -135,22 +155,10 @@ interface RenderedRequest {
   body: string | undefined;
 }
 
-async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep, scope: Scope, rendered: RenderedRequest, key: string): Promise<CallOutput> {
-  const { store, clock } = deps;
-  const call = step.call;
-  const { method, url, body } = rendered;
-  const headers = { ...rendered.headers };
-  const destination = url.origin;
-  // Only a failure needs the sentence's subject ("order 5000123"), so it is evaluated then.
-  const describeSubject = async () =>
-    call.describe ? String((await ctx.flow.expression(call.describe).evaluate(scope).catch(() => undefined)) ?? '') || undefined : undefined;
-  if (call.idempotencyHeader !== false) headers[(call.idempotencyHeader ?? 'Idempotency-Key').toLowerCase()] = key;
-  const destinationName = call.destination ?? url.host;
-  const timeoutMs = call.timeout === undefined ? DEFAULT_TIMEOUT_MS : toMs(call.timeout);
-
-  const startedAt = clock.now();
-  const audit = {
-    at: startedAt,
+/** The audit record of a request: redacted and capped, as the log keeps it. */
+function auditedRequest(deps: CallStepDeps, ctx: CallContext, { method, url, headers, body }: RenderedRequest): CallRequestRecord {
+  return {
+    at: deps.clock.now(),
     flowId: ctx.flow.flow.id,
     runId: ctx.runId,
     stepPath: ctx.stepPath,
@@ -160,6 +168,21 @@ async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep
     requestHeaders: redactHeaders(headers),
     requestBody: capBody(body === undefined ? null : redactBody(body, deps.redactFields), deps.auditBodyBytes),
   };
+}
+
+async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep, scope: Scope, rendered: RenderedRequest, audited: AuditedCall): Promise<CallOutput> {
+  const { store, clock } = deps;
+  const call = step.call;
+  const { method, url, headers, body } = rendered;
+  const destination = url.origin;
+  // Only a failure needs the sentence's subject ("order 5000123"), so it is evaluated then.
+  const describeSubject = async () =>
+    call.describe ? String((await ctx.flow.expression(call.describe).evaluate(scope).catch(() => undefined)) ?? '') || undefined : undefined;
+  const destinationName = call.destination ?? url.host;
+  const timeoutMs = call.timeout === undefined ? DEFAULT_TIMEOUT_MS : toMs(call.timeout);
+  const recordAnswer = (answer: CallAnswer) => ctx.writes.defer(store.completeCall({ ...audited.request, id: audited.id, ...answer }));
+
+  const startedAt = clock.now();
   const deadline = requestDeadline(ctx.signal, timeoutMs);
   let status: number;
   let responseHeaders: Record<string, string>;
@@ -173,14 +196,13 @@ async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep
   } catch (error) {
     const timedOut = deadline.hasTimedOut();
     const networkError = timedOut ? undefined : describeNetworkError(error);
-    ctx.writes.defer(store.recordCall({
-      ...audit,
+    recordAnswer({
       status: null,
       durationMs: clock.now() - startedAt,
       responseHeaders: {},
       responseBody: null,
       error: timedOut ? `timeout after ${timeoutMs} ms` : error instanceof EgressDeniedError ? error.message : (networkError ?? 'request failed'),
-    }));
+    });
     if (ctx.signal.aborted) throw error;
     if (error instanceof EgressDeniedError) {
       // A policy refusal, not an outage: retrying cannot help, a person must allow-list it.
@@ -195,14 +217,13 @@ async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep
     deadline.dispose();
   }
 
-  ctx.writes.defer(store.recordCall({
-    ...audit,
+  recordAnswer({
     status,
     durationMs: clock.now() - startedAt,
     responseHeaders: redactHeaders(responseHeaders),
     responseBody: capBody(redactBody(responseText, deps.redactFields), deps.auditBodyBytes),
     error: null,
-  }));
+  });
 
   const verdict = classifyStatus(status, call.responses);
   if (verdict === 'ok') return { status, body: parseBody(responseText) };

@@ -8,7 +8,7 @@ import { callView } from './views.ts';
 const CallsQuery = Type.Object({
   run: Type.Optional(Type.String({ minLength: 1 })),
   connection: Type.Optional(Type.String({ minLength: 1 })),
-  status: Type.Optional(Type.Union(['2xx', '3xx', '4xx', '5xx', 'error'].map((s) => Type.Literal(s)), { description: 'error: no response at all' })),
+  status: Type.Optional(Type.Union(['2xx', '3xx', '4xx', '5xx', 'error'].map((s) => Type.Literal(s)), { description: 'error: no response at all (calls in flight or interrupted included)' })),
   q: Type.Optional(Type.String({ minLength: 1, description: 'a record id (or any text) searched in the url and both bodies' })),
   from: Type.Optional(Type.Integer({ description: 'epoch ms, inclusive' })),
   to: Type.Optional(Type.Integer({ description: 'epoch ms, inclusive' })),

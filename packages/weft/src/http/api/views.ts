@@ -6,5 +6,5 @@ export function exceptionView(record: ExceptionRecord) {
 }
 
 export function callView(record: CallRecord) {
-  return { ...record, connection: record.connection ?? null };
+  return { ...record, connection: record.connection ?? null, unanswered: record.unanswered ?? null };
 }

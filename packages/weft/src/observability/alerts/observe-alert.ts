@@ -19,7 +19,8 @@ export async function observeAlert(rule: AlertRule, sources: AlertSources, now: 
     return { kind: 'exceptions', count: newest.filter((exception) => exception.createdAt >= since).length };
   }
   if ('connectionUnhealthy' in when) {
-    const [latest] = (await store.operations.pageCalls({ connection: when.connectionUnhealthy.connection, limit: 1 })).items;
+    // A call still in flight (or cut short by a stop) says nothing yet about the connection's health.
+    const [latest] = (await store.operations.pageCalls({ connection: when.connectionUnhealthy.connection, answered: true, limit: 1 })).items;
     return { kind: 'connectionUnhealthy', lastCall: latest && { at: latest.at, status: latest.status, error: latest.error } };
   }
   if ('tokenExpiring' in when) return { kind: 'tokenExpiring', tokens: await sources.unrenewableTokens() };

@@ -2,7 +2,7 @@ import type { Reason } from '../../core/exception.ts';
 import { decodeCursor, encodeCursor } from '../page-cursor.ts';
 import type { ActivitySummary, CallStatusClass, EventSummary, ExceptionGroup, MinuteActivity, OperationsStore, Page } from '../store.ts';
 import type { PostgresAccess } from './postgres-access.ts';
-import { toCallRecord, toExceptionRecord, toRunSummary, type CallRow, type ExceptionRow, type RunRow } from './postgres-rows.ts';
+import { callColumns, toCallRecord, toExceptionRecord, toRunSummary, type CallRow, type ExceptionRow, type RunRow } from './postgres-rows.ts';
 
 const MINUTE_MS = 60_000;
 
@@ -116,8 +116,9 @@ export function createPostgresOperations({ query }: PostgresAccess): OperationsS
       }
       if (filter.from !== undefined) c.add('at >= ?', filter.from);
       if (filter.to !== undefined) c.add('at <= ?', filter.to);
+      if (filter.answered !== undefined) c.add(`awaiting_answer = ${filter.answered ? 0 : 1}`);
       if (filter.cursor !== undefined) c.add('id < ?', decodeCursor('calls', filter.cursor, ['number'])[0]);
-      const rows = await query<CallRow>(`SELECT * FROM calls ${c.where} ORDER BY id DESC LIMIT ${c.param(filter.limit + 1)}`, c.values);
+      const rows = await query<CallRow>(`SELECT ${callColumns('calls')} FROM calls ${c.where} ORDER BY id DESC LIMIT ${c.param(filter.limit + 1)}`, c.values);
       return toPage(rows, filter.limit, toCallRecord, (row) => encodeCursor('calls', [row.id]));
     },
 
@@ -158,7 +159,7 @@ export function createPostgresOperations({ query }: PostgresAccess): OperationsS
         ),
         query<{ reason: Reason; n: number }>(`SELECT reason, count(*) AS n FROM exceptions WHERE status = 'open' GROUP BY reason ORDER BY reason COLLATE "C"`),
         query<{ connection: string; calls: number; errors: number }>(
-          `SELECT connection, count(*) AS calls, sum(CASE WHEN status IS NULL OR status >= 400 THEN 1 ELSE 0 END) AS errors FROM calls
+          `SELECT connection, count(*) AS calls, sum(CASE WHEN awaiting_answer = 0 AND (status IS NULL OR status >= 400) THEN 1 ELSE 0 END) AS errors FROM calls
            WHERE connection IS NOT NULL AND at BETWEEN $1 AND $2 GROUP BY connection ORDER BY connection COLLATE "C"`,
           window,
         ),
@@ -203,7 +204,7 @@ export function createPostgresOperations({ query }: PostgresAccess): OperationsS
         await query<{ connection: string; last_success_at: number | null; last_failure_at: number | null }>(`
           SELECT connection,
             max(CASE WHEN status BETWEEN 200 AND 399 THEN at END) AS last_success_at,
-            max(CASE WHEN status IS NULL OR status >= 400 THEN at END) AS last_failure_at
+            max(CASE WHEN awaiting_answer = 0 AND (status IS NULL OR status >= 400) THEN at END) AS last_failure_at
           FROM calls WHERE connection IS NOT NULL GROUP BY connection ORDER BY connection COLLATE "C"`)
       ).map((row) => ({ connection: row.connection, lastSuccessAt: row.last_success_at, lastFailureAt: row.last_failure_at })),
   };

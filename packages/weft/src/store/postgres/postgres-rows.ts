@@ -1,6 +1,6 @@
 import type { Reason } from '../../core/exception.ts';
 import type { RunStatus, RunSummary, StepCheckpoint, TriggerEvent } from '../../core/run.ts';
-import type { CallRecord, Effect, ExceptionRecord, ExceptionStatus, RunDetail } from '../store.ts';
+import { unansweredCall, type CallRecord, type Effect, type ExceptionRecord, type ExceptionStatus, type RunDetail } from '../store.ts';
 
 /** A run joined with its event's payload and its checkpoints (a json array built by the query). */
 export interface RunRow {
@@ -77,6 +77,16 @@ export interface CallRow {
   response_body: string | null;
   error: string | null;
   connection: string | null;
+  fence: number | null;
+  awaiting_answer: number;
+  /** From `callColumns`: true while the run still holds the claim an unanswered call was sent under. */
+  in_flight: boolean | null;
+}
+
+/** A call row and whether its request, when unanswered, is still in flight (see `CallRecord.unanswered`). */
+export function callColumns(alias: string): string {
+  return `${alias}.*, CASE WHEN ${alias}.awaiting_answer = 1 THEN EXISTS (
+    SELECT 1 FROM runs r WHERE r.id = ${alias}.run_id AND r.status = 'running' AND r.fence = ${alias}.fence) END AS in_flight`;
 }
 
 export function toJson(value: unknown): string | null {
@@ -148,7 +158,7 @@ export function toExceptionRecord(row: ExceptionRow): ExceptionRecord {
 }
 
 export function toCallRecord(row: CallRow): CallRecord {
-  return {
+  const record: CallRecord = {
     id: row.id,
     at: row.at,
     flowId: row.flow_id,
@@ -166,4 +176,5 @@ export function toCallRecord(row: CallRow): CallRecord {
     error: row.error,
     ...(row.connection === null ? {} : { connection: row.connection }),
   };
+  return row.awaiting_answer === 1 ? { ...record, ...unansweredCall(row.in_flight === true) } : record;
 }

@@ -5,6 +5,7 @@ import type { RunStatus, StepCheckpoint } from '../../core/run.ts';
 import { LeaseLostError, NotReplayableError } from '../store.ts';
 import type {
   AlertIncidentStore,
+  CallRequestRecord,
   CheckpointOptions,
   ClaimedRun,
   ClaimRequest,
@@ -17,6 +18,7 @@ import type {
   QueueStats,
   Readiness,
   RunFilter,
+  StartedCall,
   Store,
 } from '../store.ts';
 import { clientConfig, createAccess, createPool, lockKey, toStoreError, type PoolOptions, type PostgresAccess, type PostgresTx } from './postgres-access.ts';
@@ -31,6 +33,7 @@ import { createPostgresTokenStore } from './postgres-tokens.ts';
 import {
   CHECKPOINTS_COLUMN,
   RUN_COLUMNS,
+  callColumns,
   toCallRecord,
   toEffect,
   toExceptionRecord,
@@ -124,6 +127,27 @@ function ingestStatement(event: NewEvent, options: { claim?: IngestClaim; lockIn
     SELECT false, e.id, r.id, NULL, NULL FROM events e JOIN runs r ON r.event_id = e.id
     WHERE e.flow_id = $2 AND e.dedupe_key = $3 AND NOT EXISTS (SELECT 1 FROM ev)`;
   return { text, values };
+}
+
+/**
+ * The audit record of a request about to leave, under the run's current claim; its attempt
+ * follows those this step of the run was sent with under earlier claims (`CallRequestRecord.attempt`).
+ * Parameters are numbered after the caller's `values`; `from` adds a source the insert reads
+ * from (the effect it is begun with), so it inserts nothing when that source has no row.
+ */
+function startCallStatement(call: CallRequestRecord, values: unknown[], from = ''): string {
+  const param = (value: unknown, type: string) => `$${values.push(value)}::${type}`;
+  const runId = param(call.runId, 'text');
+  const stepPath = param(call.stepPath, 'text');
+  return `INSERT INTO calls (at, flow_id, run_id, step_path, attempt, method, url, status, duration_ms,
+      request_headers, request_body, response_headers, response_body, error, connection, fence, awaiting_answer)
+    SELECT ${param(call.at, 'bigint')}, ${param(call.flowId, 'text')}, ${runId}, ${stepPath},
+      GREATEST(${param(call.attempt, 'int')}, COALESCE((
+        SELECT max(c.attempt) + 1 FROM calls c WHERE c.run_id = ${runId} AND c.step_path = ${stepPath} AND c.fence < claim.fence), 0)),
+      ${param(call.method, 'text')}, ${param(call.url, 'text')}, NULL, 0, ${param(JSON.stringify(call.requestHeaders), 'text')},
+      ${param(call.requestBody, 'text')}, '{}', NULL, NULL, ${param(call.connection ?? null, 'text')}, claim.fence, 1
+    FROM (SELECT COALESCE((SELECT fence FROM runs WHERE id = ${runId}), 0) AS fence) claim ${from}
+    RETURNING id, attempt`;
 }
 
 function lockKeyText(name: string): string {
@@ -228,6 +252,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       attempt: { path: row.attempt_path, count: row.attempt_count, firstAt: row.attempt_first_at },
       takeovers: row.takeovers,
     }));
+  }
+
+  async function startCall(call: CallRequestRecord): Promise<StartedCall> {
+    const values: unknown[] = [];
+    const [started] = await query<StartedCall>(startCallStatement(call, values), values);
+    if (started === undefined) throw new Error(`the call of run ${call.runId} at ${call.stepPath} was not recorded`);
+    return started;
   }
 
   /** A fenced update of the run alone; $1 run id, $2 fence, then `values`. */
@@ -365,25 +396,37 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       return row === undefined ? undefined : toEffect(row);
     },
 
-    beginEffect: async ({ key, runId, stepPath, now, destination, requestHash }) => {
+    beginEffect: async ({ key, runId, stepPath, now, destination, requestHash, call }) => {
       // The insert answers the new row; a key already recorded answers nothing, so the CTE falls
-      // back to reading it. The destination's hold rides along: one round trip before a request.
-      const holdOf = `(SELECT until FROM destination_holds WHERE destination = $5) AS hold_until`;
-      const [row] = await query<EffectRow & { hold_until: number | null }>(
+      // back to reading it. The destination's hold and the call's audit record (unless the effect
+      // is done: it is not sent again) ride along: one round trip before a request.
+      const values: unknown[] = [key, runId, stepPath, now, destination ?? null, requestHash ?? null];
+      const started = call === undefined ? '' : `, started AS (${startCallStatement(call, values, `CROSS JOIN effect WHERE effect.status = 'pending'`)})`;
+      const [row] = await query<EffectRow & { hold_until: number | null; call_id: number | null; call_attempt: number | null }>(
         `WITH inserted AS (
           INSERT INTO effects (key, run_id, step_path, status, created_at, request_hash) VALUES ($1, $2, $3, 'pending', $4, $6)
-          ON CONFLICT (key) DO NOTHING RETURNING *)
-        SELECT *, ${holdOf} FROM inserted
-        UNION ALL SELECT *, ${holdOf} FROM effects WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM inserted)`,
-        [key, runId, stepPath, now, destination ?? null, requestHash ?? null],
+          ON CONFLICT (key) DO NOTHING RETURNING *),
+        effect AS (
+          SELECT * FROM inserted
+          UNION ALL SELECT * FROM effects WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM inserted))${started}
+        SELECT effect.*, (SELECT until FROM destination_holds WHERE destination = $5) AS hold_until,
+          ${call === undefined ? 'NULL AS call_id, NULL AS call_attempt' : '(SELECT id FROM started) AS call_id, (SELECT attempt FROM started) AS call_attempt'}
+        FROM effect`,
+        values,
       );
+      if (row !== undefined) {
+        const begun = { effect: toEffect(row), destinationHold: row.hold_until ?? undefined };
+        return row.call_id === null || row.call_attempt === null ? begun : { ...begun, call: { id: row.call_id, attempt: row.call_attempt } };
+      }
       // A concurrent begin of the same key (a taken-over run's stale worker) committed after this
       // statement's snapshot: its row is visible to the next statement.
-      const found =
-        row ??
-        (await query<EffectRow & { hold_until: number | null }>(`SELECT *, (SELECT until FROM destination_holds WHERE destination = $2) AS hold_until FROM effects WHERE key = $1`, [key, destination ?? null]))[0];
+      const [found] = await query<EffectRow & { hold_until: number | null }>(`SELECT *, (SELECT until FROM destination_holds WHERE destination = $2) AS hold_until FROM effects WHERE key = $1`, [
+        key,
+        destination ?? null,
+      ]);
       if (found === undefined) throw new Error(`effect ${key} was neither inserted nor found`);
-      return { effect: toEffect(found), destinationHold: found.hold_until ?? undefined };
+      const begun = { effect: toEffect(found), destinationHold: found.hold_until ?? undefined };
+      return call === undefined || found.status === 'done' ? begun : { ...begun, call: await startCall(call) };
     },
 
     holdDestination: async (destination, until) => {
@@ -393,6 +436,20 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
          ON CONFLICT (destination) DO UPDATE SET until = GREATEST(destination_holds.until, excluded.until)`,
         [destination, until],
       );
+    },
+
+    startCall,
+
+    completeCall: async (call) => {
+      await query(
+        `UPDATE calls SET status = $2, duration_ms = $3, response_headers = $4, response_body = $5, error = $6, awaiting_answer = 0
+         WHERE id = $1`,
+        [call.id, call.status, Math.round(call.durationMs), JSON.stringify(call.responseHeaders), call.responseBody, call.error],
+      );
+    },
+
+    discardCall: async (id) => {
+      await query('DELETE FROM calls WHERE id = $1 AND awaiting_answer = 1', [id]);
     },
 
     recordCall: async (call: NewCallRecord) => {
@@ -424,8 +481,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       // The latest `limit` calls, in the order they were made.
       const rows =
         filter.runId === undefined
-          ? await query<CallRow>('SELECT * FROM (SELECT * FROM calls ORDER BY id DESC LIMIT $1) c ORDER BY id', [filter.limit ?? DEFAULT_LIST_LIMIT])
-          : await query<CallRow>('SELECT * FROM (SELECT * FROM calls WHERE run_id = $2 ORDER BY id DESC LIMIT $1) c ORDER BY id', [
+          ? await query<CallRow>(`SELECT ${callColumns('c')} FROM (SELECT * FROM calls ORDER BY id DESC LIMIT $1) c ORDER BY c.id`, [filter.limit ?? DEFAULT_LIST_LIMIT])
+          : await query<CallRow>(`SELECT ${callColumns('c')} FROM (SELECT * FROM calls WHERE run_id = $2 ORDER BY id DESC LIMIT $1) c ORDER BY c.id`, [
               filter.limit ?? DEFAULT_LIST_LIMIT,
               filter.runId,
             ]);

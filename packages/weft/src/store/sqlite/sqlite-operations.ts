@@ -2,7 +2,7 @@ import type { Reason } from '../../core/exception.ts';
 import { decodeCursor, encodeCursor } from '../page-cursor.ts';
 import type { ActivitySummary, CallStatusClass, EventSummary, ExceptionGroup, MinuteActivity, OperationsStore, Page } from '../store.ts';
 import type { SqliteAccess } from './sqlite-connections.ts';
-import { toCallRecord, toExceptionRecord, toRunSummary, type CallRow, type ExceptionRow, type RunRow } from './sqlite-store.ts';
+import { callColumns, toCallRecord, toExceptionRecord, toRunSummary, type CallRow, type ExceptionRow, type RunRow } from './sqlite-store.ts';
 
 const MINUTE_MS = 60_000;
 /** Workers' clocks may disagree this much: runs created "before" the window by this margin are still looked at. */
@@ -145,8 +145,9 @@ export function createSqliteOperations({ sql, write, read }: SqliteAccess): Oper
         }
         if (filter.from !== undefined) c.add('at >= @from', { from: filter.from });
         if (filter.to !== undefined) c.add('at <= @to', { to: filter.to });
+        if (filter.answered !== undefined) c.add(`awaiting_answer = ${filter.answered ? 0 : 1}`);
         if (filter.cursor !== undefined) c.add('id < @before', { before: decodeCursor('calls', filter.cursor, ['number'])[0] });
-        const rows = sql(`SELECT * FROM calls ${c.where} ORDER BY id DESC LIMIT @limit`).all({ ...c.params, limit: filter.limit + 1 }) as CallRow[];
+        const rows = sql(`SELECT ${callColumns('calls')} FROM calls ${c.where} ORDER BY id DESC LIMIT @limit`).all({ ...c.params, limit: filter.limit + 1 }) as CallRow[];
         return toPage(rows, filter.limit, toCallRecord, (row) => encodeCursor('calls', [row.id]));
       }),
 
@@ -218,7 +219,7 @@ export function createSqliteOperations({ sql, write, read }: SqliteAccess): Oper
         }
         const openByReason = sql(`SELECT reason, count(*) AS n FROM exceptions WHERE status = 'open' GROUP BY reason ORDER BY reason`).all() as Array<{ reason: Reason; n: number }>;
         const byConnection = sql(`
-          SELECT connection, count(*) AS calls, sum(CASE WHEN status IS NULL OR status >= 400 THEN 1 ELSE 0 END) AS errors FROM calls
+          SELECT connection, count(*) AS calls, sum(CASE WHEN awaiting_answer = 0 AND (status IS NULL OR status >= 400) THEN 1 ELSE 0 END) AS errors FROM calls
           WHERE connection IS NOT NULL AND at BETWEEN @since AND @now GROUP BY connection ORDER BY connection`).all(window) as Array<{
           connection: string;
           calls: number;
@@ -241,7 +242,7 @@ export function createSqliteOperations({ sql, write, read }: SqliteAccess): Oper
           (sql(`
             SELECT connection,
               max(CASE WHEN status BETWEEN 200 AND 399 THEN at END) AS last_success_at,
-              max(CASE WHEN status IS NULL OR status >= 400 THEN at END) AS last_failure_at
+              max(CASE WHEN awaiting_answer = 0 AND (status IS NULL OR status >= 400) THEN at END) AS last_failure_at
             FROM calls WHERE connection IS NOT NULL GROUP BY connection ORDER BY connection`).all() as Array<{
             connection: string;
             last_success_at: number | null;

@@ -12,10 +12,11 @@ import { createSqliteAlertIncidents } from './sqlite-alert-incidents.ts';
 import { createSqliteStats } from './sqlite-stats.ts';
 import type { Reason } from '../../core/exception.ts';
 import type { RunStatus, RunSummary, StepCheckpoint, TriggerEvent } from '../../core/run.ts';
-import { LeaseLostError, NotReplayableError, StoreUnavailableError } from '../store.ts';
+import { LeaseLostError, NotReplayableError, StoreUnavailableError, unansweredCall } from '../store.ts';
 import type {
   BegunEffect,
   CallRecord,
+  CallRequestRecord,
   ClaimedRun,
   ClaimRequest,
   Effect,
@@ -29,6 +30,7 @@ import type {
   NewException,
   RunDetail,
   RunFilter,
+  StartedCall,
   Store,
 } from '../store.ts';
 
@@ -160,6 +162,16 @@ export interface CallRow {
   response_body: string | null;
   error: string | null;
   connection: string | null;
+  fence: number | null;
+  awaiting_answer: number;
+  /** From `callColumns`: 1 while the run still holds the claim an unanswered call was sent under. */
+  in_flight: number | null;
+}
+
+/** A call row and whether its request, when unanswered, is still in flight (see `CallRecord.unanswered`). */
+export function callColumns(alias: string): string {
+  return `${alias}.*, CASE WHEN ${alias}.awaiting_answer = 1 THEN EXISTS (
+    SELECT 1 FROM runs r WHERE r.id = ${alias}.run_id AND r.status = 'running' AND r.fence = ${alias}.fence) END AS in_flight`;
 }
 
 type Outcome = { isOk: true; value: unknown } | { isOk: false; error: unknown };
@@ -381,6 +393,34 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       .all({ now, flowId: run.flow_id, runId, ...(run.ordering_key !== null ? { orderingKey: run.ordering_key } : { eventId: run.event_id }) }) as string[];
   }
 
+  /**
+   * The audit record of a request about to leave, under the run's current claim; the transaction
+   * is the caller's. Its attempt follows those this step of the run was sent with under earlier
+   * claims (`CallRequestRecord.attempt`).
+   */
+  function insertStartedCall(call: CallRequestRecord): StartedCall {
+    return sql(`
+      INSERT INTO calls (at, flow_id, run_id, step_path, attempt, method, url, status, duration_ms,
+        request_headers, request_body, response_headers, response_body, error, connection, fence, awaiting_answer)
+      SELECT @at, @flowId, @runId, @stepPath,
+        max(@attempt, coalesce((
+          SELECT max(attempt) + 1 FROM calls WHERE run_id = @runId AND step_path = @stepPath AND fence < claim.fence), 0)),
+        @method, @url, NULL, 0, @requestHeaders, @requestBody, '{}', NULL, NULL, @connection, claim.fence, 1
+      FROM (SELECT coalesce((SELECT fence FROM runs WHERE id = @runId), 0) AS fence) claim
+      RETURNING id, attempt`).get({
+      at: call.at,
+      flowId: call.flowId,
+      runId: call.runId,
+      stepPath: call.stepPath,
+      attempt: call.attempt,
+      method: call.method,
+      url: call.url,
+      requestHeaders: JSON.stringify(call.requestHeaders),
+      requestBody: call.requestBody,
+      connection: call.connection ?? null,
+    }) as StartedCall;
+  }
+
   function findOpenException(id: string): ExceptionRow {
     const row = sql('SELECT * FROM exceptions WHERE id = ?').get(id) as ExceptionRow | undefined;
     if (row === undefined) throw new NotReplayableError(`exception ${id} does not exist`);
@@ -533,7 +573,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         return row === undefined ? undefined : toEffect(row);
       }),
 
-    beginEffect: ({ key, runId, stepPath, now, destination, requestHash }) =>
+    beginEffect: ({ key, runId, stepPath, now, destination, requestHash, call }) =>
       queue.write((): BegunEffect => {
         const inserted = sql(`
           INSERT INTO effects (key, run_id, step_path, status, created_at, request_hash) VALUES (?, ?, ?, 'pending', ?, ?)
@@ -544,7 +584,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
             : toEffect(sql('SELECT * FROM effects WHERE key = ?').get(key) as EffectRow);
         const destinationHold =
           destination === undefined ? undefined : (sql('SELECT until FROM destination_holds WHERE destination = ?').pluck().get(destination) as number | undefined);
-        return { effect, destinationHold };
+        // A done effect is not sent again, so there is no request to record.
+        if (call === undefined || effect.status === 'done') return { effect, destinationHold };
+        return { effect, destinationHold, call: insertStartedCall(call) };
       }),
 
     holdDestination: (destination, until) =>
@@ -554,6 +596,30 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
           INSERT INTO destination_holds (destination, until) VALUES (?, ?)
           ON CONFLICT (destination) DO UPDATE SET until = max(until, excluded.until)`).run(destination, until);
       }),
+
+    // Waited on: the request leaves once its record is durable.
+    startCall: (call) => queue.write(() => insertStartedCall(call)),
+
+    completeCall: (call) =>
+      queue.write(() => {
+        // Only columns no index holds, so the answer rewrites the row and nothing else.
+        sql(`
+          UPDATE calls SET status = @status, duration_ms = @durationMs, response_headers = @responseHeaders,
+            response_body = @responseBody, error = @error, awaiting_answer = 0
+          WHERE id = @id`).run({
+          id: call.id,
+          status: call.status,
+          durationMs: call.durationMs,
+          responseHeaders: JSON.stringify(call.responseHeaders),
+          responseBody: call.responseBody,
+          error: call.error,
+        });
+      }, MAY_WAIT),
+
+    discardCall: (id) =>
+      queue.write(() => {
+        sql('DELETE FROM calls WHERE id = ? AND awaiting_answer = 1').run(id);
+      }, MAY_WAIT),
 
     recordCall: (call: NewCallRecord) =>
       queue.write(() => {
@@ -573,7 +639,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       read(() => {
         // The latest `limit` calls, in the order they were made.
         const where = filter.runId === undefined ? '' : 'WHERE run_id = @runId';
-        const rows = sql(`SELECT * FROM (SELECT * FROM calls ${where} ORDER BY id DESC LIMIT @limit) ORDER BY id`).all({
+        const rows = sql(`SELECT ${callColumns('c')} FROM (SELECT * FROM calls ${where} ORDER BY id DESC LIMIT @limit) c ORDER BY c.id`).all({
           ...(filter.runId === undefined ? {} : { runId: filter.runId }),
           limit: filter.limit ?? DEFAULT_LIST_LIMIT,
         }) as CallRow[];
@@ -979,7 +1045,7 @@ export function toExceptionRecord(row: ExceptionRow): ExceptionRecord {
 }
 
 export function toCallRecord(row: CallRow): CallRecord {
-  return {
+  const record: CallRecord = {
     id: row.id,
     at: row.at,
     flowId: row.flow_id,
@@ -997,4 +1063,5 @@ export function toCallRecord(row: CallRow): CallRecord {
     error: row.error,
     ...(row.connection === null ? {} : { connection: row.connection }),
   };
+  return row.awaiting_answer === 1 ? { ...record, ...unansweredCall(row.in_flight === 1) } : record;
 }
