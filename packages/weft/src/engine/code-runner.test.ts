@@ -39,6 +39,10 @@ export function cycle(): unknown {
   return node;
 }
 export function nothing(): void {}
+export function hoards(): never {
+  const kept: number[][] = [];
+  for (;;) kept.push(new Array(100_000).fill(kept.length));
+}
 export async function sleeps(input: { trigger: { body: { ms: number } } }, { signal }: { signal: AbortSignal }): Promise<number> {
   await new Promise((resolve) => {
     const timer = setTimeout(resolve, input.trigger.body.ms);
@@ -165,6 +169,17 @@ describe('code runner', () => {
     writeFileSync(join(dir, 'version.ts'), 'export const version = (): string => "second";\n');
     assert.equal(await run('version', {}, { file: 'version.ts', load: 1 }), 'first', 'a worker imports a module once');
     assert.equal(await run('version', {}, { file: 'version.ts', load: 2 }), 'second');
+  });
+
+  it('stops a function that allocates without end at its worker’s heap limit, and keeps running others', { timeout: 30_000 }, async () => {
+    const small = createCodeRunner({ heapMb: 64 });
+    try {
+      const call = (exportName: string) => small.run({ module: moduleOf('steps.ts', exportName), input: { trigger: { body: { n: 2 } }, steps: {} }, timeoutMs: 20_000, signal: new AbortController().signal });
+      await assert.rejects(call('hoards'), (error: unknown) => error instanceof CodeFailedError && !error.retryable && /memory limit/.test(error.message));
+      assert.deepEqual(await call('doubled'), { n: 4, at: '2026-01-02T00:00:00.000Z' });
+    } finally {
+      await small.close();
+    }
   });
 
   it('closes a worker stuck in a loop', { timeout: 20_000 }, async () => {

@@ -86,6 +86,13 @@ const WORKER_COUNT = Math.min(2, availableParallelism());
  */
 const CALLS_PER_WORKER = 64;
 
+/**
+ * A code step that allocates without end stops its own worker ("reached memory limit"), failing
+ * the calls in it, instead of growing the engine's process until the system kills it. Generous:
+ * code steps may hold whole payloads and what they fetch.
+ */
+const WORKER_HEAP_MB = 512;
+
 /** How long a worker asked to exit at close may take (its abort listeners run) before it is terminated. */
 const CLOSE_GRACE_MS = 500;
 
@@ -102,7 +109,8 @@ const BOOTSTRAP = `Promise.all([import(${JSON.stringify(import.meta.resolve('tsx
  * budget passes. Workers start on first use and are unref'd while idle, so a runner nobody
  * closed does not keep the process alive.
  */
-export function createCodeRunner(): CodeRunner {
+export function createCodeRunner(options: { heapMb?: number } = {}): CodeRunner {
+  const resourceLimits = { maxOldGenerationSizeMb: options.heapMb ?? WORKER_HEAP_MB };
   const slots: Slot[] = Array.from({ length: WORKER_COUNT }, () => ({ worker: undefined, load: 0, isReady: false, running: new Map() }));
   const queue: PendingCall[] = [];
   let nextCallId = 1;
@@ -110,7 +118,7 @@ export function createCodeRunner(): CodeRunner {
   let isClosed = false;
 
   function start(slot: Slot): void {
-    const worker = new Worker(BOOTSTRAP, { eval: true, execArgv: [] });
+    const worker = new Worker(BOOTSTRAP, { eval: true, execArgv: [], resourceLimits });
     slot.worker = worker;
     slot.load = newestLoad;
     slot.isReady = false;
