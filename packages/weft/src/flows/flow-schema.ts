@@ -15,6 +15,15 @@ export const Expression = Type.String({
     'A JSONata expression. It reads `trigger` (the event) and `steps.<id>` (earlier outputs); `$now()` and `$millis()` read when the event was received (or when the last delay ended), so a step evaluated again renders the same.',
 });
 
+/**
+ * An Expression with a description of what it gives in its place. `Type.Union([Expression],
+ * { description })` would not do: the schema's own description wins, and every field's hint
+ * (editors, `weft validate`) would read the generic one.
+ */
+function expressionFor(description: string) {
+  return Type.String({ minLength: 1, description });
+}
+
 /** "250ms", "3s", "5m", "2h", "1d" or a number of milliseconds. */
 export const Duration = Type.Union([
   Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?(ms|s|m|h|d)$', description: 'e.g. 250ms, 3s, 5m, 2h, 1d' }),
@@ -75,7 +84,7 @@ export const WebhookTriggerSchema = Type.Object(
           }),
         ),
         trigger: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'The webhook trigger of that connector, with `connection`.' })),
-        dedupeKey: Type.Optional(Type.Union([Expression], { description: 'JSONata over {headers, body}; repeats are acknowledged and not run again. Default: a hash of the raw body.' })),
+        dedupeKey: Type.Optional(expressionFor('JSONata over {headers, body}; repeats are acknowledged and not run again. Default: a hash of the raw body.')),
         maxBodyBytes: Type.Optional(Type.Integer({ minimum: 1, description: 'Larger bodies get 413 before parsing (default 1 MiB).' })),
       },
       closed,
@@ -157,7 +166,7 @@ const CanonicalEntityName = Type.String({ pattern: '^[a-z][a-z-]*$', description
 export const MappingRefSchema = Type.Object(
   {
     mapping: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$', description: 'A connector mapping, <connector>/<mapping id>, e.g. shopify/order-to-canonical.' }),
-    input: Type.Optional(Type.Union([Expression], { description: 'JSONata giving the mapping its input (default: the trigger body).' })),
+    input: Type.Optional(expressionFor('JSONata giving the mapping its input (default: the trigger body).')),
   },
   { ...closed, description: "A connector's vendor ⇄ canonical mapping; canonical sides are validated against their schema." },
 );
@@ -174,7 +183,7 @@ export const ValidateStepSchema = Type.Object(
       {
         schema: CanonicalRefText,
         input: Expression,
-        describe: Type.Optional(Type.Union([Expression], { description: 'JSONata naming the record for exception sentences, e.g. "order " & number.' })),
+        describe: Type.Optional(expressionFor('JSONata naming the record for exception sentences, e.g. "order " & number.')),
       },
       closed,
     ),
@@ -185,7 +194,7 @@ export const ValidateStepSchema = Type.Object(
 export const XrefFromSchema = Type.Object(
   {
     system: Type.Union([connectionName], { description: 'Where the known id lives: a connection name, or a business-key namespace such as email.' }),
-    id: Type.Union([Expression], { description: 'JSONata giving that id.' }),
+    id: expressionFor('JSONata giving that id.'),
   },
   closed,
 );
@@ -209,10 +218,10 @@ export const LookupStepSchema = Type.Object(
 export const ReconcileSideSchema = Type.Object(
   {
     system: connectionName,
-    records: Type.Union([Expression], { description: 'JSONata giving the records of this side, e.g. steps.listOrders.orders.' }),
-    id: Type.Union([Expression], { description: "JSONata over one record giving its id in this system, e.g. id." }),
-    compare: Type.Optional(Type.Union([Expression], { description: 'JSONata over one record giving what must agree across sides, e.g. total.amount.' })),
-    describe: Type.Optional(Type.Union([Expression], { description: 'JSONata over one record naming it for people, e.g. "order " & name.' })),
+    records: expressionFor('JSONata giving the records of this side, e.g. steps.listOrders.orders.'),
+    id: expressionFor("JSONata over one record giving its id in this system, e.g. id."),
+    compare: Type.Optional(expressionFor('JSONata over one record giving what must agree across sides, e.g. total.amount.')),
+    describe: Type.Optional(expressionFor('JSONata over one record naming it for people, e.g. "order " & name.')),
   },
   closed,
 );
@@ -254,7 +263,7 @@ export const CallStepSchema = Type.Object(
         url: Type.String({ minLength: 1, description: 'Absolute URL. May contain {{ expression }} placeholders.' }),
         headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Values may contain {{ expression }} placeholders and ${env:NAME} references.' })),
         query: Type.Optional(Type.Record(Type.String(), Type.String())),
-        body: Type.Optional(Type.Union([Expression], { description: 'JSONata; its result is sent as JSON.' })),
+        body: Type.Optional(expressionFor('JSONata; its result is sent as JSON.')),
         timeout: Type.Optional(Duration),
         idempotencyHeader: Type.Optional(
           Type.Union([Type.String({ minLength: 1 }), Type.Literal(false)], {
@@ -266,7 +275,7 @@ export const CallStepSchema = Type.Object(
             description: 'Override the classification of statuses, e.g. {"409": ok, "404": retryable}.',
           }),
         ),
-        describe: Type.Optional(Type.Union([Expression], { description: 'JSONata naming the business object for exception sentences, e.g. "order " & trigger.body.id.' })),
+        describe: Type.Optional(expressionFor('JSONata naming the business object for exception sentences, e.g. "order " & trigger.body.id.')),
         destination: Type.Optional(Type.String({ description: 'Human name of the system called, for exception sentences (default: the host).' })),
       },
       closed,
@@ -283,14 +292,14 @@ export const ConnectorCallStepSchema = Type.Object(
       {
         connection: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$', description: 'The connection to call through (`weft connections list`).' }),
         action: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: "An action of the connection's connector, e.g. create-customer." }),
-        input: Type.Optional(Type.Union([Expression], { description: "JSONata; its result must match the action's input schema." })),
+        input: Type.Optional(expressionFor("JSONata; its result must match the action's input schema.")),
         timeout: Type.Optional(Duration),
         idempotencyHeader: Type.Optional(
           Type.Union([Type.String({ minLength: 1 }), Type.Literal(false)], {
             description: 'Header that carries the idempotency key (default Idempotency-Key); false to send none.',
           }),
         ),
-        describe: Type.Optional(Type.Union([Expression], { description: 'JSONata naming the business object for exception sentences.' })),
+        describe: Type.Optional(expressionFor('JSONata naming the business object for exception sentences.')),
         xref: Type.Optional(
           Type.Object(
             { from: XrefFromSchema },
@@ -371,13 +380,10 @@ export const StepSchema = Type.Recursive((Self) =>
       {
         ...stepCommon,
         each: Expression,
-        // An Expression, written out: Type.Union([Expression], { description }) would keep Expression's own description.
         key: Type.Optional(
-          Type.String({
-            minLength: 1,
-            description:
+          expressionFor(
               'JSONata over one item (it reads `item`, `index`, `trigger` and `steps`) giving what identifies it, e.g. item.sku. The checkpoints and idempotency keys of the nested steps then follow the key of each item instead of its position (`lines["ABC-9"].create` rather than `lines[2].create`), so a replay with an edited input that removes, adds or reorders items sends nothing again for an item already done and sends only for new ones. Every item needs a key, unique in the event: a missing or repeated one fails the step (reason mapping) before any item runs. Without a key, items are known by position.',
-          }),
+          ),
         ),
         steps: Type.Array(Self, { minItems: 1 }),
       },
@@ -396,7 +402,7 @@ export const FlowSchema = Type.Object(
     id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'Unique flow id (kebab-case).' }),
     description: Type.Optional(Type.String()),
     trigger: TriggerSchema,
-    orderingKey: Type.Optional(Type.Union([Expression], { description: 'Runs that share this key run one at a time, in event order.' })),
+    orderingKey: Type.Optional(expressionFor('Runs that share this key run one at a time, in event order.')),
     concurrency: Type.Optional(Type.Integer({ minimum: 1, description: 'At most this many runs of the flow at once.' })),
     retry: Type.Optional(RetryPolicySchema),
     mappingBudget: Type.Optional(Type.Union([Duration], { description: 'Time budget of one expression evaluation (default 1s).' })),

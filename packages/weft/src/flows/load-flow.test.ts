@@ -342,6 +342,12 @@ describe('flowJsonSchema', () => {
     assert.ok(!JSON.stringify(schema).includes('"$ref":"Step"'));
   });
 
+  it("describes each expression field by what it gives, not with the generic text of every expression (editors show it on hover)", () => {
+    const schema = flowJsonSchema() as { properties: { orderingKey: { description: string }; trigger: unknown } };
+    assert.equal(schema.properties.orderingKey.description, 'Runs that share this key run one at a time, in event order.');
+    assert.match(JSON.stringify(schema.properties.trigger), /"dedupeKey":\{"minLength":1,"description":"JSONata over \{headers, body\}; repeats are acknowledged/);
+  });
+
   it('accepts a valid flow and rejects a bad nested step', async () => {
     const { readFile } = await import('node:fs/promises');
     const flow = parse(await readFile(fixture('valid/orders.flow.yaml'), 'utf8')) as { steps: Array<{ steps?: unknown[] }> };
