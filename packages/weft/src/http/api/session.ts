@@ -4,6 +4,7 @@ import { newId } from '../../core/ids.ts';
 import type { ApiContext } from './api-context.ts';
 import { ApiProblem } from './api-problem.ts';
 import { newToken, verifyPassword } from './auth.ts';
+import { createSignInThrottle, MAX_FAILED_SIGN_INS } from './sign-in-throttle.ts';
 import { Millis, RoleSchema } from './schemas.ts';
 
 const SignIn = Type.Object(
@@ -28,11 +29,12 @@ const ADMIN_ACTOR = 'admin';
 
 export async function sessionRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
   const { store, clock } = context;
+  const throttle = createSignInThrottle(clock);
 
   app.post('/session', {
     config: { public: true },
-    schema: { summary: 'Sign in with the admin password (a session token) or check an API token', tags: ['session'], body: SignIn, response: { 200: SignedIn } },
-    handler: async (request) => {
+    schema: { summary: 'Sign in with the admin password (a session token) or check an API token; ten wrong passwords within five minutes pause password sign-in (429, Retry-After)', tags: ['session'], body: SignIn, response: { 200: SignedIn } },
+    handler: async (request, reply) => {
       const body = request.body as Static<typeof SignIn>;
       if ((body.password === undefined) === (body.token === undefined)) throw new ApiProblem(400, 'invalid-request', 'Bad request', 'send exactly one of password or token');
       if (body.token !== undefined) {
@@ -40,10 +42,19 @@ export async function sessionRoutes(app: FastifyInstance, context: ApiContext): 
         if (principal === undefined) throw new ApiProblem(401, 'invalid-credentials', 'Unauthorized', 'the token is invalid, revoked or expired');
         return { name: principal.name, role: principal.role };
       }
+      const pausedForMs = throttle.pausedForMs();
+      if (pausedForMs > 0) {
+        reply.header('retry-after', String(Math.ceil(pausedForMs / 1000)));
+        throw new ApiProblem(429, 'sign-in-paused', 'Too many wrong passwords', `password sign-in is paused for ${Math.ceil(pausedForMs / 1000)} s after ${MAX_FAILED_SIGN_INS} wrong passwords; API tokens still work`);
+      }
       const stored = await store.tokens.adminPasswordHash();
       if (stored === undefined || !(await verifyPassword(body.password!, stored))) {
+        if (throttle.failed()) {
+          await store.adminAudit.record({ at: clock.now(), actor: 'anonymous', role: 'viewer', action: 'session.paused', target: 'admin', detail: { failures: MAX_FAILED_SIGN_INS, from: request.ip } });
+        }
         throw new ApiProblem(401, 'invalid-credentials', 'Unauthorized', 'the admin password is wrong');
       }
+      throttle.succeeded();
       const now = clock.now();
       const { token, hash } = newToken();
       const expiresAt = now + context.sessionTtlMs;
