@@ -70,7 +70,7 @@ describe('tracing', () => {
     const [run] = await claim(store, T0 + 100);
     await store.checkpoint(run!.id, run!.fence, { path: 'map', output: 1, outcome: 'done' }, { now: T0 + 130 });
     await store.recordCall({
-      at: T0 + 400,
+      at: T0 + 140,
       flowId: 'orders',
       runId: run!.id,
       stepPath: 'post',
@@ -109,7 +109,8 @@ describe('tracing', () => {
     assert.ok(callSpan);
     assert.equal(callSpan.name, 'POST erp');
     assert.equal(callSpan.kind, SpanKind.CLIENT);
-    assert.deepEqual([ms(callSpan.startTime), ms(callSpan.endTime)], [T0 + 150, T0 + 400]);
+    // From the request leaving (the record's `at`) to its answer, inside its step's span.
+    assert.deepEqual([ms(callSpan.startTime), ms(callSpan.endTime)], [T0 + 140, T0 + 390]);
     assert.equal(callSpan.attributes['url.full'], 'https://erp.example.com/api/orders', 'no query string');
     assert.equal(callSpan.attributes['http.response.status_code'], 201);
     assert.equal(callSpan.spanContext().traceId, TRACE_ID);

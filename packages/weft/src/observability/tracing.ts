@@ -82,7 +82,8 @@ export function startTracing(options: TracingOptions): () => void {
           `${call.method} ${callTarget(call)}`,
           {
             kind: SpanKind.CLIENT,
-            startTime: call.at - call.durationMs,
+            // The audit record's `at` is when the request was about to leave, its duration until the answer.
+            startTime: call.at,
             attributes: {
               'http.request.method': call.method,
               'url.full': urlWithoutQuery(call.url),
@@ -97,7 +98,7 @@ export function startTracing(options: TracingOptions): () => void {
         if (call.error !== null || (call.status !== null && call.status >= 500)) {
           span.setStatus({ code: SpanStatusCode.ERROR, message: call.error ?? `HTTP ${call.status}` });
         }
-        span.end(call.at);
+        span.end(call.at + call.durationMs);
         return;
       }
       case 'run.completed':
