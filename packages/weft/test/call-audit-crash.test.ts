@@ -7,16 +7,14 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { request } from 'undici';
 import { runWeft } from '../src/cli/testing.ts';
 import { createSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { NO_ANSWER_RECORDED, type CallRecord } from '../src/store/store.ts';
 import { freePort, spawnEngine, waitFor, type EngineProcess } from './support/engine-process.ts';
+import { writeFlowProject } from './support/flow-project.ts';
 
 describe('a crash while a call is in flight', () => {
   it('leaves the request on record with no answer, beside the re-send after the takeover', { timeout: 60_000 }, async () => {
@@ -33,12 +31,8 @@ describe('a crash while a call is in flight', () => {
     await new Promise<void>((resolve) => vendor.listen(0, '127.0.0.1', resolve));
     const vendorUrl = `http://127.0.0.1:${(vendor.address() as AddressInfo).port}`;
 
-    const dir = mkdtempSync(join(tmpdir(), 'weft-call-audit-'));
-    const flows = join(dir, 'flows');
-    mkdirSync(flows);
-    writeFileSync(
-      join(flows, 'orders.flow.yaml'),
-      `id: orders
+    const { dir, flows, db } = writeFlowProject('call-audit', {
+      'orders.flow.yaml': `id: orders
 trigger:
   webhook: { path: orders }
 steps:
@@ -48,8 +42,7 @@ steps:
       body: trigger.body
       timeout: 60s
 `,
-    );
-    const db = join(dir, 'weft.db');
+    });
     const port = await freePort();
     const env = { WEFT_LEASE_MS: '1500', WEFT_POLL_INTERVAL_MS: '100', WEFT_EGRESS_ALLOW: '127.0.0.1' };
     let engine: EngineProcess = await spawnEngine({ flows, db, port, env });

@@ -8,9 +8,6 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { Agent, request } from 'undici';
@@ -24,6 +21,7 @@ import { startErp } from '../src/demo/erp.ts';
 import { deliverOrder, makeOrder, orderNumberOf, webhookIdOf } from '../src/demo/shop.ts';
 import { startArrivalRecorder } from './support/arrival-recorder.ts';
 import { waitFor } from './support/engine-process.ts';
+import { writeFlowProject } from './support/flow-project.ts';
 import { writeOrderFlow } from './support/order-flow.ts';
 import { privatePostgresUnavailable, startPrivatePostgres } from './support/private-postgres.ts';
 import { scratchDatabase, skipWithoutPostgres, withDatabase } from './support/postgres.ts';
@@ -222,12 +220,8 @@ describe('a cluster of weft processes on one PostgreSQL database', { skip: skipW
     const recorder = await startArrivalRecorder(stripe.url);
     const database = await scratchDatabase('weft_cluster');
     const masterKey = generateMasterKey();
-    const dir = mkdtempSync(join(tmpdir(), 'weft-cluster-rate-'));
-    const flows = join(dir, 'flows');
-    mkdirSync(flows);
-    writeFileSync(
-      join(flows, 'customers.flow.yaml'),
-      `id: customers
+    const { dir, flows } = writeFlowProject('cluster-rate', {
+      'customers.flow.yaml': `id: customers
 trigger:
   webhook: { path: customers }
 steps:
@@ -237,7 +231,7 @@ steps:
       action: create-customer
       input: '{ "email": trigger.body.email }'
 `,
-    );
+    });
     const config = loadConfig({ cwd: dir, env: {}, overrides: { database: database.url } });
     const store = await openStore(config);
     await store.connections.put({ id: 'stripe', connectorId: 'stripe', config: { baseUrl: recorder.url, rateLimit: { requestsPerSecond: 10 } }, now: Date.now() });
@@ -312,12 +306,8 @@ steps:
   it('a cron trigger every second fires once per tick with three workers running it', { timeout: 60_000 }, async () => {
     const erp = await startErp();
     const database = await scratchDatabase('weft_cluster');
-    const dir = mkdtempSync(join(tmpdir(), 'weft-cluster-cron-'));
-    const flows = join(dir, 'flows');
-    mkdirSync(flows);
-    writeFileSync(
-      join(flows, 'ticks.flow.yaml'),
-      `id: ticks
+    const { flows } = writeFlowProject('cluster-cron', {
+      'ticks.flow.yaml': `id: ticks
 trigger:
   schedule: { cron: "* * * * * *" }
 steps:
@@ -326,7 +316,7 @@ steps:
       url: \${env:ERP_URL}/api/sales-orders
       body: '{ "externalId": trigger.body.scheduledAt, "lines": [{ "sku": "CAP-BLACK", "quantity": 1, "unitPrice": 1 }] }'
 `,
-    );
+    });
     const cluster = await startCluster({ size: 3, flows, databaseUrl: database.url, env: workerEnv(erp.url, 5_000) });
     after(async () => {
       await cluster.stop();

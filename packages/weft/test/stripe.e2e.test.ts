@@ -6,12 +6,12 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { createSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { freePort, spawnEngine, waitFor } from './support/engine-process.ts';
+import { writeFlowProject } from './support/flow-project.ts';
 import { runWeft } from '../src/cli/testing.ts';
 import { builtInSandboxes, type BuiltInSandbox } from '@weft/connectors';
 import { generateMasterKey } from '../src/connectors/vault/master-key.ts';
@@ -77,11 +77,9 @@ describe('Stripe end to end', () => {
 
   it('keeps a canary key out of the logs and the exception when the vendor refuses it', { timeout: 60_000 }, async () => {
     const canary = 'sk_test_canary_7e3b90c15f';
-    const dir = mkdtempSync(join(tmpdir(), 'weft-canary-'));
-    const flows = join(dir, 'flows');
-    mkdirSync(flows);
-    writeFileSync(join(flows, 'f.yaml'), FLOW.replace('trigger:\n  webhook: { path: stripe/events, connection: stripe, trigger: payment-intent-succeeded }', 'trigger:\n  webhook: { path: stripe/events }'));
-    const db = join(dir, 'weft.db');
+    const { dir, flows, db } = writeFlowProject('canary', {
+      'f.yaml': FLOW.replace('trigger:\n  webhook: { path: stripe/events, connection: stripe, trigger: payment-intent-succeeded }', 'trigger:\n  webhook: { path: stripe/events }'),
+    });
     const store = createSqliteStore({ path: db });
     await store.connections.put({ id: 'stripe', connectorId: 'stripe', config: { baseUrl: sandbox.url }, now: Date.now() });
     await openVault(store.secrets, process.env).vault.put('stripe', 'token', canary);
@@ -118,11 +116,9 @@ describe('Stripe end to end', () => {
     await sandbox.webhooks.emit({ url: 'http://127.0.0.1:9/nowhere', type: 'customer.created', count: 3 }).catch(() => undefined);
     const total = (sandbox.state() as { events: { size: number } }).events.size;
     assert.ok(total >= 3);
-    const dir = mkdtempSync(join(tmpdir(), 'weft-backfill-'));
-    const flows = join(dir, 'flows');
-    mkdirSync(flows);
-    writeFileSync(join(flows, 'events.yaml'), 'id: stripe-events\ntrigger:\n  poll: { connection: stripe, trigger: events, every: 1h }\nsteps:\n  - id: kind\n    map: trigger.body.type\n');
-    const db = join(dir, 'weft.db');
+    const { dir, flows, db } = writeFlowProject('backfill', {
+      'events.yaml': 'id: stripe-events\ntrigger:\n  poll: { connection: stripe, trigger: events, every: 1h }\nsteps:\n  - id: kind\n    map: trigger.body.type\n',
+    });
     const store = createSqliteStore({ path: db });
     await store.connections.put({ id: 'stripe', connectorId: 'stripe', config: { baseUrl: sandbox.url }, now: Date.now() });
     await openVault(store.secrets, process.env).vault.put('stripe', 'token', sandbox.credentials.token!);

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsxWorker } from '../threads/tsx-worker.ts';
 import type { CodeModule } from '../flows/load-flow.ts';
 
 /** A code step's exported function: called with the step's scope, its result (or its promise's) is the output. */
@@ -96,12 +97,8 @@ const WORKER_HEAP_MB = 512;
 /** How long a worker asked to exit at close may take (its abort listeners run) before it is terminated. */
 const CLOSE_GRACE_MS = 500;
 
-// A worker's entry does not go through the loader hooks the main thread registered (Node 20), so
-// the worker registers tsx itself, as bin/weft.js does (the ESM loader, and the CommonJS one for a
-// `.ts` module in a project without "type": "module"), before importing its TypeScript entry.
-const WORKER_URL = new URL('./code-runner-worker.ts', import.meta.url).href;
-const BOOTSTRAP = `Promise.all([import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}), import(${JSON.stringify(import.meta.resolve('tsx/cjs/api'))})])
-  .then(([esm, cjs]) => { esm.register(); cjs.register(); return import(${JSON.stringify(WORKER_URL)}); });`;
+/** The thread's side; with tsx's CommonJS loader too, for `.ts` modules of projects without "type": "module". */
+const WORKER_ENTRY = { url: new URL('./code-runner-worker.ts', import.meta.url).href, commonJs: true };
 
 /**
  * Runs code steps in worker threads, off the engine's event loop: a function that loops forever
@@ -118,25 +115,16 @@ export function createCodeRunner(options: { heapMb?: number } = {}): CodeRunner 
   let isClosed = false;
 
   function start(slot: Slot): void {
-    const worker = new Worker(BOOTSTRAP, { eval: true, execArgv: [], resourceLimits });
-    slot.worker = worker;
-    slot.load = newestLoad;
-    slot.isReady = false;
-    worker.on('message', (message: 'ready' | CodeReply) => {
-      if (slot.worker !== worker) return;
-      if (message === 'ready') {
+    slot.worker = startTsxWorker<CodeReply>(WORKER_ENTRY, resourceLimits, (worker) => slot.worker === worker, {
+      ready: () => {
         slot.isReady = true;
         pump();
-      } else {
-        settle(slot, message);
-      }
+      },
+      reply: (reply) => settle(slot, reply),
+      failed: (why) => fail(slot, why),
     });
-    worker.on('error', (error) => {
-      if (slot.worker === worker) fail(slot, `it failed: ${error.message}`);
-    });
-    worker.on('exit', (exitCode) => {
-      if (slot.worker === worker) fail(slot, `it exited with code ${exitCode}`);
-    });
+    slot.load = newestLoad;
+    slot.isReady = false;
   }
 
   /** Terminates the worker; answers the calls it was running, which the caller must settle. */

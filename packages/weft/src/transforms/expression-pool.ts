@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsxWorker } from '../threads/tsx-worker.ts';
 import { ExpressionError, type ExpressionErrorCode } from './expression-error.ts';
 
 export interface WorkerJob {
@@ -31,12 +32,7 @@ interface Slot {
   running: { pending: PendingJob; timer: NodeJS.Timeout } | undefined;
 }
 
-// On Node 20 a worker's entry file does not go through loader hooks inherited via execArgv
-// (`--import tsx` fails with "Unknown file extension .ts"), so the worker registers tsx itself
-// before importing its real, TypeScript entry.
-const WORKER_URL = new URL('./expression-worker.ts', import.meta.url).href;
-const TSX_API_URL = import.meta.resolve('tsx/esm/api');
-const BOOTSTRAP = `import(${JSON.stringify(TSX_API_URL)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL)}); });`;
+const WORKER_ENTRY = { url: new URL('./expression-worker.ts', import.meta.url).href };
 
 /** A runaway mapping should not take the engine's memory with it. */
 const WORKER_HEAP_MB = 256;
@@ -58,24 +54,15 @@ export function createExpressionWorkerPool(options: { size: number }): Expressio
   let isClosed = false;
 
   function start(slot: Slot): void {
-    const worker = new Worker(BOOTSTRAP, { eval: true, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
-    slot.worker = worker;
-    slot.isReady = false;
-    worker.on('message', (message: 'ready' | WorkerReply) => {
-      if (slot.worker !== worker) return;
-      if (message === 'ready') {
+    slot.worker = startTsxWorker<WorkerReply>(WORKER_ENTRY, { maxOldGenerationSizeMb: WORKER_HEAP_MB }, (worker) => slot.worker === worker, {
+      ready: () => {
         slot.isReady = true;
         pump();
-      } else {
-        settle(slot, message);
-      }
+      },
+      reply: (reply) => settle(slot, reply),
+      failed: (why) => fail(slot, why),
     });
-    worker.on('error', (err) => {
-      if (slot.worker === worker) fail(slot, err.message);
-    });
-    worker.on('exit', (exitCode) => {
-      if (slot.worker === worker) fail(slot, `exited with code ${exitCode}`);
-    });
+    slot.isReady = false;
   }
 
   function retire(slot: Slot): void {

@@ -1,15 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFlowProject } from './flow-project.ts';
 
 /** A flows folder with one webhook → map → call flow to `ERP_URL`, for end-to-end tests. */
 export function writeOrderFlow(options: { retry?: string; extraCall?: string } = {}): { dir: string; flows: string; db: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'weft-e2e-'));
-  const flows = join(dir, 'flows');
-  mkdirSync(flows);
-  writeFileSync(
-    join(flows, 'orders.flow.yaml'),
-    `id: orders
+  return writeFlowProject('e2e', {
+    'orders.flow.yaml': `id: orders
 trigger:
   webhook:
     path: shop/orders
@@ -26,6 +20,5 @@ steps:
       destination: The ERP
       describe: '"order " & $string(trigger.body.order_number)'
 ${options.extraCall ?? ''}`,
-  );
-  return { dir, flows, db: join(dir, 'weft.db') };
+  });
 }
