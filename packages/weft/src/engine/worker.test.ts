@@ -114,14 +114,24 @@ describe('worker', () => {
   });
 
   it('parks a run whose worker died five times in a row on the same step, instead of claiming it forever', async () => {
+    // Five workers claimed it in the second before it reached this engine, and died (kill -9, a
+    // hang) without checkpointing a step. This engine's own looks wait until they are buried: one
+    // that came between them would take the run with a live lease and run it.
+    let buried = Promise.resolve();
     const engine = await startEngine(PLAIN_FLOW, (store) => ({
       ...store,
-      // Five workers claimed it before and died (kill -9, a hang) without checkpointing a step.
       ingest: async (event) => {
-        const outcome = await store.ingest(event);
-        const start = event.receivedAt;
+        let bury = () => {};
+        buried = new Promise((resolve) => (bury = resolve));
+        const start = event.receivedAt - 1000;
+        const outcome = await store.ingest({ ...event, receivedAt: start });
         for (let i = 0; i < 5; i++) await store.claimRuns({ workerId: `dead-${i}`, now: start + i * 10, leaseMs: 5, limit: 1, flowIds: [event.flowId], flowConcurrency: {} });
+        bury();
         return outcome;
+      },
+      claimRuns: async (request) => {
+        await buried;
+        return store.claimRuns(request);
       },
     }));
     opened.push(engine);
