@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -70,6 +72,43 @@ describe('loadFlows', () => {
       const first = await loadFlows([fixture('valid/nightly.flow.ts')], { engine, env: {} });
       const second = await loadFlows([fixture('valid/nightly.flow.ts')], { engine, env: {} });
       assert.ok(second.flows[0]!.codeModule('run').load > first.flows[0]!.codeModule('run').load);
+    });
+
+    it('reads a flow module and a code module as they are at each load (a `weft dev` reload after an edit)', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'weft-reload-'));
+      try {
+        const flowModule = (id: string, exportName: string) =>
+          `export default { id: '${id}', trigger: { manual: {} }, steps: [{ id: 'run', code: { module: './steps.ts', export: '${exportName}' } }] };\n`;
+        await writeFile(join(dir, 'sync.flow.ts'), flowModule('sync', 'first'));
+        await writeFile(join(dir, 'steps.ts'), 'export function first() { return 1; }\n');
+        const before = await loadFlows([dir], { engine, env: {} });
+        assert.deepEqual([before.diagnostics, before.flows.map((f) => f.flow.id)], [[], ['sync']]);
+
+        await writeFile(join(dir, 'sync.flow.ts'), flowModule('sync-renamed', 'second'));
+        await writeFile(join(dir, 'steps.ts'), 'export function second() { return 2; }\n');
+        const after = await loadFlows([dir], { engine, env: {} });
+        assert.deepEqual(after.diagnostics, [], 'the new export is found, not the first import’s');
+        assert.deepEqual(after.flows.map((f) => [f.flow.id, f.codeModule('run').exportName]), [['sync-renamed', 'second']]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("reports a code module that ends its thread at top level, and never imports it on the loader's thread", async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'weft-exits-'));
+      try {
+        await writeFile(join(dir, 'f.flow.yaml'), 'id: f\ntrigger: { manual: {} }\nsteps:\n  - id: run\n    code: { module: ./exits.ts }\n');
+        await writeFile(join(dir, 'exits.ts'), '(globalThis as Record<string, unknown>).weftExitsImported = true;\nprocess.exit(2);\n');
+        const { flows, diagnostics } = await loadFlows([dir], { engine, env: {} });
+        assert.deepEqual(flows, []);
+        assert.deepEqual(
+          diagnostics.map((d) => [d.code, d.message]),
+          [['ERR_FLOW_CODE_MODULE', "cannot import code module './exits.ts' of step 'run': its import ended the thread importing it: it exited with code 2"]],
+        );
+        assert.equal((globalThis as Record<string, unknown>).weftExitsImported, undefined);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('gives expressions the flow’s mappingBudget', async () => {

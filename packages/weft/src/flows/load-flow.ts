@@ -9,6 +9,7 @@ import type { FlowDiagnostic, FlowIssue } from './diagnostic.ts';
 import { isConnectorCall, type Flow, type Step } from './flow-schema.ts';
 import { findFiles } from './find-files.ts';
 import { lintFlow } from './lint-flow.ts';
+import { createModuleImporter, type ModuleImporter } from './module-import.ts';
 import { resolveReferences, type SecretValues } from './references.ts';
 import { isMapping, validateFlowShape, wellShapedParts } from './validate-flow.ts';
 import { parseYamlSource, type Position } from './yaml-source.ts';
@@ -82,12 +83,17 @@ export async function loadFlows(
   const load = ++loadCount;
   const diagnostics: FlowDiagnostic[] = [];
   const checked: Checked[] = [];
-  for (const file of await findFlowFiles(paths, diagnostics)) {
-    const fileDiagnostics: FlowDiagnostic[] = [];
-    const result = await checkFile(file, options, resolveEnv, load, fileDiagnostics);
-    fileDiagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
-    diagnostics.push(...fileDiagnostics);
-    if (result !== undefined && fileDiagnostics.length === 0) checked.push(result);
+  const importer = createModuleImporter();
+  try {
+    for (const file of await findFlowFiles(paths, diagnostics)) {
+      const fileDiagnostics: FlowDiagnostic[] = [];
+      const result = await checkFile(file, { options, resolveEnv, load, importer }, fileDiagnostics);
+      fileDiagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
+      diagnostics.push(...fileDiagnostics);
+      if (result !== undefined && fileDiagnostics.length === 0) checked.push(result);
+    }
+  } finally {
+    await importer.close();
   }
   const accepted = rejectDuplicates(checked, diagnostics);
   return { flows: accepted.map((result) => toLoadedFlow(result, options, resolveEnv)), diagnostics };
@@ -99,14 +105,16 @@ function findFlowFiles(paths: string[], diagnostics: FlowDiagnostic[]): Promise<
   });
 }
 
-async function checkFile(
-  file: string,
-  options: LoadFlowsOptions,
-  resolveEnv: boolean,
-  load: number,
-  diagnostics: FlowDiagnostic[],
-): Promise<Checked | undefined> {
-  const source = await readSource(file, diagnostics);
+/** What every file of one `loadFlows` call is checked with. */
+interface LoadContext {
+  options: LoadFlowsOptions;
+  resolveEnv: boolean;
+  load: number;
+  importer: ModuleImporter;
+}
+
+async function checkFile(file: string, { options, resolveEnv, load, importer }: LoadContext, diagnostics: FlowDiagnostic[]): Promise<Checked | undefined> {
+  const source = await readSource(file, importer, diagnostics);
   if (source === undefined) return undefined;
   const report = (issues: FlowIssue[]) => {
     for (const issue of issues) {
@@ -128,24 +136,25 @@ async function checkFile(
     report(flowIssues);
     return undefined;
   }
-  const { codeModules, issues } = await checkCodeModules(flow, file, load);
+  const { codeModules, issues } = await checkCodeModules(flow, file, load, importer);
   report(issues);
   return { file, flow, locate: source.locate, codeModules };
 }
 
 async function readSource(
   file: string,
+  importer: ModuleImporter,
   diagnostics: FlowDiagnostic[],
 ): Promise<{ value: unknown; locate: (issue: FlowIssue) => Position } | undefined> {
   if (MODULE_FILE.test(file)) {
-    let module: { default?: unknown };
+    let flow: unknown;
     try {
-      module = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
+      flow = await importer.defaultExport(pathToFileURL(resolve(file)).href);
     } catch (err) {
       diagnostics.push({ file, ...START, code: 'ERR_FLOW_MODULE', message: `cannot import the flow module: ${(err as Error).message}` });
       return undefined;
     }
-    if (module.default === undefined) {
+    if (flow === undefined) {
       diagnostics.push({
         file,
         ...START,
@@ -156,7 +165,7 @@ async function readSource(
       return undefined;
     }
     // Objects carry no positions: every issue points at the file's start and names its place in the message.
-    return { value: module.default, locate: () => START };
+    return { value: flow, locate: () => START };
   }
   let text: string;
   try {
@@ -183,10 +192,15 @@ function* codeSteps(steps: Step[], path: Array<string | number>): Generator<{ st
 }
 
 /**
- * Imports each code module here, on the engine's thread, to check that it loads and exports the
+ * Imports each code module in the importer's thread to check that it loads and exports the
  * function; the steps themselves run in the code runner's workers, which import it again.
  */
-async function checkCodeModules(flow: Flow, file: string, load: number): Promise<{ codeModules: Map<string, CodeModule>; issues: FlowIssue[] }> {
+async function checkCodeModules(
+  flow: Flow,
+  file: string,
+  load: number,
+  importer: ModuleImporter,
+): Promise<{ codeModules: Map<string, CodeModule>; issues: FlowIssue[] }> {
   const codeModules = new Map<string, CodeModule>();
   const issues: FlowIssue[] = [];
   for (const { step, path } of codeSteps(flow.steps, ['steps'])) {
@@ -203,9 +217,9 @@ async function checkCodeModules(flow: Flow, file: string, load: number): Promise
       continue;
     }
     const url = pathToFileURL(modulePath).href;
-    let exports: Record<string, unknown>;
+    let functionNames: string[];
     try {
-      exports = (await import(url)) as Record<string, unknown>;
+      functionNames = await importer.exportedFunctions(url);
     } catch (err) {
       issues.push({
         path: modulePathOf,
@@ -214,9 +228,7 @@ async function checkCodeModules(flow: Flow, file: string, load: number): Promise
       });
       continue;
     }
-    const candidate = exports[exportName];
-    if (typeof candidate !== 'function') {
-      const functionNames = Object.keys(exports).filter((name) => typeof exports[name] === 'function');
+    if (!functionNames.includes(exportName)) {
       issues.push({
         path: step.code.export === undefined ? modulePathOf : [...path, 'code', 'export'],
         code: 'ERR_FLOW_CODE_EXPORT',
