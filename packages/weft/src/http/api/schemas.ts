@@ -51,7 +51,7 @@ export const CallRecordSchema = Type.Object({
   method: Type.String(),
   url: Type.String(),
   status: Nullable(Type.Integer()),
-  durationMs: Type.Integer(),
+  durationMs: Type.Integer({ description: 'From the request leaving to its answer or failure; 0 while the call is unanswered.' }),
   requestHeaders: Type.Record(Type.String(), Type.String(), { description: 'redacted' }),
   requestBody: Nullable(Type.String({ description: 'redacted and capped' })),
   responseHeaders: Type.Record(Type.String(), Type.String()),
