@@ -78,6 +78,12 @@ export interface EgressGuard {
   /** Throws `EgressDeniedError` unless `address` (what `host` resolved to) may be reached on `port`. */
   check(address: string, port: number, host: string): void;
   /**
+   * Resolve `host` once (an address literal is not resolved) and check every address it has: the
+   * addresses to connect to, or `EgressDeniedError`. The caller connects to these, never to the
+   * name again, so a second lookup cannot answer differently (DNS rebinding).
+   */
+  resolveAllowed(host: string, port: number): Promise<string[]>;
+  /**
    * Wrap an undici connector: resolve the host once, check every address it resolves to, then
    * connect to a checked address, so nothing re-resolves the name between check and connect.
    */
@@ -118,6 +124,13 @@ export function createEgressGuard(options: EgressGuardOptions): EgressGuard {
     return addresses;
   };
 
+  const resolveAllowed = async (host: string, port: number): Promise<string[]> => {
+    const hostname = normalizeHost(host);
+    const addresses = await resolve(hostname);
+    for (const address of addresses) check(address, port, hostname);
+    return addresses;
+  };
+
   const connector = (base: buildConnector.connector = buildConnector({})): buildConnector.connector => (connectOptions, callback) => {
     const hostname = normalizeHost(connectOptions.hostname);
     const port = Number(connectOptions.port) || (connectOptions.protocol === 'https:' ? 443 : 80);
@@ -135,18 +148,12 @@ export function createEgressGuard(options: EgressGuardOptions): EgressGuard {
         fail(error);
       }
     };
-    resolve(hostname).then((addresses) => {
-      try {
-        for (const address of addresses) check(address, port, hostname);
-      } catch (error) {
-        return fail(error);
-      }
-      attempt(addresses, 0);
-    }, fail);
+    resolveAllowed(hostname, port).then((addresses) => attempt(addresses, 0), fail);
   };
 
   return {
     check,
+    resolveAllowed,
     connector,
     dispatcher({ connect, ...agentOptions } = {}) {
       return new PreconnectingAgent({ ...agentOptions, connect: connector(buildConnector(connect ?? {})) });
