@@ -105,6 +105,8 @@ export async function startPipeline(shape: string, erpUrl: string): Promise<Pipe
     auditBodyBytes: 64 * 1024,
     redactFields: [],
     dispatcher,
+    // The bench flows run no code step.
+    egressAllow: [],
     // The bench flows call no connection.
     connections: undefined as never,
   });

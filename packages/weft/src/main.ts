@@ -186,6 +186,7 @@ export function createConfiguredEngine(
     auditBodyBytes: config.auditBodyBytes,
     redactFields: config.redactFields,
     dispatcher: outbound.dispatcher,
+    egressAllow: config.egressAllow,
     connections: outbound.connections,
     ...(parts.startIdle ? { startIdle: true } : {}),
   });

@@ -1,11 +1,13 @@
 /**
  * Code steps run in worker threads: one that never ends is stopped at its budget while the
- * engine goes on serving, failures keep their meaning across the thread boundary, and `weft
- * dev` runs an edited module after it reloads the flows.
+ * engine goes on serving, failures keep their meaning across the thread boundary, their requests
+ * pass the egress guard, and `weft dev` runs an edited module after it reloads the flows.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -41,6 +43,40 @@ export function broken(): never {
   throw new Error('price is missing');
 }
 `;
+
+// Each attempt leaves a mark in a file; a failed request is marked retryable, as code steps often do.
+const LOOKUP = `import { appendFileSync } from 'node:fs';
+import { get } from 'node:http';
+type Input = { trigger: { body: { url: string; attempts: string } } };
+const unreachable = (cause: unknown) => Object.assign(new Error('the stock service is unreachable', { cause }), { retryable: true });
+export async function viaFetch(input: Input): Promise<unknown> {
+  appendFileSync(input.trigger.body.attempts, 'x');
+  try {
+    return await (await fetch(input.trigger.body.url)).json();
+  } catch (error) {
+    throw unreachable(error);
+  }
+}
+export function viaHttpGet(input: Input): Promise<unknown> {
+  appendFileSync(input.trigger.body.attempts, 'x');
+  return new Promise((resolve, reject) => {
+    get(input.trigger.body.url, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve(JSON.parse(text)));
+    }).on('error', (error) => reject(unreachable(error)));
+  });
+}
+`;
+
+async function startStockServer(): Promise<{ url: string; requests: () => number; close(): void }> {
+  let requests = 0;
+  const server = createServer((_request, response) => {
+    requests++;
+    response.setHeader('content-type', 'application/json').end('{"stock":5}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, requests: () => requests, close: () => server.close() };
+}
 
 describe('code steps in worker threads', () => {
   it('an endless loop is stopped at its timeout as a timeout exception, while webhooks and other runs go on', { timeout: 30_000 }, async () => {
@@ -98,6 +134,47 @@ describe('code steps in worker threads', () => {
       assert.deepEqual([exception?.reason, exception?.stepPath, exception?.message], ['bug', 'price', "The code step 'price' failed: price is missing"]);
     } finally {
       await weft.close();
+    }
+  });
+
+  it('a request to an address egressAllow does not list parks as egress-denied, not retried; one it lists goes through', { timeout: 30_000 }, async () => {
+    const allowed = await startStockServer();
+    const refused = await startStockServer();
+    const step = (exportName: string) => `  - id: stock\n    code: { module: ../lookup.ts, export: ${exportName} }\n    retry: { maxAttempts: 3, initialDelay: 50ms, maxDelay: 100ms }\n`;
+    const weft = await startTestWeft(
+      { 'fetch.yaml': flow('fetch', step('viaFetch')), 'get.yaml': flow('get', step('viaHttpGet')) },
+      { files: { 'lookup.ts': LOOKUP }, overrides: { egressAllow: [new URL(allowed.url).host] } },
+    );
+    try {
+      const deliveries = [];
+      for (const flowId of ['fetch', 'get']) {
+        for (const server of [allowed, refused]) {
+          const attempts = join(weft.dir, `${flowId}-${server === allowed ? 'allowed' : 'refused'}`);
+          deliveries.push({ flowId, server, attempts, ...(await post(`${weft.url}/hooks/${flowId}`, { url: server.url, attempts })) });
+        }
+      }
+      await settledRuns(weft, 'fetch', 2);
+      await settledRuns(weft, 'get', 2);
+      for (const { flowId, server, attempts, runId } of deliveries) {
+        const run = await weft.store.getRun(runId);
+        if (server === allowed) {
+          assert.equal(run?.status, 'succeeded', `${flowId}: ${run?.lastError ?? ''}`);
+          assert.deepEqual(run?.checkpoints[0]?.output, { stock: 5 });
+          continue;
+        }
+        const [exception] = await weft.store.listExceptions({ runId });
+        assert.deepEqual([exception?.reason, exception?.stepPath, exception?.message], [
+          'egress-denied',
+          'stock',
+          "The code step 'stock' failed: Weft refused to connect to 127.0.0.1 (a loopback address); allow it with WEFT_EGRESS_ALLOW=127.0.0.1.",
+        ], flowId);
+        assert.equal(readFileSync(attempts, 'utf8'), 'x', `${flowId}: tried once, though the function marked its error retryable`);
+      }
+      assert.equal(refused.requests(), 0, 'no request reached the address egressAllow does not list');
+    } finally {
+      await weft.close();
+      allowed.close();
+      refused.close();
     }
   });
 

@@ -1,5 +1,6 @@
-import { parentPort, type MessagePort } from 'node:worker_threads';
-import type { CodeFunction, CodeJob, CodeReply } from './code-runner.ts';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { CodeFunction, CodeJob, CodeReply, CodeWorkerData } from './code-runner.ts';
+import { egressRefusalIn, guardCodeStepEgress } from './code-step-egress.ts';
 
 /**
  * Runs code steps' functions for the code runner, many calls side by side; the main thread
@@ -8,6 +9,9 @@ import type { CodeFunction, CodeJob, CodeReply } from './code-runner.ts';
 
 if (parentPort === null) throw new Error('code-runner-worker.ts runs as a worker thread only');
 const port: MessagePort = parentPort;
+
+// Before any module of a code step is imported: its top level may already make requests.
+guardCodeStepEgress((workerData as CodeWorkerData).egressAllow);
 
 /** The calls in progress, to abort when their runs stop. */
 const running = new Map<number, AbortController>();
@@ -26,16 +30,23 @@ async function call(job: Extract<CodeJob, { type: 'call' }>): Promise<void> {
     const codeFunction = await exportedFunction(job.url, job.exportName);
     reply = asJsonReply(job.id, await codeFunction(job.input as Parameters<CodeFunction>[0], { signal: controller.signal }));
   } catch (error) {
-    reply = {
-      id: job.id,
-      outcome: 'threw',
-      message: error instanceof Error ? error.message : String(error),
-      retryable: (error as { retryable?: unknown } | null | undefined)?.retryable === true,
-    };
+    reply = failureReply(job.id, error);
   } finally {
     running.delete(job.id);
   }
   port.postMessage(reply);
+}
+
+function failureReply(id: number, error: unknown): CodeReply {
+  const refusal = egressRefusalIn(error);
+  // Whatever the function's own retryable flag says: only a change of configuration helps a refusal.
+  if (refusal !== undefined) return { id, outcome: 'egress-denied', message: refusal.message };
+  return {
+    id,
+    outcome: 'threw',
+    message: error instanceof Error ? error.message : String(error),
+    retryable: (error as { retryable?: unknown } | null | undefined)?.retryable === true,
+  };
 }
 
 async function exportedFunction(url: string, exportName: string): Promise<CodeFunction> {

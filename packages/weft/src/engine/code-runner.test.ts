@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import type { CodeModule } from '../flows/load-flow.ts';
-import { CodeFailedError, CodeOutputError, CodeTimeoutError, createCodeRunner, type CodeRunner } from './code-runner.ts';
+import { CodeEgressDeniedError, CodeFailedError, CodeOutputError, CodeTimeoutError, createCodeRunner, type CodeRunner } from './code-runner.ts';
 
 /**
  * The modules live in a folder with no package.json, as in a `weft init` project: tsx compiles
@@ -59,12 +59,65 @@ export function waits(input: { trigger: { body: { marker: string } } }, { signal
 }
 `,
   'helper.ts': 'export const double = (n: number): number => n * 2;\n',
+  // Each way out that the worker puts behind the egress guard.
+  'egress.ts': `import http from 'node:http';
+import https from 'node:https';
+type Input = { trigger: { body: { url: string } } };
+function answer(request: http.ClientRequest): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    request.on('error', reject).on('response', (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve(JSON.parse(text)));
+    });
+  });
+}
+export async function viaFetch(input: Input): Promise<unknown> {
+  return (await fetch(input.trigger.body.url)).json();
+}
+export function viaHttpGet(input: Input): Promise<unknown> {
+  return answer(http.get(input.trigger.body.url));
+}
+export function viaHttpsGet(input: Input): Promise<unknown> {
+  return answer(https.get(input.trigger.body.url));
+}
+export function viaFreshAgent(input: Input): Promise<unknown> {
+  return answer(http.get(input.trigger.body.url, { agent: false }));
+}
+export async function viaFetchMarkedRetryable(input: Input): Promise<unknown> {
+  try {
+    return await viaFetch(input);
+  } catch (error) {
+    throw Object.assign(new Error('the stock service is unreachable', { cause: error }), { retryable: true });
+  }
+}
+`,
   'version.ts': 'export const version = (): string => "first";\n',
 };
+
+interface StockServer {
+  url: string;
+  requests: string[];
+  close(): void;
+}
+
+/** Answers `{"stock":5}`, and redirects /elsewhere to `redirectTo`. */
+async function startStockServer(redirectTo?: string): Promise<StockServer> {
+  const requests: string[] = [];
+  const server = createServer((request, response) => {
+    requests.push(request.url ?? '');
+    if (request.url === '/elsewhere' && redirectTo !== undefined) response.writeHead(302, { location: redirectTo }).end();
+    else response.setHeader('content-type', 'application/json').end('{"stock":5}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, requests, close: () => server.close() };
+}
 
 describe('code runner', () => {
   let dir: string;
   let runner: CodeRunner;
+  /** The one address the runner's allow-list names, and one on the same host that it does not. */
+  let allowed: StockServer;
+  let refused: StockServer;
   const moduleOf = (file: string, exportName: string, load = 1): CodeModule => ({ url: pathToFileURL(join(dir, file)).href, exportName, load });
   const run = (exportName: string, body: unknown = {}, options: { timeoutMs?: number; signal?: AbortSignal; file?: string; load?: number } = {}) =>
     runner.run({
@@ -74,13 +127,17 @@ describe('code runner', () => {
       signal: options.signal ?? new AbortController().signal,
     });
 
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'weft-code-runner-'));
     for (const [name, text] of Object.entries(MODULES)) writeFileSync(join(dir, name), text);
-    runner = createCodeRunner();
+    refused = await startStockServer();
+    allowed = await startStockServer(refused.url);
+    runner = createCodeRunner({ egressAllow: [new URL(allowed.url).host] });
   });
   after(async () => {
     await runner.close();
+    allowed.close();
+    refused.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -90,13 +147,29 @@ describe('code runner', () => {
   });
 
   it('awaits an async function that fetches', { timeout: 20_000 }, async () => {
-    const server = createServer((_request, response) => response.setHeader('content-type', 'application/json').end('{"stock":5}'));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      assert.deepEqual(await run('fetched', { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }), { stock: 5 });
-    } finally {
-      server.close();
+    assert.deepEqual(await run('fetched', { url: allowed.url }), { stock: 5 });
+  });
+
+  it('refuses fetch, http.get, https.get and a fresh http agent an address the allow-list does not name, before connecting', { timeout: 20_000 }, async () => {
+    const refusal = 'refused to connect to 127.0.0.1 (a loopback address); allow it with WEFT_EGRESS_ALLOW=127.0.0.1';
+    const httpsUrl = refused.url.replace('http:', 'https:');
+    for (const [exportName, url] of [['viaFetch', refused.url], ['viaHttpGet', refused.url], ['viaHttpsGet', httpsUrl], ['viaFreshAgent', refused.url]] as const) {
+      await assert.rejects(run(exportName, { url }, { file: 'egress.ts' }), (error: unknown) => error instanceof CodeEgressDeniedError && error.message === refusal, exportName);
     }
+    // A name is judged by what it resolves to (127.0.0.1 or ::1, both loopback).
+    await assert.rejects(run('viaHttpGet', { url: refused.url.replace('127.0.0.1', 'localhost') }, { file: 'egress.ts' }), CodeEgressDeniedError);
+    // fetch follows a redirect on a connection of its own, and that one is checked too.
+    await assert.rejects(run('viaFetch', { url: `${allowed.url}elsewhere` }, { file: 'egress.ts' }), CodeEgressDeniedError);
+    assert.deepEqual(refused.requests, [], 'no request reached the address that is not allowed');
+  });
+
+  it('reports a refusal the function wrapped in an error of its own, marked retryable, as a refusal', { timeout: 20_000 }, async () => {
+    await assert.rejects(run('viaFetchMarkedRetryable', { url: refused.url }, { file: 'egress.ts' }), CodeEgressDeniedError);
+  });
+
+  it('reaches the address the allow-list names with http.get and a fresh agent too', { timeout: 20_000 }, async () => {
+    assert.deepEqual(await run('viaHttpGet', { url: allowed.url }, { file: 'egress.ts' }), { stock: 5 });
+    assert.deepEqual(await run('viaFreshAgent', { url: allowed.url }, { file: 'egress.ts' }), { stock: 5 });
   });
 
   it('hands a thrown error back with its message and its retryable flag', { timeout: 20_000 }, async () => {

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
+import { createEgressGuard } from '../connectors/egress-guard.ts';
 import { startTsxWorker } from '../threads/tsx-worker.ts';
 import type { CodeModule } from '../flows/load-flow.ts';
 
@@ -23,8 +24,8 @@ export interface CodeCall {
 export interface CodeRunner {
   /**
    * The function's output as JSON reads it back, which is how a resumed run sees it in the store
-   * (a Date as its ISO text). Rejects with CodeFailedError, CodeOutputError or CodeTimeoutError,
-   * or with the signal's reason once it aborts.
+   * (a Date as its ISO text). Rejects with CodeFailedError, CodeOutputError, CodeTimeoutError or
+   * CodeEgressDeniedError, or with the signal's reason once it aborts.
    */
   run(call: CodeCall): Promise<unknown>;
   /** Stops the workers; a call still running (one its run abandoned) is cut off. */
@@ -47,6 +48,19 @@ export class CodeOutputError extends Error {}
 /** The function did not finish within its budget; the worker running it was terminated. */
 export class CodeTimeoutError extends Error {}
 
+/**
+ * The egress guard refused a connection the function tried to open, and the function failed with
+ * that refusal somewhere in its error's causes. The message is the guard's: host, address and the
+ * setting that allows it, never the URL.
+ */
+export class CodeEgressDeniedError extends Error {}
+
+/** What each worker thread starts with. */
+export interface CodeWorkerData {
+  /** The engine's `egressAllow`: internal destinations the functions' requests may reach. */
+  egressAllow: readonly string[];
+}
+
 /** Main thread → worker. */
 export type CodeJob =
   | { type: 'call'; id: number; url: string; exportName: string; input: unknown }
@@ -57,6 +71,7 @@ export type CodeJob =
 export type CodeReply =
   | { id: number; outcome: 'returned'; outputJson: string | undefined }
   | { id: number; outcome: 'threw'; message: string; retryable: boolean }
+  | { id: number; outcome: 'egress-denied'; message: string }
   | { id: number; outcome: 'not-json'; message: string };
 
 interface PendingCall {
@@ -106,8 +121,12 @@ const WORKER_ENTRY = { url: new URL('./code-runner-worker.ts', import.meta.url).
  * budget passes. Workers start on first use and are unref'd while idle, so a runner nobody
  * closed does not keep the process alive.
  */
-export function createCodeRunner(options: { heapMb?: number } = {}): CodeRunner {
+export function createCodeRunner(options: { heapMb?: number; egressAllow?: readonly string[] } = {}): CodeRunner {
   const resourceLimits = { maxOldGenerationSizeMb: options.heapMb ?? WORKER_HEAP_MB };
+  // Nothing internal unless listed, as for call steps.
+  const workerData: CodeWorkerData = { egressAllow: options.egressAllow ?? [] };
+  // A malformed entry fails here, once, rather than in every worker thread that starts.
+  createEgressGuard({ allow: workerData.egressAllow });
   const slots: Slot[] = Array.from({ length: WORKER_COUNT }, () => ({ worker: undefined, load: 0, isReady: false, running: new Map() }));
   const queue: PendingCall[] = [];
   let nextCallId = 1;
@@ -122,7 +141,7 @@ export function createCodeRunner(options: { heapMb?: number } = {}): CodeRunner 
       },
       reply: (reply) => settle(slot, reply),
       failed: (why) => fail(slot, why),
-    });
+    }, workerData);
     slot.load = newestLoad;
     slot.isReady = false;
   }
@@ -160,6 +179,7 @@ export function createCodeRunner(options: { heapMb?: number } = {}): CodeRunner 
     const { pending } = running;
     if (reply.outcome === 'returned') pending.resolve(reply.outputJson === undefined ? null : JSON.parse(reply.outputJson));
     else if (reply.outcome === 'threw') pending.reject(new CodeFailedError(reply.message, reply.retryable));
+    else if (reply.outcome === 'egress-denied') pending.reject(new CodeEgressDeniedError(reply.message));
     else pending.reject(new CodeOutputError(reply.message));
     pump();
   }

@@ -25,6 +25,12 @@ export interface EngineOptions {
   redactFields: string[];
   /** Every outbound call goes through it: the composition root gives the egress-guarded agent. */
   dispatcher: Dispatcher;
+  /**
+   * The egress guard's allow-list (`egressAllow`), for code steps: a dispatcher cannot be handed
+   * to their worker threads, so each thread builds a guard of its own from the list for `fetch`
+   * and `node:http(s)`.
+   */
+  egressAllow: readonly string[];
   /** Connections and their connectors, for `call: { connection, action }`. */
   connections: ConnectionRuntime;
   /** Run nothing until `start()` (a server, once it listens); events are still accepted. */
@@ -66,7 +72,7 @@ export function createEngine(options: EngineOptions): Engine {
   const { store, clock } = options;
   let flowsById = new Map(options.flows.map((f) => [f.flow.id, f]));
   const { dispatcher } = options;
-  const code = createCodeRunner();
+  const code = createCodeRunner({ egressAllow: options.egressAllow });
 
   const worker: Worker = startWorker({
     workerId: options.workerId,

@@ -11,7 +11,7 @@ import { isTruthy } from '../transforms/truthiness.ts';
 import type { ClaimedRun } from '../store/store.ts';
 import { executeCallStep } from './steps/call-step.ts';
 import { formatSeconds } from './classify-response.ts';
-import { CodeFailedError, CodeOutputError, CodeTimeoutError, type CodeRunner } from './code-runner.ts';
+import { CodeEgressDeniedError, CodeFailedError, CodeOutputError, CodeTimeoutError, type CodeRunner } from './code-runner.ts';
 import { executeActionStep, type ActionStepDeps } from './steps/action-step.ts';
 import { StepFailedError } from './step-failure.ts';
 import { executeLookupStep, executeMappingStep, executeValidateStep } from './steps/canonical-steps.ts';
@@ -248,6 +248,10 @@ function codeStepFailure(step: CodeStep, timeoutMs: number, error: unknown): Ste
       reason: 'timeout',
       message: `The code step '${step.id}' did not finish within its ${formatSeconds(timeoutMs)} budget and was stopped (a code step's \`timeout\` raises it).`,
     });
+  }
+  if (error instanceof CodeEgressDeniedError) {
+    // A policy refusal, as for a call step: retrying cannot help, a person must allow-list the address or fix the URL.
+    return new StepFailedError({ retryable: false, reason: 'egress-denied', message: `The code step '${step.id}' failed: Weft ${error.message}.` });
   }
   return new StepFailedError({
     retryable: error instanceof CodeFailedError && error.retryable,

@@ -50,6 +50,7 @@ async function startEngine(flowYaml: string, wrap: (store: Store) => Store = (st
     auditBodyBytes: 1024,
     redactFields: [],
     dispatcher: new Agent(),
+    egressAllow: [],
     connections: {} as ConnectionRuntime,
   });
   const flow = flows[0]!;

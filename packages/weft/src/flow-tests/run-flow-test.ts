@@ -150,6 +150,8 @@ async function execute(
     auditBodyBytes: config.auditBodyBytes,
     redactFields: config.redactFields,
     dispatcher: offline.dispatcher,
+    // The project's own: a code step reaches in a test what it reaches in production.
+    egressAllow: config.egressAllow,
     connections,
   });
   closers.push(() => engine.stop(1_000));

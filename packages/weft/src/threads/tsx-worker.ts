@@ -17,18 +17,20 @@ export interface TsxWorkerEvents<Reply> {
  * file extension .ts"), so the thread registers tsx itself — its ESM loader, and with `commonJs`
  * its CommonJS one too, for user modules in a project without "type": "module" — before
  * importing the entry. Events of a thread its pool has already replaced (`isCurrent` false) are
- * dropped: a terminated thread still reports its exit.
+ * dropped: a terminated thread still reports its exit. `workerData` reaches the entry as
+ * `worker_threads.workerData`, before it loads.
  */
 export function startTsxWorker<Reply>(
   entry: { url: string; commonJs?: boolean },
   resourceLimits: ResourceLimits,
   isCurrent: (worker: Worker) => boolean,
   events: TsxWorkerEvents<Reply>,
+  workerData?: unknown,
 ): Worker {
   const loaders = [import.meta.resolve('tsx/esm/api'), ...(entry.commonJs ? [import.meta.resolve('tsx/cjs/api')] : [])];
   const bootstrap = `Promise.all(${JSON.stringify(loaders)}.map((api) => import(api)))
     .then((apis) => { for (const api of apis) api.register(); return import(${JSON.stringify(entry.url)}); });`;
-  const worker = new Worker(bootstrap, { eval: true, execArgv: [], resourceLimits });
+  const worker = new Worker(bootstrap, { eval: true, execArgv: [], resourceLimits, workerData });
   worker.on('message', (message: 'ready' | Reply) => {
     if (!isCurrent(worker)) return;
     if (message === 'ready') events.ready();
