@@ -109,7 +109,7 @@ export const ConfigSchema = Type.Object(
     egressAllow: Type.Array(Type.String({ minLength: 1 }), {
       default: [],
       description:
-        'Internal addresses outbound calls may reach: CIDR, address[:port] or host[:port]. Calls to loopback, private, link-local and metadata addresses are refused otherwise, checked on the address actually connected to (ADR-0006).',
+        "Internal addresses outbound calls may reach, code steps' fetch and node:http(s) requests included: CIDR, address[:port] or host[:port]. Calls to loopback, private, link-local and metadata addresses are refused otherwise, checked on the address actually connected to (ADR-0006).",
     }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
