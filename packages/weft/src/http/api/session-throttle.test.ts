@@ -30,3 +30,18 @@ describe('admin password sign-in under guessing', () => {
     assert.equal(pausedEntries[0]!.detail.failures, MAX_FAILED_SIGN_INS);
   });
 });
+
+describe('admin password sign-in under a burst of guesses', () => {
+  let weft: ApiWeft;
+  before(async () => {
+    weft = await startApiWeft();
+  });
+  after(() => weft.stop());
+
+  it('checks no more than ten of forty wrong passwords sent at once', { timeout: 60_000 }, async () => {
+    const answers = await Promise.all(Array.from({ length: 4 * MAX_FAILED_SIGN_INS }, (_, i) => weft.api('POST', '/api/v1/session', { body: { password: `burst-${i}` } })));
+    const statuses = answers.map((answer) => answer.status);
+    assert.equal(statuses.filter((status) => status === 401).length, MAX_FAILED_SIGN_INS, statuses.join(' '));
+    assert.equal(statuses.filter((status) => status === 429).length, 3 * MAX_FAILED_SIGN_INS);
+  });
+});

@@ -4,7 +4,7 @@ import { newId } from '../../core/ids.ts';
 import type { ApiContext } from './api-context.ts';
 import { ApiProblem } from './api-problem.ts';
 import { newToken, verifyPassword } from './auth.ts';
-import { createSignInThrottle, MAX_FAILED_SIGN_INS } from './sign-in-throttle.ts';
+import { createSignInThrottle, MAX_FAILED_SIGN_INS, SIGN_IN_WINDOW_MS } from './sign-in-throttle.ts';
 import { Millis, RoleSchema } from './schemas.ts';
 
 const SignIn = Type.Object(
@@ -42,19 +42,27 @@ export async function sessionRoutes(app: FastifyInstance, context: ApiContext): 
         if (principal === undefined) throw new ApiProblem(401, 'invalid-credentials', 'Unauthorized', 'the token is invalid, revoked or expired');
         return { name: principal.name, role: principal.role };
       }
-      const pausedForMs = throttle.pausedForMs();
-      if (pausedForMs > 0) {
-        reply.header('retry-after', String(Math.ceil(pausedForMs / 1000)));
-        throw new ApiProblem(429, 'sign-in-paused', 'Too many wrong passwords', `password sign-in is paused for ${Math.ceil(pausedForMs / 1000)} s after ${MAX_FAILED_SIGN_INS} wrong passwords; API tokens still work`);
+      const check = throttle.begin();
+      if ('pausedForMs' in check) {
+        const seconds = Math.ceil(check.pausedForMs / 1000);
+        reply.header('retry-after', String(seconds));
+        throw new ApiProblem(429, 'sign-in-paused', 'Too many wrong passwords', `password sign-in is paused for ${seconds} s: at most ${MAX_FAILED_SIGN_INS} wrong passwords are checked within ${SIGN_IN_WINDOW_MS / 60_000} minutes; API tokens still work`);
       }
-      const stored = await store.tokens.adminPasswordHash();
-      if (stored === undefined || !(await verifyPassword(body.password!, stored))) {
-        if (throttle.failed()) {
+      let isRight: boolean;
+      try {
+        const stored = await store.tokens.adminPasswordHash();
+        isRight = stored !== undefined && (await verifyPassword(body.password!, stored));
+      } catch (error) {
+        check.abandoned();
+        throw error;
+      }
+      if (!isRight) {
+        if (check.wrong()) {
           await store.adminAudit.record({ at: clock.now(), actor: 'anonymous', role: 'viewer', action: 'session.paused', target: 'admin', detail: { failures: MAX_FAILED_SIGN_INS, from: request.ip } });
         }
         throw new ApiProblem(401, 'invalid-credentials', 'Unauthorized', 'the admin password is wrong');
       }
-      throttle.succeeded();
+      check.right();
       const now = clock.now();
       const { token, hash } = newToken();
       const expiresAt = now + context.sessionTtlMs;
