@@ -6,6 +6,7 @@ import { bearer, defineAction, defineConnector, schema } from '@weft/sdk';
 import { createConnectorHttpClient } from './connector-http.ts';
 import { createEgressGuard } from './egress-guard.ts';
 import type { ConnectionLimiter } from './rate-limit/limiter.ts';
+import { StoreUnavailableError } from '../store/store.ts';
 
 const createOrder = defineAction({ id: 'create-order', name: 'Create order', input: schema.Object({}), output: schema.Unknown(), request: () => ({ method: 'POST', path: '/orders' }) });
 const connector = defineConnector({ id: 'example', name: 'Example', baseUrl: 'https://api.example.com', auth: [bearer()], actions: [createOrder] });
@@ -14,8 +15,10 @@ describe('createConnectorHttpClient', () => {
   let server: Server;
   let origin: string;
   let connections = 0;
+  let requests = 0;
   before(async () => {
     server = createServer((req, res) => {
+      requests++;
       req.resume();
       if (req.url === '/never') return; // holds the request open: only a deadline ends it
       req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
@@ -32,7 +35,13 @@ describe('createConnectorHttpClient', () => {
       }),
   );
 
-  function client(overrides: { limiter?: ConnectionLimiter; signal?: AbortSignal; timeoutMs?: number; audit?: (call: { status: number | null; error: string | null }) => void }) {
+  function client(overrides: {
+    limiter?: ConnectionLimiter;
+    signal?: AbortSignal;
+    timeoutMs?: number;
+    audit?: (call: { status: number | null; error: string | null }) => void;
+    unsent?: () => void;
+  }) {
     const dispatcher = createEgressGuard({ allow: ['127.0.0.1'] }).dispatcher();
     const http = createConnectorHttpClient({
       connector,
@@ -43,7 +52,7 @@ describe('createConnectorHttpClient', () => {
       clock: { now: () => Date.now() },
       signal: overrides.signal ?? new AbortController().signal,
       timeoutMs: overrides.timeoutMs ?? 5_000,
-      audit: async () => ({ answered: (answer) => overrides.audit?.(answer), unsent: () => {} }),
+      audit: async () => ({ answered: (answer) => overrides.audit?.(answer), unsent: () => overrides.unsent?.() }),
       auditBodyBytes: 1024,
       redactFields: [],
     });
@@ -68,6 +77,26 @@ describe('createConnectorHttpClient', () => {
       assert.deepEqual(connectionsAtAcquire, [before + 1], 'the connection was open when the limiter was asked');
       assert.equal(connections, before + 1, 'and the request used it');
       assert.deepEqual(audits, [200]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a limiter that fails before the request leaves drops the request\'s audit record', async () => {
+    const limiter: ConnectionLimiter = {
+      acquire: async () => {
+        throw new StoreUnavailableError('database is locked');
+      },
+      observe: async () => ({ isRateLimited: false }),
+    };
+    const answers: (number | null)[] = [];
+    let unsent = 0;
+    const { http, close } = client({ limiter, audit: (call) => answers.push(call.status), unsent: () => unsent++ });
+    try {
+      const before = requests;
+      await assert.rejects(http.request({ method: 'POST', path: '/orders' }), StoreUnavailableError);
+      assert.equal(requests, before, 'nothing reached the vendor');
+      assert.deepEqual([unsent, answers], [1, []], 'not left to read as interrupted');
     } finally {
       await close();
     }

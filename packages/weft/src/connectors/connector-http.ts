@@ -70,7 +70,7 @@ export type AuditedRequest = Omit<CallRequestRecord, 'flowId' | 'runId' | 'stepP
 
 export interface AuditedRequestHandle {
   answered(answer: CallAnswer): void;
-  /** The request never left (the connection's budget had no room): nothing to keep. */
+  /** The request never left (the connection's budget had no room, or the limiter failed): nothing to keep. */
   unsent(): void;
 }
 
@@ -158,7 +158,13 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
     const preconnected = options.dispatcher instanceof PreconnectingAgent ? options.dispatcher.preconnect(prepared.url.origin).catch(() => undefined) : undefined;
     const [audit] = await Promise.all([recorded, preconnected]);
     const endpoint = options.action?.id;
-    const acquisition = await limiter.acquire(endpoint);
+    // The limiter reads and writes the store, and may fail (StoreUnavailableError): the request
+    // then never leaves, and a record left unanswered would read as interrupted ("the vendor may
+    // have it") and number the next attempt as a second one.
+    const acquisition = await limiter.acquire(endpoint).catch((error: unknown) => {
+      audit.unsent();
+      throw error;
+    });
     if (acquisition.status === 'wait') {
       audit.unsent();
       throw new CapacityWaitError(acquisition.waitUntil, acquisition.reason);

@@ -66,7 +66,14 @@ export async function executeActionStep(
         // Durable before the request leaves, like a call step's record (which rides with the intent).
         const started = deps.store.startCall({ ...request, flowId: ctx.flow.flow.id, runId: ctx.runId, stepPath: ctx.stepPath, attempt: ctx.attempt });
         ctx.writes.defer(started);
-        await ctx.writes.settle();
+        try {
+          await ctx.writes.settle();
+        } catch (error) {
+          // An earlier write of the run failed (a page's answer, a lost lease): the request does not
+          // leave, so its record goes too, or it would read as interrupted and bump the next attempt.
+          ctx.writes.defer(started.then(({ id }) => deps.store.discardCall(id)));
+          throw error;
+        }
         const { id, attempt } = await started;
         return {
           answered: (answer) => {

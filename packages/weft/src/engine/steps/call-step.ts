@@ -116,7 +116,15 @@ export async function withEffectLedger<T>(
     ...(request === undefined ? {} : { call: request }),
   });
   ctx.writes.defer(begun);
-  await ctx.writes.settle();
+  try {
+    await ctx.writes.settle();
+  } catch (error) {
+    // An earlier write of the run failed (a lost lease, a store that cannot commit): nothing is
+    // sent, so the audit record begun with the intent goes, or it would read as interrupted and
+    // bump the next attempt. The pending intent may stay: it is re-sent under the same key.
+    ctx.writes.defer(begun.then(({ call }) => (call === undefined ? undefined : deps.store.discardCall(call.id))));
+    throw error;
+  }
   const { effect, destinationHold, call: started } = await begun;
   if (effect.status === 'done') {
     // A replay whose edited input changes what this step sends (an item removed from an `each`
