@@ -30,8 +30,12 @@ export interface PostgresAccess {
 /** SQLSTATE classes and codes meaning "the server cannot take this now", not "this write is wrong". */
 const UNAVAILABLE_SQLSTATES = ['08', '53', '57P01', '57P02', '57P03', '58'];
 const UNAVAILABLE_MESSAGES = /connection|terminat|timeout|not queryable|pool after calling end/i;
-/** A statement that reads (or takes a lock): its rows are no proof that writes work. */
-const READ_ONLY_STATEMENT = /^\s*(SELECT|BEGIN|COMMIT|ROLLBACK)\b/i;
+/**
+ * Statements whose row count counts rows written. A `WITH … SELECT` counts the rows it returns,
+ * which a duplicate ingest returns without writing: no proof that writes work.
+ */
+const ROW_WRITING_COMMANDS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
+const changedRows = (result: pg.QueryResult): boolean => ROW_WRITING_COMMANDS.has(result.command) && (result.rowCount ?? 0) > 0;
 
 /** int8 columns (BIGINT times, counts) as JS numbers: every value the store keeps fits in 2^53. */
 const TYPES = {
@@ -84,26 +88,26 @@ export function createAccess(pool: pg.Pool): PostgresAccess {
   let queries = 0;
   let lastWriteFailure: string | undefined;
 
-  async function run<R>(target: pg.Pool | pg.PoolClient, text: string, values?: readonly unknown[]): Promise<R[]> {
+  async function run(target: pg.Pool | pg.PoolClient, text: string, values?: readonly unknown[]): Promise<pg.QueryResult> {
     queries += 1;
-    let result: pg.QueryResult;
     try {
-      result = await target.query(text, values as unknown[] | undefined);
+      return await target.query(text, values as unknown[] | undefined);
     } catch (error) {
       const storeError = toStoreError(error);
       if (storeError instanceof StoreUnavailableError) lastWriteFailure = storeError.message;
       throw error;
     }
-    // Only a statement that changed a row proves writes work again: an UPDATE matching nothing,
-    // or a COMMIT of a transaction that wrote nothing, succeeds on a full disk too.
-    if (lastWriteFailure !== undefined && (result.rowCount ?? 0) > 0 && !READ_ONLY_STATEMENT.test(text)) lastWriteFailure = undefined;
-    return result.rows as R[];
   }
 
+  // Only a committed change of a row proves writes work again: an UPDATE matching nothing, or a
+  // COMMIT of a transaction that wrote nothing, succeeds on a full disk too, and a row written
+  // inside a transaction is not yet on disk (its COMMIT may still fail).
   return {
-    query: async (text, values) => {
+    query: async <R>(text: string, values?: readonly unknown[]) => {
       try {
-        return await run(pool, text, values);
+        const result = await run(pool, text, values);
+        if (changedRows(result)) lastWriteFailure = undefined;
+        return result.rows as R[];
       } catch (error) {
         throw toStoreError(error);
       }
@@ -123,8 +127,16 @@ export function createAccess(pool: pg.Pool): PostgresAccess {
           .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
           .map((key) => `SELECT pg_advisory_xact_lock(${key});`);
         await run(client, ['BEGIN;', ...lockStatements].join(' '));
-        const value = await work({ query: (text, values) => run(client, text, values) });
+        let hasChangedRows = false;
+        const value = await work({
+          query: async <R>(text: string, values?: readonly unknown[]) => {
+            const result = await run(client, text, values);
+            hasChangedRows ||= changedRows(result);
+            return result.rows as R[];
+          },
+        });
         await run(client, 'COMMIT');
+        if (hasChangedRows) lastWriteFailure = undefined;
         return value;
       } catch (error) {
         try {

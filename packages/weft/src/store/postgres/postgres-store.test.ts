@@ -301,19 +301,30 @@ if (skipWithoutPostgres) {
     it('is not ready while writes fail as unavailable though reads answer, and ready again once a write works', async () => {
       harness = await openScratchStore();
       const { store, schema } = harness;
+      const delivered = makeEvent();
+      assert.equal((await store.ingest(delivered)).status, 'accepted');
       // A full disk, as the server reports it (SQLSTATE 53100), on every write the store and its
-      // readiness probe make; reads are untouched.
+      // readiness probe make; reads are untouched. An event already stored needs no new space:
+      // its redelivery goes on to conflict, as it would on a real full disk.
       const failWrites = `
         CREATE FUNCTION ${schema}.disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
-          BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$;
+          BEGIN
+            IF TG_TABLE_NAME = 'events' AND EXISTS (SELECT 1 FROM ${schema}.events e WHERE e.flow_id = NEW.flow_id AND e.dedupe_key = NEW.dedupe_key) THEN
+              RETURN NEW;
+            END IF;
+            RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full';
+          END $$;
         CREATE TRIGGER disk_full BEFORE INSERT ON ${schema}.events FOR EACH ROW EXECUTE FUNCTION ${schema}.disk_full();
         CREATE TRIGGER disk_full BEFORE UPDATE ON ${schema}.schema_migrations FOR EACH ROW EXECUTE FUNCTION ${schema}.disk_full();`;
       await withDatabase(databaseUrl!, (client) => client.query(failWrites));
       await assert.rejects(store.ingest(makeEvent()), StoreUnavailableError);
-      assert.equal((await store.countRuns()).queued, 0, 'reads still answer');
+      assert.equal((await store.countRuns()).queued, 1, 'reads still answer');
       const notReady = await store.readiness();
       assert.equal(notReady.status, 'not-ready');
       assert.match(notReady.detail ?? '', /^writes fail: the store is unavailable: 53100: could not extend file: No space left on device$/);
+      // A redelivery is answered from the rows already there: its statement returns a row, writes none.
+      assert.equal((await store.ingest({ ...delivered, id: 'evt_again', runId: 'run_again' })).status, 'duplicate');
+      assert.equal((await store.readiness()).status, 'not-ready', 'a duplicate ingest proves nothing about writes');
 
       // Space is freed; no webhook arrives (a balancer sends none to a node that is not ready).
       await withDatabase(databaseUrl!, (client) => client.query(`DROP FUNCTION ${schema}.disk_full() CASCADE`));
