@@ -30,11 +30,23 @@ async function call(job: Extract<CodeJob, { type: 'call' }>): Promise<void> {
     const codeFunction = await exportedFunction(job.url, job.exportName);
     reply = asJsonReply(job.id, await codeFunction(job.input as Parameters<CodeFunction>[0], { signal: controller.signal }));
   } catch (error) {
-    reply = failureReply(job.id, error);
+    reply = readableFailureReply(job.id, error);
   } finally {
     running.delete(job.id);
   }
   port.postMessage(reply);
+}
+
+/**
+ * What was thrown is the function's: a getter or a `toString` of it may throw in turn, which
+ * here would end the thread and with it every call beside this one.
+ */
+function readableFailureReply(id: number, error: unknown): CodeReply {
+  try {
+    return failureReply(id, error);
+  } catch {
+    return { id, outcome: 'threw', message: 'the function threw a value that cannot be read (its message or toString threw)', retryable: false };
+  }
 }
 
 function failureReply(id: number, error: unknown): CodeReply {

@@ -50,6 +50,15 @@ export async function sleeps(input: { trigger: { body: { ms: number } } }, { sig
   });
   return input.trigger.body.ms;
 }
+export function crashes(): Promise<never> {
+  setTimeout(() => {
+    throw new Error('thrown in a timer');
+  }, 100);
+  return new Promise(() => {});
+}
+export function throwsUnreadable(): never {
+  throw { get message(): string { throw new Error('no'); }, toString(): string { throw new Error('no'); } };
+}
 export function loops(): never {
   for (;;) {}
 }
@@ -222,6 +231,27 @@ describe('code runner', () => {
       const error = (outcome as PromiseRejectedResult).reason as CodeFailedError;
       assert.equal(error.retryable, true);
       assert.match(error.message, /another code step running in it passed its time budget/);
+    }
+  });
+
+  it('a thread that ends under several calls fails them all as retryable, a thread that ends under one fails it for good', { timeout: 20_000 }, async () => {
+    await run('nothing');
+    const own = createCodeRunner();
+    try {
+      const call = (exportName: string, ms = 0) => own.run({ module: moduleOf('steps.ts', exportName), input: { trigger: { body: { ms } }, steps: {} }, timeoutMs: 10_000, signal: new AbortController().signal });
+      await assert.rejects(call('crashes'), (error: unknown) => error instanceof CodeFailedError && !error.retryable && /thrown in a timer/.test(error.message));
+      // Enough calls that both threads hold sleepers beside the one that crashes.
+      const outcomes = await Promise.allSettled([call('crashes'), ...Array.from({ length: 6 }, () => call('sleeps', 3_000))]);
+      const cutOff = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      assert.ok(cutOff.length >= 2, 'the crash took its thread’s other calls with it');
+      for (const { reason } of cutOff) {
+        assert.ok(reason instanceof CodeFailedError && reason.retryable, String(reason));
+        assert.match(reason.message, /which was running \d+ calls \(.*thrown in a timer/);
+      }
+      await assert.rejects(call('throwsUnreadable'), /cannot be read/);
+      assert.equal(await call('sleeps', 1), 1, 'the thread survived a thrown value that throws when read');
+    } finally {
+      await own.close();
     }
   });
 

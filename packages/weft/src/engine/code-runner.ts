@@ -163,7 +163,14 @@ export function createCodeRunner(options: { heapMb?: number; egressAllow?: reado
   function fail(slot: Slot, why: string): void {
     const wasReady = slot.isReady;
     const cutOff = retire(slot);
-    for (const pending of cutOff) pending.reject(new CodeFailedError(`its worker thread stopped before the function returned (${why})`, false));
+    // A lone call ended its thread itself (an error thrown in a timer, memory run out). Of
+    // several, any one may have, and the others only shared the thread: each is retried, and the
+    // one that ends its thread every time runs out of its attempts.
+    const isAlone = cutOff.length === 1;
+    for (const pending of cutOff) {
+      const sharing = isAlone ? '' : `, which was running ${cutOff.length} calls`;
+      pending.reject(new CodeFailedError(`its worker thread stopped before the function returned${sharing} (${why})`, !isAlone));
+    }
     if (cutOff.length === 0 && !wasReady) {
       // A worker that cannot start would fail again on every restart: fail the waiting calls instead.
       for (const pending of queue.splice(0)) pending.reject(new CodeFailedError(`no worker thread could start to run it (${why})`, false));
