@@ -1,10 +1,11 @@
 import { Cron } from 'croner';
 import { canonical } from '@weft/sdk';
+import { toMs } from '../core/duration.ts';
 import { ExpressionError, stepReferences, type ExpressionEngine } from '../transforms/expression.ts';
 import { parseTemplate } from '../transforms/template.ts';
 import { closestMatch } from './did-you-mean.ts';
 import { describeLocation, formatPath, type FlowIssue, type FlowPath } from './diagnostic.ts';
-import { isConnectorCall, type Flow, type Step } from './flow-schema.ts';
+import { isConnectorCall, type DurationValue, type Flow, type Step } from './flow-schema.ts';
 import { hasReferences, referenceProblems, type SecretValues } from './references.ts';
 import { isMapping, nestedSteps } from './validate-flow.ts';
 
@@ -29,6 +30,8 @@ interface Scope {
 }
 
 const STATUS_KEY = /^[1-5][0-9x]{2}$/;
+/** The longest a Node timer waits: a longer one fires at once (TimeoutOverflowWarning), so every call would time out. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 const HMAC_ONLY_FIELDS = ['header', 'encoding', 'prefix', 'signedPayload', 'timestampHeader'] as const;
 
 /**
@@ -179,7 +182,21 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
     });
   };
 
+  const checkTimeout = (path: FlowPath, timeout: DurationValue | undefined) => {
+    if (timeout === undefined) return;
+    const ms = toMs(timeout);
+    if (ms >= 1 && ms <= MAX_TIMEOUT_MS) return;
+    issues.push({
+      path,
+      code: 'ERR_FLOW_INVALID_VALUE',
+      message: `${label(path)} must be more than 0 and at most 24d, not ${JSON.stringify(timeout)}`,
+      hint: 'e.g. timeout: 30s',
+    });
+  };
+
   const checkStep = (step: Step, path: FlowPath, scope: Scope) => {
+    if ('call' in step) checkTimeout([...path, 'call', 'timeout'], step.call.timeout);
+    if ('code' in step) checkTimeout([...path, 'code', 'timeout'], step.code.timeout);
     if ('map' in step) {
       if (typeof step.map === 'string') checkExpression([...path, 'map'], step.map, scope);
       else if (step.map.input !== undefined) checkExpression([...path, 'map', 'input'], step.map.input, scope);

@@ -201,6 +201,12 @@ describe('loadFlows', () => {
       assert.equal(diagnostics[4]?.hint, undefined, 'a duration may be a number: quoting -5 would not help');
     });
 
+    it('reports a step timeout of 0 or longer than a timer can wait, which would time every call out at once', async () => {
+      const { lines, diagnostics } = await problemsOf('invalid/timeouts.flow.yaml');
+      assert.deepEqual(lines, ['5:54 ERR_FLOW_INVALID_VALUE', '7:66 ERR_FLOW_INVALID_VALUE']);
+      assert.match(diagnostics[1]?.message ?? '', /must be more than 0 and at most 24d, not "25d"$/);
+    });
+
     it('hints to quote a number or boolean where only a string will do', async () => {
       const { diagnostics } = await problemsOf('invalid/partly-misshapen.flow.yaml');
       const hintAt = (line: number) => diagnostics.find((d) => d.line === line)?.hint;
