@@ -64,7 +64,7 @@ steps:
     const readCalls = async (): Promise<CallRecord[]> => {
       const store = createSqliteStore({ path: db });
       try {
-        return await store.listCalls({ runId });
+        return await store.listCalls({ runId, now: Date.now() });
       } finally {
         await store.close();
       }

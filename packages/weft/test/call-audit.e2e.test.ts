@@ -37,7 +37,7 @@ describe('the audit log records a call before its request leaves', () => {
       req.resume();
       req.on('end', async () => {
         const key = String(req.headers['idempotency-key']);
-        const calls = (await store?.listCalls({})) ?? [];
+        const calls = (await store?.listCalls({ now: Date.now() })) ?? [];
         onRecordAtArrival.set(key, calls.filter((call) => call.requestHeaders['idempotency-key'] === key));
         res.writeHead(201, { 'content-type': 'application/json' }).end('{"id":"SO-1"}');
       });
@@ -60,7 +60,7 @@ describe('the audit log records a call before its request leaves', () => {
     try {
       await hook(`${weft.url}/hooks/orders`, { id: 'A-1' });
       assert.equal((await settledRuns(weft, 'orders', 1)).succeeded, 1);
-      const [call] = await weft.store.listCalls({});
+      const [call] = await weft.store.listCalls({ now: Date.now() });
       const key = call!.requestHeaders['idempotency-key']!;
       assert.deepEqual(
         onRecordAtArrival.get(key)?.map((atArrival) => [atArrival.id, atArrival.status, atArrival.error, atArrival.unanswered, atArrival.requestBody]),
@@ -90,7 +90,7 @@ describe('the audit log records a call before its request leaves', () => {
     try {
       await hook(`${weft.url}/hooks/vendor-orders`, { id: 'B-2' });
       assert.equal((await settledRuns(weft, 'vendor-orders', 1)).succeeded, 1);
-      const [call] = await weft.store.listCalls({});
+      const [call] = await weft.store.listCalls({ now: Date.now() });
       const key = call!.requestHeaders['idempotency-key']!;
       assert.deepEqual(
         onRecordAtArrival.get(key)?.map((atArrival) => [atArrival.id, atArrival.unanswered, atArrival.connection, atArrival.requestHeaders.authorization]),
@@ -117,9 +117,9 @@ describe('the audit log records a call before its request leaves', () => {
         if (detail?.status === 'waiting') break;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      assert.deepEqual(await weft.store.listCalls({ runId: run!.id }), [], 'postponed by the hold, nothing was sent');
+      assert.deepEqual(await weft.store.listCalls({ runId: run!.id, now: Date.now() }), [], 'postponed by the hold, nothing was sent');
       assert.equal((await settledRuns(weft, 'held', 1)).succeeded, 1);
-      const calls = await weft.store.listCalls({ runId: run!.id });
+      const calls = await weft.store.listCalls({ runId: run!.id, now: Date.now() });
       assert.deepEqual(calls.map((call) => [call.attempt, call.status]), [[1, 201]]);
       assert.ok(calls[0]!.at >= heldUntil, 'sent after the hold');
     } finally {

@@ -108,7 +108,7 @@ describe('connectors end to end', () => {
       const [run] = await weft.store.listRuns({ flowId: 'erp-orders' });
       const detail = await weft.store.getRun(run!.id);
       assert.equal((detail?.checkpoints[0]?.output as { externalId: string }).externalId, 'conn-1');
-      const [call] = await weft.store.listCalls({ runId: run!.id });
+      const [call] = await weft.store.listCalls({ runId: run!.id, now: Date.now() });
       assert.equal(call?.status, 201);
       assert.equal(call?.connection, 'erp', 'the console filters calls by connection');
       assert.equal(call?.requestHeaders.authorization, '[REDACTED]');

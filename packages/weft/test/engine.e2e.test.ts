@@ -118,7 +118,7 @@ describe('engine end to end', () => {
         assert.equal(exception.reason, 'destination-down');
         assert.match(exception.message, /^The ERP is failing \(HTTP 503\)/);
         assert.equal(exception.stepPath, 'create');
-        const calls = await weft.store.listCalls({ runId: exception.runId });
+        const calls = await weft.store.listCalls({ runId: exception.runId, now: Date.now() });
         assert.equal(calls.length, 3, 'maxAttempts: 3 tries');
         assert.deepEqual(calls.map((c) => c.attempt), [1, 2, 3]);
         assert.ok(calls[1]!.at > calls[0]!.at && calls[2]!.at > calls[1]!.at);
@@ -170,7 +170,7 @@ steps:
       assert.equal(run?.status, 'succeeded');
       assert.equal(erp.stats().creationsPerOrder['edit-1-a'], 1, 'the done effect was not sent weft');
       assert.equal(erp.stats().creationsPerOrder['edit-1-b'], 1);
-      const firstCalls = (await weft.store.listCalls({ runId: exception.runId })).filter((c) => c.stepPath === 'first');
+      const firstCalls = (await weft.store.listCalls({ runId: exception.runId, now: Date.now() })).filter((c) => c.stepPath === 'first');
       assert.equal(firstCalls.length, 1);
     } finally {
       await weft.close();
@@ -340,7 +340,7 @@ export function forever(input: { trigger: { body: { marker: string } } }, { sign
       await deliverOrder({ hookUrl: `${weft.url}/hooks/queried`, secret: SECRET, order: makeOrder(800), webhookId: 'queried-1', nowMs: Date.now() });
       await settledRuns(weft, 'queried', 1);
       const [run] = await weft.store.listRuns({ flowId: 'queried' });
-      const [call] = await weft.store.listCalls({ runId: run!.id });
+      const [call] = await weft.store.listCalls({ runId: run!.id, now: Date.now() });
       assert.match(call!.url, /\?access_token=\[REDACTED\]&page=2$/);
       assert.doesNotMatch(JSON.stringify(call), /query-secret-1/);
     } finally {
@@ -374,7 +374,7 @@ export function forever(input: { trigger: { body: { marker: string } } }, { sign
       assert.equal(exception?.reason, 'egress-denied');
       assert.match(exception!.message, /refused to connect to 127\.0\.0\.1 .*loopback.*WEFT_EGRESS_ALLOW/);
       assert.equal(erp.stats().requests, before, 'nothing reached the ERP');
-      const calls = await weft.store.listCalls({ runId: exception!.runId });
+      const calls = await weft.store.listCalls({ runId: exception!.runId, now: Date.now() });
       assert.equal(calls.length, 1, 'the refused call is in the audit log');
       assert.equal(calls[0]?.status, null);
     } finally {

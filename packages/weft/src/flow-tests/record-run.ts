@@ -32,7 +32,7 @@ export async function recordRun(store: Store, runId: string, options: RecordOpti
   const run = await store.getRun(runId);
   if (!run) throw new RecordError(`there is no run ${runId}`);
   if (!TERMINAL_STATUSES.includes(run.status)) throw new RecordError(`run ${runId} is ${run.status}; record it once it has finished`);
-  const calls = await store.listCalls({ runId, limit: Number.MAX_SAFE_INTEGER });
+  const calls = await store.listCalls({ runId, limit: Number.MAX_SAFE_INTEGER, now: Date.now() });
   const [exception] = await store.listExceptions({ runId });
   const connectionIds = new Set([...(options.connectionIds ?? []), ...calls.flatMap((call) => (call.connection === undefined ? [] : [call.connection]))]);
   const connections: Recording['connections'] = {};

@@ -170,7 +170,7 @@ async function execute(
     }
     await sleep(10);
   }
-  failures.push(...checkExpectations(testCase.expect, await outcomeOf(store, runId), flow.flow));
+  failures.push(...checkExpectations(testCase.expect, await outcomeOf(store, runId, clock.now()), flow.flow));
   for (const origin of offline.refused()) {
     failures.push(`the flow called ${origin}, which the test maps to nothing; tests run offline, so add it under hosts: (a sandbox or a recording)`);
   }
@@ -301,11 +301,11 @@ async function deliver(flow: LoadedFlow, input: PreparedInput, parts: DeliveryPa
   return answer.runId;
 }
 
-async function outcomeOf(store: Store, runId: string): Promise<RunOutcome> {
+async function outcomeOf(store: Store, runId: string, now: number): Promise<RunOutcome> {
   const run = await store.getRun(runId);
   if (!run) throw new CaseAborted(`run ${runId} is missing from the store`);
   const [exception] = await store.listExceptions({ runId });
-  const calls = await store.listCalls({ runId, limit: Number.MAX_SAFE_INTEGER });
+  const calls = await store.listCalls({ runId, limit: Number.MAX_SAFE_INTEGER, now });
   return {
     status: run.status,
     ...(exception ? { exception: { reason: exception.reason, message: exception.message, stepPath: exception.stepPath } } : {}),

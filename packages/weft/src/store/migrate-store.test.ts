@@ -91,9 +91,9 @@ describe('migrate-store: SQLite to PostgreSQL', { skip: skipWithoutPostgres }, (
       assert.equal(queued?.id, 'run_queued');
       assert.equal(queued.fence, 1);
       // The identity sequences continue after the copied ids.
-      const before = (await store.listCalls({})).map((call) => call.id);
-      await store.recordCall({ ...(await store.listCalls({ limit: 1 }))[0]!, at: SEED_TIME + HOUR });
-      const after = (await store.listCalls({})).map((call) => call.id);
+      const before = (await store.listCalls({ now: SEED_TIME + HOUR })).map((call) => call.id);
+      await store.recordCall({ ...(await store.listCalls({ limit: 1, now: SEED_TIME + HOUR }))[0]!, at: SEED_TIME + HOUR });
+      const after = (await store.listCalls({ now: SEED_TIME + HOUR })).map((call) => call.id);
       assert.equal(after.length, before.length + 1);
       assert.ok(after.at(-1)! > Math.max(...before));
     } finally {

@@ -775,15 +775,15 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         await store.recordCall(call({ runId: 'run_other', status: null, responseBody: null, error: 'ECONNRESET' }));
         await store.recordCall(call({ at: T0 + 5000, attempt: 2, status: 201, responseBody: '{"id":7}' }));
 
-        const calls = await store.listCalls({ runId: event.runId });
+        const calls = await store.listCalls({ now: T0, runId: event.runId });
         assert.equal(calls.length, 2);
         const { id, ...first } = calls[0]!;
         assert.equal(typeof id, 'number');
         assert.deepEqual(first, call({}));
         assert.deepEqual(calls.map((recorded) => recorded.attempt), [1, 2]);
-        assert.equal((await store.listCalls({})).length, 3);
-        assert.equal((await store.listCalls({ limit: 1 })).length, 1);
-        assert.deepEqual(await store.listCalls({ runId: 'run_none' }), []);
+        assert.equal((await store.listCalls({ now: T0 })).length, 3);
+        assert.equal((await store.listCalls({ now: T0, limit: 1 })).length, 1);
+        assert.deepEqual(await store.listCalls({ now: T0, runId: 'run_none' }), []);
       });
 
       describe('a call recorded before its request leaves', () => {
@@ -810,20 +810,40 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
           assert.equal(begun.effect.status, 'pending');
           assert.equal(begun.call?.attempt, 1);
           const firstId = begun.call.id;
-          assert.deepEqual(await store.listCalls({ runId: event.runId }), [{ id: firstId, ...sent, ...noAnswer, error: NO_ANSWER_YET, unanswered: 'in-flight' }]);
+          assert.deepEqual(await store.listCalls({ runId: event.runId, now: T0 + 1 }), [{ id: firstId, ...sent, ...noAnswer, error: NO_ANSWER_YET, unanswered: 'in-flight' }]);
 
           // The process stops with the request out: its lease expires and another worker takes the run over.
           await claimOne(event.runId, { now: T0 + LEASE_MS });
           const interrupted = { id: firstId, ...sent, ...noAnswer, error: NO_ANSWER_RECORDED, unanswered: 'interrupted' };
-          assert.deepEqual(await store.listCalls({ runId: event.runId }), [interrupted]);
-          assert.deepEqual((await store.operations.pageCalls({ limit: 9, runId: event.runId })).items, [interrupted]);
+          assert.deepEqual(await store.listCalls({ runId: event.runId, now: T0 + LEASE_MS }), [interrupted]);
+          assert.deepEqual((await store.operations.pageCalls({ limit: 9, runId: event.runId, now: T0 + LEASE_MS })).items, [interrupted]);
 
           const resent = request(event.runId, { at: T0 + LEASE_MS + 1 });
           const again = await store.beginEffect({ key: 'weft-sent', runId: event.runId, stepPath: 'post', now: T0 + LEASE_MS + 1, call: resent });
           assert.equal(again.effect.status, 'pending');
           assert.equal(again.call?.attempt, 2, 'not a fresh first attempt');
           await store.completeCall({ ...resent, attempt: 2, id: again.call.id, ...created });
-          assert.deepEqual(await store.listCalls({ runId: event.runId }), [interrupted, { id: again.call.id, ...resent, attempt: 2, ...created }]);
+          assert.deepEqual(await store.listCalls({ runId: event.runId, now: T0 + LEASE_MS + 1 }), [interrupted, { id: again.call.id, ...resent, attempt: 2, ...created }]);
+        });
+
+        it('reads as interrupted once the lease of its claim has expired, though no one has claimed the run since', async () => {
+          const event = await ingestRun();
+          const run = await claimOne(event.runId);
+          const sent = request(event.runId);
+          const started = await store.startCall(sent);
+          const inFlight = { id: started.id, ...sent, ...noAnswer, error: NO_ANSWER_YET, unanswered: 'in-flight' };
+          const interrupted = { ...inFlight, error: NO_ANSWER_RECORDED, unanswered: 'interrupted' };
+          assert.deepEqual(await store.listCalls({ runId: run.id, now: T0 + LEASE_MS - 1 }), [inFlight]);
+
+          // The process was killed: nothing renews the lease, and the run keeps its fence until a worker claims it.
+          assert.deepEqual(await store.listCalls({ runId: run.id, now: T0 + LEASE_MS }), [interrupted]);
+          assert.deepEqual((await store.operations.pageCalls({ limit: 9, runId: run.id, now: T0 + LEASE_MS })).items, [interrupted]);
+          assert.deepEqual((await store.listCalls({ now: T0 + LEASE_MS })).map((call) => call.unanswered), ['interrupted']);
+
+          // A live worker renews its lease in time: its request is still out.
+          assert.equal(await store.renewLease(run.id, run.fence, T0 + 2 * LEASE_MS), true);
+          assert.deepEqual(await store.listCalls({ runId: run.id, now: T0 + LEASE_MS }), [inFlight]);
+          assert.deepEqual((await store.operations.pageCalls({ limit: 9, runId: run.id, now: T0 + LEASE_MS })).items, [inFlight]);
         });
 
         it('records no request with the intent of a done effect, and forgets one that did not leave', async () => {
@@ -836,7 +856,7 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
 
           const held = await store.startCall(request(run.id, { stepPath: 'next' }));
           await store.discardCall(held.id);
-          assert.deepEqual(await store.listCalls({ runId: run.id }), []);
+          assert.deepEqual(await store.listCalls({ runId: run.id, now: T0 + 2 }), []);
         });
 
         it('keeps the attempt for requests of one claim, and completes a call whose run was taken over meanwhile', async () => {
@@ -851,7 +871,7 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
           await claimOne(event.runId, { now: T0 + LEASE_MS });
           // The first worker was slow, not dead: what it sent and got back is a fact, whoever owns the run now.
           await store.completeCall({ ...request(event.runId, { connection: 'erp', url: 'https://erp.example.com/orders?page=2' }), id: secondPage.id, ...created });
-          const calls = await store.listCalls({ runId: event.runId });
+          const calls = await store.listCalls({ runId: event.runId, now: T0 + LEASE_MS });
           assert.deepEqual(calls.map((call) => [call.id, call.status, call.unanswered]), [[firstPage.id, 201, undefined], [secondPage.id, 201, undefined]]);
         });
 
@@ -861,8 +881,8 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
           const started = await store.startCall(request(event.runId, { connection: 'erp' }));
           assert.deepEqual(await store.operations.connectionActivity(), [{ connection: 'erp', lastSuccessAt: null, lastFailureAt: null }]);
           assert.deepEqual((await store.operations.summary({ since: T0, now: T0 + 1000 })).byConnection, [{ connection: 'erp', calls: 1, errors: 0 }]);
-          assert.deepEqual((await store.operations.pageCalls({ limit: 9, answered: true })).items, []);
-          assert.deepEqual((await store.operations.pageCalls({ limit: 9, answered: false })).items.map((call) => call.id), [started.id]);
+          assert.deepEqual((await store.operations.pageCalls({ limit: 9, answered: true, now: T0 + 1 })).items, []);
+          assert.deepEqual((await store.operations.pageCalls({ limit: 9, answered: false, now: T0 + 1 })).items.map((call) => call.id), [started.id]);
         });
       });
 
@@ -1087,15 +1107,15 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         await store.recordCall(call({ at: T0, connection: 'erp' }));
         await store.recordCall(call({ at: T0 + 10, connection: 'erp', status: 503, requestBody: '{"order":"B-200"}' }));
         await store.recordCall(call({ at: T0 + 20, status: null, error: 'ECONNRESET', requestBody: null, url: 'https://crm.example.com/c/A-100%_' }));
-        const all = await store.operations.pageCalls({ limit: 2 });
+        const all = await store.operations.pageCalls({ now: T0, limit: 2 });
         assert.deepEqual(all.items.map((c) => c.at), [T0 + 20, T0 + 10]);
-        assert.deepEqual((await store.operations.pageCalls({ limit: 2, cursor: all.nextCursor! })).items.map((c) => c.at), [T0]);
-        assert.deepEqual((await store.operations.pageCalls({ limit: 9, connection: 'erp' })).items.map((c) => [c.at, c.connection]), [[T0 + 10, 'erp'], [T0, 'erp']]);
-        assert.deepEqual((await store.operations.pageCalls({ limit: 9, status: '5xx' })).items.map((c) => c.at), [T0 + 10]);
-        assert.deepEqual((await store.operations.pageCalls({ limit: 9, status: 'error' })).items.map((c) => c.at), [T0 + 20]);
-        assert.deepEqual((await store.operations.pageCalls({ limit: 9, q: 'A-100' })).items.map((c) => c.at), [T0 + 20, T0]);
-        assert.deepEqual((await store.operations.pageCalls({ limit: 9, q: '%_' })).items.map((c) => c.at), [T0 + 20], 'wildcards match themselves');
-        assert.deepEqual((await store.operations.pageCalls({ limit: 9, from: T0 + 5, to: T0 + 15 })).items.map((c) => c.at), [T0 + 10]);
+        assert.deepEqual((await store.operations.pageCalls({ now: T0, limit: 2, cursor: all.nextCursor! })).items.map((c) => c.at), [T0]);
+        assert.deepEqual((await store.operations.pageCalls({ now: T0, limit: 9, connection: 'erp' })).items.map((c) => [c.at, c.connection]), [[T0 + 10, 'erp'], [T0, 'erp']]);
+        assert.deepEqual((await store.operations.pageCalls({ now: T0, limit: 9, status: '5xx' })).items.map((c) => c.at), [T0 + 10]);
+        assert.deepEqual((await store.operations.pageCalls({ now: T0, limit: 9, status: 'error' })).items.map((c) => c.at), [T0 + 20]);
+        assert.deepEqual((await store.operations.pageCalls({ now: T0, limit: 9, q: 'A-100' })).items.map((c) => c.at), [T0 + 20, T0]);
+        assert.deepEqual((await store.operations.pageCalls({ now: T0, limit: 9, q: '%_' })).items.map((c) => c.at), [T0 + 20], 'wildcards match themselves');
+        assert.deepEqual((await store.operations.pageCalls({ now: T0, limit: 9, from: T0 + 5, to: T0 + 15 })).items.map((c) => c.at), [T0 + 10]);
         assert.deepEqual(await store.operations.connectionActivity(), [{ connection: 'erp', lastSuccessAt: T0, lastFailureAt: T0 + 10 }]);
       });
 

@@ -86,7 +86,8 @@ export interface Store {
   discardCall(id: number): Promise<void>;
   /** A call recorded whole once answered: a poll's request, which changes nothing at the vendor. */
   recordCall(call: NewCallRecord): Promise<void>;
-  listCalls(filter: { runId?: string; limit?: number }): Promise<CallRecord[]>;
+  /** `now` tells an unanswered call in flight from an interrupted one (`CallRecord.unanswered`). */
+  listCalls(filter: { runId?: string; limit?: number; now: number }): Promise<CallRecord[]>;
 
   getRun(runId: string): Promise<RunDetail | undefined>;
   listRuns(filter: RunFilter): Promise<RunSummary[]>;
@@ -348,9 +349,11 @@ export interface CallRecord extends NewCallRecord {
   id: number;
   /**
    * Present only while no answer is recorded: `in-flight` while the run still holds the claim
-   * the request was sent under, `interrupted` once it does not (the process stopped, or lost the
-   * run, with the request out: the destination may have received it). `status` is then null and
-   * `error` says the same in words.
+   * the request was sent under (the same fence, its lease unexpired at the reader's `now`),
+   * `interrupted` once it does not (the process stopped, or lost the run, with the request out:
+   * the destination may have received it). A process killed with its lease unexpired keeps the
+   * fence until another claims the run, so the lease is what tells it is gone. `status` is then
+   * null and `error` says the same in words.
    */
   unanswered?: 'in-flight' | 'interrupted';
 }
@@ -513,6 +516,8 @@ export interface CallFilter extends PageRequest {
   to?: number;
   /** true: only calls whose answer (or failure) is recorded; false: only those without (in flight, interrupted). */
   answered?: boolean;
+  /** Tells an unanswered call in flight from an interrupted one (`CallRecord.unanswered`). */
+  now: number;
 }
 
 export interface ExceptionGroup {

@@ -25,7 +25,7 @@ export function callsCommand(context: CliContext): Command {
   return command.action(async (flags: CallsFlags) => {
     const config = loadCliConfig(context, flags);
     const calls = await withStore(config, (store) =>
-      store.listCalls({ limit: flags.limit, ...(flags.run === undefined ? {} : { runId: flags.run }) }),
+      store.listCalls({ limit: flags.limit, now: Date.now(), ...(flags.run === undefined ? {} : { runId: flags.run }) }),
     );
     const out = createOutput(context);
     if (flags.json) return out.json(flags.full ? calls : calls.map(withoutPayloads));

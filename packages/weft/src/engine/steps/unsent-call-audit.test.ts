@@ -114,7 +114,7 @@ describe('a call that fails before its request leaves keeps no audit record', ()
     await writes.settle().catch(() => undefined); // as the worker does before it lets the run go
     assert.equal(sent, 0);
     assert.equal((await store.getEffect(idempotencyKey('orders', ctx.eventId, 'create')))?.status, 'pending', 'the intent (and the record with it) committed');
-    assert.deepEqual(await store.listCalls({ runId: ctx.runId }), []);
+    assert.deepEqual(await store.listCalls({ runId: ctx.runId, now: T0 }), []);
   });
 
   it('a connector request whose record committed, but an earlier answer of the action did not', async () => {
@@ -154,7 +154,7 @@ describe('a call that fails before its request leaves keeps no audit record', ()
     await assert.rejects(executeActionStep(deps, ctx, step, {} as never), StoreUnavailableError);
     await writes.settle().catch(() => undefined);
     assert.equal(received, before + 1, 'only the first request left');
-    const calls = await store.listCalls({ runId: ctx.runId });
+    const calls = await store.listCalls({ runId: ctx.runId, now: T0 });
     // The first left and its answer was lost: unanswered is what is known of it.
     assert.deepEqual(
       calls.map((call) => [call.attempt, call.status]),

@@ -23,6 +23,7 @@ export async function callRoutes(app: FastifyInstance, context: ApiContext): Pro
       const query = request.query as Static<typeof CallsQuery>;
       const page = await context.store.operations.pageCalls({
         limit: query.limit ?? 50,
+        now: context.clock.now(),
         ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
         ...(query.run === undefined ? {} : { runId: query.run }),
         ...(query.connection === undefined ? {} : { connection: query.connection }),

@@ -90,7 +90,7 @@ export async function exceptionRoutes(app: FastifyInstance, context: ApiContext)
       const { id } = request.params as Static<typeof IdParams>;
       const exception = await store.getException(id);
       if (exception === undefined) throw notFound('exception', id);
-      const [run, calls] = await Promise.all([store.getRun(exception.runId), store.listCalls({ runId: exception.runId, limit: 500 })]);
+      const [run, calls] = await Promise.all([store.getRun(exception.runId), store.listCalls({ runId: exception.runId, limit: 500, now: clock.now() })]);
       if (run === undefined) throw notFound('run', exception.runId);
       const { event: _event, checkpoints: _checkpoints, ...summary } = run;
       return { ...exceptionView(exception), run: summary, calls: calls.map(callView) };

@@ -69,7 +69,7 @@ export async function runRoutes(app: FastifyInstance, context: ApiContext): Prom
       if (run === undefined) throw notFound('run', id);
       const [steps, calls, exceptions] = await Promise.all([
         store.operations.checkpointTimes(id),
-        store.listCalls({ runId: id, limit: TIMELINE_CALLS }),
+        store.listCalls({ runId: id, limit: TIMELINE_CALLS, now: clock.now() }),
         store.listExceptions({ runId: id }),
       ]);
       const receivedAt = Date.parse(run.event.receivedAt);

@@ -60,7 +60,7 @@ export const CallRecordSchema = Type.Object({
   connection: Nullable(Type.String()),
   unanswered: Type.Union([Type.Literal('in-flight'), Type.Literal('interrupted'), Type.Null()], {
     description:
-      'A call is recorded before its request leaves; null once its answer (or failure) is recorded. in-flight: its run still holds the claim it was sent under. interrupted: the process stopped (or lost the run) with the request out, so the destination may have received it. status is then null, and error says the same in words.',
+      'A call is recorded before its request leaves; null once its answer (or failure) is recorded. in-flight: its run still holds the claim it was sent under, its lease unexpired. interrupted: the process stopped (or lost the run) with the request out, so the destination may have received it. status is then null, and error says the same in words.',
   }),
 });
 

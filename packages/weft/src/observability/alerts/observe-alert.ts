@@ -20,7 +20,7 @@ export async function observeAlert(rule: AlertRule, sources: AlertSources, now: 
   }
   if ('connectionUnhealthy' in when) {
     // A call still in flight (or cut short by a stop) says nothing yet about the connection's health.
-    const [latest] = (await store.operations.pageCalls({ connection: when.connectionUnhealthy.connection, answered: true, limit: 1 })).items;
+    const [latest] = (await store.operations.pageCalls({ connection: when.connectionUnhealthy.connection, answered: true, limit: 1, now })).items;
     return { kind: 'connectionUnhealthy', lastCall: latest && { at: latest.at, status: latest.status, error: latest.error } };
   }
   if ('tokenExpiring' in when) return { kind: 'tokenExpiring', tokens: await sources.unrenewableTokens() };

@@ -118,7 +118,7 @@ export function createPostgresOperations({ query }: PostgresAccess): OperationsS
       if (filter.to !== undefined) c.add('at <= ?', filter.to);
       if (filter.answered !== undefined) c.add(`awaiting_answer = ${filter.answered ? 0 : 1}`);
       if (filter.cursor !== undefined) c.add('id < ?', decodeCursor('calls', filter.cursor, ['number'])[0]);
-      const rows = await query<CallRow>(`SELECT ${callColumns('calls')} FROM calls ${c.where} ORDER BY id DESC LIMIT ${c.param(filter.limit + 1)}`, c.values);
+      const rows = await query<CallRow>(`SELECT ${callColumns('calls', c.param(filter.now))} FROM calls ${c.where} ORDER BY id DESC LIMIT ${c.param(filter.limit + 1)}`, c.values);
       return toPage(rows, filter.limit, toCallRecord, (row) => encodeCursor('calls', [row.id]));
     },
 

@@ -130,16 +130,16 @@ const READS: Array<[string, (store: Store) => Promise<unknown>]> = [
   ['pageExceptions', (s) => allPages((cursor) => s.operations.pageExceptions({ limit: 1, ...(cursor ? { cursor } : {}) }))],
   ['pageExceptions filtered', (s) => s.operations.pageExceptions({ limit: 10, flowId: 'invoices', reason: 'validation', status: 'open' })],
   ['exceptionGroups', async (s) => [await s.operations.exceptionGroups({}), await s.operations.exceptionGroups({ status: 'open' })]],
-  ['pageCalls', (s) => allPages((cursor) => s.operations.pageCalls({ limit: 2, ...(cursor ? { cursor } : {}) }))],
+  ['pageCalls', (s) => allPages((cursor) => s.operations.pageCalls({ now: T0 + 150 * SECOND, limit: 2, ...(cursor ? { cursor } : {}) }))],
   [
     'pageCalls filtered',
     async (s) => [
-      ...(await Promise.all((['2xx', '3xx', '4xx', '5xx', 'error'] as CallStatusClass[]).map((status) => s.operations.pageCalls({ limit: 10, status })))),
-      await s.operations.pageCalls({ limit: 10, connection: 'crm' }),
-      await s.operations.pageCalls({ limit: 10, q: '50%_off' }),
-      await s.operations.pageCalls({ limit: 10, q: 'run_4' }),
-      await s.operations.pageCalls({ limit: 10, from: T0 + 27 * SECOND, to: T0 + 72 * SECOND }),
-      await s.operations.pageCalls({ limit: 10, runId: 'run_4' }),
+      ...(await Promise.all((['2xx', '3xx', '4xx', '5xx', 'error'] as CallStatusClass[]).map((status) => s.operations.pageCalls({ now: T0 + 150 * SECOND, limit: 10, status })))),
+      await s.operations.pageCalls({ now: T0 + 150 * SECOND, limit: 10, connection: 'crm' }),
+      await s.operations.pageCalls({ now: T0 + 150 * SECOND, limit: 10, q: '50%_off' }),
+      await s.operations.pageCalls({ now: T0 + 150 * SECOND, limit: 10, q: 'run_4' }),
+      await s.operations.pageCalls({ now: T0 + 150 * SECOND, limit: 10, from: T0 + 27 * SECOND, to: T0 + 72 * SECOND }),
+      await s.operations.pageCalls({ now: T0 + 150 * SECOND, limit: 10, runId: 'run_4' }),
     ],
   ],
   ['checkpointTimes', (s) => s.operations.checkpointTimes('run_2')],
@@ -147,7 +147,7 @@ const READS: Array<[string, (store: Store) => Promise<unknown>]> = [
   ['connectionActivity', (s) => s.operations.connectionActivity()],
   ['queueStats', (s) => s.queueStats!(T0 + 150 * SECOND)],
   ['exceptions', (s) => s.listExceptions({})],
-  ['calls', (s) => s.listCalls({})],
+  ['calls', (s) => s.listCalls({ now: T0 + 150 * SECOND })],
   ['runs', async (s) => Promise.all(['run_1', 'run_2', 'run_3', 'run_5'].map((id) => s.getRun(id)))],
   [
     'tokens',
@@ -225,7 +225,7 @@ describe('postgres store: same answers as sqlite for the management reads', { sk
   }
 
   it('the history is not trivial: each listing has rows', async () => {
-    assert.ok((await postgres.operations.pageCalls({ limit: 10, status: '5xx' })).items.length > 0);
+    assert.ok((await postgres.operations.pageCalls({ now: T0 + 150 * SECOND, limit: 10, status: '5xx' })).items.length > 0);
     assert.ok((await postgres.operations.exceptionGroups({})).length >= 2);
     assert.ok((await postgres.operations.summary({ since: T0, now: T0 + 150 * SECOND })).perMinute.some((minute) => minute.runsCompleted > 0));
   });

@@ -83,10 +83,14 @@ export interface CallRow {
   in_flight: boolean | null;
 }
 
-/** A call row and whether its request, when unanswered, is still in flight (see `CallRecord.unanswered`). */
-export function callColumns(alias: string): string {
+/**
+ * A call row and whether its request, when unanswered, is still in flight (see
+ * `CallRecord.unanswered`); `now` is the statement's parameter holding the time ($n). A killed
+ * process's run keeps its fence until it is claimed again: only its lease tells the claim is gone.
+ */
+export function callColumns(alias: string, now: string): string {
   return `${alias}.*, CASE WHEN ${alias}.awaiting_answer = 1 THEN EXISTS (
-    SELECT 1 FROM runs r WHERE r.id = ${alias}.run_id AND r.status = 'running' AND r.fence = ${alias}.fence) END AS in_flight`;
+    SELECT 1 FROM runs r WHERE r.id = ${alias}.run_id AND r.status = 'running' AND r.fence = ${alias}.fence AND r.lease_expires_at > ${now}) END AS in_flight`;
 }
 
 export function toJson(value: unknown): string | null {

@@ -481,9 +481,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       // The latest `limit` calls, in the order they were made.
       const rows =
         filter.runId === undefined
-          ? await query<CallRow>(`SELECT ${callColumns('c')} FROM (SELECT * FROM calls ORDER BY id DESC LIMIT $1) c ORDER BY c.id`, [filter.limit ?? DEFAULT_LIST_LIMIT])
-          : await query<CallRow>(`SELECT ${callColumns('c')} FROM (SELECT * FROM calls WHERE run_id = $2 ORDER BY id DESC LIMIT $1) c ORDER BY c.id`, [
+          ? await query<CallRow>(`SELECT ${callColumns('c', '$2')} FROM (SELECT * FROM calls ORDER BY id DESC LIMIT $1) c ORDER BY c.id`, [filter.limit ?? DEFAULT_LIST_LIMIT, filter.now])
+          : await query<CallRow>(`SELECT ${callColumns('c', '$2')} FROM (SELECT * FROM calls WHERE run_id = $3 ORDER BY id DESC LIMIT $1) c ORDER BY c.id`, [
               filter.limit ?? DEFAULT_LIST_LIMIT,
+              filter.now,
               filter.runId,
             ]);
       return rows.map(toCallRecord);

@@ -147,7 +147,7 @@ export function createSqliteOperations({ sql, write, read }: SqliteAccess): Oper
         if (filter.to !== undefined) c.add('at <= @to', { to: filter.to });
         if (filter.answered !== undefined) c.add(`awaiting_answer = ${filter.answered ? 0 : 1}`);
         if (filter.cursor !== undefined) c.add('id < @before', { before: decodeCursor('calls', filter.cursor, ['number'])[0] });
-        const rows = sql(`SELECT ${callColumns('calls')} FROM calls ${c.where} ORDER BY id DESC LIMIT @limit`).all({ ...c.params, limit: filter.limit + 1 }) as CallRow[];
+        const rows = sql(`SELECT ${callColumns('calls')} FROM calls ${c.where} ORDER BY id DESC LIMIT @limit`).all({ ...c.params, limit: filter.limit + 1, now: filter.now }) as CallRow[];
         return toPage(rows, filter.limit, toCallRecord, (row) => encodeCursor('calls', [row.id]));
       }),
 

@@ -168,10 +168,14 @@ export interface CallRow {
   in_flight: number | null;
 }
 
-/** A call row and whether its request, when unanswered, is still in flight (see `CallRecord.unanswered`). */
+/**
+ * A call row and whether its request, when unanswered, is still in flight (see
+ * `CallRecord.unanswered`); the statement binds `@now`. A killed process's run keeps its fence
+ * until it is claimed again: only its lease tells the claim is gone.
+ */
 export function callColumns(alias: string): string {
   return `${alias}.*, CASE WHEN ${alias}.awaiting_answer = 1 THEN EXISTS (
-    SELECT 1 FROM runs r WHERE r.id = ${alias}.run_id AND r.status = 'running' AND r.fence = ${alias}.fence) END AS in_flight`;
+    SELECT 1 FROM runs r WHERE r.id = ${alias}.run_id AND r.status = 'running' AND r.fence = ${alias}.fence AND r.lease_expires_at > @now) END AS in_flight`;
 }
 
 type Outcome = { isOk: true; value: unknown } | { isOk: false; error: unknown };
@@ -642,6 +646,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         const rows = sql(`SELECT ${callColumns('c')} FROM (SELECT * FROM calls ${where} ORDER BY id DESC LIMIT @limit) c ORDER BY c.id`).all({
           ...(filter.runId === undefined ? {} : { runId: filter.runId }),
           limit: filter.limit ?? DEFAULT_LIST_LIMIT,
+          now: filter.now,
         }) as CallRow[];
         return rows.map(toCallRecord);
       }),
