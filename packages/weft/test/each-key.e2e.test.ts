@@ -140,6 +140,16 @@ describe('each with a key', () => {
     assert.equal(empty.message, "The each step 'perLine' has no key for the item at index 0: its key (item.sku) is empty; every item needs a key that identifies it.");
   });
 
+  it('a key longer than 128 characters fails the each step as a mapping exception before any item runs', { timeout: 30_000 }, async () => {
+    const long = `LONG-${'x'.repeat(124)}`;
+    await deliver('keyed', [{ sku: 'SHORT-1' }, { sku: long }]);
+    const exception = await waitForOpenException('keyed', (message) => message.includes('129 characters'));
+    assert.equal(exception.reason, 'mapping');
+    assert.equal(exception.stepPath, 'perLine');
+    assert.equal(exception.message, "The each step 'perLine' gives the item at index 1 a key of 129 characters (its key is item.sku); a key may have at most 128: key items by an id, a SKU or a line number.");
+    assert.equal(sent('SHORT-1'), 0, 'no item ran');
+  });
+
   it('without a key, items are known by position and their effect keys are those of before', { timeout: 30_000 }, async () => {
     await deliver('plain', [{ sku: 'PLAIN-A' }, { sku: 'PLAIN-B' }]);
     await settledRuns(weft, 'plain', 1);

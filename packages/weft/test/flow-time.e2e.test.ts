@@ -11,15 +11,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { settledRuns, startTestWeft } from './support/weft-harness.ts';
 
-/** 201 for a line, 422 for a sku starting with BAD; keeps every body it was sent. */
+/** 201 for a line, 422 for a sku starting with BAD, 503 the first time for one starting with FLAKY; keeps every body it was sent. */
 async function startLineSink(): Promise<{ url: string; bodies: Array<{ sku: string; syncedAt: string }>; close(): Promise<void> }> {
   const bodies: Array<{ sku: string; syncedAt: string }> = [];
+  const seen = new Set<string>();
   const server: Server = createServer((req, res) => {
     let text = '';
     req.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => {
       const body = JSON.parse(text) as { sku: string; syncedAt: string };
       bodies.push(body);
-      const [status, answer] = body.sku.startsWith('BAD') ? [422, { error: `SKU '${body.sku}' does not exist` }] : [201, { id: `line-${body.sku}` }];
+      const isFirstFlaky = body.sku.startsWith('FLAKY') && !seen.has(body.sku);
+      seen.add(body.sku);
+      const [status, answer] = body.sku.startsWith('BAD')
+        ? [422, { error: `SKU '${body.sku}' does not exist` }]
+        : isFirstFlaky
+          ? [503, { error: 'try again' }]
+          : [201, { id: `line-${body.sku}` }];
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
     });
   });
@@ -52,13 +59,34 @@ steps:
     map: '{ "now": $now(), "millis": $millis() }'
 `;
 
+/** Each line waits; the steps after the lines read that time, in the pass that ran them and in a retry's. */
+const ITEM_DELAYS = `id: item-delays
+trigger:
+  webhook: { path: item-delays }
+steps:
+  - id: perLine
+    each: trigger.body.lines
+    steps:
+      - id: stampedBefore
+        map: '$now()'
+      - id: settle
+        delay: 200ms
+  - id: afterLines
+    map: '$now()'
+  - id: report
+    call:
+      url: \${env:SINK_URL}/lines
+      body: '{ "sku": "FLAKY-" & trigger.body.id, "syncedAt": $now() }'
+    retry: { initialDelay: 100ms }
+`;
+
 describe('the time a flow reads', () => {
   let sink: Awaited<ReturnType<typeof startLineSink>>;
   let weft: Awaited<ReturnType<typeof startTestWeft>>;
   before(async () => {
     sink = await startLineSink();
     process.env.SINK_URL = sink.url;
-    weft = await startTestWeft({ 'stamped.yaml': STAMPED_LINES, 'follow-up.yaml': FOLLOW_UP });
+    weft = await startTestWeft({ 'stamped.yaml': STAMPED_LINES, 'follow-up.yaml': FOLLOW_UP, 'item-delays.yaml': ITEM_DELAYS });
   });
   after(async () => {
     await weft?.close();
@@ -104,5 +132,21 @@ describe('the time a flow reads', () => {
     assert.equal(output('stampedAtReceipt'), run.event.receivedAt);
     const until = (output('wait') as { until: string }).until;
     assert.deepEqual(output('stampedAfterWait'), { now: until, millis: Date.parse(until) });
+  });
+
+  it("inside and after an each, $now() reads when the last of its items' delays ended, also once the each is replayed from its checkpoint", { timeout: 30_000 }, async () => {
+    await deliver('item-delays', { id: 'R1', lines: [{ sku: 'A' }, { sku: 'B' }] });
+    await settledRuns(weft, 'item-delays', 1);
+    const [summary] = await weft.store.listRuns({ flowId: 'item-delays' });
+    const run = (await weft.store.getRun(summary!.id))!;
+    assert.equal(run.status, 'succeeded', run.lastError ?? '');
+    const output = (path: string) => run.checkpoints.find((checkpoint) => checkpoint.path === path)?.output;
+    const untilOf = (path: string) => (output(path) as { until: string }).until;
+    assert.equal(output('perLine[0].stampedBefore'), run.event.receivedAt);
+    assert.equal(output('perLine[1].stampedBefore'), untilOf('perLine[0].settle'), 'the second line starts after the first one waited');
+    assert.equal(output('afterLines'), untilOf('perLine[1].settle'));
+    // The retry of report resumed the run after perLine was done: it replayed perLine's checkpoint alone.
+    const reports = sink.bodies.filter((body) => body.sku === 'FLAKY-R1');
+    assert.deepEqual(reports.map((body) => body.syncedAt), [untilOf('perLine[1].settle'), untilOf('perLine[1].settle')]);
   });
 });

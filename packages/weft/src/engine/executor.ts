@@ -90,6 +90,7 @@ async function executeSteps(ctx: RunContext, steps: Step[], prefix: string, scop
     }
     scope.steps[step.id] = checkpoint.output;
     if ('delay' in step) passDelay(scope, checkpoint.output);
+    if ('each' in step) passItemDelays(scope, step.steps, checkpoint.output);
     if (checkpoint.outcome === 'ended') return { status: 'ended' };
     if (checkpoint.outcome === 'skipped') i++;
   }
@@ -165,12 +166,22 @@ async function executeStep(ctx: RunContext, step: Step, path: string, scope: Sco
       const itemScope = withTimeOf(scope, { trigger: scope.trigger, steps: { ...scope.steps }, item: list[index], index });
       const outcome = await executeSteps(ctx, step.steps, prefixes[index]!, itemScope);
       if (outcome.status === 'waiting') return outcome;
+      // The next item starts after this one's delays.
+      const itemTime = flowTimeOf(itemScope);
+      if (itemTime !== undefined) setFlowTime(scope, itemTime);
       results.push(Object.fromEntries(step.steps.map((s) => [s.id, itemScope.steps[s.id]])));
     }
     return record({ path, output: results, outcome: 'done' });
   }
   throw new Error(`unknown step kind ${stepKindOf(step)}`);
 }
+
+/**
+ * An item's key is part of the path of every step it runs, which the stores index with the run's
+ * id (PostgreSQL's b-tree refuses an entry over 2,704 bytes, after the request went out): a key
+ * this long fits several nested eaches in a path, and a longer one is no identifier.
+ */
+const MAX_ITEM_KEY_LENGTH = 128;
 
 /**
  * The key of every item of a keyed `each`, checked before any item runs: a missing or repeated
@@ -190,6 +201,13 @@ async function itemKeys(ctx: RunContext, stepId: string, keySource: string, list
       });
     }
     const key = keyText(value);
+    if (key.length > MAX_ITEM_KEY_LENGTH) {
+      throw new StepFailedError({
+        retryable: false,
+        reason: 'mapping',
+        message: `The each step '${stepId}' gives the item at index ${index} a key of ${key.length} characters (its key is ${keySource}); a key may have at most ${MAX_ITEM_KEY_LENGTH}: key items by an id, a SKU or a line number.`,
+      });
+    }
     const first = indexOfKey.get(key);
     if (first !== undefined) {
       throw new StepFailedError({
@@ -221,6 +239,28 @@ async function evaluate(ctx: RunContext, source: string, scope: Scope, stepId: s
 function passDelay(scope: Scope, output: unknown): void {
   const until = Date.parse(String((output as { until?: unknown } | null)?.until));
   if (!Number.isNaN(until)) setFlowTime(scope, until);
+}
+
+/**
+ * The steps after an `each` read the end of the last delay among its items, nested eaches'
+ * included. Read from the each's output, not from its items' scopes: a run resumed after the
+ * each replays its checkpoint alone, and must read the time its first pass read.
+ */
+function passItemDelays(scope: Scope, steps: Step[], output: unknown): void {
+  const latest = latestDelayEnd(steps, output);
+  if (latest !== undefined && latest > (flowTimeOf(scope) ?? -Infinity)) setFlowTime(scope, latest);
+}
+
+function latestDelayEnd(steps: Step[], output: unknown): number | undefined {
+  let latest: number | undefined;
+  for (const item of Array.isArray(output) ? (output as Array<Record<string, unknown> | null>) : []) {
+    for (const step of steps) {
+      const stepOutput = item?.[step.id];
+      const end = 'delay' in step ? Date.parse(String((stepOutput as { until?: unknown } | null | undefined)?.until)) : 'each' in step ? latestDelayEnd(step.steps, stepOutput) : undefined;
+      if (end !== undefined && !Number.isNaN(end) && (latest === undefined || end > latest)) latest = end;
+    }
+  }
+  return latest;
 }
 
 /** An item's scope reads the time its each's scope reads. */

@@ -382,7 +382,7 @@ export const StepSchema = Type.Recursive((Self) =>
         each: Expression,
         key: Type.Optional(
           expressionFor(
-              'JSONata over one item (it reads `item`, `index`, `trigger` and `steps`) giving what identifies it, e.g. item.sku. The checkpoints and idempotency keys of the nested steps then follow the key of each item instead of its position (`lines["ABC-9"].create` rather than `lines[2].create`), so a replay with an edited input that removes, adds or reorders items sends nothing again for an item already done and sends only for new ones. Every item needs a key, unique in the event: a missing or repeated one fails the step (reason mapping) before any item runs. Without a key, items are known by position.',
+              'JSONata over one item (it reads `item`, `index`, `trigger` and `steps`) giving what identifies it, e.g. item.sku. The checkpoints and idempotency keys of the nested steps then follow the key of each item instead of its position (`lines["ABC-9"].create` rather than `lines[2].create`), so a replay with an edited input that removes, adds or reorders items sends nothing again for an item already done and sends only for new ones. Every item needs a key of at most 128 characters, unique in the event: a missing, repeated or longer one fails the step (reason mapping) before any item runs. Without a key, items are known by position.',
           ),
         ),
         steps: Type.Array(Self, { minItems: 1 }),
