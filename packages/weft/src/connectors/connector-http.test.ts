@@ -39,7 +39,9 @@ describe('createConnectorHttpClient', () => {
     limiter?: ConnectionLimiter;
     signal?: AbortSignal;
     timeoutMs?: number;
-    audit?: (call: { status: number | null; error: string | null }) => void;
+    clock?: { now(): number };
+    recorded?: (request: { at: number }) => void;
+    audit?: (call: { status: number | null; error: string | null; durationMs: number }, sentAt: number) => void;
     unsent?: () => void;
   }) {
     const dispatcher = createEgressGuard({ allow: ['127.0.0.1'] }).dispatcher();
@@ -49,10 +51,13 @@ describe('createConnectorHttpClient', () => {
       baseUrl: origin,
       auth: { authorize: async () => {} },
       dispatcher,
-      clock: { now: () => Date.now() },
+      clock: overrides.clock ?? { now: () => Date.now() },
       signal: overrides.signal ?? new AbortController().signal,
       timeoutMs: overrides.timeoutMs ?? 5_000,
-      audit: async () => ({ answered: (answer) => overrides.audit?.(answer), unsent: () => overrides.unsent?.() }),
+      audit: async (request) => {
+        overrides.recorded?.(request);
+        return { answered: (answer, sentAt) => overrides.audit?.(answer, sentAt), unsent: () => overrides.unsent?.() };
+      },
       auditBodyBytes: 1024,
       redactFields: [],
     });
@@ -77,6 +82,36 @@ describe('createConnectorHttpClient', () => {
       assert.deepEqual(connectionsAtAcquire, [before + 1], 'the connection was open when the limiter was asked');
       assert.equal(connections, before + 1, 'and the request used it');
       assert.deepEqual(audits, [200]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('an answered request is on record from when it left: after the connection opened and the limiter let it go', async () => {
+    let now = 1_000;
+    let ticking: NodeJS.Timeout | undefined;
+    const limiter: ConnectionLimiter = {
+      acquire: async () => {
+        now += 250; // the limiter slept until the bucket had room
+        ticking = setInterval(() => (now += 5), 1); // and from here on the vendor takes its time
+        return { status: 'granted', release: async () => {} };
+      },
+      observe: async () => ({ isRateLimited: false }),
+    };
+    let recordedAt: number | undefined;
+    const answers: Array<{ sentAt: number; durationMs: number; answeredAt: number }> = [];
+    const { http, close } = client({
+      limiter,
+      clock: { now: () => now },
+      recorded: (request) => (recordedAt = request.at),
+      audit: (answer, sentAt) => answers.push({ sentAt, durationMs: answer.durationMs, answeredAt: now }),
+    });
+    try {
+      await http.request({ method: 'POST', path: '/orders' }).finally(() => clearInterval(ticking));
+      assert.equal(recordedAt, 1_000);
+      const [answer] = answers;
+      assert.equal(answer?.sentAt, 1_250, 'at: when it left, not when it was recorded');
+      assert.equal(answer.sentAt + answer.durationMs, answer.answeredAt, 'at + durationMs: when the answer came');
     } finally {
       await close();
     }

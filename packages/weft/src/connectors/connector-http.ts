@@ -69,7 +69,12 @@ export interface ConnectorHttpOptions {
 export type AuditedRequest = Omit<CallRequestRecord, 'flowId' | 'runId' | 'stepPath' | 'attempt'>;
 
 export interface AuditedRequestHandle {
-  answered(answer: CallAnswer): void;
+  /**
+   * `sentAt`: when the request was handed to the network, the record's `at` from then on, which
+   * `durationMs` counts from. The record was made before the connection opened and the limiter's
+   * wait, so its first `at` is earlier.
+   */
+  answered(answer: CallAnswer, sentAt: number): void;
   /** The request never left (the connection's budget had no room, or the limiter failed): nothing to keep. */
   unsent(): void;
 }
@@ -126,7 +131,7 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
       text = await response.body.text();
     } catch (error) {
       const timedOut = deadline.hasTimedOut();
-      audit.answered({ status: null, durationMs: clock.now() - startedAt, responseHeaders: {}, responseBody: null, error: describeError(error, timedOut, options.timeoutMs) });
+      audit.answered({ status: null, durationMs: clock.now() - startedAt, responseHeaders: {}, responseBody: null, error: describeError(error, timedOut, options.timeoutMs) }, startedAt);
       if (options.signal.aborted || error instanceof EgressDeniedError) throw error;
       throw timedOut
         ? new RetryableError('ERR_CONNECTOR_TIMEOUT', { reason: 'timeout', message: `${options.connector.name} did not answer within ${formatSeconds(options.timeoutMs)}` })
@@ -134,13 +139,16 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
     } finally {
       deadline.dispose();
     }
-    audit.answered({
-      status,
-      durationMs: clock.now() - startedAt,
-      responseHeaders: redactHeaders(responseHeaders),
-      responseBody: capBody(redactBody(text, options.redactFields), options.auditBodyBytes),
-      error: null,
-    });
+    audit.answered(
+      {
+        status,
+        durationMs: clock.now() - startedAt,
+        responseHeaders: redactHeaders(responseHeaders),
+        responseBody: capBody(redactBody(text, options.redactFields), options.auditBodyBytes),
+        error: null,
+      },
+      startedAt,
+    );
     return { status, headers: responseHeaders, body: parseBody(text, responseHeaders['content-type']), text };
   }
 

@@ -69,7 +69,7 @@ export function createPoller(options: PollerOptions) {
       // A poll only reads: one cut short by a stop changed nothing at the vendor and is asked again
       // (its cursor did not move), so it is recorded whole once answered, not before it leaves.
       audit: async (request) => ({
-        answered: (answer) => void store.recordCall({ ...request, ...answer, flowId: flow.flow.id, runId: '', stepPath: `poll:${spec.trigger}`, attempt: 1 }),
+        answered: (answer, sentAt) => void store.recordCall({ ...request, at: sentAt, ...answer, flowId: flow.flow.id, runId: '', stepPath: `poll:${spec.trigger}`, attempt: 1 }),
         unsent: () => {},
       }),
       auditBodyBytes: options.auditBodyBytes,

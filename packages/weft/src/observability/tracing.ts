@@ -82,7 +82,7 @@ export function startTracing(options: TracingOptions): () => void {
           `${call.method} ${callTarget(call)}`,
           {
             kind: SpanKind.CLIENT,
-            // The audit record's `at` is when the request was about to leave, its duration until the answer.
+            // An answered call's `at` is when its request left, its duration until the answer.
             startTime: call.at,
             attributes: {
               'http.request.method': call.method,

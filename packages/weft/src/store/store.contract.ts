@@ -846,6 +846,17 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
           assert.deepEqual((await store.operations.pageCalls({ limit: 9, runId: run.id, now: T0 + LEASE_MS })).items, [inFlight]);
         });
 
+        it('takes the time its request left from its answer: the record was started before a commit, a connection or a rate limit', async () => {
+          const event = await ingestRun();
+          await claimOne(event.runId);
+          const sent = request(event.runId);
+          const started = await store.startCall(sent);
+          await store.completeCall({ ...sent, at: T0 + 250, id: started.id, ...created });
+          const answered = { id: started.id, ...sent, at: T0 + 250, ...created };
+          assert.deepEqual(await store.listCalls({ runId: event.runId, now: T0 + 300 }), [answered]);
+          assert.deepEqual((await store.operations.pageCalls({ limit: 9, runId: event.runId, now: T0 + 300 })).items, [answered]);
+        });
+
         it('records no request with the intent of a done effect, and forgets one that did not leave', async () => {
           const event = await ingestRun();
           const run = await claimOne(event.runId);

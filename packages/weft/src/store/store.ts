@@ -80,7 +80,11 @@ export interface Store {
    * after it lost the run.
    */
   startCall(call: CallRequestRecord): Promise<StartedCall>;
-  /** The answer of a started call: `call` is the whole record; only its answer is written, the request was at the start. */
+  /**
+   * The answer of a started call: `call` is the whole record; its answer is written, and its `at`,
+   * when the request was handed to the network (the record was started before, and may have
+   * waited for a commit, a connection or a rate limit). The rest of the request was at the start.
+   */
   completeCall(call: CallRecord): Promise<void>;
   /** A started call whose request did not leave after all (a hold or a full rate budget postponed it). */
   discardCall(id: number): Promise<void>;
@@ -309,6 +313,10 @@ export interface RunDetail extends RunSummary {
 
 /** What a call sends: known, and recorded, before its request leaves. */
 export interface CallRequestRecord {
+  /**
+   * When the request was handed to the network, which `durationMs` counts from. Until the answer
+   * is recorded, when the record was started: a little before (a commit, a connection, a rate limit).
+   */
   at: number;
   flowId: string;
   runId: string;

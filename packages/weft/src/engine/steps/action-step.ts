@@ -76,9 +76,9 @@ export async function executeActionStep(
         }
         const { id, attempt } = await started;
         return {
-          answered: (answer) => {
+          answered: (answer, sentAt) => {
             if (answer.status !== null) lastAudited = { status: answer.status, headers: answer.responseHeaders, body: answer.responseBody ?? '' };
-            ctx.writes.defer(deps.store.completeCall({ ...request, flowId: ctx.flow.flow.id, runId: ctx.runId, stepPath: ctx.stepPath, attempt, id, ...answer }));
+            ctx.writes.defer(deps.store.completeCall({ ...request, at: sentAt, flowId: ctx.flow.flow.id, runId: ctx.runId, stepPath: ctx.stepPath, attempt, id, ...answer }));
           },
           unsent: () => ctx.writes.defer(deps.store.discardCall(id)),
         };

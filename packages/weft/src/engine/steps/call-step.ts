@@ -188,9 +188,11 @@ async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep
     call.describe ? String((await ctx.flow.expression(call.describe).evaluate(scope).catch(() => undefined)) ?? '') || undefined : undefined;
   const destinationName = call.destination ?? url.host;
   const timeoutMs = call.timeout === undefined ? DEFAULT_TIMEOUT_MS : toMs(call.timeout);
-  const recordAnswer = (answer: CallAnswer) => ctx.writes.defer(store.completeCall({ ...audited.request, id: audited.id, ...answer }));
-
   const startedAt = clock.now();
+  // The record's `at` was taken before the intent's commit: from the answer on, it is when the
+  // request left, which `durationMs` counts from (a trace span runs from `at` to `at + durationMs`).
+  const recordAnswer = (answer: CallAnswer) => ctx.writes.defer(store.completeCall({ ...audited.request, at: startedAt, id: audited.id, ...answer }));
+
   const deadline = requestDeadline(ctx.signal, timeoutMs);
   let status: number;
   let responseHeaders: Record<string, string>;

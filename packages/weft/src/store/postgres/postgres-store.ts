@@ -442,9 +442,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
     completeCall: async (call) => {
       await query(
-        `UPDATE calls SET status = $2, duration_ms = $3, response_headers = $4, response_body = $5, error = $6, awaiting_answer = 0
+        `UPDATE calls SET status = $2, duration_ms = $3, response_headers = $4, response_body = $5, error = $6, awaiting_answer = 0, at = $7
          WHERE id = $1`,
-        [call.id, call.status, Math.round(call.durationMs), JSON.stringify(call.responseHeaders), call.responseBody, call.error],
+        [call.id, call.status, Math.round(call.durationMs), JSON.stringify(call.responseHeaders), call.responseBody, call.error, call.at],
       );
     },
 

@@ -608,10 +608,11 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       queue.write(() => {
         // Only columns no index holds, so the answer rewrites the row and nothing else.
         sql(`
-          UPDATE calls SET status = @status, duration_ms = @durationMs, response_headers = @responseHeaders,
+          UPDATE calls SET at = @at, status = @status, duration_ms = @durationMs, response_headers = @responseHeaders,
             response_body = @responseBody, error = @error, awaiting_answer = 0
           WHERE id = @id`).run({
           id: call.id,
+          at: call.at,
           status: call.status,
           durationMs: call.durationMs,
           responseHeaders: JSON.stringify(call.responseHeaders),
