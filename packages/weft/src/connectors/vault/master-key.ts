@@ -157,7 +157,7 @@ export function toKeyring(keys: MasterKeys): Map<string, MasterKey> {
   return keyring;
 }
 
-function isSet(value: string | undefined): value is string {
+export function isSet(value: string | undefined): value is string {
   return value !== undefined && value.trim() !== '';
 }
 
