@@ -28,6 +28,16 @@ steps:
     map: 'trigger.body.n * 2'
 `;
 
+const DELAYED_ORDERED_FLOW = `id: delayed
+trigger: { manual: {} }
+orderingKey: trigger.body.customer
+steps:
+  - id: pause
+    delay: 1h
+  - id: double
+    map: 'trigger.body.n * 2'
+`;
+
 async function startEngine(flowYaml: string, wrap: (store: Store) => Store = (store) => store) {
   const dir = await mkdtemp(join(tmpdir(), 'weft-worker-'));
   await writeFile(join(dir, 'flow.flow.yaml'), flowYaml);
@@ -153,5 +163,22 @@ describe('worker', () => {
     // The poll interval is a minute: only the looks after each run can drain the key in time.
     await engine.waitUntilSucceeded(6);
     assert.ok(engine.claimQueries() >= 5, `${engine.claimQueries()} claim queries`);
+  });
+
+  it('does not look again and again while the only due run is held back by its ordering key', async () => {
+    const engine = await startEngine(DELAYED_ORDERED_FLOW);
+    opened.push(engine);
+    const first = await engine.accept({ n: 1, customer: 'c1' });
+    const second = await engine.accept({ n: 2, customer: 'c1' });
+    const deadline = Date.now() + 5_000;
+    while ((await engine.store.getRun(first.runId))?.status !== 'waiting' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal((await engine.store.getRun(first.runId))?.status, 'waiting', 'the first run waits in its delay for an hour');
+    // The second run is due but cannot be claimed before the first ends: a worker that takes
+    // its due time as the time to look again would claim in a tight loop for the hour.
+    const before = engine.claimQueries();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const looks = engine.claimQueries() - before;
+    assert.ok(looks <= 3, `${looks} claim queries in a second while the due run is held back`);
+    assert.equal((await engine.store.getRun(second.runId))?.status, 'queued');
   });
 });

@@ -74,6 +74,8 @@ export function startWorker(options: WorkerOptions): Worker {
    * claim query per run that finds nothing: ingest claims new runs itself.
    */
   let mayHaveDueRuns = true;
+  /** The instant the worker last looked for due runs: whatever was due then and not taken it could not take. */
+  let lookedAt = clock.now();
 
   let isStarted = options.startIdle !== true;
   const claimFailures = createLogThrottle(clock, CLAIM_FAILURE_LOG_INTERVAL_MS);
@@ -91,6 +93,7 @@ export function startWorker(options: WorkerOptions): Worker {
     try {
       while (!stopping) {
         kicked = false;
+        lookedAt = clock.now();
         const capacity = options.concurrency - running.size - reserved;
         isFull = capacity <= 0;
         if (isFull) break;
@@ -98,7 +101,7 @@ export function startWorker(options: WorkerOptions): Worker {
         if (flows.size === 0) break;
         const claimed = await store.claimRuns({
           workerId: options.workerId,
-          now: clock.now(),
+          now: lookedAt,
           leaseMs: options.leaseMs,
           limit: capacity,
           flowIds: [...flows.keys()],
@@ -132,7 +135,11 @@ export function startWorker(options: WorkerOptions): Worker {
     let delay = options.pollIntervalMs;
     try {
       const next = await store.nextWakeAt();
-      if (next !== undefined) delay = Math.max(0, Math.min(delay, next - clock.now()));
+      // A run already due at the last look that was not claimed is one this worker cannot take
+      // yet (behind its ordering key, its flow at its cap or not loaded here, or no free slot):
+      // looking again at once would find nothing, over and over. What frees it (a run ending
+      // here, PostgreSQL's NOTIFY, an ingest) kicks the worker; the poll interval covers the rest.
+      if (next !== undefined && next > lookedAt) delay = Math.max(0, Math.min(delay, next - clock.now()));
     } catch {
       // the poll interval still applies
     }
