@@ -1086,6 +1086,16 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         await assert.rejects(store.replayException(stale.exceptionId, { now: T0 + 300 }), NotReplayableError);
       });
 
+      it('leaves the exceptions of later runs open when a replayed earlier run of the record completes', async () => {
+        const older = await failRun({ orderingKey: 'order-11' }, T0);
+        const newer = await failRun({ orderingKey: 'order-11' }, T0 + 1);
+        await store.replayException(older.exceptionId, { now: T0 + 50 });
+        const replayed = await claimOne(older.runId, { now: T0 + 60 });
+        assert.deepEqual(await store.completeRun(older.runId, replayed.fence, T0 + 70), []);
+        assert.equal((await store.getException(newer.exceptionId))?.status, 'open', 'the newer event was never processed');
+        assert.deepEqual(await store.replayException(newer.exceptionId, { now: T0 + 80 }), { runId: newer.runId });
+      });
+
       it('resolves by dedupe key when the runs have no ordering key', async () => {
         const stale = await failRun({ dedupeKey: 'order-9' }, T0);
         const otherRecord = await failRun({ dedupeKey: 'order-10' }, T0 + 1);

@@ -43,10 +43,12 @@ export interface Store {
    */
   checkpoint(runId: string, fence: number, checkpoint: StepCheckpoint, options: CheckpointOptions): Promise<void>;
   /**
-   * The run finished: every step is done. In the same transaction, open exceptions of its flow
-   * for the same record become `resolved` — same ordering key, or same dedupe key when the run
-   * has no ordering key — since nobody needs to fix them any more. The run's own exceptions are
-   * not touched (a replay already closed them). Answers the resolved exceptions' ids.
+   * The run finished: every step is done. In the same transaction, open exceptions of EARLIER
+   * runs (by creation order) of its flow for the same record become `resolved` — same ordering
+   * key, or same dedupe key when the run has no ordering key — since nobody needs to fix them any
+   * more. Exceptions of later runs stay open: a replayed older run that completes has not
+   * processed a newer event. The run's own exceptions are not touched (a replay already closed
+   * them). Answers the resolved exceptions' ids.
    */
   completeRun(runId: string, fence: number, now: number): Promise<string[]>;
   /** A step failed and will be tried again at `dueAt`; counts the attempt. */

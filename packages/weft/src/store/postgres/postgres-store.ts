@@ -332,21 +332,22 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     checkpoint: (runId, fence, checkpoint, options) => writeCheckpoint(runId, fence, checkpoint, options, toJson(checkpoint.output)),
 
     completeRun: async (runId, fence, now) => {
-      // One round trip: the completion, and the exceptions of the same record it resolves (a
-      // data-modifying CTE sees the runs as they were, which changes none of the ids it reads).
+      // One round trip: the completion, and the exceptions of earlier runs of the same record it
+      // resolves (see `Store.completeRun`; a data-modifying CTE sees the runs as they were, which
+      // changes none of the ids it reads).
       const [row] = await query<{ completed: boolean; resolved: string[] }>(
         `WITH done AS (
           UPDATE runs SET status = 'succeeded', finished_at = $3, updated_at = $3, claimable_at = NULL, lease_owner = NULL, lease_expires_at = NULL,
             last_error = NULL
-          ${FENCED} RETURNING id, flow_id, ordering_key, event_id),
+          ${FENCED} RETURNING seq, flow_id, ordering_key, event_id),
         record AS (
-          SELECT done.id, done.flow_id, done.ordering_key, e.dedupe_key FROM done JOIN events e ON e.id = done.event_id),
+          SELECT done.seq, done.flow_id, done.ordering_key, e.dedupe_key FROM done JOIN events e ON e.id = done.event_id),
         resolved AS (
           UPDATE exceptions x SET status = 'resolved', resolved_at = $3
           FROM record
-          WHERE x.status = 'open' AND x.flow_id = record.flow_id AND x.run_id <> record.id AND x.run_id IN (
+          WHERE x.status = 'open' AND x.flow_id = record.flow_id AND x.run_id IN (
             SELECT o.id FROM runs o JOIN events oe ON oe.id = o.event_id
-            WHERE o.flow_id = record.flow_id AND (
+            WHERE o.flow_id = record.flow_id AND o.seq < record.seq AND (
               (record.ordering_key IS NOT NULL AND o.ordering_key = record.ordering_key)
               OR (record.ordering_key IS NULL AND oe.dedupe_key = record.dedupe_key)))
           RETURNING x.id)

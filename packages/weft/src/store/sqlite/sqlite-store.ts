@@ -379,22 +379,24 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
   /**
    * Resolves the open exceptions of the completed run's record; the transaction is the caller's.
-   * Almost always no exception of the flow is open, which a small partial index answers.
+   * Only those of earlier runs (lower seq): a replayed older run that completes says nothing of
+   * a newer event's failure, which still needs its own replay. Almost always no exception of the
+   * flow is open, which a small partial index answers.
    */
-  function resolveExceptionsOfRecord(runId: string, run: { flow_id: string; ordering_key: string | null; event_id: string }, now: number): string[] {
+  function resolveExceptionsOfRecord(run: { seq: number; flow_id: string; ordering_key: string | null; event_id: string }, now: number): string[] {
     const anyOpen = sql(`SELECT 1 FROM exceptions INDEXED BY exceptions_open_by_flow WHERE status = 'open' AND flow_id = ? LIMIT 1`).get(run.flow_id);
     if (anyOpen === undefined) return [];
-    const sameRecord =
+    const earlierOfRecord =
       run.ordering_key !== null
-        ? 'SELECT id FROM runs WHERE flow_id = @flowId AND ordering_key = @orderingKey'
+        ? 'SELECT id FROM runs WHERE flow_id = @flowId AND ordering_key = @orderingKey AND seq < @seq'
         : `SELECT r.id FROM runs r JOIN events e ON e.id = r.event_id
-           WHERE e.flow_id = @flowId AND e.dedupe_key = (SELECT dedupe_key FROM events WHERE id = @eventId)`;
+           WHERE e.flow_id = @flowId AND e.dedupe_key = (SELECT dedupe_key FROM events WHERE id = @eventId) AND r.seq < @seq`;
     return sql(`
       UPDATE exceptions SET status = 'resolved', resolved_at = @now
-      WHERE status = 'open' AND flow_id = @flowId AND run_id <> @runId AND run_id IN (${sameRecord})
+      WHERE status = 'open' AND flow_id = @flowId AND run_id IN (${earlierOfRecord})
       RETURNING id`)
       .pluck()
-      .all({ now, flowId: run.flow_id, runId, ...(run.ordering_key !== null ? { orderingKey: run.ordering_key } : { eventId: run.event_id }) }) as string[];
+      .all({ now, flowId: run.flow_id, seq: run.seq, ...(run.ordering_key !== null ? { orderingKey: run.ordering_key } : { eventId: run.event_id }) }) as string[];
   }
 
   /**
@@ -511,9 +513,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
           UPDATE runs SET status = 'succeeded', finished_at = @now, updated_at = @now, claimable_at = NULL,
             lease_owner = NULL, lease_expires_at = NULL, last_error = NULL
           ${FENCED}
-          RETURNING flow_id, ordering_key, event_id`).get({ runId, fence, now }) as { flow_id: string; ordering_key: string | null; event_id: string } | undefined;
+          RETURNING seq, flow_id, ordering_key, event_id`).get({ runId, fence, now }) as { seq: number; flow_id: string; ordering_key: string | null; event_id: string } | undefined;
         if (done === undefined) throw new LeaseLostError(runId);
-        return resolveExceptionsOfRecord(runId, done, now);
+        return resolveExceptionsOfRecord(done, now);
       }, MAY_WAIT),
 
     scheduleRetry: (runId, fence, retry) =>
