@@ -5,11 +5,20 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { defineConnector, defineTrigger, defineAction, schema } from '@weft/sdk';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { cursor, defineConnector, defineTrigger, defineAction, schema, type Connector } from '@weft/sdk';
 import { settledRuns, startTestWeft } from './support/weft-harness.ts';
-import { createPoller } from '../src/engine/poller.ts';
+import { createPoller, type PollerOptions } from '../src/engine/poller.ts';
+import { loadConfig } from '../src/config.ts';
+import { createConfiguredEngine, openOutbound, openStore } from '../src/main.ts';
+import { loadFlows } from '../src/flows/load-flow.ts';
+import { createExpressionEngine } from '../src/transforms/expression.ts';
+import { StoreUnavailableError } from '../src/store/store.ts';
 
 interface Row {
   id: string;
@@ -122,6 +131,75 @@ describe('poll triggers', () => {
       assert.equal(backfill.accepted, 0);
     } finally {
       await weft.close();
+    }
+  });
+});
+
+/**
+ * A poller of its own over an engine that runs nothing (as `weft backfill` has): no background
+ * poll interferes, and the test chooses the store the poller sees and where its log goes.
+ */
+async function openPolling(connector: Connector, baseUrl: string, flowText: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-poll-'));
+  mkdirSync(join(dir, 'flows'));
+  writeFileSync(join(dir, 'flows', 'f.yaml'), flowText);
+  const config = loadConfig({ cwd: dir, env: {}, overrides: { db: join(dir, 'weft.db'), flows: [join(dir, 'flows')], logLevel: 'silent', egressAllow: ['127.0.0.1'] } });
+  const store = await openStore(config);
+  await store.connections.put({ id: 'records', connectorId: connector.id, config: { baseUrl }, now: Date.now() });
+  const outbound = openOutbound(config, store, [connector]);
+  const expressions = createExpressionEngine({ budgetMs: config.mappingBudgetMs });
+  const { flows, diagnostics } = await loadFlows(config.flows, { engine: expressions, env: {} });
+  assert.deepEqual(diagnostics, []);
+  const silent = pino({ level: 'silent' });
+  const { engine } = createConfiguredEngine(config, { store, outbound, log: silent, flows: [], concurrency: 1, role: 'test' });
+  const logged: Array<{ msg: string; failures?: number }> = [];
+  const log = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+  const poller = (overrides: Partial<PollerOptions> = {}) =>
+    createPoller({ engine, store, connections: outbound.connections, dispatcher: outbound.dispatcher, clock: { now: () => Date.now() }, log, auditBodyBytes: 1000, redactFields: [], ...overrides });
+  return {
+    store,
+    flow: flows[0]!,
+    poller,
+    logged,
+    async close() {
+      await engine.stop(0);
+      await Promise.all([expressions.close(), outbound.dispatcher.close()]);
+      await store.close();
+    },
+  };
+}
+
+describe('poll failures', () => {
+  const rows: Row[] = [{ id: 'a', updatedAt: '2026-01-01T00:00:05Z' }];
+  let api: Awaited<ReturnType<typeof startRecordsApi>>;
+  before(async () => {
+    api = await startRecordsApi(rows);
+  });
+  after(() => api.server.close());
+
+  it('logs an audit record the store refuses, once per interval, and the process lives on', { timeout: 30_000 }, async () => {
+    const polling = await openPolling(recordsApi, api.url, FLOW);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      // The store a poll's audit record goes to is full; the events still commit.
+      const refusing = Object.assign(Object.create(polling.store), {
+        recordCall: () => Promise.reject(new StoreUnavailableError('database or disk is full')),
+      });
+      const poller = polling.poller({ store: refusing });
+      assert.equal((await poller.pollOnce(polling.flow)).accepted, 1);
+      await poller.pollOnce(polling.flow);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
+      assert.deepEqual(
+        polling.logged.map(({ msg, failures }) => ({ msg, failures })),
+        [{ msg: 'poll.audit_failed', failures: 1 }],
+        'the second refusal within the interval is counted, not logged',
+      );
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await polling.close();
     }
   });
 });

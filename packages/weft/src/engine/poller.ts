@@ -4,11 +4,12 @@ import { pages, type Trigger } from '@weft/sdk';
 import type { Clock } from '../core/clock.ts';
 import { toMs } from '../core/duration.ts';
 import { sha256Hex } from '../core/ids.ts';
+import { createLogThrottle } from '../core/log-throttle.ts';
 import { CapacityWaitError, createConnectorHttpClient } from '../connectors/connector-http.ts';
 import type { ConnectionRuntime } from '../connectors/connection-runtime.ts';
 import type { PollTrigger } from '../flows/flow-schema.ts';
 import type { LoadedFlow } from '../flows/load-flow.ts';
-import type { Store } from '../store/store.ts';
+import type { NewCallRecord, Store } from '../store/store.ts';
 import type { Engine, IncomingEvent } from './engine.ts';
 
 export interface PollOutcome {
@@ -32,6 +33,7 @@ export interface PollerOptions {
 
 const DEFAULT_INTERVAL_MS = 60_000;
 const POLL_TIMEOUT_MS = 60_000;
+const AUDIT_FAILURE_LOG_INTERVAL_MS = 10_000;
 
 export class PollTriggerError extends Error {
   readonly code = 'ERR_POLL_TRIGGER';
@@ -46,6 +48,19 @@ export type Poller = ReturnType<typeof createPoller>;
 
 export function createPoller(options: PollerOptions) {
   const { store, clock } = options;
+  const auditFailures = createLogThrottle(clock, AUDIT_FAILURE_LOG_INTERVAL_MS);
+
+  /**
+   * Nobody awaits a poll's audit record (it is kept after the answer was read), so a store that
+   * refuses it (full, closing at shutdown) loses that record and says so; unhandled, the
+   * rejection would end the process and every run in flight.
+   */
+  function recordPollCall(call: NewCallRecord): void {
+    store.recordCall(call).catch((error: unknown) => {
+      const failures = auditFailures.occurred();
+      if (failures !== undefined) options.log.warn({ err: error, failures }, 'poll.audit_failed');
+    });
+  }
 
   async function pollOnce(flow: LoadedFlow, overrides: { since?: string } = {}): Promise<PollOutcome> {
     const spec = pollSpecOf(flow);
@@ -69,7 +84,7 @@ export function createPoller(options: PollerOptions) {
       // A poll only reads: one cut short by a stop changed nothing at the vendor and is asked again
       // (its cursor did not move), so it is recorded whole once answered, not before it leaves.
       audit: async (request) => ({
-        answered: (answer, sentAt) => void store.recordCall({ ...request, at: sentAt, ...answer, flowId: flow.flow.id, runId: '', stepPath: `poll:${spec.trigger}`, attempt: 1 }),
+        answered: (answer, sentAt) => recordPollCall({ ...request, at: sentAt, ...answer, flowId: flow.flow.id, runId: '', stepPath: `poll:${spec.trigger}`, attempt: 1 }),
         unsent: () => {},
       }),
       auditBodyBytes: options.auditBodyBytes,
