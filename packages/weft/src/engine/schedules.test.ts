@@ -1,7 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cron } from 'croner';
-import { scheduledTickOf } from './schedules.ts';
+import type { Logger } from 'pino';
+import type { LoadedFlow } from '../flows/load-flow.ts';
+import { StoreUnavailableError } from '../store/store.ts';
+import type { Engine, IncomingEvent } from './engine.ts';
+import { scheduledTickOf, startSchedules } from './schedules.ts';
 
 describe('scheduledTickOf', () => {
   it('keys a tick that fires late by the instant it was scheduled for, not the moment it fired', () => {
@@ -14,6 +18,17 @@ describe('scheduledTickOf', () => {
     }
   });
 
+  it('keys a tick that fires within its own millisecond by that tick, not the one before', () => {
+    const job = new Cron('*/5 * * * *', { timezone: 'UTC', paused: true });
+    try {
+      assert.equal(scheduledTickOf(job, new Date('2026-03-01T00:05:00.000Z')).toISOString(), '2026-03-01T00:05:00.000Z', 'exactly on the tick');
+      assert.equal(scheduledTickOf(job, new Date('2026-03-01T00:05:00.003Z')).toISOString(), '2026-03-01T00:05:00.000Z', '3 ms late');
+      assert.equal(scheduledTickOf(job, new Date('2026-03-01T00:09:59.999Z')).toISOString(), '2026-03-01T00:05:00.000Z', 'late by almost the whole period');
+    } finally {
+      job.stop();
+    }
+  });
+
   it('reads the schedule in its time zone', () => {
     // 09:30 in Kolkata (UTC+05:30) is 04:00 UTC.
     const job = new Cron('0 30 9 * * *', { timezone: 'Asia/Kolkata', paused: true });
@@ -21,6 +36,35 @@ describe('scheduledTickOf', () => {
       assert.equal(scheduledTickOf(job, new Date('2026-03-01T04:00:02.500Z')).toISOString(), '2026-03-01T04:00:00.000Z');
     } finally {
       job.stop();
+    }
+  });
+});
+
+describe('startSchedules', () => {
+  it('accepts a tick again while the store cannot commit, within the tick\'s period', async () => {
+    const accepted: string[] = [];
+    let refused: string | undefined;
+    const engine = {
+      accept: async (_flow: LoadedFlow, incoming: IncomingEvent) => {
+        if (refused === undefined) {
+          refused = incoming.dedupeKey;
+          throw new StoreUnavailableError('the store could not commit: SQLITE_BUSY: database is locked');
+        }
+        accepted.push(incoming.dedupeKey!);
+        return { status: 'accepted', eventId: 'evt_1', runId: 'run_1' };
+      },
+    } as unknown as Engine;
+    const failures: unknown[] = [];
+    const log = { error: (fields: unknown) => failures.push(fields) } as unknown as Logger;
+    const flow = { flow: { id: 'every-second', trigger: { schedule: { cron: '* * * * * *' } }, steps: [] } } as unknown as LoadedFlow;
+    const schedules = startSchedules(engine, [flow], log);
+    try {
+      const deadline = Date.now() + 3000;
+      while (accepted.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.equal(accepted[0], refused, 'the refused tick itself was accepted, on a retry');
+      assert.deepEqual(failures, []);
+    } finally {
+      schedules.stop();
     }
   });
 });
