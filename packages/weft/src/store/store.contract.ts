@@ -536,6 +536,23 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.equal(replayed.fence, run.fence + 1);
       });
 
+      it('replays a run parked after takeovers with its takeovers reset, with or without new input', async () => {
+        const event = await ingestRun();
+        await claimOne(event.runId);
+        await claimOne(event.runId, { now: T0 + LEASE_MS });
+        const runaway = await claimOne(event.runId, { now: T0 + 2 * LEASE_MS });
+        assert.equal(runaway.takeovers, 2);
+        const first = await store.parkException(event.runId, runaway.fence, exceptionFor(T0 + 2 * LEASE_MS, { reason: 'bug' }));
+        await store.replayException(first, { now: T0 + 3 * LEASE_MS });
+        assert.equal((await claimOne(event.runId, { now: T0 + 3 * LEASE_MS })).takeovers, 0, 'a replay is a fresh start');
+
+        const takenOver = await claimOne(event.runId, { now: T0 + 4 * LEASE_MS });
+        assert.equal(takenOver.takeovers, 1);
+        const second = await store.parkException(event.runId, takenOver.fence, exceptionFor(T0 + 4 * LEASE_MS, { reason: 'bug' }));
+        await store.replayException(second, { now: T0 + 5 * LEASE_MS, input: { order: 2 } });
+        assert.equal((await claimOne(event.runId, { now: T0 + 5 * LEASE_MS })).takeovers, 0, 'an edited replay too');
+      });
+
       it('replays with new input: the trigger body is replaced, checkpoints cleared, effects kept', async () => {
         const { event, exceptionId } = await parkRun();
         await store.replayException(exceptionId, { now: T0 + 100, input: { order: 1, email: 'fixed@example.com' } });

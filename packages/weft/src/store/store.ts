@@ -106,7 +106,8 @@ export interface Store {
   /** Exceptions created at or after `sinceMs`, oldest first (the feed behind `trigger: { exception }`). */
   exceptionsSince(sinceMs: number, limit: number): Promise<ExceptionRecord[]>;
   /**
-   * Queue the exception's run again (due now, attempts reset); the exception becomes
+   * Queue the exception's run again (due now, attempts and takeovers reset: a runaway parked
+   * after its takeovers is not parked again at its first claim); the exception becomes
    * `replayed`. With `input`, the run's trigger body is replaced and its checkpoints cleared;
    * the effect ledger still keeps done effects from repeating. Throws `NotReplayableError`
    * when the exception is not open.

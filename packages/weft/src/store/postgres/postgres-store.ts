@@ -544,7 +544,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         const replayed = await tx.query(
           `UPDATE runs SET status = 'queued', due_at = $2, claimable_at = $2, updated_at = $2, finished_at = NULL,
              lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
-             attempt_path = NULL, attempt_count = 0, attempt_first_at = NULL,
+             attempt_path = NULL, attempt_count = 0, attempt_first_at = NULL, takeovers = 0,
              input_override = CASE WHEN $3 THEN $4 ELSE input_override END
            WHERE id = $1 AND status = 'exception' RETURNING ${NOTIFY}::text`,
           [exception.run_id, options.now, hasInput, hasInput ? toJson(options.input) : null],

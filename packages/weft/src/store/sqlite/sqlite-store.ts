@@ -724,7 +724,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         const result = sql(`
           UPDATE runs SET status = 'queued', due_at = @now, claimable_at = @now, updated_at = @now, finished_at = NULL,
             lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
-            attempt_path = NULL, attempt_count = 0, attempt_first_at = NULL,
+            attempt_path = NULL, attempt_count = 0, attempt_first_at = NULL, takeovers = 0,
             input_override = CASE WHEN @hasInput THEN @input ELSE input_override END
           WHERE id = @runId AND status = 'exception'`).run({
           runId: exception.run_id,
