@@ -21,9 +21,10 @@ import { PreconnectingAgent } from './preconnecting-agent.ts';
 
 /** Adds credentials to a request; `refresh` is asked for once after an auth failure. */
 export interface ConnectionAuth {
-  authorize(request: { url: URL; method: string; headers: Record<string, string>; body?: string | Buffer }): Promise<void>;
-  /** After a 401 (or a detected auth failure): drop cached tokens. True when a retry may succeed. */
-  refresh?(): Promise<boolean>;
+  /** Resolves to the access token put on the request, when the scheme has one that `refresh` can replace. */
+  authorize(request: { url: URL; method: string; headers: Record<string, string>; body?: string | Buffer }): Promise<string | void>;
+  /** After a 401 (or a detected auth failure) on a request sent with `usedToken`: drop that token. True when a retry may succeed. */
+  refresh?(usedToken: string | undefined): Promise<boolean>;
 }
 
 /** The connection's budget has no room now: the run should wait until `until`, spending no attempt. */
@@ -96,8 +97,8 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
     if (encoded) headers['content-type'] ??= encoded.contentType;
     headers.accept ??= 'application/json';
     const outgoing = { url, method: request.method, headers, ...(encoded ? { body: encoded.body } : {}) };
-    await options.auth.authorize(outgoing);
-    return { ...outgoing, ...(encoded ? { unsignedBody: encoded.body } : {}) };
+    const accessToken = (await options.auth.authorize(outgoing)) ?? undefined;
+    return { ...outgoing, ...(encoded ? { unsignedBody: encoded.body } : {}), ...(accessToken === undefined ? {} : { accessToken }) };
   }
 
   function audited({ method, url, headers, unsignedBody }: PreparedRequest): AuditedRequest {
@@ -152,14 +153,21 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
     return { status, headers: responseHeaders, body: parseBody(text, responseHeaders['content-type']), text };
   }
 
-  /** One request inside the connection's limits: wait, send, tell the limiter what the vendor said. */
-  async function limitedSend(request: HttpRequest): Promise<HttpResponse> {
-    const { limiter } = options;
+  /**
+   * One request inside the connection's limits: wait, send, tell the limiter what the vendor said.
+   * Also says which access token went with it, for a refresh after a 401.
+   */
+  async function limitedSend(request: HttpRequest): Promise<{ response: HttpResponse; accessToken: string | undefined }> {
     // Credentials first (a vault read, perhaps an OAuth token), and the connection too: once the
     // limiter grants a slot the request must leave at once, or it arrives later than its slot and
     // crowds the next window (ADR-0009). A signed timestamp is then older by at most the
     // limiter's wait. A failed connection is the send's to report, with its audit record.
     const prepared = await prepare(request);
+    return { response: await sendWithinLimits(prepared), accessToken: prepared.accessToken };
+  }
+
+  async function sendWithinLimits(prepared: PreparedRequest): Promise<HttpResponse> {
+    const { limiter } = options;
     // The request is on record before it leaves; the record is written while the connection opens.
     const recorded = options.audit(audited(prepared));
     if (!limiter) return send(prepared, await recorded);
@@ -198,10 +206,11 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
 
   return {
     async request(request) {
-      let response = await limitedSend(request);
+      const first = await limitedSend(request);
+      let { response } = first;
       const authFailed = response.status === 401 || options.connector.detectAuthFailure?.(response) === true;
       // Tokens expire early, or are revoked: refresh once and try again, never more.
-      if (authFailed && options.auth.refresh && (await options.auth.refresh())) response = await limitedSend(request);
+      if (authFailed && options.auth.refresh && (await options.auth.refresh(first.accessToken))) ({ response } = await limitedSend(request));
       if (options.connector.detectAuthFailure?.(response) === true) {
         throw new AuthError('ERR_CONNECTOR_AUTH_FAILED', { message: `${options.connector.name} did not accept the credentials`, status: response.status });
       }
@@ -220,6 +229,8 @@ interface PreparedRequest {
   body?: string | Buffer;
   /** The body before auth touched it: what the audit keeps. */
   unsignedBody?: string | Buffer;
+  /** The access token auth put on it, named to `refresh` if the destination refuses it. */
+  accessToken?: string;
 }
 
 function buildUrl(baseUrl: string, request: HttpRequest): URL {

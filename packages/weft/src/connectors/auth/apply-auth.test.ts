@@ -111,7 +111,7 @@ describe('applyAuth', () => {
 });
 
 describe('createConnectionAuth', () => {
-  it('invalidates the token it last applied when asked to refresh, and says a retry can help', async () => {
+  it('says which token it applied, invalidates that one when asked to refresh, and says a retry can help', async () => {
     const invalidated: string[] = [];
     let token = 'at-1';
     const oauth2 = {
@@ -119,10 +119,12 @@ describe('createConnectionAuth', () => {
       invalidate: (rejected: string) => invalidated.push(rejected),
     } as unknown as OAuth2Client;
     const auth = createConnectionAuth({ scheme: oauth2ClientCredentials({ tokenUrl: 'https://id.example.com/token' }), credentials: secrets({}), clock: createManualClock(), oauth2 });
-    await auth.authorize(request());
+    const used = await auth.authorize(request());
+    assert.equal(used, 'at-1');
     token = 'at-2';
-    assert.equal(await auth.refresh(), true);
-    assert.deepEqual(invalidated, ['at-1']);
+    await auth.authorize(request());
+    assert.equal(await auth.refresh(used), true);
+    assert.deepEqual(invalidated, ['at-1'], 'the token the refused request carried, not the one handed out last');
     const retried = request();
     await auth.authorize(retried);
     assert.equal(retried.headers.authorization, 'Bearer at-2');
@@ -130,6 +132,7 @@ describe('createConnectionAuth', () => {
 
   it('does not offer a retry for static credentials', async () => {
     const auth = createConnectionAuth({ scheme: bearer(), credentials: secrets({ token: 't' }), clock: createManualClock() });
-    assert.equal(await auth.refresh(), false);
+    assert.equal(await auth.authorize(request()), undefined);
+    assert.equal(await auth.refresh(undefined), false);
   });
 });

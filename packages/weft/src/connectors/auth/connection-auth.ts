@@ -6,13 +6,16 @@ import type { OAuth2Client } from './oauth2.ts';
 import type { TokenLoginClient } from './token-login.ts';
 
 export interface ConnectionAuthorizer {
-  authorize(request: AuthRequest): Promise<void>;
+  /** Resolves to the access token it put on the request (OAuth 2, token login), for `refresh`. */
+  authorize(request: AuthRequest): Promise<string | undefined>;
   /**
-   * After a 401 or a `detectAuthFailure` hit: forgets the access token last put on a request, so
-   * the next `authorize` gets a new one. True when that can help (OAuth 2 and token login);
-   * static credentials would just be refused again.
+   * After a 401 or a `detectAuthFailure` hit on a request sent with `usedToken`: forgets that token,
+   * so the next `authorize` gets a new one. Only that token: requests sent with one revoked token
+   * whose 401s arrive after a retry already fetched a new one must not throw the new one away too
+   * (one refresh each, every one rotating the refresh token). True when a retry can help (OAuth 2
+   * and token login); static credentials would just be refused again.
    */
-  refresh(): Promise<boolean>;
+  refresh(usedToken: string | undefined): Promise<boolean>;
 }
 
 /**
@@ -30,21 +33,25 @@ export function createConnectionAuth(options: {
   const { scheme, credentials, clock } = options;
   // Both clients hand out tokens and forget a rejected one; only one applies to a scheme.
   const oauth2: Pick<OAuth2Client, 'accessToken' | 'invalidate'> | undefined = options.oauth2 ?? options.tokenLogin;
-  let lastToken: string | undefined;
-  const tracked =
-    oauth2 === undefined
-      ? undefined
-      : {
-          async accessToken() {
-            lastToken = await oauth2.accessToken();
-            return lastToken;
-          },
-        };
   return {
-    authorize: (request) => applyAuth(request, scheme, credentials, clock.now(), tracked),
-    async refresh() {
-      if (oauth2 === undefined || lastToken === undefined) return false;
-      oauth2.invalidate(lastToken);
+    async authorize(request) {
+      let usedToken: string | undefined;
+      const tracked =
+        oauth2 === undefined
+          ? undefined
+          : {
+              async accessToken() {
+                usedToken = await oauth2.accessToken();
+                return usedToken;
+              },
+            };
+      await applyAuth(request, scheme, credentials, clock.now(), tracked);
+      return usedToken;
+    },
+    async refresh(usedToken) {
+      if (oauth2 === undefined || usedToken === undefined) return false;
+      // The client ignores a token it no longer hands out: the retry then gets the current one.
+      oauth2.invalidate(usedToken);
       return true;
     },
   };

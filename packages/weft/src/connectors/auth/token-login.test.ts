@@ -168,7 +168,7 @@ describe('token-login in applyAuth and the connection authorizer', () => {
     await assert.rejects(applyAuth({ ...request, headers: {} }, scheme, secrets({}), Date.now()), TypeError);
   });
 
-  it('refresh() forgets the token last sent, so a retry after a 401 logs in again', async () => {
+  it('refresh() forgets the token the refused request carried, so a retry after a 401 logs in again', async () => {
     const tokens = ['jwt-a', 'jwt-b'];
     const invalidated: string[] = [];
     let current = tokens.shift()!;
@@ -185,9 +185,9 @@ describe('token-login in applyAuth and the connection authorizer', () => {
       },
     });
     const first = { url: new URL('https://apiv2.shiprocket.in/x'), method: 'GET', headers: {} as Record<string, string> };
-    await auth.authorize(first);
+    const used = await auth.authorize(first);
     assert.equal(first.headers.authorization, 'Bearer jwt-a');
-    assert.equal(await auth.refresh(), true);
+    assert.equal(await auth.refresh(used), true);
     const retry = { url: new URL('https://apiv2.shiprocket.in/x'), method: 'GET', headers: {} as Record<string, string> };
     await auth.authorize(retry);
     assert.equal(retry.headers.authorization, 'Bearer jwt-b');
