@@ -53,6 +53,9 @@ import { createExpressionEngine, type ExpressionEngine } from './transforms/expr
 /** This process, as a worker: leases and concurrency slots are held in its name. */
 const WORKER_ID = `${hostname()}:${process.pid}`;
 
+/** How often the flow switches are read again: a read of a few rows, for what other processes switched. */
+const FLOW_SWITCH_REFRESH_MS = 2_000;
+
 export class FlowLoadError extends Error {
   readonly code = 'ERR_FLOW_INVALID';
 }
@@ -239,7 +242,24 @@ export async function startWeft(
   const disabledFlows = new Set(await store.flowStates.disabled());
   // Idle until the server listens: a start that cannot bind its port must have run nothing.
   const { engine, poller } = createConfiguredEngine(config, { store, outbound, log, flows: enabledOf(flows, disabledFlows), concurrency: config.workerConcurrency, startIdle: true });
-  const flowSwitch = createFlowSwitch({ engine, flowStates: store.flowStates, clock: systemClock, flows, disabled: disabledFlows });
+  const feedOptions = { engine, store, clock: systemClock, log, intervalMs: config.pollIntervalMs };
+  // What makes new runs of a flow (its schedule, polling, exception feed) runs only while it is enabled.
+  let triggers: { stop(): void } | undefined;
+  const startTriggers = (enabled: LoadedFlow[]) => {
+    triggers?.stop();
+    const running = [startSchedules(engine, enabled, log), poller.start(enabled), startExceptionFeeds(feedOptions, enabled)];
+    triggers = { stop: () => running.forEach((trigger) => trigger.stop()) };
+  };
+  const flowSwitch = createFlowSwitch({
+    apply: (enabled) => {
+      engine.replaceFlows(enabled);
+      if (triggers !== undefined) startTriggers(enabled);
+    },
+    flowStates: store.flowStates,
+    clock: systemClock,
+    flows,
+    disabled: disabledFlows,
+  });
   const app = await buildApp({
     engine,
     clock: systemClock,
@@ -283,7 +303,7 @@ export async function startWeft(
   // Only once the port is ours: the one-time admin password is then printed, not lost.
   const { generated: adminPassword } = await ensureAdminPassword(store.tokens, config.adminPassword, Date.now());
   engine.start();
-  let schedules = startSchedules(engine, flows, log);
+  startTriggers(flowSwitch.enabled());
   const alerting =
     store.alertIncidents === undefined
       ? undefined
@@ -296,9 +316,11 @@ export async function startWeft(
           intervalMs: config.alertEvaluationSeconds * 1000,
           log,
         });
-  let polling = poller.start(flows);
-  const feedOptions = { engine, store, clock: systemClock, log, intervalMs: config.pollIntervalMs };
-  let exceptionFeeds = startExceptionFeeds(feedOptions, flows);
+  // A flow switched by another process sharing the store is switched here within this interval.
+  const switchRefresh = setInterval(() => {
+    flowSwitch.refresh().catch((error: unknown) => log.warn({ err: error }, 'flows.switch_refresh_failed'));
+  }, FLOW_SWITCH_REFRESH_MS);
+  switchRefresh.unref();
 
   const watchers: Array<{ close(): void }> = [];
   if (options.watch) {
@@ -307,12 +329,6 @@ export async function startWeft(
       try {
         const next = await load();
         flowSwitch.replace(next);
-        schedules.stop();
-        schedules = startSchedules(engine, next, log);
-        polling.stop();
-        polling = poller.start(next);
-        exceptionFeeds.stop();
-        exceptionFeeds = startExceptionFeeds(feedOptions, next);
         options.stdout?.(`flows reloaded: ${next.map((f) => f.flow.id).join(', ')}`);
       } catch (error) {
         options.stderr?.(`flows not reloaded, the running flows stay:\n${(error as Error).message}`);
@@ -343,9 +359,10 @@ export async function startWeft(
     close: () =>
       (closing ??= (async () => {
         watchers.forEach((w) => w.close());
-        schedules.stop();
-        polling.stop();
-        exceptionFeeds.stop();
+        clearInterval(switchRefresh);
+        triggers?.stop();
+        // A switch refresh still reading must not start them again.
+        triggers = undefined;
         alerting?.stop();
         // Stop accepting first, so nothing is acknowledged that the worker will not see.
         await app.close();

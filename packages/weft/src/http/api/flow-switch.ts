@@ -1,47 +1,68 @@
 import type { Clock } from '../../core/clock.ts';
-import type { Engine } from '../../engine/engine.ts';
 import type { LoadedFlow } from '../../flows/load-flow.ts';
 import type { FlowStateStore } from '../../store/store.ts';
 
 /**
- * Which loaded flows run. The engine is only ever given the enabled ones, so a disabled flow's
- * runs are not claimed; the webhook ingress asks `disabledAt` to answer 503 instead of 404.
+ * Which loaded flows run. Only the enabled ones are given to what starts runs (the engine's
+ * claims, schedules, polling), so a disabled flow's runs are not claimed and it makes no new
+ * ones; the webhook ingress asks `disabledAt` to answer 503 instead of 404.
  */
 export interface FlowSwitch {
   /** Every loaded flow, enabled or not. */
   all(): LoadedFlow[];
+  enabled(): LoadedFlow[];
   get(flowId: string): LoadedFlow | undefined;
   isEnabled(flowId: string): boolean;
-  /** Persists the switch, then applies it to the engine. */
+  /** Persists the switch, then applies it. */
   setEnabled(flowId: string, enabled: boolean): Promise<void>;
   /** New flow files (dev reload); the persisted switches still apply. */
   replace(flows: LoadedFlow[]): void;
+  /**
+   * Reads the persisted switches again and applies them when they changed: another process
+   * sharing the store (PostgreSQL) may have switched a flow.
+   */
+  refresh(): Promise<void>;
   /** The disabled flow listening on this webhook path, if any. */
   disabledAt(path: string): LoadedFlow | undefined;
 }
 
-/** Flows disabled in the store before the engine starts: give the engine `enabledOf(flows, disabled)`. */
+/** Flows disabled in the store: what is given to what starts runs. */
 export function enabledOf(flows: LoadedFlow[], disabled: ReadonlySet<string>): LoadedFlow[] {
   return flows.filter((flow) => !disabled.has(flow.flow.id));
 }
 
-export function createFlowSwitch(options: { engine: Engine; flowStates: FlowStateStore; clock: Clock; flows: LoadedFlow[]; disabled: Iterable<string> }): FlowSwitch {
-  const { engine } = options;
+/** `apply` gets the enabled flows after every change: the engine, schedules and polling take them. */
+export function createFlowSwitch(options: {
+  apply(enabled: LoadedFlow[]): void;
+  flowStates: FlowStateStore;
+  clock: Clock;
+  flows: LoadedFlow[];
+  disabled: Iterable<string>;
+}): FlowSwitch {
   let flows = options.flows;
-  const disabled = new Set(options.disabled);
-  const apply = () => engine.replaceFlows(enabledOf(flows, disabled));
+  let disabled = new Set(options.disabled);
+  const apply = () => options.apply(enabledOf(flows, disabled));
   return {
     all: () => flows,
+    enabled: () => enabledOf(flows, disabled),
     get: (flowId) => flows.find((flow) => flow.flow.id === flowId),
     isEnabled: (flowId) => !disabled.has(flowId),
     async setEnabled(flowId, enabled) {
       await options.flowStates.setEnabled(flowId, enabled, options.clock.now());
+      if (enabled === !disabled.has(flowId)) return;
+      disabled = new Set(disabled);
       if (enabled) disabled.delete(flowId);
       else disabled.add(flowId);
       apply();
     },
     replace(next) {
       flows = next;
+      apply();
+    },
+    async refresh() {
+      const stored = new Set(await options.flowStates.disabled());
+      if (stored.size === disabled.size && [...stored].every((flowId) => disabled.has(flowId))) return;
+      disabled = stored;
       apply();
     },
     disabledAt: (path) =>

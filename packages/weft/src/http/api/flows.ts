@@ -78,7 +78,7 @@ export async function flowRoutes(app: FastifyInstance, context: ApiContext): Pro
     app.post(`/flows/:id/${enabled ? 'enable' : 'disable'}`, {
       config: { role: 'admin' },
       schema: {
-        summary: enabled ? 'Enable a flow: its runs are claimed again' : 'Disable a flow: its webhooks answer 503 flow-disabled and its runs are not claimed',
+        summary: enabled ? 'Enable a flow: its runs are claimed again' : 'Disable a flow, in every process sharing the store within seconds: its webhooks answer 503 flow-disabled, its schedule and polling stop, and its runs are not claimed',
         tags: ['flows'],
         params: IdParams,
         response: { 200: Switched },
