@@ -62,9 +62,14 @@ describe('connector webhooks: topic filtering', () => {
     assert.match(updated.ignores({ 'x-shopify-topic': 'orders/create' }, sampleOrder()) ?? '', /takes X-Shopify-Topic orders\/updated, not orders\/create/);
   });
 
-  it('still ignores a delivery of the right topic whose body does not fit the event', async () => {
+  it('takes a delivery of the right topic whose body does not fit the event as a misfit, naming its first schema error without the value', async () => {
     const webhook = await shopifyWebhookFor('orders-create');
-    assert.equal(webhook.ignores({ 'x-shopify-topic': 'orders/create' }, { id: 'not a number' }), "the event does not match the flow's trigger");
+    const headers = { 'x-shopify-topic': 'orders/create' };
+    const body = { id: 'not a number', admin_graphql_api_id: 'gid://shopify/Order/1' };
+    assert.equal(webhook.ignores(headers, body), undefined, 'not ignored as another topic');
+    assert.deepEqual(webhook.misfit(headers, body), { trigger: 'orders-create', topic: 'orders/create', firstError: '/id: Expected integer' });
+    assert.deepEqual(webhook.misfit(headers, 'text'), { trigger: 'orders-create', topic: 'orders/create', firstError: 'the event: Expected object' });
+    assert.equal(webhook.misfit(headers, sampleOrder()), undefined);
   });
 
   it("reads Stripe's topic from the body's type", async () => {

@@ -13,11 +13,18 @@ export interface ConnectorWebhook {
   signature: SignatureConfig;
   /** The vendor's delivery or event id; undefined falls back to a hash of the body. */
   dedupeId(headers: Record<string, string>, body: unknown): string | undefined;
-  /**
-   * Why a delivery is not for this trigger (another topic, or a body that does not fit the
-   * event): acknowledged, not run. Undefined: run it.
-   */
+  /** Why a delivery is not for this trigger (another topic): acknowledged, not run. Undefined: it is. */
   ignores(headers: Record<string, string>, body: unknown): string | undefined;
+  /** How a delivery of the trigger's topic breaks the event's declared shape; undefined when it fits. */
+  misfit(headers: Record<string, string>, body: unknown): WebhookMisfit | undefined;
+}
+
+/** A delivery of the right topic whose body does not fit the trigger's output schema. */
+export interface WebhookMisfit {
+  trigger: string;
+  topic: string | undefined;
+  /** The first schema error as a path and a rule, never the value: it is logged. */
+  firstError: string;
 }
 
 /**
@@ -43,14 +50,17 @@ export function createConnectorWebhooks(connections: ConnectionRuntime, vault: V
       dedupeId: (headers, body) => trigger.webhook.dedupeId(headers, body),
       ignores: (headers, body) => {
         const { topic } = trigger.webhook;
-        if (topic !== undefined) {
-          const named = deliveryTopic(topic, headers, body);
-          if (named === undefined || !topic.values.includes(named)) {
-            const where = topic.header ?? topic.field;
-            return `the flow's trigger ${trigger.id} takes ${where} ${topic.values.join(' or ')}, not ${named ?? 'a delivery without one'}`;
-          }
-        }
-        return Value.Check(trigger.output, body) ? undefined : "the event does not match the flow's trigger";
+        if (topic === undefined) return undefined;
+        const named = deliveryTopic(topic, headers, body);
+        if (named !== undefined && topic.values.includes(named)) return undefined;
+        const where = topic.header ?? topic.field;
+        return `the flow's trigger ${trigger.id} takes ${where} ${topic.values.join(' or ')}, not ${named ?? 'a delivery without one'}`;
+      },
+      misfit: (headers, body) => {
+        const error = Value.Errors(trigger.output, body).First();
+        if (error === undefined) return undefined;
+        const topic = trigger.webhook.topic === undefined ? undefined : deliveryTopic(trigger.webhook.topic, headers, body);
+        return { trigger: trigger.id, topic, firstError: `${error.path === '' ? 'the event' : error.path}: ${error.message}` };
       },
     };
   };

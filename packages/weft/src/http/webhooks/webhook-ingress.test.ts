@@ -5,11 +5,75 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import Fastify from 'fastify';
+import { defineConnector, defineTrigger, schema } from '@weft/sdk';
+import type { ConnectionRuntime } from '../../connectors/connection-runtime.ts';
+import { createConnectorWebhooks, WEBHOOK_SECRET } from '../../connectors/connector-webhooks.ts';
+import type { Vault } from '../../connectors/vault/vault.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { loadFlows } from '../../flows/load-flow.ts';
 import { StoreUnavailableError } from '../../store/store.ts';
 import { createExpressionEngine } from '../../transforms/expression.ts';
+import { signWebhook } from './signatures.ts';
 import { webhookIngress } from './webhook-ingress.ts';
+
+const ORDERS_FLOW = 'id: orders\ntrigger:\n  webhook: { path: orders }\nsteps:\n  - id: copy\n    map: trigger.body\n';
+
+/** A flow on /hooks/orders, an engine that records what it is given, and the app around them. */
+async function startIngress(options: { connectorWebhook?: Parameters<typeof webhookIngress>[1]['connectorWebhook'] } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'weft-ingress-'));
+  const expressions = createExpressionEngine();
+  await writeFile(join(dir, 'orders.flow.yaml'), ORDERS_FLOW);
+  const { flows } = await loadFlows([dir], { engine: expressions, env: {} });
+  const accepted: unknown[] = [];
+  const engine = {
+    flows: () => new Map(flows.map((flow) => [flow.flow.id, flow])),
+    accept: async (_flow: unknown, incoming: unknown) => {
+      accepted.push(incoming);
+      return { status: 'accepted', eventId: 'evt_1', runId: 'run_1' };
+    },
+  } as unknown as Engine;
+  const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
+  const app = Fastify();
+  await app.register(webhookIngress, {
+    engine,
+    clock: { now: () => Date.now() },
+    maxBodyBytes: 1024,
+    connectorWebhook: options.connectorWebhook ?? (async () => undefined),
+    log: { warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }) } as never,
+  });
+  return {
+    app,
+    accepted,
+    warnings,
+    async close() {
+      await app.close();
+      await expressions.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// A Shopify-like connector: the topic is a header, the event an order with an integer id.
+const shop = defineConnector({
+  id: 'shop',
+  name: 'Shop',
+  baseUrl: 'https://shop.example',
+  auth: [],
+  actions: [],
+  triggers: [
+    defineTrigger({
+      id: 'orders-create',
+      name: 'orders/create',
+      strategy: 'webhook',
+      webhook: { signature: { scheme: 'shopify' }, dedupeId: (headers) => headers['x-shopify-webhook-id'], topic: { header: 'X-Shopify-Topic', values: ['orders/create'] } },
+      output: schema.Object({ id: schema.Integer(), email: schema.String() }),
+    }),
+  ],
+});
+const shopWebhook = createConnectorWebhooks(
+  { resolve: async (id: string) => ({ connection: { id }, connector: shop }) } as unknown as ConnectionRuntime,
+  { get: async (_id: string, name: string) => (name === WEBHOOK_SECRET ? 'whsec_shop' : undefined) } as unknown as Vault,
+);
 
 describe('webhook ingress', () => {
   it('answers 503 while the store cannot commit, and says so in the log once per interval with the count', async () => {
@@ -95,6 +159,33 @@ describe('webhook ingress', () => {
     } finally {
       await expressions.close();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("logs a signed delivery of the trigger's topic whose body does not fit the event, with its first schema error and never the body", async () => {
+    const ingress = await startIngress({ connectorWebhook: (flow) => shopWebhook({ ...flow, flow: { ...flow.flow, trigger: { webhook: { path: 'orders', connection: 'shop', trigger: 'orders-create' } } } }) });
+    try {
+      const deliver = (topic: string, body: unknown) => {
+        const raw = Buffer.from(JSON.stringify(body));
+        const signed = signWebhook({ scheme: 'shopify', secret: 'whsec_shop' }, raw, Date.now());
+        return ingress.app.inject({ method: 'POST', url: '/hooks/orders', headers: { 'content-type': 'application/json', 'x-shopify-topic': topic, 'x-shopify-webhook-id': 'wh_1', ...signed }, payload: raw });
+      };
+      const misfit = await deliver('orders/create', { id: 'A-1001', email: 'jane@example.com' });
+      assert.equal(misfit.statusCode, 200);
+      assert.deepEqual(misfit.json(), { ignored: true, reason: "the event does not match the flow's trigger orders-create: /id: Expected integer" });
+      assert.deepEqual(ingress.warnings, [
+        { fields: { flowId: 'orders', trigger: 'orders-create', topic: 'orders/create', schemaError: '/id: Expected integer' }, message: 'webhook.event_shape_mismatch' },
+      ]);
+      assert.doesNotMatch(JSON.stringify(ingress.warnings), /A-1001|jane@example\.com/, 'no value of the body is logged');
+
+      const otherTopic = await deliver('orders/updated', { id: 'A-1001', email: 'jane@example.com' });
+      assert.equal(otherTopic.statusCode, 200, 'another topic is acknowledged');
+      assert.equal(ingress.warnings.length, 1, 'and not logged: vendors send every subscribed topic to one endpoint');
+      assert.equal(ingress.accepted.length, 0);
+
+      assert.equal((await deliver('orders/create', { id: 1001, email: 'jane@example.com' })).statusCode, 202, 'a body that fits runs');
+    } finally {
+      await ingress.close();
     }
   });
 });

@@ -33,7 +33,7 @@ export interface WebhookIngressOptions {
   connectorWebhook(flow: LoadedFlow): Promise<ConnectorWebhook | undefined>;
   /** A disabled flow on this path (the engine only holds enabled ones): answered 503 so the sender retries later. */
   disabledFlowAt?: (path: string) => LoadedFlow | undefined;
-  /** Where refused deliveries are reported (a store that cannot commit). */
+  /** Where refused deliveries are reported (a store that cannot commit, an event that does not fit its trigger). */
   log?: Pick<Logger, 'warn'>;
 }
 
@@ -103,6 +103,13 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
     // Vendors send every subscribed event type to one endpoint and retry a non-2xx: others are acknowledged, not run.
     const ignored = vendor?.ignores(headers, body);
     if (ignored !== undefined) return reply.code(200).send({ ignored: true, reason: ignored });
+    // The right topic, but not the event the flow's steps were written for: it is not run, and
+    // the warning (never the body, which may hold personal data) is where an operator finds it.
+    const misfit = vendor?.misfit(headers, body);
+    if (misfit !== undefined) {
+      options.log?.warn({ flowId: flow.flow.id, trigger: misfit.trigger, topic: misfit.topic, schemaError: misfit.firstError }, 'webhook.event_shape_mismatch');
+      return reply.code(200).send({ ignored: true, reason: `the event does not match the flow's trigger ${misfit.trigger}: ${misfit.firstError}` });
+    }
     const vendorId = vendor?.dedupeId(headers, body);
 
     try {
