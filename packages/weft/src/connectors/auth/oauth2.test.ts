@@ -55,6 +55,7 @@ describe('OAuth 2 client against oidc-provider', () => {
       clock,
       skewMs: 500,
       issuer: idp.issuer,
+      rotationWaitMs: 10,
     });
     await runAuthorizationCodeFlow({ client, timeoutMs: 10_000, openUrl: (url) => void browse(url) });
     return { client, clock, tokens };
@@ -170,13 +171,14 @@ describe('OAuth 2 client against oidc-provider', () => {
     assert.notEqual(stored.refreshToken, before.refreshToken);
   });
 
-  it('says to run weft connect again when the refresh token was revoked', async () => {
+  it('says to run weft connect again when the refresh token was revoked, once a retry found no newer one', async () => {
     const { client, clock, tokens } = await connectedClient();
     const stored = (await tokens.load('crm')) as TokenSet;
     const refreshToken = await idp.provider.RefreshToken.find(stored.refreshToken as string);
     assert.ok(refreshToken);
     await refreshToken.destroy();
     clock.advance(TTL_MS + 1);
+    await assert.rejects(client.accessToken(), { code: 'ERR_OAUTH_REFRESH_REJECTED_ONCE', retryable: true });
     await assert.rejects(client.accessToken(), (error: unknown) => {
       assert.ok(error instanceof AuthError);
       assert.equal(error.code, 'ERR_OAUTH_REFRESH_REJECTED');
@@ -228,14 +230,16 @@ describe('OAuth 2 client against oidc-provider', () => {
     const refreshToken = await idp.provider.RefreshToken.find(stored.refreshToken as string);
     await refreshToken?.destroy();
     clock.advance(TTL_MS + 1);
-    const revoked = await connected.accessToken().then(
-      () => assert.fail('a revoked refresh token must be refused'),
-      (failure: unknown) => failure,
-    );
-    const rendering = inspect(revoked, { depth: 10, showHidden: true });
-    assert.ok(!rendering.includes(stored.refreshToken as string), 'the refresh token leaked');
-    assert.ok(!rendering.includes(stored.accessToken), 'the access token leaked');
-    assert.ok(!rendering.includes(TEST_CLIENT_SECRET), 'the client secret leaked');
+    for (const attempt of ['first refusal', 'second refusal']) {
+      const revoked = await connected.accessToken().then(
+        () => assert.fail('a revoked refresh token must be refused'),
+        (failure: unknown) => failure,
+      );
+      const rendering = inspect(revoked, { depth: 10, showHidden: true });
+      assert.ok(!rendering.includes(stored.refreshToken as string), `the refresh token leaked (${attempt})`);
+      assert.ok(!rendering.includes(stored.accessToken), `the access token leaked (${attempt})`);
+      assert.ok(!rendering.includes(TEST_CLIENT_SECRET), `the client secret leaked (${attempt})`);
+    }
   });
 });
 
@@ -279,5 +283,103 @@ describe('OAuth 2 client when the token endpoint fails', () => {
       clock: createManualClock(),
     });
     await assert.rejects(client.accessToken(), { code: 'ERR_OAUTH_TOKEN_ENDPOINT_UNREACHABLE', retryable: true });
+  });
+});
+
+describe('OAuth 2 refreshes racing in two processes', () => {
+  /** A provider that rotates refresh tokens: each is good for one refresh, then invalid_grant. */
+  async function startRotatingProvider() {
+    let issued = 0;
+    const valid = new Set(['rt-0']);
+    const refused: string[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        const refreshToken = new URLSearchParams(body).get('refresh_token') ?? '';
+        if (!valid.delete(refreshToken)) {
+          refused.push(refreshToken);
+          response.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_grant"}');
+          return;
+        }
+        issued++;
+        valid.add(`rt-${issued}`);
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `at-${issued}`, refresh_token: `rt-${issued}`, token_type: 'Bearer', expires_in: 3600 }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      tokenUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`,
+      refused,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  function processClient(tokenUrl: string, tokens: TokenStore) {
+    return createOAuth2Client({
+      connectionId: 'crm',
+      scheme: oauth2AuthorizationCode({ authorizationUrl: 'http://127.0.0.1:9/authorize', tokenUrl, pkce: true }),
+      credentials: secrets({ clientId: 'weft', clientSecret: 'secret' }),
+      tokens,
+      clock: createManualClock(Date.now()),
+      rotationWaitMs: 50,
+    });
+  }
+
+  const expired: TokenSet = { accessToken: 'at-0', refreshToken: 'rt-0', tokenType: 'bearer', expiresAt: Date.now() - 1_000 };
+
+  it('a refresh refused because another process rotated the token takes its set once that is saved', async () => {
+    const provider = await startRotatingProvider();
+    const memory = createMemoryTokenStore({ crm: expired });
+    // Process A's save of the rotated set is still committing when B's refusal comes back, and
+    // when B first reads the store again: it lands only after that read.
+    let commitSave: () => void = () => {};
+    let saveStarted: () => void = () => {};
+    const saving = new Promise<void>((resolve) => (saveStarted = resolve));
+    const slowSaves: TokenStore = {
+      load: async (id) => {
+        const set = await memory.load(id);
+        if (provider.refused.length > 0) commitSave();
+        return set;
+      },
+      save: async (id, set) => {
+        saveStarted();
+        await new Promise<void>((resolve) => (commitSave = resolve));
+        await memory.save(id, set);
+      },
+    };
+    try {
+      const a = processClient(provider.tokenUrl, slowSaves);
+      const b = processClient(provider.tokenUrl, slowSaves);
+      const tokenA = a.accessToken();
+      await saving;
+      const tokenB = await b.accessToken();
+      assert.deepEqual(provider.refused, ['rt-0'], "B's refresh was refused: A had rotated the token");
+      assert.equal(await tokenA, 'at-1');
+      assert.equal(tokenB, 'at-1', "B uses A's set instead of declaring the connection revoked");
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it('a refusal with no newer set in the store is retried once before it is final', async () => {
+    const provider = await startRotatingProvider();
+    const tokens = createMemoryTokenStore({ crm: { ...expired, refreshToken: 'rt-revoked' } });
+    try {
+      const client = processClient(provider.tokenUrl, tokens);
+      await assert.rejects(client.accessToken(), (error: unknown) => {
+        assert.ok(error instanceof RetryableError);
+        assert.equal(error.code, 'ERR_OAUTH_REFRESH_REJECTED_ONCE');
+        return true;
+      });
+      await assert.rejects(client.accessToken(), (error: unknown) => {
+        assert.ok(error instanceof AuthError);
+        assert.equal(error.code, 'ERR_OAUTH_REFRESH_REJECTED');
+        return true;
+      });
+      assert.equal(provider.refused.length, 2);
+    } finally {
+      await provider.close();
+    }
   });
 });

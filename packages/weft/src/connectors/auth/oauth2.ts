@@ -4,6 +4,7 @@
  * wait, and persists rotated refresh tokens before anything uses them. The protocol work
  * (request encoding, client authentication, response validation) is oauth4webapi's.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import * as oauth from 'oauth4webapi';
 import { AuthError, PermanentError, RateLimitedError, RetryableError, parseRetryAfter } from '@weft/sdk';
 import type { OAuth2AuthorizationCodeAuth, OAuth2ClientCredentialsAuth } from '@weft/sdk';
@@ -49,6 +50,11 @@ export interface OAuth2ClientOptions {
   fetch?: TokenFetch;
   /** Per token endpoint request. Default 30 s. */
   timeoutMs?: number;
+  /**
+   * After the provider refuses a refresh token the store still holds, how long another worker's
+   * save of the set that replaced it is given before the store is read again. Default 1 s.
+   */
+  rotationWaitMs?: number;
   /** How the client id and secret are sent; vendors differ. Default client_secret_basic (RFC 6749 §2.3.1). */
   clientAuthentication?: 'client_secret_basic' | 'client_secret_post';
   /**
@@ -78,6 +84,7 @@ export interface OAuth2Client {
 
 const DEFAULT_SKEW_MS = 60_000;
 const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_ROTATION_WAIT_MS = 1_000;
 
 export function createOAuth2Client(options: OAuth2ClientOptions): OAuth2Client {
   const { connectionId, scheme, credentials, tokens, clock } = options;
@@ -94,6 +101,8 @@ export function createOAuth2Client(options: OAuth2ClientOptions): OAuth2Client {
   let inflight: Promise<TokenSet> | undefined;
   // A rotated set the provider issued but the store did not take: kept to retry the save, never used before it succeeds.
   let unsaved: TokenSet | undefined;
+  // A refresh token refused once with nothing newer in the store: refused again, it is revoked.
+  let doubtedRefreshToken: string | undefined;
 
   function usable(set: TokenSet): boolean {
     if (set.accessToken === rejected) return false;
@@ -186,10 +195,18 @@ export function createOAuth2Client(options: OAuth2ClientOptions): OAuth2Client {
       fresh = await refresh(previous, refreshToken);
     } catch (error) {
       if (!(error instanceof AuthError && error.code === 'ERR_OAUTH_REFRESH_REJECTED')) throw error;
-      // Another worker may have rotated the token between our load and our request; its set is
-      // in the store by now (it saves before use), so take that rather than fail the connection.
-      const latest = await tokens.load(connectionId);
-      if (latest === undefined || latest.refreshToken === refreshToken) throw error;
+      const latest = await replacementOf(refreshToken);
+      if (latest === undefined) {
+        // Revoked, or rotated by a worker whose save outlasted the wait (or that died before
+        // saving, which no retry mends). One retry tells the slow save apart, so it does not
+        // cost an `auth` exception; a second refusal of the same token is final.
+        if (refreshToken === doubtedRefreshToken) throw error;
+        doubtedRefreshToken = refreshToken;
+        throw new RetryableError('ERR_OAUTH_REFRESH_REJECTED_ONCE', {
+          status: error.status,
+          message: `The token endpoint refused the refresh token of connection ${connectionId}, which another worker may have just replaced; the call will be retried.`,
+        });
+      }
       if (usable(latest)) {
         current = latest;
         return latest;
@@ -198,6 +215,21 @@ export function createOAuth2Client(options: OAuth2ClientOptions): OAuth2Client {
       fresh = await refresh(latest, latest.refreshToken);
     }
     return persist(fresh);
+  }
+
+  /**
+   * The stored set that replaced `refusedRefreshToken`, if any. Another worker may have rotated the
+   * token between our load and our request; it saves the new set before using it, but that save may
+   * still be committing when our refusal comes back, so a store still holding the refused token
+   * is read once more after `rotationWaitMs`.
+   */
+  async function replacementOf(refusedRefreshToken: string): Promise<TokenSet | undefined> {
+    let latest = await tokens.load(connectionId);
+    if (latest?.refreshToken === refusedRefreshToken) {
+      await delay(options.rotationWaitMs ?? DEFAULT_ROTATION_WAIT_MS);
+      latest = await tokens.load(connectionId);
+    }
+    return latest === undefined || latest.refreshToken === refusedRefreshToken ? undefined : latest;
   }
 
   async function clientCredentials(): Promise<TokenSet> {
