@@ -285,6 +285,23 @@ describe('createConnectionLimiter: one worker at a time', () => {
     granted(await other.acquire());
   });
 
+  it('ignores a stored pause further off than any vendor signal may set, and still honours a day', async () => {
+    const { clock, state, make } = setup({});
+    const limiter = make('w1');
+    await state.pauseUntil('conn_1', clock.now() + 365 * 24 * 3_600_000);
+    granted(await limiter.acquire());
+    const day = setup({});
+    await day.state.pauseUntil('conn_1', day.clock.now() + 24 * 3_600_000);
+    assert.deepEqual(await day.make('w1').acquire(), { status: 'wait', waitUntil: day.clock.now() + 24 * 3_600_000, reason: 'paused' });
+  });
+
+  it('a reset header of weeks pauses the connection for a day, not until it resets', async () => {
+    const { clock, make } = setup({});
+    const limiter = make('w1');
+    await limiter.observe(undefined, { status: 200, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '3600000' }, body: {} });
+    assert.deepEqual(await limiter.acquire(), { status: 'wait', waitUntil: clock.now() + 24 * 3_600_000, reason: 'paused' });
+  });
+
   it('pauses for a default spell after a 429 that gives no time (PayPal)', async () => {
     const { clock, make } = setup({});
     const limiter = make('w1');

@@ -1,4 +1,4 @@
-import type { ConnectorRateLimit, RateLimit } from '@weft/sdk';
+import { MAX_RETRY_AFTER_MS, type ConnectorRateLimit, type RateLimit } from '@weft/sdk';
 import type { Clock } from '../../core/clock.ts';
 import { createCircuitBreaker } from './circuit-breaker.ts';
 import type { CallOutcome, CircuitBreakerOptions } from './circuit-breaker.ts';
@@ -116,10 +116,15 @@ export function createConnectionLimiter(options: ConnectionLimiterOptions): Conn
     return list;
   }
 
+  /**
+   * A stored pause further off than any vendor signal may set (MAX_RETRY_AFTER_MS) is ignored: one
+   * stored before signals were capped, say, which nothing could shorten since pauses only grow.
+   */
   async function pausedUntil(endpoint: string | undefined): Promise<number | undefined> {
     const keys = pauseKey(endpoint) === key ? [key] : [key, pauseKey(endpoint)];
     const untils = await Promise.all(keys.map((pause) => state.pausedUntil(pause)));
-    return untils.reduce<number | undefined>((latest, until) => (until === undefined ? latest : Math.max(until, latest ?? until)), undefined);
+    const horizon = clock.now() + MAX_RETRY_AFTER_MS;
+    return untils.reduce<number | undefined>((latest, until) => (until === undefined || until > horizon ? latest : Math.max(until, latest ?? until)), undefined);
   }
 
   /** `state.take` through a clock running the take lag ahead, within the same overall wait. */

@@ -45,6 +45,21 @@ describe('readVendorSignals', () => {
     }
   });
 
+  it('a window reset or bucket refill of months pauses for a day at most, like Retry-After', () => {
+    const day = NOW + 24 * 3_600_000;
+    // A reset in milliseconds read as seconds: 3 600 000 s is 41 days.
+    const spellings: Record<string, string>[] = [
+      { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '3600000' },
+      { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': '3600000' },
+      { ratelimit: 'limit=100, remaining=0, reset=3600000' },
+    ];
+    for (const headers of spellings) {
+      assert.equal(readVendorSignals({ status: 200, headers, body: {} }, NOW).pauseUntil, day, JSON.stringify(headers));
+    }
+    const trickle = { extensions: { cost: { requestedQueryCost: 500, throttleStatus: { maximumAvailable: 1000, currentlyAvailable: 0, restoreRate: 0.0001 } } }, errors: [{ extensions: { code: 'THROTTLED' } }] };
+    assert.equal(readVendorSignals({ status: 200, headers: {}, body: trickle }, NOW).pauseUntil, day);
+  });
+
   it('Shopify GraphQL: cost and throttleStatus of a query that ran', () => {
     const body = {
       data: { products: { edges: [] } },

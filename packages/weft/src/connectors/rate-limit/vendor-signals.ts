@@ -4,7 +4,7 @@ import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '@weft/sdk';
 export interface VendorSignals {
   /** The vendor refused this request for rate (429, GraphQL THROTTLED), not for its content. */
   isRateLimited: boolean;
-  /** No request should reach the vendor before this (Retry-After, an exhausted window or bucket). */
+  /** No request should reach the vendor before this (Retry-After, an exhausted window or bucket); at most MAX_RETRY_AFTER_MS away. */
   pauseUntil?: number;
   /** A counted window (X-RateLimit-*, RateLimit-*): requests left and when the count resets. */
   remaining?: number;
@@ -38,7 +38,10 @@ export function readVendorSignals(response: VendorResponse, now: number): Vendor
   const shopify = readShopifyCallLimit(headers, now);
   const graphql = readGraphqlCost(response.body, now);
   const pauses = [readRetryAfter(response.status, headers, now), window?.pauseUntil, shopify?.pauseUntil, graphql?.pauseUntil];
-  const pauseUntil = pauses.reduce<number | undefined>((latest, at) => (at === undefined ? latest : Math.max(at, latest ?? at)), undefined);
+  const latestPause = pauses.reduce<number | undefined>((latest, at) => (at === undefined ? latest : Math.max(at, latest ?? at)), undefined);
+  // Capped as Retry-After is: a reset in ms read as seconds, or a restore rate near zero, would
+  // otherwise pause the connection for months, and a stored pause only grows.
+  const pauseUntil = latestPause === undefined ? undefined : Math.min(latestPause, now + MAX_RETRY_AFTER_MS);
 
   const signals: VendorSignals = {
     isRateLimited: isRateLimitRefusal(response.status, response.body) || graphql?.isThrottled === true,
