@@ -6,7 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,6 +136,47 @@ describe('poll triggers', () => {
 });
 
 /**
+ * The records API again, two records a page, oldest first: `after` is where the next page
+ * starts. `serve` decides what each request gets: the page (`answer`), later, or an error.
+ */
+function startPagedApi(rows: Row[], serve: (page: number, answer: () => void, response: ServerResponse) => void) {
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://records');
+    const since = url.searchParams.get('updatedSince') ?? '';
+    const found = rows.filter((row) => row.updatedAt >= since).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+    const start = Number(url.searchParams.get('after') ?? 0);
+    const next = start + 2 < found.length ? String(start + 2) : null;
+    serve(start / 2, () => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ records: found.slice(start, start + 2), next })), response);
+  });
+  return new Promise<{ url: string; server: Server }>((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server })));
+}
+
+const pagedRecordsApi = defineConnector({
+  id: 'paged-records-api',
+  name: 'Paged records API',
+  baseUrl: 'https://records.invalid',
+  auth: [],
+  actions: recordsApi.actions,
+  triggers: [
+    defineTrigger({
+      id: 'records-updated',
+      name: 'Records created or updated',
+      strategy: 'poll',
+      output: recordsUpdated.output,
+      poll: {
+        cursor: 'timestamp',
+        request: (since) => ({ method: 'GET', path: '/records', query: { updatedSince: since } }),
+        pagination: cursor({ cursorParam: 'after', items: (body) => (body as { records: Row[] }).records, nextCursor: (body) => (body as { next: string | null }).next }),
+        nextCursor: (items) => (items.at(-1) as Row | undefined)?.updatedAt,
+        dedupeId: (item) => `${(item as Row).id}@${(item as Row).updatedAt}`,
+      },
+    }),
+  ],
+});
+
+const EIGHT_ROWS: Row[] = Array.from({ length: 8 }, (_, index) => ({ id: `r${index}`, updatedAt: `2026-01-01T00:00:0${index}Z` }));
+
+/**
  * A poller of its own over an engine that runs nothing (as `weft backfill` has): no background
  * poll interferes, and the test chooses the store the poller sees and where its log goes.
  */
@@ -200,6 +241,70 @@ describe('poll failures', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
       await polling.close();
+    }
+  });
+});
+
+describe('paginated polls', () => {
+  it('gives each page its own request timeout, so a backlog longer than one timeout is read', { timeout: 30_000 }, async () => {
+    const api = await startPagedApi(EIGHT_ROWS, (_page, answer) => setTimeout(answer, 200));
+    const polling = await openPolling(pagedRecordsApi, api.url, FLOW);
+    try {
+      // Four pages of 200 ms each, 500 ms allowed per request: 800 ms in all.
+      const outcome = await polling.poller({ requestTimeoutMs: 500 }).pollOnce(polling.flow);
+      assert.deepEqual({ records: outcome.records, accepted: outcome.accepted, cursor: outcome.cursor }, { records: 8, accepted: 8, cursor: '2026-01-01T00:00:07Z' });
+      assert.equal(await polling.store.pollCursor('sync-records:records:records-updated'), '2026-01-01T00:00:07Z');
+    } finally {
+      await polling.close();
+      api.server.close();
+    }
+  });
+
+  it('commits the pages read before a failing one, and moves the cursor only once the poll gets through', { timeout: 30_000 }, async () => {
+    let failures = 1;
+    const api = await startPagedApi(EIGHT_ROWS, (page, answer, response) => {
+      if (page === 2 && failures-- > 0) response.writeHead(503).end();
+      else answer();
+    });
+    const polling = await openPolling(pagedRecordsApi, api.url, FLOW);
+    try {
+      const poller = polling.poller();
+      await assert.rejects(poller.pollOnce(polling.flow));
+      assert.equal((await polling.store.countRuns('sync-records')).queued, 4, 'the first two pages are committed');
+      assert.equal(await polling.store.pollCursor('sync-records:records:records-updated'), undefined, 'the cursor waits for the pages after them');
+
+      const retried = await poller.pollOnce(polling.flow);
+      assert.deepEqual({ records: retried.records, accepted: retried.accepted }, { records: 8, accepted: 4 }, 'the records read before are duplicates now');
+      assert.equal(await polling.store.pollCursor('sync-records:records:records-updated'), '2026-01-01T00:00:07Z');
+    } finally {
+      await polling.close();
+      api.server.close();
+    }
+  });
+
+  it('ends a poll in progress when the poller stops', { timeout: 30_000 }, async () => {
+    let asked: () => void = () => {};
+    let abandoned: () => void = () => {};
+    const secondPageAsked = new Promise<void>((resolve) => (asked = resolve));
+    const hungUp = new Promise<void>((resolve) => (abandoned = resolve));
+    const api = await startPagedApi(EIGHT_ROWS, (page, answer, response) => {
+      if (page !== 1) return answer();
+      // The second page never comes: the request ends only when the poller hangs up.
+      response.on('close', abandoned);
+      asked();
+    });
+    const polling = await openPolling(pagedRecordsApi, api.url, FLOW);
+    try {
+      const polls = polling.poller().start([polling.flow]);
+      await secondPageAsked;
+      polls.stop();
+      await hungUp;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(polling.logged, [], 'a stop is not a failed poll');
+    } finally {
+      await polling.close();
+      api.server.closeAllConnections();
+      api.server.close();
     }
   });
 });

@@ -29,10 +29,14 @@ export interface PollerOptions {
   log: Logger;
   auditBodyBytes: number;
   redactFields: string[];
+  /** How long each request of a poll (one page) may take; default 60 s. */
+  requestTimeoutMs?: number;
 }
 
 const DEFAULT_INTERVAL_MS = 60_000;
-const POLL_TIMEOUT_MS = 60_000;
+const REQUEST_TIMEOUT_MS = 60_000;
+/** The signal of a poll nothing stops (`weft backfill`): its requests have deadlines, the poll none. */
+const NEVER_ABORTED = new AbortController().signal;
 const AUDIT_FAILURE_LOG_INTERVAL_MS = 10_000;
 
 export class PollTriggerError extends Error {
@@ -42,7 +46,7 @@ export class PollTriggerError extends Error {
 /**
  * Poll triggers: ask the connector for records changed since the stored cursor, commit each as
  * an event (deduplicated per record version, so the overlap a timestamp cursor needs never runs
- * twice), and advance the cursor in the same transaction.
+ * twice), page by page, and advance the cursor once every page it covers is committed.
  */
 export type Poller = ReturnType<typeof createPoller>;
 
@@ -62,7 +66,8 @@ export function createPoller(options: PollerOptions) {
     });
   }
 
-  async function pollOnce(flow: LoadedFlow, overrides: { since?: string } = {}): Promise<PollOutcome> {
+  /** `signal` ends the poll early (a stop); what it committed stays, the cursor does not move. */
+  async function pollOnce(flow: LoadedFlow, overrides: { since?: string; signal?: AbortSignal } = {}): Promise<PollOutcome> {
     const spec = pollSpecOf(flow);
     const resolved = await options.connections.resolve(spec.connection);
     const trigger = resolved.connector.triggers.find((candidate) => candidate.id === spec.trigger);
@@ -79,8 +84,11 @@ export function createPoller(options: PollerOptions) {
       auth: resolved.auth,
       dispatcher: options.dispatcher,
       clock,
-      signal: AbortSignal.timeout(POLL_TIMEOUT_MS),
-      timeoutMs: POLL_TIMEOUT_MS,
+      // Each page's request has its own deadline, the poll none: a backlog of many pages (a
+      // catch-up newest first down to the cursor, which can only move after the last page) is
+      // read to the end instead of being cut short, and thrown away, on every poll.
+      signal: overrides.signal ?? NEVER_ABORTED,
+      timeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
       // A poll only reads: one cut short by a stop changed nothing at the vendor and is asked again
       // (its cursor did not move), so it is recorded whole once answered, not before it leaves.
       audit: async (request) => ({
@@ -90,37 +98,55 @@ export function createPoller(options: PollerOptions) {
       auditBodyBytes: options.auditBodyBytes,
       redactFields: options.redactFields,
     });
-    const { items, lastBody } = await fetchRecords(trigger, cursor, http);
+    const commit = async (records: unknown[], next?: string): Promise<number> => {
+      const incoming: IncomingEvent[] = records.map((item) => ({
+        source: 'poll',
+        headers: {},
+        query: {},
+        body: item,
+        dedupeKey: `poll:${trigger.poll.dedupeId(item) ?? sha256Hex(JSON.stringify(item))}`,
+      }));
+      const outcomes = await options.engine.acceptBatch(flow, incoming, next === undefined ? undefined : { key, value: next });
+      return outcomes.filter((outcome) => outcome.status === 'accepted').length;
+    };
+    // nextCursor reads every record of the poll (a newest-first API's cursor is known only after
+    // the last page), so they are kept; their events commit page by page, before the next page
+    // is asked for, so a poll that fails part-way keeps what it read and the next one
+    // acknowledges those records as duplicates.
+    const items: unknown[] = [];
+    let lastBody: unknown;
+    let accepted = 0;
+    for await (const page of fetchPages(trigger, cursor, http)) {
+      if (page.items.length > 0) accepted += await commit(page.items);
+      items.push(...page.items);
+      lastBody = page.body;
+    }
     const next = trigger.poll.nextCursor(items, lastBody) ?? cursor;
-    const incoming: IncomingEvent[] = items.map((item) => ({
-      source: 'poll',
-      headers: {},
-      query: {},
-      body: item,
-      dedupeKey: `poll:${trigger.poll.dedupeId(item) ?? sha256Hex(JSON.stringify(item))}`,
-    }));
-    const outcomes = await options.engine.acceptBatch(flow, incoming, next === undefined ? undefined : { key, value: next });
-    const accepted = outcomes.filter((outcome) => outcome.status === 'accepted').length;
+    // Only now: the cursor never moves past a record whose event is not committed.
+    if (next !== undefined) await commit([], next);
     return { records: items.length, accepted, cursor: next, hasMore: items.length > 0 && next !== cursor };
   }
 
   function start(flows: Iterable<LoadedFlow>): { stop(): void } {
     const timers: NodeJS.Timeout[] = [];
-    let stopped = false;
+    // A poll has no deadline as a whole, so a stop (shutdown, `weft dev` reloading) ends one in
+    // progress rather than leaving it to read a long backlog next to its successor.
+    const stopping = new AbortController();
     for (const flow of flows) {
       if (!('poll' in flow.flow.trigger)) continue;
       const spec = flow.flow.trigger.poll;
       const loop = async () => {
         let delay = spec.every === undefined ? DEFAULT_INTERVAL_MS : toMs(spec.every);
         try {
-          const outcome = await pollOnce(flow);
+          const outcome = await pollOnce(flow, { signal: stopping.signal });
           // A backlog drains at once instead of one page per interval.
           if (outcome.hasMore) delay = 0;
         } catch (error) {
+          if (stopping.signal.aborted) return;
           if (error instanceof CapacityWaitError) delay = Math.max(0, error.until - clock.now());
           else options.log.warn({ err: error, flowId: flow.flow.id }, 'poll.failed');
         }
-        if (stopped) return;
+        if (stopping.signal.aborted) return;
         const timer = setTimeout(() => void loop(), delay);
         timer.unref();
         timers.push(timer);
@@ -129,7 +155,7 @@ export function createPoller(options: PollerOptions) {
     }
     return {
       stop() {
-        stopped = true;
+        stopping.abort();
         timers.forEach(clearTimeout);
       },
     };
@@ -148,21 +174,19 @@ function cursorKey(flow: LoadedFlow, spec: PollTrigger): string {
   return `${flow.flow.id}:${spec.connection}:${spec.trigger}`;
 }
 
-async function fetchRecords(
+/** The poll's pages in the order the API gives them; a trigger without pagination has one. */
+async function* fetchPages(
   trigger: Extract<Trigger, { strategy: 'poll' }>,
   cursor: string | undefined,
   http: ReturnType<typeof createConnectorHttpClient>,
-): Promise<{ items: unknown[]; lastBody: unknown }> {
+): AsyncGenerator<{ items: unknown[]; body: unknown }, void, undefined> {
   const first = trigger.poll.request(cursor);
   if (trigger.poll.pagination) {
-    const items: unknown[] = [];
-    let lastBody: unknown;
     for await (const page of pages(trigger.poll.pagination, first, (request) => http.request(request))) {
-      items.push(...page.items);
-      lastBody = page.response.body;
+      yield { items: page.items, body: page.response.body };
     }
-    return { items, lastBody };
+    return;
   }
   const response = await http.request(first);
-  return { items: trigger.poll.items ? trigger.poll.items(response.body) : [], lastBody: response.body };
+  yield { items: trigger.poll.items ? trigger.poll.items(response.body) : [], body: response.body };
 }
