@@ -177,7 +177,7 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
     // The limiter reads and writes the store, and may fail (StoreUnavailableError): the request
     // then never leaves, and a record left unanswered would read as interrupted ("the vendor may
     // have it") and number the next attempt as a second one.
-    const acquisition = await limiter.acquire(endpoint).catch((error: unknown) => {
+    const acquisition = await limiter.acquire(endpoint, { timeoutMs: options.timeoutMs }).catch((error: unknown) => {
       audit.unsent();
       throw error;
     });

@@ -340,6 +340,21 @@ describe('createConnectionLimiter: one worker at a time', () => {
     granted(await survivor.acquire());
   });
 
+  it("keeps a slow call's slot for its whole timeout: a 5-minute search under concurrency 1 is alone until it ends", async () => {
+    const { clock, make } = setup({ concurrency: 1 });
+    const [searching, other] = [make('w1'), make('w2')];
+    const start = clock.now();
+    const timeoutMs = 5 * 60_000;
+    granted(await searching.acquire('search', { timeoutMs }));
+    for (const at of [121_000, timeoutMs]) {
+      clock.set(start + at);
+      assert.equal((await other.acquire('search', { timeoutMs })).status, 'wait', `at +${at} ms`);
+    }
+    // Its worker died: the slot frees once the call's timeout and the lease margin have passed.
+    clock.set(start + timeoutMs + 120_000);
+    granted(await other.acquire('search', { timeoutMs }));
+  });
+
   it('a released slot is free at once for the other worker', async () => {
     const { make } = setup({ concurrency: 1 });
     const [first, second] = [make('w1'), make('w2')];

@@ -18,13 +18,19 @@ export type Acquisition =
   | { status: 'granted'; release(outcome: CallOutcome): Promise<void> }
   | { status: 'wait'; waitUntil: number; reason: WaitReason };
 
-export interface ConnectionLimiter {
+export interface AcquireOptions {
   /**
-   * `endpoint` is the action id (per-endpoint limits and pauses apply to it); `cost` is what the
-   * request spends from declared buckets and GraphQL point buckets (default: 1 for declared
-   * buckets, the last requestedQueryCost seen on this endpoint for point buckets).
+   * What the request spends from declared buckets and GraphQL point buckets (default: 1 for
+   * declared buckets, the last requestedQueryCost seen on this endpoint for point buckets).
    */
-  acquire(endpoint?: string, cost?: number): Promise<Acquisition>;
+  cost?: number;
+  /** The request's timeout: a concurrency slot is leased for this plus `slotLeaseMs`, so a slow call keeps its slot. */
+  timeoutMs?: number;
+}
+
+export interface ConnectionLimiter {
+  /** `endpoint` is the action id (per-endpoint limits and pauses apply to it). */
+  acquire(endpoint?: string, options?: AcquireOptions): Promise<Acquisition>;
   /** Applies what the vendor said (pauses, bucket levels, query costs) to the shared budget. */
   observe(endpoint: string | undefined, response: VendorResponse): Promise<VendorSignals>;
 }
@@ -44,7 +50,11 @@ export interface ConnectionLimiterOptions {
   maxSleepMs?: number;
   /** False turns the breaker off. */
   breaker?: CircuitBreakerOptions | false;
-  /** Must outlast the longest call (its timeout), or a slow call's slot is handed to another. */
+  /**
+   * How long a concurrency slot is leased beyond the request's `timeoutMs` (the whole lease when
+   * acquire names none): time to send, read the answer and give the slot back. A worker that dies
+   * holding a slot blocks it for the request's timeout plus this.
+   */
   slotLeaseMs?: number;
   /** How soon to look again when every slot is taken; slots normally free long before leases end. */
   slotRetryMs?: number;
@@ -143,7 +153,7 @@ export function createConnectionLimiter(options: ConnectionLimiterOptions): Conn
     return take;
   }
 
-  async function attempt(endpoint: string | undefined, cost: number | undefined, maxWaitMs: number): Promise<Acquisition> {
+  async function attempt(endpoint: string | undefined, { cost, timeoutMs }: AcquireOptions, maxWaitMs: number): Promise<Acquisition> {
     const now = clock.now();
     const paused = await pausedUntil(endpoint);
     if (paused !== undefined && paused > now) return { status: 'wait', waitUntil: paused, reason: 'paused' };
@@ -166,7 +176,7 @@ export function createConnectionLimiter(options: ConnectionLimiterOptions): Conn
     };
 
     for (const slot of slotKeys) {
-      const result = await state.acquireSlot(slot.key, { capacity: slot.capacity, holder, now, leaseMs: slotLeaseMs });
+      const result = await state.acquireSlot(slot.key, { capacity: slot.capacity, holder, now, leaseMs: (timeoutMs ?? 0) + slotLeaseMs });
       if (!result.acquired) {
         await giveBack();
         breaker?.record('unsent', isProbe);
@@ -228,11 +238,11 @@ export function createConnectionLimiter(options: ConnectionLimiterOptions): Conn
   }
 
   return {
-    acquire: async (endpoint, cost) => {
+    acquire: async (endpoint, acquireOptions = {}) => {
       const deadline = clock.now() + maxSleepMs;
       for (;;) {
         const now = clock.now();
-        const result = await attempt(endpoint, cost, Math.max(0, deadline - now));
+        const result = await attempt(endpoint, acquireOptions, Math.max(0, deadline - now));
         if (result.status === 'granted' || options.sleep === undefined || result.waitUntil > deadline) return result;
         await options.sleep(result.waitUntil - clock.now());
       }

@@ -1,0 +1,78 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bearer, defineAction, defineConnector, schema } from '@weft/sdk';
+import { createConnectorHttpClient } from './connector-http.ts';
+import { createEgressGuard } from './egress-guard.ts';
+import type { AcquireOptions, ConnectionLimiter } from './rate-limit/limiter.ts';
+import type { CallOutcome } from './rate-limit/circuit-breaker.ts';
+
+const search = defineAction({ id: 'search', name: 'Search', input: schema.Object({}), output: schema.Unknown(), request: () => ({ method: 'POST', path: '/search' }) });
+const connector = defineConnector({ id: 'example', name: 'Example', baseUrl: 'https://api.example.com', auth: [bearer()], actions: [search] });
+
+describe('connector calls and the connection limiter', () => {
+  let server: Server;
+  let origin: string;
+  before(async () => {
+    server = createServer((request, response) => {
+      request.resume();
+      if (request.url === '/never') return; // held open: only an abort ends it
+      request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+
+  /** A limiter that grants everything and records what it was asked and told. */
+  function recordingLimiter(overrides: Partial<ConnectionLimiter> = {}) {
+    const acquired: Array<AcquireOptions | undefined> = [];
+    const released: CallOutcome[] = [];
+    const limiter: ConnectionLimiter = {
+      acquire: async (_endpoint, options) => {
+        acquired.push(options);
+        return { status: 'granted', release: async (outcome) => void released.push(outcome) };
+      },
+      observe: async () => ({ isRateLimited: false }),
+      ...overrides,
+    };
+    return { limiter, acquired, released };
+  }
+
+  function client(limiter: ConnectionLimiter, options: { signal?: AbortSignal; timeoutMs?: number } = {}) {
+    const dispatcher = createEgressGuard({ allow: ['127.0.0.1'] }).dispatcher();
+    const http = createConnectorHttpClient({
+      connector,
+      action: search,
+      limiter,
+      baseUrl: origin,
+      auth: { authorize: async () => {} },
+      dispatcher,
+      clock: { now: () => Date.now() },
+      signal: options.signal ?? new AbortController().signal,
+      timeoutMs: options.timeoutMs ?? 5_000,
+      audit: async () => ({ answered: () => {}, unsent: () => {} }),
+      auditBodyBytes: 1024,
+      redactFields: [],
+    });
+    return { http, close: () => dispatcher.close() };
+  }
+
+  it("asks for a slot as long as the request's timeout, so a slow call keeps it", async () => {
+    const { limiter, acquired } = recordingLimiter();
+    const { http, close } = client(limiter, { timeoutMs: 300_000 });
+    try {
+      await http.request({ method: 'POST', path: '/search' });
+      assert.deepEqual(acquired, [{ timeoutMs: 300_000 }]);
+    } finally {
+      await close();
+    }
+  });
+});
