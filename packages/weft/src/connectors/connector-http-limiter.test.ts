@@ -75,4 +75,35 @@ describe('connector calls and the connection limiter', () => {
       await close();
     }
   });
+
+  it('gives the slot back when the store refuses the vendor\'s signals, and reports the store\'s error', async () => {
+    const { limiter, released } = recordingLimiter({
+      observe: async () => {
+        throw new Error('store unavailable');
+      },
+    });
+    const { http, close } = client(limiter);
+    try {
+      await assert.rejects(http.request({ method: 'POST', path: '/search' }), /store unavailable/);
+      assert.deepEqual(released, ['success']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a send cut short by the run\'s own abort is no breaker failure; one that timed out is', async () => {
+    const { limiter, released } = recordingLimiter();
+    const controller = new AbortController();
+    const aborted = client(limiter, { signal: controller.signal });
+    const timedOut = client(limiter, { timeoutMs: 100 });
+    try {
+      const sending = aborted.http.request({ method: 'POST', path: '/never' });
+      setTimeout(() => controller.abort(new Error('shutting down')), 50);
+      await assert.rejects(sending, /shutting down/);
+      await assert.rejects(timedOut.http.request({ method: 'POST', path: '/never' }), { code: 'ERR_CONNECTOR_TIMEOUT' });
+      assert.deepEqual(released, ['unsent', 'failure']);
+    } finally {
+      await Promise.all([aborted.close(), timedOut.close()]);
+    }
+  });
 });

@@ -189,11 +189,18 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
     try {
       response = await send(prepared, audit);
     } catch (error) {
-      await acquisition.release(error instanceof EgressDeniedError ? 'unsent' : 'failure');
+      // Cut short by our own signal (shutdown, a lost lease), or refused by the egress guard: no
+      // word on the vendor's health, so no breaker failure (five at shutdown would open it).
+      await acquisition.release(error instanceof EgressDeniedError || options.signal.aborted ? 'unsent' : 'failure');
       throw error;
     }
-    await limiter.observe(endpoint, response);
-    await acquisition.release(outcomeForStatus(response.status));
+    try {
+      await limiter.observe(endpoint, response);
+    } finally {
+      // Also when the store would not take the vendor's signals: a slot kept would stay taken
+      // until its lease ends, and a breaker probe kept would hold the connection shut.
+      await acquisition.release(outcomeForStatus(response.status));
+    }
     return response;
   }
 
