@@ -274,6 +274,24 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.deepEqual(await claimedIds({ now: T0 + 1000 }), [third.runId]);
       });
 
+      it('keeps a replayed earlier run of an ordering key waiting while a later run of the key holds a live lease', async () => {
+        const first = await ingestRun({ orderingKey: 'order-1' });
+        const firstRun = await claimOne(first.runId);
+        const exceptionId = await store.parkException(first.runId, firstRun.fence, exceptionFor(T0));
+        const second = await ingestRun({ orderingKey: 'order-1' });
+        const secondRun = await claimOne(second.runId);
+        await store.replayException(exceptionId, { now: T0 + 1 });
+
+        assert.deepEqual(await claimedIds({ now: T0 + 1 }), [], 'two runs of one key would run at once');
+        const third = await store.ingest(makeEvent({ orderingKey: 'order-1' }), { workerId: 'worker-a', leaseMs: LEASE_MS });
+        assert.ok(third.status === 'accepted' && third.claimed === undefined, 'nor is one claimed at ingest');
+        // A dead worker's expired lease holds nothing; its run then waits for the earlier one.
+        assert.deepEqual(await claimedIds({ now: T0 + LEASE_MS }), [first.runId]);
+        await store.completeRun(first.runId, (await store.getRun(first.runId))!.fence, T0 + LEASE_MS);
+        assert.deepEqual(await claimedIds({ now: T0 + LEASE_MS + 1 }), [second.runId]);
+        assert.equal((await store.getRun(second.runId))?.fence, secondRun.fence + 1);
+      });
+
       it('caps the runs of a flow holding live leases at its concurrency', async () => {
         const orders = [await ingestRun(), await ingestRun(), await ingestRun(), await ingestRun()];
         const invoice = await ingestRun({ flowId: 'invoices' });

@@ -29,8 +29,10 @@ export interface Store {
   /**
    * Claim up to `limit` runs that are due: queued or waiting with dueAt ≤ now, or running with
    * an expired lease (a dead worker's). A run is not claimable while an earlier run (by
-   * creation order) of the same flow and ordering key is not terminal, nor while its flow has
-   * `flowConcurrency[flowId]` runs holding live leases. Each claim increments the fence.
+   * creation order) of the same flow and ordering key is not terminal, nor while a later run of
+   * that key holds a live lease (a replayed run waits for the run of its key that is running),
+   * nor while its flow has `flowConcurrency[flowId]` runs holding live leases. Each claim
+   * increments the fence.
    */
   claimRuns(request: ClaimRequest): Promise<ClaimedRun[]>;
   /** Extend a lease. False when the fence is stale (the run was taken over). */

@@ -217,6 +217,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     const caps = flowIds.map((flowId) => request.flowConcurrency[flowId] ?? null);
     // Each flow's due runs are walked on their own (LATERAL), up to the room under its cap, so a
     // busy capped flow cannot hide the due runs of others; then the earliest `limit` are taken.
+    // An ordering key's run waits for every earlier open run of its key and, since a replay queues
+    // an earlier run again behind a later one, for a later run holding a live lease (both found
+    // through runs_ordering or, for the lease, runs_leases).
     // SKIP LOCKED: runs another process is claiming right now are passed over, not waited for.
     const text = `
       WITH flows AS (
@@ -227,9 +230,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         SELECT p.seq, p.claimable_at FROM flows f CROSS JOIN LATERAL (
           SELECT r.seq, r.claimable_at FROM runs r
           WHERE r.flow_id = f.flow_id AND r.claimable_at <= $4
-            AND (r.ordering_key IS NULL OR NOT EXISTS (
+            AND (r.ordering_key IS NULL OR (NOT EXISTS (
               SELECT 1 FROM runs b
-              WHERE b.flow_id = r.flow_id AND b.ordering_key = r.ordering_key AND b.seq < r.seq AND b.claimable_at IS NOT NULL))
+              WHERE b.flow_id = r.flow_id AND b.ordering_key = r.ordering_key AND b.seq < r.seq AND b.claimable_at IS NOT NULL)
+            AND NOT EXISTS (
+              SELECT 1 FROM runs l
+              WHERE l.flow_id = r.flow_id AND l.ordering_key = r.ordering_key AND l.seq > r.seq AND l.claimable_at IS NOT NULL
+                AND l.status = 'running' AND l.lease_expires_at > $4)))
           ORDER BY r.claimable_at, r.seq
           LIMIT GREATEST(f.room, 0)
           FOR UPDATE OF r SKIP LOCKED) p),

@@ -258,6 +258,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     // INDEXED BY: walking the claimable index in order stops after a page; the planner otherwise
     // picks the flow index, which also walks every finished run of the flow.
     // Without a capped flow no candidate is passed over, so a page need hold no more than `limit`.
+    // An ordering key's run waits for every earlier open run of its key and, since a replay queues
+    // an earlier run again behind a later one, for a later run holding a live lease. That lookup
+    // walks the key's later open runs (runs_ordering): mostly none, and a backlog the claim walks
+    // anyway; the planner otherwise picks runs_status, which walks every running run per candidate.
     const isCapped = request.flowIds.some((flowId) => request.flowConcurrency[flowId] !== undefined);
     const pageSize = isCapped ? limit + 16 : limit;
     const candidates = sql(`
@@ -265,9 +269,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       WHERE r.claimable_at <= @now
         AND (r.claimable_at, r.seq) > (@afterAt, @afterSeq)
         AND r.flow_id IN (SELECT value FROM json_each(@flowIds))
-        AND (r.ordering_key IS NULL OR NOT EXISTS (
+        AND (r.ordering_key IS NULL OR (NOT EXISTS (
           SELECT 1 FROM runs p
-          WHERE p.flow_id = r.flow_id AND p.ordering_key = r.ordering_key AND p.seq < r.seq AND p.claimable_at IS NOT NULL))
+          WHERE p.flow_id = r.flow_id AND p.ordering_key = r.ordering_key AND p.seq < r.seq AND p.claimable_at IS NOT NULL)
+        AND NOT EXISTS (
+          SELECT 1 FROM runs l INDEXED BY runs_ordering
+          WHERE l.flow_id = r.flow_id AND l.ordering_key = r.ordering_key AND l.seq > r.seq AND l.claimable_at IS NOT NULL
+            AND l.status = 'running' AND l.lease_expires_at > @now)))
       ORDER BY r.claimable_at, r.seq
       LIMIT @pageSize`);
     const takeRun = sql(`
