@@ -42,7 +42,7 @@ export interface IncomingEvent {
   headers: Record<string, string>;
   query: Record<string, string>;
   body: unknown;
-  /** Fallback dedupe identity when the flow names no dedupe key: the raw bytes. */
+  /** Fallback dedupe identity when the flow names no dedupe key: the raw bytes, unless empty. */
   rawBody?: Buffer;
   /** An explicit dedupe key (schedules use their tick). */
   dedupeKey?: string;
@@ -142,7 +142,9 @@ export function createEngine(options: EngineOptions): Engine {
       }
       dedupeKey = `key:${keyText(value)}`;
     }
-    dedupeKey ??= incoming.rawBody ? `sha256:${sha256Hex(incoming.rawBody)}` : `event:${eventId}`;
+    // An empty body (a bare `curl -X POST`, a ping) says nothing that could tell one delivery from
+    // a repeat: hashed, every one would be a repeat of the first, forever.
+    dedupeKey ??= incoming.rawBody !== undefined && incoming.rawBody.length > 0 ? `sha256:${sha256Hex(incoming.rawBody)}` : `event:${eventId}`;
     const ordering = flow.flow.orderingKey === undefined ? undefined : await flow.expression(flow.flow.orderingKey).evaluate(scope);
     return {
       id: eventId,

@@ -84,7 +84,7 @@ export const WebhookTriggerSchema = Type.Object(
           }),
         ),
         trigger: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'The webhook trigger of that connector, with `connection`.' })),
-        dedupeKey: Type.Optional(expressionFor('JSONata over {headers, body}; repeats are acknowledged and not run again. Default: a hash of the raw body.')),
+        dedupeKey: Type.Optional(expressionFor('JSONata over {headers, body}; repeats are acknowledged and not run again. Default: a hash of the raw body; an empty body is never a repeat.')),
         maxBodyBytes: Type.Optional(Type.Integer({ minimum: 1, description: 'Larger bodies get 413 before parsing (default 1 MiB).' })),
       },
       closed,
