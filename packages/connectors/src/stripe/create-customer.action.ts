@@ -1,4 +1,5 @@
 import { defineAction, schema } from '@weft/sdk';
+import { stripeErrors } from './stripe.errors.ts';
 import { formPost } from './stripe.requests.ts';
 import { address, customer, idempotencyKey, metadata, shipping } from './stripe.schemas.ts';
 
@@ -20,5 +21,6 @@ export const createCustomer = defineAction({
   input: schema.Object({ ...customerFields, idempotencyKey }),
   output: customer,
   request: (input) => formPost('/v1/customers', input),
+  errors: stripeErrors,
   xref: { entity: 'customer', id: (created) => created.id },
 });

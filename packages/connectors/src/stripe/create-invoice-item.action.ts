@@ -1,4 +1,5 @@
 import { defineAction, schema } from '@weft/sdk';
+import { stripeErrors } from './stripe.errors.ts';
 import { formPost } from './stripe.requests.ts';
 import { idempotencyKey, invoiceItem, metadata } from './stripe.schemas.ts';
 
@@ -26,4 +27,5 @@ export const createInvoiceItem = defineAction({
   }),
   output: invoiceItem,
   request: (input) => formPost('/v1/invoiceitems', input),
+  errors: stripeErrors,
 });

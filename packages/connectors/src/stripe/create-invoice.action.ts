@@ -1,4 +1,5 @@
 import { defineAction, schema } from '@weft/sdk';
+import { stripeErrors } from './stripe.errors.ts';
 import { formPost } from './stripe.requests.ts';
 import { idempotencyKey, invoice, metadata } from './stripe.schemas.ts';
 
@@ -25,5 +26,6 @@ export const createInvoice = defineAction({
   }),
   output: invoice,
   request: (input) => formPost('/v1/invoices', input),
+  errors: stripeErrors,
   xref: { entity: 'invoice', id: (created) => created.id },
 });

@@ -1,4 +1,5 @@
 import { defineAction, schema } from '@weft/sdk';
+import { stripeErrors } from './stripe.errors.ts';
 import { formPost } from './stripe.requests.ts';
 import { idempotencyKey, metadata, refund, refundReason } from './stripe.schemas.ts';
 
@@ -15,5 +16,6 @@ export const createRefund = defineAction({
   }),
   output: refund,
   request: (input) => formPost('/v1/refunds', input),
+  errors: stripeErrors,
   xref: { entity: 'refund', id: (created) => created.id },
 });

@@ -1,4 +1,5 @@
 import { defineAction, schema } from '@weft/sdk';
+import { stripeErrors } from './stripe.errors.ts';
 import { formPost, objectPath } from './stripe.requests.ts';
 import { idempotencyKey, invoice } from './stripe.schemas.ts';
 
@@ -14,4 +15,5 @@ export const finalizeInvoice = defineAction({
   }),
   output: invoice,
   request: ({ id, ...fields }) => formPost(objectPath('invoices', id, 'finalize'), fields),
+  errors: stripeErrors,
 });

@@ -1,4 +1,5 @@
 import { defineAction, schema } from '@weft/sdk';
+import { stripeErrors } from './stripe.errors.ts';
 import { customerFields } from './create-customer.action.ts';
 import { formPost, objectPath } from './stripe.requests.ts';
 import { customer, idempotencyKey } from './stripe.schemas.ts';
@@ -16,4 +17,5 @@ export const updateCustomer = defineAction({
   }),
   output: customer,
   request: ({ id, ...fields }) => formPost(objectPath('customers', id), fields),
+  errors: stripeErrors,
 });
