@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import Fastify from 'fastify';
 import { defineConnector, defineTrigger, schema } from '@weft/sdk';
-import type { ConnectionRuntime } from '../../connectors/connection-runtime.ts';
+import { ConnectionError, type ConnectionRuntime } from '../../connectors/connection-runtime.ts';
+import { VaultError } from '../../connectors/vault/master-key.ts';
 import { createConnectorWebhooks, WEBHOOK_SECRET } from '../../connectors/connector-webhooks.ts';
 import type { Vault } from '../../connectors/vault/vault.ts';
 import type { Engine } from '../../engine/engine.ts';
@@ -19,7 +20,7 @@ import { webhookIngress } from './webhook-ingress.ts';
 const ORDERS_FLOW = 'id: orders\ntrigger:\n  webhook: { path: orders }\nsteps:\n  - id: copy\n    map: trigger.body\n';
 
 /** A flow on /hooks/orders, an engine that records what it is given, and the app around them. */
-async function startIngress(options: { connectorWebhook?: Parameters<typeof webhookIngress>[1]['connectorWebhook'] } = {}) {
+async function startIngress(options: Partial<Pick<Parameters<typeof webhookIngress>[1], 'connectorWebhook' | 'disabledFlowAt'>> = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'weft-ingress-'));
   const expressions = createExpressionEngine();
   await writeFile(join(dir, 'orders.flow.yaml'), ORDERS_FLOW);
@@ -39,6 +40,7 @@ async function startIngress(options: { connectorWebhook?: Parameters<typeof webh
     clock: { now: () => Date.now() },
     maxBodyBytes: 1024,
     connectorWebhook: options.connectorWebhook ?? (async () => undefined),
+    ...(options.disabledFlowAt ? { disabledFlowAt: options.disabledFlowAt } : {}),
     log: { warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }) } as never,
   });
   return {
@@ -186,6 +188,46 @@ describe('webhook ingress', () => {
       assert.equal((await deliver('orders/create', { id: 1001, email: 'jane@example.com' })).statusCode, 202, 'a body that fits runs');
     } finally {
       await ingress.close();
+    }
+  });
+
+  it("answers 503 with Retry-After when a connector webhook's connection or secret cannot be read, or its flow is disabled", async () => {
+    let failure: Error = new StoreUnavailableError('the store is unavailable: ECONNREFUSED');
+    const ingress = await startIngress({ connectorWebhook: async () => Promise.reject(failure) });
+    const disabled = await startIngress({ disabledFlowAt: (path) => (path === 'paused' ? ({} as never) : undefined) });
+    try {
+      const deliver = (app = ingress.app, path = 'orders') => app.inject({ method: 'POST', url: `/hooks/${path}`, headers: { 'content-type': 'application/json' }, payload: '{}' });
+      const problemOf = (answer: Awaited<ReturnType<typeof deliver>>) => ({
+        status: answer.statusCode,
+        retryAfter: answer.headers['retry-after'],
+        type: (answer.json() as { type: string }).type.replace('https://weft.dev/problems/', ''),
+        detail: (answer.json() as { detail: string }).detail,
+      });
+
+      assert.deepEqual(problemOf(await deliver()), { status: 503, retryAfter: '1', type: 'store-unavailable', detail: 'retry shortly' }, 'the store is down while the connection is read');
+
+      failure = new VaultError('ERR_VAULT_DECRYPT', 'no master key opens key id k-2024 (set WEFT_MASTER_KEY_PREVIOUS)');
+      const unreadable = problemOf(await deliver());
+      assert.deepEqual(unreadable, { status: 503, retryAfter: '60', type: 'webhook-not-ready', detail: "the connection's webhook secret cannot be read" });
+      assert.deepEqual(
+        ingress.warnings.map((w) => w.message),
+        ['webhook.refused_store_unavailable', 'webhook.secret_unreadable'],
+        'the vault error is logged, not answered: it names key ids',
+      );
+
+      failure = new ConnectionError('ERR_CONNECTION_UNKNOWN', "there is no connection 'shop'");
+      assert.deepEqual(problemOf(await deliver()), { status: 503, retryAfter: '60', type: 'webhook-not-ready', detail: "there is no connection 'shop'" });
+
+      assert.deepEqual(problemOf(await deliver(disabled.app, 'paused')), {
+        status: 503,
+        retryAfter: '60',
+        type: 'flow-disabled',
+        detail: "the flow on 'paused' was disabled by an admin",
+      });
+      assert.equal(ingress.accepted.length + disabled.accepted.length, 0);
+    } finally {
+      await ingress.close();
+      await disabled.close();
     }
   });
 });

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.ts';
 import { DedupeKeyMissingError, type Engine } from '../../engine/engine.ts';
@@ -10,6 +10,7 @@ import { secretHeaderOf, verifyWebhookSignature } from './signatures.ts';
 import { webhookUrl } from './webhook-url.ts';
 import { readBody } from './read-body.ts';
 import { ConnectionError } from '../../connectors/connection-runtime.ts';
+import { VaultError } from '../../connectors/vault/master-key.ts';
 import { createLogThrottle } from '../../core/log-throttle.ts';
 import type { ConnectorWebhook } from '../../connectors/connector-webhooks.ts';
 
@@ -33,12 +34,14 @@ export interface WebhookIngressOptions {
   connectorWebhook(flow: LoadedFlow): Promise<ConnectorWebhook | undefined>;
   /** A disabled flow on this path (the engine only holds enabled ones): answered 503 so the sender retries later. */
   disabledFlowAt?: (path: string) => LoadedFlow | undefined;
-  /** Where refused deliveries are reported (a store that cannot commit, an event that does not fit its trigger). */
+  /** Where refused deliveries are reported (a store that cannot commit, an unreadable secret, an event that does not fit its trigger). */
   log?: Pick<Logger, 'warn'>;
 }
 
-/** A store outage refuses every delivery: one log line per this interval says so, with the count. */
+/** A store outage (or a master key that opens no secret) refuses every delivery: one log line per this interval says so, with the count. */
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
+/** A disabled flow or an unconfigured webhook waits for an admin: minutes, not the moment a store outage takes. */
+const ADMIN_RETRY_AFTER_SECONDS = '60';
 
 /**
  * POST /hooks/<path>: verify the signature on the raw body, parse, commit, then answer.
@@ -47,6 +50,7 @@ const REFUSAL_LOG_INTERVAL_MS = 10_000;
 export async function webhookIngress(app: FastifyInstance, options: WebhookIngressOptions): Promise<void> {
   const { engine, clock } = options;
   const refusals = createLogThrottle(clock, REFUSAL_LOG_INTERVAL_MS);
+  const unreadableSecrets = createLogThrottle(clock, REFUSAL_LOG_INTERVAL_MS);
   const limitOf = (flow: LoadedFlow | undefined): number => (flow && webhookOf(flow).maxBodyBytes) ?? options.maxBodyBytes;
   // Signatures are over the exact bytes received, so no parser may touch the body first. Nothing
   // past the called flow's own limit is read, with the flows as they are now (`weft dev` reloads).
@@ -68,10 +72,20 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
     return sendProblem(reply, 413, 'body-too-large', 'Payload too large', `the limit is ${limitOf(findFlow(engine, hookPathOf(request)))} bytes`);
   });
 
+  const refuseForStore = (reply: FastifyReply, error: StoreUnavailableError) => {
+    const refused = refusals.occurred();
+    if (refused !== undefined) options.log?.warn({ err: error, refused }, 'webhook.refused_store_unavailable');
+    reply.header('retry-after', '1');
+    return sendProblem(reply, 503, 'store-unavailable', 'Not accepted: the store cannot commit right now', 'retry shortly');
+  };
+
   app.post('/hooks/*', async (request, reply) => {
     const path = hookPathOf(request);
     const flow = findFlow(engine, path);
-    if (!flow && options.disabledFlowAt?.(path)) return sendProblem(reply, 503, 'flow-disabled', 'The flow is disabled', `the flow on '${path}' was disabled by an admin`);
+    if (!flow && options.disabledFlowAt?.(path)) {
+      reply.header('retry-after', ADMIN_RETRY_AFTER_SECONDS);
+      return sendProblem(reply, 503, 'flow-disabled', 'The flow is disabled', `the flow on '${path}' was disabled by an admin`);
+    }
     if (!flow) return sendProblem(reply, 404, 'unknown-hook', 'No flow listens here', `no flow has the webhook path '${path}'`);
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 
@@ -79,9 +93,20 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
     try {
       vendor = await options.connectorWebhook(flow);
     } catch (error) {
-      if (!(error instanceof ConnectionError)) throw error;
+      if (error instanceof StoreUnavailableError) return refuseForStore(reply, error);
       // A configuration problem on our side: the vendor should deliver again once it is fixed.
-      return sendProblem(reply, 503, 'webhook-not-ready', 'This webhook is not configured yet', error.message);
+      if (error instanceof ConnectionError) {
+        reply.header('retry-after', ADMIN_RETRY_AFTER_SECONDS);
+        return sendProblem(reply, 503, 'webhook-not-ready', 'This webhook is not configured yet', error.message);
+      }
+      if (error instanceof VaultError) {
+        // Its message names key ids and variables: for the log, not for whoever calls the hook.
+        const refused = unreadableSecrets.occurred();
+        if (refused !== undefined) options.log?.warn({ err: error, flowId: flow.flow.id, refused }, 'webhook.secret_unreadable');
+        reply.header('retry-after', ADMIN_RETRY_AFTER_SECONDS);
+        return sendProblem(reply, 503, 'webhook-not-ready', 'This webhook is not configured yet', "the connection's webhook secret cannot be read");
+      }
+      throw error;
     }
     const declared = 'webhook' in flow.flow.trigger ? flow.flow.trigger.webhook.signature : undefined;
     const signature = vendor?.signature ?? (declared && flow.webhookSecret !== undefined ? { ...declared, secret: flow.webhookSecret } : undefined);
@@ -124,12 +149,7 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
       const duplicate = outcome.status === 'duplicate';
       return reply.code(duplicate ? 200 : 202).send({ eventId: outcome.eventId, runId: outcome.runId, duplicate });
     } catch (error) {
-      if (error instanceof StoreUnavailableError) {
-        const refused = refusals.occurred();
-        if (refused !== undefined) options.log?.warn({ err: error, refused }, 'webhook.refused_store_unavailable');
-        reply.header('retry-after', '1');
-        return sendProblem(reply, 503, 'store-unavailable', 'Not accepted: the store cannot commit right now', 'retry shortly');
-      }
+      if (error instanceof StoreUnavailableError) return refuseForStore(reply, error);
       if (error instanceof DedupeKeyMissingError || error instanceof ExpressionError) {
         return sendProblem(reply, 422, 'unprocessable-event', 'The event cannot be identified', error.message);
       }
