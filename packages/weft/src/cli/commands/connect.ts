@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { Command } from 'commander';
 import { systemClock } from '../../core/clock.ts';
 import { runAuthorizationCodeFlow } from '../../connectors/auth/connect-flow.ts';
-import { createOAuth2Client } from '../../connectors/auth/oauth2.ts';
+import { createOAuth2Client, tokenFetchThrough } from '../../connectors/auth/oauth2.ts';
 import { createVaultTokenStore } from '../../connectors/auth/vault-token-store.ts';
 import { addConfigOption, addSettingOptions, CliError, loadCliConfig, parsePositiveInteger, type CliContext, type ConfigFlags } from '../context.ts';
 import { createOutput } from '../output.ts';
@@ -44,6 +44,7 @@ export function connectCommand(context: CliContext): Command {
         credentials: { get: (name) => vault.get(connectionId, name) },
         tokens: createVaultTokenStore(vault),
         clock: systemClock,
+        fetch: tokenFetchThrough(outbound.dispatcher),
         ...(typeof connection.config.issuer === 'string' ? { issuer: connection.config.issuer } : {}),
       });
       const summary = await runAuthorizationCodeFlow({

@@ -6,6 +6,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import * as oauth from 'oauth4webapi';
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { AuthError, PermanentError, RateLimitedError, RetryableError, parseRetryAfter } from '@weft/sdk';
 import type { OAuth2AuthorizationCodeAuth, OAuth2ClientCredentialsAuth } from '@weft/sdk';
 import type { Clock } from '../../core/clock.ts';
@@ -36,6 +37,11 @@ export interface TokenStore {
 export type OAuth2Scheme = OAuth2ClientCredentialsAuth | OAuth2AuthorizationCodeAuth;
 
 export type TokenFetch = (url: string, init: RequestInit) => Promise<Response>;
+
+/** Token requests through `dispatcher`, the engine's egress-guarded agent: a token endpoint is an outbound call too. */
+export function tokenFetchThrough(dispatcher: Dispatcher): TokenFetch {
+  return (url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>;
+}
 
 export interface OAuth2ClientOptions {
   connectionId: string;

@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi';
 import type { Dispatcher } from 'undici';
 import type { ConnectorRateLimit } from '@weft/sdk';
 import type { Clock } from '../../core/clock.ts';
-import { createOAuth2Client, type OAuth2Client } from '../../connectors/auth/oauth2.ts';
+import { createOAuth2Client, tokenFetchThrough, type OAuth2Client } from '../../connectors/auth/oauth2.ts';
 import { createVaultTokenStore } from '../../connectors/auth/vault-token-store.ts';
 import { ConnectionError, type ConnectionRuntime } from '../../connectors/connection-runtime.ts';
 import { mergeRateLimits } from '../../connectors/rate-limit/limiter.ts';
@@ -73,6 +73,7 @@ export function createConnectionsView(options: {
       credentials: { get: (name) => vault.get(connectionId, name) },
       tokens,
       clock,
+      fetch: tokenFetchThrough(options.dispatcher),
       ...(typeof connection.config.issuer === 'string' ? { issuer: connection.config.issuer } : {}),
     });
   }
