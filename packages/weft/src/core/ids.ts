@@ -32,10 +32,13 @@ export function idempotencyKey(flowId: string, eventId: string, stepPath: string
 
 /**
  * A key expression's value as text (a dedupe, ordering or item key): a string as it is, anything
- * else as JSON, so `{ "id": 1 }` and `{ "id": 2 }` stay different keys.
+ * else as JSON, so `{ "id": 1 }` and `{ "id": 2 }` stay different keys. A NUL character is
+ * written as the six characters `\u0000` (as JSON writes it): PostgreSQL text cannot hold NUL
+ * and refused the event, so every delivery of it failed, while SQLite took it. Keys without NUL
+ * are unchanged.
  */
 export function keyText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return typeof value === 'string' ? value.replaceAll('\u0000', '\\u0000') : JSON.stringify(value);
 }
 
 export function sha256Hex(data: string | Buffer): string {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { LeaseLostError, NO_ANSWER_RECORDED, NO_ANSWER_YET, NotReplayableError } from './store.ts';
 import type { CallAnswer, CallRequestRecord, ClaimedRun, ClaimRequest, NewCallRecord, NewEvent, NewException, ReconciliationReport, Store, XrefGroup } from './store.ts';
 import { XrefConflictError } from '../xref/xref-plan.ts';
+import { keyText } from '../core/ids.ts';
 
 export interface StoreHarness {
   store: Store;
@@ -150,6 +151,16 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
           LeaseLostError,
           'the fast-path claim fences like any other',
         );
+      });
+
+      it('accepts and deduplicates dedupe and ordering keys from values holding NUL, alone or in a poll batch', async () => {
+        const event = makeEvent({ dedupeKey: `key:${keyText('A\u0000B')}`, orderingKey: keyText('customer\u00001') });
+        assert.equal((await store.ingest(event)).status, 'accepted');
+        assert.equal((await store.getRun(event.runId))?.orderingKey, keyText('customer\u00001'));
+        const repeat = makeEvent({ dedupeKey: `key:${keyText('A\u0000B')}` });
+        assert.deepEqual(await store.ingest(repeat), { status: 'duplicate', eventId: event.id, runId: event.runId });
+        const polled = await store.ingestBatch([makeEvent({ dedupeKey: `key:${keyText('A\u0000C')}`, orderingKey: keyText('\u0000') })], { key: 'orders/poll', value: '1', now: T0 });
+        assert.deepEqual(polled.map((outcome) => outcome.status), ['accepted']);
       });
 
       it('commits a poll batch with its cursor in one step, deduplicating records seen before', async () => {
