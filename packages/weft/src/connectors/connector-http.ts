@@ -86,6 +86,8 @@ export interface AuditedRequestHandle {
  */
 export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpClient {
   const { clock } = options;
+  const credentialsAt = credentialPlaces(options.connector);
+  const redactedQueryNames = [...options.redactFields, ...credentialsAt.query];
 
   /** The request as it will leave, credentials on: a signature covers exactly the bytes sent. */
   async function prepare(request: HttpRequest): Promise<PreparedRequest> {
@@ -106,9 +108,8 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
       ...(options.connection === undefined ? {} : { connection: options.connection }),
       at: clock.now(),
       method,
-      // The query may carry an API key (apiKey in query): the audit keeps the path only then.
-      url: hasSecretQuery(options.connector) ? `${url.origin}${url.pathname}` : redactUrl(url.toString(), options.redactFields),
-      requestHeaders: redactHeaders(headers),
+      url: redactUrl(url.toString(), redactedQueryNames),
+      requestHeaders: redactHeaders(headers, credentialsAt.headers),
       requestBody: unsignedBody === undefined ? null : capBody(redactBody(unsignedBody.toString(), options.redactFields), options.auditBodyBytes),
     };
   }
@@ -250,8 +251,19 @@ function buildUrl(baseUrl: string, request: HttpRequest): URL {
   return url;
 }
 
-function hasSecretQuery(connector: Connector): boolean {
-  return connector.auth.some((scheme) => scheme.kind === 'api-key' && scheme.in === 'query');
+/**
+ * The headers and query parameters a connector's auth schemes put credentials in, whatever they
+ * are called (X-Auth-Key, Ocp-Apim-Subscription-Key, ?key=): the audit redacts them by name. The
+ * other schemes use Authorization, redacted for every request, or sign the body, which the audit
+ * keeps unsigned. An hmac-signing timestamp header is no secret and stays readable.
+ */
+function credentialPlaces(connector: Connector): { headers: string[]; query: string[] } {
+  const places = { headers: [] as string[], query: [] as string[] };
+  for (const scheme of connector.auth) {
+    if (scheme.kind === 'api-key') places[scheme.in === 'header' ? 'headers' : 'query'].push(scheme.name);
+    else if (scheme.kind === 'hmac-signing') places.headers.push(scheme.header);
+  }
+  return places;
 }
 
 function parseBody(text: string, contentType: string | undefined): unknown {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { capBody, redactBody, redactHeaders, redactUrl } from './redact.ts';
+import { capBody, credentialScrubber, redactBody, redactHeaders, redactUrl } from './redact.ts';
 
 describe('redactHeaders', () => {
   it('redacts credentials by name and by fragment, and lower-cases names', () => {
@@ -170,6 +170,40 @@ describe('redactUrl', () => {
     for (const notAbsolute of ['', 'not a url', '/relative?token=s', '?token=s', 'https://exa mple.com/?token=s', 'http://[::1/?token=s', 'https://u:p@/?token=s']) {
       assert.equal(redactUrl(notAbsolute, defaultFields), notAbsolute);
     }
+  });
+});
+
+describe('credentialScrubber', () => {
+  const key = 'AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY';
+  const scrub = credentialScrubber([key, 'p@ss w/rd"1', 'short', 'c2lnbmF0dXJl+/Q==']);
+
+  it('replaces each value wherever it is, in every form a record holds it', () => {
+    assert.deepEqual(scrub.headers({ 'x-goog-api-client': key, 'x-note': `key ${key} in use`, accept: 'application/json' }), {
+      'x-goog-api-client': '[REDACTED]',
+      'x-note': 'key [REDACTED] in use',
+      accept: 'application/json',
+    });
+    assert.equal(scrub.text(JSON.stringify({ error: `API key not valid: ${key}`, pass: 'p@ss w/rd"1' })), '{"error":"API key not valid: [REDACTED]","pass":"[REDACTED]"}');
+    assert.equal(scrub.text(`u=${encodeURIComponent('p@ss w/rd"1')}&v=${new URLSearchParams({ v: 'p@ss w/rd"1' }).toString().slice(2)}`), 'u=[REDACTED]&v=[REDACTED]');
+  });
+
+  it('keeps values too short to tell from ordinary text', () => {
+    assert.equal(scrub.text('a short answer'), 'a short answer');
+  });
+
+  it("keeps a URL's address, and scrubs what follows it", () => {
+    const url = new URL('https://maps.googleapis.com/maps/api/geocode/json?address=Main+St');
+    url.searchParams.set('key', key);
+    assert.equal(scrub.url(url.toString()), 'https://maps.googleapis.com/maps/api/geocode/json?address=Main+St&key=[REDACTED]');
+    // The template wrote "sig=c2lnbmF0dXJl+/Q==" as it is; setting `key` re-encoded the query.
+    assert.equal(scrub.url('https://h/v1?sig=c2lnbmF0dXJl+%2FQ%3D%3D&key=1'), 'https://h/v1?sig=[REDACTED]&key=1');
+    assert.equal(credentialScrubber(['api.example.com']).url('https://api.example.com/v1/api.example.com'), 'https://api.example.com/v1/[REDACTED]');
+  });
+
+  it('changes nothing without values', () => {
+    const none = credentialScrubber([]);
+    assert.equal(none.url('https://h/?key=abcdefgh'), 'https://h/?key=abcdefgh');
+    assert.equal(none.text('abcdefgh'), 'abcdefgh');
   });
 });
 

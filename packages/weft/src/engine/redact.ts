@@ -162,6 +162,55 @@ function decodeFormComponent(raw: string): string {
   return raw.replaceAll('+', ' ').replace(/(?:%[0-9A-Fa-f]{2})+/g, (escapes) => Buffer.from(escapes.replaceAll('%', ''), 'hex').toString('utf8'));
 }
 
+/** Credential values shorter than this are not scrubbed: replacing every "test" or "1234" would mangle the record, not protect it. */
+export const MIN_SCRUBBED_LENGTH = 6;
+
+/** Replaces known credential values wherever they appear in a record, whatever they are named. */
+export interface CredentialScrubber {
+  text(text: string): string;
+  headers(headers: Record<string, string>): Record<string, string>;
+  /** Keeps the scheme, the authority and the slash after them: the record shows where the call went, and still parses. */
+  url(url: string): string;
+}
+
+/**
+ * For credentials the audit knows by value rather than by name: a flow's `${secret:…}` sent under
+ * a header or query parameter of any name. Each value is replaced in every form a record may hold
+ * it in (encodedForms).
+ */
+export function credentialScrubber(values: readonly string[]): CredentialScrubber {
+  const scrubbed = values.filter((value) => value.length >= MIN_SCRUBBED_LENGTH);
+  // The longest first, so a value that holds another is replaced whole.
+  const forms = [...new Set(scrubbed.flatMap(encodedForms))].sort((a, b) => b.length - a.length);
+  const text = (text: string) => forms.reduce((result, form) => result.split(form).join(REDACTED), text);
+  return {
+    text,
+    headers: (headers) => Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, text(value)])),
+    url(url) {
+      const kept = addressLength(url);
+      return url.slice(0, kept) + text(url.slice(kept));
+    },
+  };
+}
+
+/**
+ * As written (a header), escaped in JSON (a body), percent-encoded, form-encoded (a `query` value),
+ * and written into a url's query as it is but read back and form-encoded again by the URL API,
+ * which it does to the whole query once a `query` value is added ("a+b/c=" as "a+b%2Fc%3D").
+ */
+function encodedForms(value: string): string[] {
+  const formEncoded = (text: string) => new URLSearchParams({ text }).toString().slice('text='.length);
+  return [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value), formEncoded(value), formEncoded(decodeFormComponent(value))];
+}
+
+/** Scheme, "//", authority and the slash that starts the path (which http(s) also writes as a backslash). */
+const ADDRESS = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\\?#]*[/\\]?/;
+
+/** How much of `url` is its address (ADDRESS); 0 for text that starts no URL. */
+function addressLength(url: string): number {
+  return ADDRESS.exec(url)?.[0].length ?? 0;
+}
+
 /** Keeps at most `maxBytes` of UTF-8, never splitting a character, and says how much was cut. */
 export function capBody(body: string | null, maxBytes: number): string | null {
   if (body === null) return null;

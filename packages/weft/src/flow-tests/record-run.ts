@@ -1,5 +1,5 @@
 import { TERMINAL_STATUSES } from '../core/run.ts';
-import { DEFAULT_REDACTED_HEADERS, REDACTED, REDACTED_HEADER_FRAGMENTS, redactBody, redactHeaders } from '../engine/redact.ts';
+import { DEFAULT_REDACTED_HEADERS, MIN_SCRUBBED_LENGTH, REDACTED, REDACTED_HEADER_FRAGMENTS, redactBody, redactHeaders } from '../engine/redact.ts';
 import type { Store } from '../store/store.ts';
 import type { RecordedCall, Recording } from './recording-file.ts';
 
@@ -20,9 +20,6 @@ export interface RecordOptions {
   /** Connections to describe besides those the calls went through (the flow's trigger connection). */
   connectionIds?: string[];
 }
-
-/** Shorter values are left alone: replacing every "test" or "1234" would mangle the recording, not protect it. */
-const MIN_SCRUBBED_LENGTH = 6;
 
 /** Headers that describe one delivery's framing; a replay frames its own. */
 const FRAMING_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection']);

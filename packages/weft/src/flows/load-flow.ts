@@ -6,11 +6,11 @@ import { toMs } from '../core/duration.ts';
 import type { CompiledExpression, ExpressionEngine } from '../transforms/expression.ts';
 import { compileTemplate, type CompiledTemplate } from '../transforms/template.ts';
 import type { FlowDiagnostic, FlowIssue } from './diagnostic.ts';
-import { isConnectorCall, type Flow, type Step } from './flow-schema.ts';
+import { isConnectorCall, type Flow, type HttpCallStep, type Step } from './flow-schema.ts';
 import { findFiles } from './find-files.ts';
 import { lintFlow } from './lint-flow.ts';
 import { createModuleImporter, type ModuleImporter } from './module-import.ts';
-import { resolveReferences, type SecretValues } from './references.ts';
+import { resolveReferences, resolvedReferences, type SecretValues } from './references.ts';
 import { isMapping, validateFlowShape, wellShapedParts } from './validate-flow.ts';
 import { parseYamlSource, type Position } from './yaml-source.ts';
 
@@ -42,6 +42,11 @@ export interface LoadedFlow {
   codeModule(stepId: string): CodeModule;
   /** The webhook signature secret with `${env:NAME}` resolved; absent when the flow has no signature or env was not resolved. */
   webhookSecret?: string;
+  /**
+   * The resolved values of the references that carry credentials, which the audit log replaces
+   * wherever they appear (see credentialValuesOf); absent when env was not resolved.
+   */
+  credentialValues?: readonly string[];
 }
 
 export interface LoadFlowsOptions {
@@ -304,12 +309,14 @@ function toLoadedFlow({ flow, file, codeModules }: Checked, options: LoadFlowsOp
     }
     return compiled;
   };
+  const rawCalls: HttpCallStep['call'][] = [];
   const prepare = (steps: Step[]) => {
     for (const step of steps) {
       if ('call' in step && !isConnectorCall(step)) {
         template(step.call.url);
         for (const value of Object.values(step.call.headers ?? {})) template(value);
         for (const value of Object.values(step.call.query ?? {})) template(value);
+        rawCalls.push(step.call);
       }
       if ('each' in step) prepare(step.steps);
     }
@@ -328,5 +335,30 @@ function toLoadedFlow({ flow, file, codeModules }: Checked, options: LoadFlowsOp
   };
   const signature = 'webhook' in flow.trigger ? flow.trigger.webhook.signature : undefined;
   if (signature !== undefined && resolveEnv) loaded.webhookSecret = resolveReferences(signature.secret, env, options.secrets);
+  if (resolveEnv) loaded.credentialValues = credentialValuesOf(rawCalls, loaded.webhookSecret, (text) => resolvedReferences(text, env, options.secrets));
   return loaded;
 }
+
+/**
+ * Which resolved values are credentials, known by value because the name they are sent under may
+ * say nothing (`X-Auth-Key: ${secret:CF}`, `query: { key: ${env:GOOGLE_KEY} }`): the webhook secret,
+ * and every reference of a raw call but an `${env:…}` that gives its address: one that begins its
+ * url or sits in the url's scheme and host (`${env:ERP_URL}/orders`, `https://${env:ERP_HOST}/orders`).
+ * That one the audit must show, and a base URL replaced wherever it appears would blank out every
+ * link to the destination. A `${secret:…}` is a credential wherever it sits.
+ */
+function credentialValuesOf(calls: HttpCallStep['call'][], webhookSecret: string | undefined, resolve: (text: string) => ReturnType<typeof resolvedReferences>): string[] {
+  const values = new Set<string>(webhookSecret === undefined ? [] : [webhookSecret]);
+  for (const call of calls) {
+    for (const { kind, offset, value } of resolve(call.url)) {
+      if (kind === 'secret' || !ADDRESS_PREFIX.test(call.url.slice(0, offset))) values.add(value);
+    }
+    for (const text of [...Object.values(call.headers ?? {}), ...Object.values(call.query ?? {})]) {
+      for (const { value } of resolve(text)) values.add(value);
+    }
+  }
+  return [...values];
+}
+
+/** What may precede a reference in the url's address: nothing, or a scheme, "//" and part of the authority. */
+const ADDRESS_PREFIX = /^(?:[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\\?#]*)?$/;

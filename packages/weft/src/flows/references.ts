@@ -97,6 +97,17 @@ export function resolveReferences(text: string, env: Record<string, string | und
   });
 }
 
+/** Each reference in `text` with the value it resolves to; throws the first FlowReferenceError. */
+export function resolvedReferences(
+  text: string,
+  env: Record<string, string | undefined>,
+  secrets?: SecretValues,
+): Array<{ kind: 'env' | 'secret'; offset: number; value: string }> {
+  const [problem] = referenceProblems(text, env, secrets);
+  if (problem) throw problem;
+  return scan(text).references.map(({ kind, name, offset }) => ({ kind, offset, value: (kind === 'secret' ? secrets?.[name] : env[name]) as string }));
+}
+
 export function hasReferences(text: string): boolean {
   return text.search(REFERENCE) !== -1;
 }

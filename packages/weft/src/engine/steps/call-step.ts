@@ -8,7 +8,7 @@ import { idempotencyKey, sha256Hex } from '../../core/ids.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { CallAnswer, CallRequestRecord, Store } from '../../store/store.ts';
 import { classifyStatus, describeFailure, reasonForStatus } from '../classify-response.ts';
-import { capBody, redactBody, redactHeaders, redactUrl } from '../redact.ts';
+import { capBody, credentialScrubber, redactBody, redactHeaders, redactUrl } from '../redact.ts';
 import { describeNetworkError, flattenHeaders, requestDeadline } from '../outbound-request.ts';
 import { PostponeError, StepFailedError } from '../step-failure.ts';
 import type { Scope } from '../scope.ts';
@@ -163,8 +163,13 @@ interface RenderedRequest {
   body: string | undefined;
 }
 
-/** The audit record of a request: redacted and capped, as the log keeps it. */
+/**
+ * The audit record of a request: redacted and capped, as the log keeps it. Credentials are hidden
+ * by name, and those from the flow's references also by value, since a header or query parameter
+ * may carry one under any name. Scrubbed before the cap, which could leave part of a value.
+ */
 function auditedRequest(deps: CallStepDeps, ctx: CallContext, { method, url, headers, body }: RenderedRequest): CallRequestRecord {
+  const scrub = credentialScrubber(ctx.flow.credentialValues ?? []);
   return {
     at: deps.clock.now(),
     flowId: ctx.flow.flow.id,
@@ -172,9 +177,9 @@ function auditedRequest(deps: CallStepDeps, ctx: CallContext, { method, url, hea
     stepPath: ctx.stepPath,
     attempt: ctx.attempt,
     method,
-    url: redactUrl(url.toString(), deps.redactFields),
-    requestHeaders: redactHeaders(headers),
-    requestBody: capBody(body === undefined ? null : redactBody(body, deps.redactFields), deps.auditBodyBytes),
+    url: scrub.url(redactUrl(url.toString(), deps.redactFields)),
+    requestHeaders: scrub.headers(redactHeaders(headers)),
+    requestBody: capBody(body === undefined ? null : scrub.text(redactBody(body, deps.redactFields)), deps.auditBodyBytes),
   };
 }
 
@@ -227,13 +232,11 @@ async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep
     deadline.dispose();
   }
 
-  recordAnswer({
-    status,
-    durationMs: clock.now() - startedAt,
-    responseHeaders: redactHeaders(responseHeaders),
-    responseBody: capBody(redactBody(responseText, deps.redactFields), deps.auditBodyBytes),
-    error: null,
-  });
+  // A destination may echo a credential (an error quoting the key it refused).
+  const scrub = credentialScrubber(ctx.flow.credentialValues ?? []);
+  const auditedHeaders = scrub.headers(redactHeaders(responseHeaders));
+  const auditedBody = capBody(scrub.text(redactBody(responseText, deps.redactFields)), deps.auditBodyBytes);
+  recordAnswer({ status, durationMs: clock.now() - startedAt, responseHeaders: auditedHeaders, responseBody: auditedBody, error: null });
 
   const verdict = classifyStatus(status, call.responses);
   if (verdict === 'ok') return { status, body: parseBody(responseText) };
@@ -244,9 +247,9 @@ async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep
   throw new StepFailedError({
     retryable: verdict === 'retryable',
     reason: reasonForStatus(status),
-    message: describeFailure({ destination: destinationName, subject: await describeSubject(), status, responseBody: responseText }),
+    message: describeFailure({ destination: destinationName, subject: await describeSubject(), status, responseBody: scrub.text(responseText) }),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    lastResponse: { status, headers: redactHeaders(responseHeaders), body: capBody(redactBody(responseText, deps.redactFields), deps.auditBodyBytes) ?? '' },
+    lastResponse: { status, headers: auditedHeaders, body: auditedBody ?? '' },
   });
 }
 
