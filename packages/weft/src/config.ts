@@ -104,7 +104,8 @@ export const ConfigSchema = Type.Object(
     }),
     redactFields: Type.Array(Type.String({ minLength: 1 }), {
       default: ['password', 'secret', 'token', 'apiKey', 'cardNumber', 'cvc'],
-      description: 'Names whose values are redacted in the audit log: JSON fields of request and response bodies, and query parameters of the URL (whole names, any case).',
+      description:
+        'Names whose values the audit log redacts, whole and in any case, whatever the value: fields of JSON and form-encoded request and response bodies (at any depth) and query parameters of the URL. Names that look like credentials (access_token, client_secret, api_key, password…) are redacted without being listed, when their value is text, an object or an array.',
     }),
     egressAllow: Type.Array(Type.String({ minLength: 1 }), {
       default: [],

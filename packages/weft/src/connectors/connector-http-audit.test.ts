@@ -1,6 +1,6 @@
 /**
  * What the audit log keeps of a connector's requests: no credential its auth scheme put on them,
- * whatever the header or query parameter is called.
+ * whatever the header or query parameter is called, and no credential in a form-encoded body.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -83,5 +83,16 @@ describe('the audit record of a connector request', () => {
     const { request } = await audit(scheme, { method: 'POST', path: '/orders', body: { id: 1 } });
     assert.equal(request.requestHeaders['x-mac'], '[REDACTED]');
     assert.match(request.requestHeaders['x-mac-time'] ?? '', /^\d+$/);
+  });
+
+  it('redacts a form-encoded request and response by field name', async () => {
+    const { request, answer } = await audit(apiKey({ in: 'header', name: 'X-Auth-Key' }), {
+      method: 'POST',
+      path: '/v1/payment_intents',
+      bodyEncoding: 'form',
+      body: { amount: 2000, currency: 'usd', card: { number: '4242424242424242', cvc: '123' }, client_secret: 'pi_1_secret_2', password: 'hunter2' },
+    });
+    assert.equal(request.requestBody, 'amount=2000&currency=usd&card[number]=4242424242424242&card[cvc]=[REDACTED]&client_secret=[REDACTED]&password=[REDACTED]');
+    assert.equal(answer.responseBody, 'access_token=[REDACTED]&token_type=bearer&scope=repo');
   });
 });

@@ -110,7 +110,7 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
       method,
       url: redactUrl(url.toString(), redactedQueryNames),
       requestHeaders: redactHeaders(headers, credentialsAt.headers),
-      requestBody: unsignedBody === undefined ? null : capBody(redactBody(unsignedBody.toString(), options.redactFields), options.auditBodyBytes),
+      requestBody: unsignedBody === undefined ? null : capBody(redactBody(unsignedBody.toString(), options.redactFields, headers['content-type']), options.auditBodyBytes),
     };
   }
 
@@ -146,7 +146,7 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
         status,
         durationMs: clock.now() - startedAt,
         responseHeaders: redactHeaders(responseHeaders),
-        responseBody: capBody(redactBody(text, options.redactFields), options.auditBodyBytes),
+        responseBody: capBody(redactBody(text, options.redactFields, responseHeaders['content-type']), options.auditBodyBytes),
         error: null,
       },
       startedAt,

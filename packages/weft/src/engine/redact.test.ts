@@ -69,6 +69,77 @@ describe('redactBody', () => {
     const spaced = '{ "a": 1,\n  "b": 2 }';
     assert.equal(redactBody(spaced, ['password']), spaced);
     assert.equal(redactBody(spaced, []), spaced);
+    const mentions = '{ "note": "rotate the client_secret", "total": 2 }';
+    assert.equal(redactBody(mentions, []), mentions, 'a credential word in a value names no key');
+  });
+
+  it('redacts keys named like credentials, not only the configured names: an OAuth token exchange', () => {
+    const request = JSON.stringify({
+      grant_type: 'refresh_token',
+      refresh_token: 'rt_9f8e7d6c5b4a',
+      client_id: 'weft-prod',
+      client_secret: 'cs_live_4b3a2f1e0d9c',
+      scope: 'orders.write',
+    });
+    assert.deepEqual(JSON.parse(redactBody(request, [])), {
+      grant_type: 'refresh_token',
+      refresh_token: '[REDACTED]',
+      client_id: 'weft-prod',
+      client_secret: '[REDACTED]',
+      scope: 'orders.write',
+    });
+    const response = JSON.stringify({
+      access_token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ3ZWZ0In0.c2ln',
+      token_type: 'Bearer',
+      expires_in: 3600,
+      refresh_token: 'rt_1a2b3c4d5e6f',
+      id_token: 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln',
+      scope: 'orders.write',
+    });
+    assert.deepEqual(JSON.parse(redactBody(response, [])), {
+      access_token: '[REDACTED]',
+      token_type: 'Bearer',
+      expires_in: 3600,
+      refresh_token: '[REDACTED]',
+      id_token: '[REDACTED]',
+      scope: 'orders.write',
+    });
+  });
+
+  it("redacts a Stripe PaymentIntent's client_secret and api keys in any spelling, keeping counts and flags", () => {
+    const paymentIntent = JSON.stringify({
+      id: 'pi_3MtwBwLkdIwHu7ix28a3tqPa',
+      object: 'payment_intent',
+      amount: 2000,
+      client_secret: 'pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_YrKJUKribcBjcG8HVhfZluoGH',
+      payment_method_options: { card: { request_three_d_secure: 'automatic' } },
+      metadata: { api_key: 'k_live_1', apiKey: 'k_live_2', 'X-Api-Key': 'k_live_3', order: '5000123' },
+    });
+    assert.deepEqual(JSON.parse(redactBody(paymentIntent, [])), {
+      id: 'pi_3MtwBwLkdIwHu7ix28a3tqPa',
+      object: 'payment_intent',
+      amount: 2000,
+      client_secret: '[REDACTED]',
+      payment_method_options: { card: { request_three_d_secure: 'automatic' } },
+      metadata: { api_key: '[REDACTED]', apiKey: '[REDACTED]', 'X-Api-Key': '[REDACTED]', order: '5000123' },
+    });
+    const usage = JSON.stringify({ usage: { prompt_tokens: 12, total_tokens: 30 }, secret_count: 2, password_set: true, token_expires_at: null });
+    assert.equal(redactBody(usage, []), usage, 'a number, boolean or null is no credential');
+    assert.equal(redactBody('{"credentials":{"tokens":["a","b"]}}', []), '{"credentials":{"tokens":"[REDACTED]"}}');
+  });
+
+  it('redacts a form-encoded body by the same names, by its content type', () => {
+    const form = 'amount=2000&currency=usd&card[number]=4242424242424242&card%5Bcvc%5D=123&metadata[api_key]=k_live&password=hunter2&description=a+token+of+thanks';
+    assert.equal(
+      redactBody(form, ['cvc', 'card[number]'], 'application/x-www-form-urlencoded; charset=utf-8'),
+      'amount=2000&currency=usd&card[number]=[REDACTED]&card%5Bcvc%5D=[REDACTED]&metadata[api_key]=[REDACTED]&password=[REDACTED]&description=a+token+of+thanks',
+    );
+    // GitHub answers a token request form-encoded unless asked for JSON.
+    assert.equal(
+      redactBody('access_token=gho_16C7e42F292c6912E7710c838347Ae178B4a&scope=repo&token_type=bearer', [], 'Application/X-WWW-Form-URLEncoded'),
+      'access_token=[REDACTED]&scope=repo&token_type=bearer',
+    );
+    assert.equal(redactBody('password=hunter2', [], 'text/plain'), 'password=hunter2');
   });
 });
 
@@ -98,6 +169,14 @@ describe('redactUrl', () => {
       ),
       'https://h/?access_token=[REDACTED]&client_secret=[REDACTED]&X-Amz-Signature=[REDACTED]&user_password=[REDACTED]&x-api-key=[REDACTED]&apikey=[REDACTED]&hmac=[REDACTED]&authorization=[REDACTED]&key=k&page_size=10',
     );
+  });
+
+  it('reads "_" in a name as "-" and tests a bracketed name by its parts, as bodies are', () => {
+    assert.equal(
+      redactUrl('https://h/?api_key=a&x_api_key=b&filter[client_secret]=c&token_type=bearer&key=k', []),
+      'https://h/?api_key=[REDACTED]&x_api_key=[REDACTED]&filter[client_secret]=[REDACTED]&token_type=bearer&key=k',
+    );
+    assert.equal(redactUrl('https://h/?key=AIzaSyD-1&q=x', ['KEY']), 'https://h/?key=[REDACTED]&q=x', 'a name given, as an auth scheme gives its own');
   });
 
   it('matches a name as the server decodes it, and keeps it as written', () => {

@@ -31,29 +31,66 @@ export function redactHeaders(headers: Record<string, string | string[] | undefi
 }
 
 /**
- * Replaces the values of the named keys (case-insensitive, at any depth) of a JSON body. A body
- * that is not JSON, or has none of the keys, comes back byte for byte.
+ * Names that never hold a credential although they contain a fragment: OAuth's token_type
+ * ("Bearer") names a kind of token, not one. Compared as normaliseName gives them.
  */
-export function redactBody(body: string, fields: string[]): string {
-  if (fields.length === 0) return body;
-  // Every audited body passes here; most name none of the fields, and a substring test is
-  // far cheaper than parsing. A key in JSON is quoted, so a quoted name must appear.
-  const lowered = body.toLowerCase();
-  if (!fields.some((field) => lowered.includes(`"${field.toLowerCase()}"`))) return body;
+const READABLE_NAMES = new Set(['token-type']);
+
+/** A body field or query parameter name as the header rule reads it: lower case, "_" as "-" (api_key as api-key). */
+function normaliseName(name: string): string {
+  return name.toLowerCase().replaceAll('_', '-');
+}
+
+/**
+ * A body field or query parameter named like a credential header: one of DEFAULT_REDACTED_HEADERS
+ * or holding one of REDACTED_HEADER_FRAGMENTS once normalised, so access_token, refresh_token,
+ * client_secret, api_key and apiKey all are; token_type is not (READABLE_NAMES).
+ */
+function isNamedLikeCredential(name: string): boolean {
+  const normalised = normaliseName(name);
+  return !READABLE_NAMES.has(normalised) && (DEFAULT_REDACTED_HEADER_SET.has(normalised) || hasCredentialFragment(normalised));
+}
+
+type NamePredicate = (decodedName: string) => boolean;
+
+/** One of the configured `redactFields`: whole name, any case. */
+function configuredNameTest(fields: readonly string[]): NamePredicate {
+  const configured = new Set(fields.map((field) => field.toLowerCase()));
+  return (name) => configured.has(name.toLowerCase());
+}
+
+/** A credential is text: a number, boolean or null under a credential-like name (a token count, an expiry, a flag) is kept. */
+function mayBeCredential(value: unknown): boolean {
+  return typeof value === 'string' || (typeof value === 'object' && value !== null);
+}
+
+const FORM_CONTENT_TYPE = /^\s*application\/x-www-form-urlencoded\s*(;|$)/i;
+
+/**
+ * Redacts the credentials of a request or response body. JSON: the value of a key named in
+ * `fields`, and a text, object or array value of a key named like a credential (see
+ * isNamedLikeCredential), at any depth. A form-encoded body (by `contentType`): the value of each
+ * field named either way, as query parameters are (see redactUrl). Anything else, or a body with
+ * nothing to redact, comes back byte for byte.
+ */
+export function redactBody(body: string, fields: readonly string[], contentType?: string): string {
+  if (contentType !== undefined && FORM_CONTENT_TYPE.test(contentType)) return redactQuery(body, secretQueryNameTest(fields));
+  // Every audited body passes here, and most hold no such name: a substring test is far cheaper than parsing.
+  if (!mayNameCredential(body, fields)) return body;
+  const isConfigured = configuredNameTest(fields);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
     return body;
   }
-  const names = new Set(fields.map((field) => field.toLowerCase()));
   let changed = false;
   const walk = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(walk);
     if (typeof value !== 'object' || value === null) return value;
     const copy: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value)) {
-      if (names.has(key.toLowerCase())) {
+      if (isConfigured(key) || (isNamedLikeCredential(key) && mayBeCredential(inner))) {
         copy[key] = REDACTED;
         changed = true;
       } else {
@@ -66,10 +103,16 @@ export function redactBody(body: string, fields: string[]): string {
   return changed ? JSON.stringify(redacted) : body;
 }
 
+/** False only when no key of `body` can be named like a credential or one of `fields`. */
+function mayNameCredential(body: string, fields: readonly string[]): boolean {
+  const normalised = normaliseName(body);
+  return [...REDACTED_HEADER_FRAGMENTS, ...DEFAULT_REDACTED_HEADERS, ...fields.map(normaliseName)].some((name) => normalised.includes(name));
+}
+
 /**
  * Hides the credentials of a URL: the user and password of its userinfo, and the value of each
- * query parameter named like a credential, by the same rule as header names (DEFAULT_REDACTED_HEADERS,
- * REDACTED_HEADER_FRAGMENTS) or like one of `redactFields` (whole name, case-insensitive, as redactBody).
+ * query parameter named like a credential (as body fields are, see secretQueryNameTest) or like one
+ * of `redactFields`.
  * Everything else comes back byte for byte; a string that is not an absolute URL comes back unchanged.
  */
 export function redactUrl(url: string, redactFields: readonly string[]): string {
@@ -93,14 +136,19 @@ function parseUrl(url: string): URL | null {
   }
 }
 
-type NamePredicate = (decodedName: string) => boolean;
-
+/**
+ * A query parameter or form field named like a credential or one of `fields`. A bracketed name
+ * (card[cvc], metadata[api_key]: Stripe's forms) is tested whole and part by part, as JSON keys
+ * are at any depth.
+ */
 function secretQueryNameTest(fields: readonly string[]): NamePredicate {
-  const configured = new Set(fields.map((field) => field.toLowerCase()));
-  return (decodedName) => {
-    const name = decodedName.toLowerCase();
-    return configured.has(name) || DEFAULT_REDACTED_HEADER_SET.has(name) || hasCredentialFragment(name);
-  };
+  const isConfigured = configuredNameTest(fields);
+  return (decodedName) => nameParts(decodedName).some((name) => isConfigured(name) || isNamedLikeCredential(name));
+}
+
+function nameParts(name: string): string[] {
+  const parts = name.split(/[[\]]+/).filter((part) => part !== '');
+  return parts.length > 1 ? [name, ...parts] : [name];
 }
 
 /** How the URL parser reports a userinfo part written as REDACTED: it percent-encodes the brackets. */

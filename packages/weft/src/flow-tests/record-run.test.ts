@@ -83,6 +83,37 @@ describe('recordRun', () => {
     }
   });
 
+  it('redacts a form-encoded body an older audit record kept as it was sent', async () => {
+    const store = createSqliteStore({ path: ':memory:' });
+    try {
+      const event = { id: 'evt_3', source: 'manual' as const, receivedAt: new Date(NOW).toISOString(), headers: {}, query: {}, body: {} };
+      await store.ingest({ id: event.id, flowId: 'orders', dedupeKey: 'k3', orderingKey: null, receivedAt: NOW, event, runId: 'run_3' });
+      const [run] = await store.claimRuns({ workerId: 'w', now: NOW, leaseMs: 30_000, limit: 1, flowConcurrency: {}, flowIds: ['orders'] });
+      const form = { 'content-type': 'application/x-www-form-urlencoded' };
+      await store.recordCall({
+        at: NOW,
+        flowId: 'orders',
+        runId: 'run_3',
+        stepPath: 'charge',
+        attempt: 1,
+        method: 'POST',
+        url: 'https://api.stripe.com/v1/charges',
+        status: 200,
+        durationMs: 9,
+        error: null,
+        requestHeaders: form,
+        requestBody: 'amount=2000&card[cvc]=123&password=hunter2',
+        responseHeaders: form,
+        responseBody: 'access_token=at-1234567&token_type=bearer',
+      });
+      await store.completeRun('run_3', run!.fence, NOW);
+      const [call] = (await recordRun(store, 'run_3', { redactFields: ['cvc'], credentials: [] })).calls;
+      assert.deepEqual([call?.request.body, call?.response?.body], ['amount=2000&card[cvc]=[REDACTED]&password=[REDACTED]', 'access_token=[REDACTED]&token_type=bearer']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses when the vault holds secrets it cannot open to look for', async () => {
     const env = { WEFT_MASTER_KEY: generateMasterKey() };
     const store = createSqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'weft-record-')), 'weft.db') });

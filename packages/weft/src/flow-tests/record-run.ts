@@ -57,8 +57,11 @@ export async function recordRun(store: Store, runId: string, options: RecordOpti
       ...(call.connection === undefined ? {} : { connection: call.connection }),
       method: call.method,
       url: redactUrl(call.url),
-      request: { headers: redactHeaders(call.requestHeaders), body: redactText(call.requestBody, options.redactFields) },
-      response: call.status === null ? null : { status: call.status, headers: redactHeaders(call.responseHeaders), body: redactText(call.responseBody, options.redactFields) },
+      request: { headers: redactHeaders(call.requestHeaders), body: redactText(call.requestBody, options.redactFields, call.requestHeaders['content-type']) },
+      response:
+        call.status === null
+          ? null
+          : { status: call.status, headers: redactHeaders(call.responseHeaders), body: redactText(call.responseBody, options.redactFields, call.responseHeaders['content-type']) },
       ...(call.error === null ? {} : { error: call.error }),
     })),
   };
@@ -69,8 +72,8 @@ function withoutFraming(headers: Record<string, string>): Record<string, string>
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !FRAMING_HEADERS.has(name)));
 }
 
-function redactText(body: string | null, fields: string[]): string | null {
-  return body === null ? null : redactBody(body, fields);
+function redactText(body: string | null, fields: string[], contentType: string | undefined): string | null {
+  return body === null ? null : redactBody(body, fields, contentType);
 }
 
 function redactValue(value: unknown, fields: string[]): unknown {

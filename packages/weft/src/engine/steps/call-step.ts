@@ -179,7 +179,7 @@ function auditedRequest(deps: CallStepDeps, ctx: CallContext, { method, url, hea
     method,
     url: scrub.url(redactUrl(url.toString(), deps.redactFields)),
     requestHeaders: scrub.headers(redactHeaders(headers)),
-    requestBody: capBody(body === undefined ? null : scrub.text(redactBody(body, deps.redactFields)), deps.auditBodyBytes),
+    requestBody: capBody(body === undefined ? null : scrub.text(redactBody(body, deps.redactFields, headers['content-type'])), deps.auditBodyBytes),
   };
 }
 
@@ -235,7 +235,7 @@ async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep
   // A destination may echo a credential (an error quoting the key it refused).
   const scrub = credentialScrubber(ctx.flow.credentialValues ?? []);
   const auditedHeaders = scrub.headers(redactHeaders(responseHeaders));
-  const auditedBody = capBody(scrub.text(redactBody(responseText, deps.redactFields)), deps.auditBodyBytes);
+  const auditedBody = capBody(scrub.text(redactBody(responseText, deps.redactFields, responseHeaders['content-type'])), deps.auditBodyBytes);
   recordAnswer({ status, durationMs: clock.now() - startedAt, responseHeaders: auditedHeaders, responseBody: auditedBody, error: null });
 
   const verdict = classifyStatus(status, call.responses);
