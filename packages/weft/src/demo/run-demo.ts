@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WeftConfig } from '../config.ts';
 import { generateMasterKey } from '../connectors/vault/master-key.ts';
@@ -40,6 +40,7 @@ export interface DemoSummary {
  */
 export async function runDemo(config: WeftConfig, options: DemoOptions): Promise<{ done: Promise<DemoSummary>; close(): Promise<void> }> {
   const say = options.stdout;
+  startOnFreshStore(config, say);
   useDemoMasterKey(config);
   const sandboxes = await startCommerceSandboxes({ skusMissingInErp: [UNKNOWN_SKU] });
   const { shop, erp, payments, chat } = sandboxes.byConnection;
@@ -130,9 +131,42 @@ function orderSkus(index: number): string[] {
   return index % 3 === 0 ? [first, SELLABLE[(index + 2) % SELLABLE.length]!] : [first];
 }
 
+/** Beside a store the demo made; a store without it is someone else's, which the demo leaves alone. */
+const DEMO_STORE_MARK = '.demo-store';
+/** Where the previous demo's store is kept when a new demo starts. */
+const PREVIOUS_DEMO = 'previous-demo';
+
 /**
- * The vault needs a master key; the demo keeps one beside its database so a second run can
- * still read the secrets the first sealed. A key already in the environment wins.
+ * Every demo starts its sandboxes empty, so it starts on an empty store too: an earlier demo's
+ * cross-references, payments and links point at records the new sandboxes do not hold, and every
+ * order of a second run parked on them. The earlier store is kept, not deleted. A store the demo
+ * did not make (a `weft start` in the same folder) is refused rather than moved.
+ */
+function startOnFreshStore(config: WeftConfig, say: (line: string) => void): void {
+  if (config.database !== '' || config.db === ':memory:') return;
+  const folder = dirname(config.db);
+  const mark = join(folder, DEMO_STORE_MARK);
+  if (existsSync(config.db)) {
+    if (!existsSync(mark)) {
+      throw new Error(
+        `${relative(process.cwd(), config.db) || config.db} holds a store the demo did not make; run the demo on a store of its own: npm run demo -- --db .weft/demo/weft.db (and pass the same --db to the weft commands it prints)`,
+      );
+    }
+    const kept = join(folder, PREVIOUS_DEMO);
+    rmSync(kept, { recursive: true, force: true });
+    mkdirSync(kept, { recursive: true });
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (existsSync(config.db + suffix)) renameSync(config.db + suffix, join(kept, `${basename(config.db)}${suffix}`));
+    }
+    say(`a new demo starts on a new store; the previous demo's store is kept in ${relative(process.cwd(), kept) || kept}`);
+  }
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(mark, 'made by weft demo: a new demo moves this folder’s store aside\n');
+}
+
+/**
+ * The vault needs a master key; the demo keeps one beside its database so the store an earlier
+ * run left (kept in previous-demo) can still be read. A key already in the environment wins.
  */
 function useDemoMasterKey(config: WeftConfig): void {
   if (process.env.WEFT_MASTER_KEY || process.env.WEFT_MASTER_KEY_FILE) return;
