@@ -6,7 +6,8 @@ import type { LoadedFlow } from '../../flows/load-flow.ts';
 import { toMs } from '../../core/duration.ts';
 import { idempotencyKey, sha256Hex } from '../../core/ids.ts';
 import type { Clock } from '../../core/clock.ts';
-import type { CallAnswer, CallRequestRecord, Store } from '../../store/store.ts';
+import type { CallAnswer, CallRequestRecord, ExceptionRecord, Store } from '../../store/store.ts';
+import type { Reason } from '../../core/exception.ts';
 import { classifyStatus, describeFailure, reasonForStatus } from '../classify-response.ts';
 import { capBody, credentialScrubber, redactBody, redactHeaders, redactUrl } from '../redact.ts';
 import { describeNetworkError, flattenHeaders, requestDeadline } from '../outbound-request.ts';
@@ -101,10 +102,10 @@ export async function withEffectLedger<T>(
   deps: Pick<CallStepDeps, 'store' | 'clock' | 'holds'>,
   ctx: CallContext,
   send: (idempotencyKey: string, audited: AuditedCall | undefined) => Promise<T>,
-  options: { destination?: string; requestHash?: string; call?: (idempotencyKey: string) => CallRequestRecord } = {},
+  options: { destination?: string; requestHash?: string; call?: (idempotencyKey: string) => CallRequestRecord; key?: string } = {},
 ): Promise<{ output: T; effectKey?: string }> {
   const { destination, requestHash } = options;
-  const key = idempotencyKey(ctx.flow.flow.id, ctx.eventId, ctx.stepPath);
+  const key = options.key ?? idempotencyKey(ctx.flow.flow.id, ctx.eventId, ctx.stepPath);
   const request = options.call?.(key);
   const begun = deps.store.beginEffect({
     key,
@@ -141,6 +142,11 @@ export async function withEffectLedger<T>(
     }
     return { output: effect.result as T };
   }
+  if (options.key === undefined && requestHash !== undefined && effect.requestHash !== null && effect.requestHash !== requestHash) {
+    // Nothing is sent under this key: the request differs from the one it was first sent with.
+    if (started !== undefined) ctx.writes.defer(deps.store.discardCall(started.id));
+    return withEffectLedger(deps, ctx, send, { ...options, key: await keyForEditedRequest(deps, ctx, key, requestHash) });
+  }
   if (destination !== undefined) {
     const hold = Math.max(deps.holds.get(destination) ?? 0, destinationHold ?? 0);
     const now = deps.clock.now();
@@ -154,6 +160,38 @@ export async function withEffectLedger<T>(
   }
   const audited = started === undefined || request === undefined ? undefined : { id: started.id, request: { ...request, attempt: started.attempt } };
   return { output: await send(key, audited), effectKey: key };
+}
+
+/**
+ * Exception reasons by which a destination refused a request without acting on it: the data
+ * (a 422, a SOAP fault naming an unknown record), the record addressed, the credentials.
+ */
+const REFUSED_WITHOUT_EFFECT: ReadonlySet<Reason> = new Set(['validation', 'not-found', 'auth']);
+
+/**
+ * The key for a step whose request changed since its effect was begun (an edited replay of a
+ * step that failed) and whose effect is not done. The earlier key cannot carry it: destinations
+ * that compare requests refuse a different one under a used key (Stripe: "Keys for idempotent
+ * requests can only be used with the same parameters they were first used with"), others answer
+ * with the earlier request's result. So the edited request gets a key of its own, derived from
+ * it, when the step's last exception says the destination refused the earlier request without
+ * acting on it. Otherwise it may have acted (it was down, timed out, answered nothing), and a new
+ * key could do the work twice: the step parks as a conflict for a person. A key derived before
+ * (a crash after it was begun) is used again without asking.
+ */
+async function keyForEditedRequest(deps: Pick<CallStepDeps, 'store'>, ctx: CallContext, firstKey: string, requestHash: string): Promise<string> {
+  const key = idempotencyKey(ctx.flow.flow.id, ctx.eventId, `${ctx.stepPath}#${requestHash.slice(0, 16)}`);
+  if ((await deps.store.getEffect(key)) !== undefined) return key;
+  const last = (await deps.store.listExceptions({ runId: ctx.runId }))
+    .filter((exception) => exception.stepPath === ctx.stepPath)
+    .reduce<ExceptionRecord | undefined>((latest, exception) => (latest === undefined || exception.createdAt > latest.createdAt ? exception : latest), undefined);
+  if (last !== undefined && REFUSED_WITHOUT_EFFECT.has(last.reason)) return key;
+  const outcome = last === undefined ? 'its outcome is not on record' : `it last failed as ${last.reason}`;
+  throw new StepFailedError({
+    retryable: false,
+    reason: 'conflict',
+    message: `The step '${ctx.stepPath}' was sent before the input was edited, with another request under idempotency key ${firstKey}, and ${outcome}: the destination may have acted on it. Weft sends the edited request neither under that key (it would be refused, or answered with the earlier result) nor under a new one (it could do the work twice). Check what the destination holds; then discard this exception, or replay it without an edited input.`,
+  });
 }
 
 interface RenderedRequest {
