@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { cursor, defineConnector, defineTrigger, defineAction, schema, type Connector } from '@weft/sdk';
+import { cursor, defineConnector, defineTrigger, defineAction, schema, type Connector, type PollSpec } from '@weft/sdk';
 import { settledRuns, startTestWeft } from './support/weft-harness.ts';
 import { createPoller, type PollerOptions } from '../src/engine/poller.ts';
 import { loadConfig } from '../src/config.ts';
@@ -38,20 +38,22 @@ function startRecordsApi(rows: Row[]): Promise<{ url: string; server: Server; re
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, requests })));
 }
 
+const recordsPoll: PollSpec = {
+  cursor: 'timestamp',
+  // Inclusive on purpose: records that share the boundary second are fetched again, and their
+  // dedupe id (id + version) keeps them from running twice.
+  request: (cursor: string | undefined) => ({ method: 'GET', path: '/records', query: { updatedSince: cursor } }),
+  items: (body: unknown) => (body as { records: Row[] }).records,
+  nextCursor: (items: unknown[]) => (items.at(-1) as Row | undefined)?.updatedAt,
+  dedupeId: (item: unknown) => `${(item as Row).id}@${(item as Row).updatedAt}`,
+};
+
 const recordsUpdated = defineTrigger({
   id: 'records-updated',
   name: 'Records created or updated',
   strategy: 'poll',
   output: schema.Object({ id: schema.String(), updatedAt: schema.String() }),
-  poll: {
-    cursor: 'timestamp',
-    // Inclusive on purpose: records that share the boundary second are fetched again, and their
-    // dedupe id (id + version) keeps them from running twice.
-    request: (cursor) => ({ method: 'GET', path: '/records', query: { updatedSince: cursor } }),
-    items: (body) => (body as { records: Row[] }).records,
-    nextCursor: (items) => (items.at(-1) as Row | undefined)?.updatedAt,
-    dedupeId: (item) => `${(item as Row).id}@${(item as Row).updatedAt}`,
-  },
+  poll: recordsPoll,
 });
 
 const recordsApi = defineConnector({
@@ -62,6 +64,16 @@ const recordsApi = defineConnector({
   actions: [defineAction({ id: 'noop', name: 'No-op', input: schema.Object({}), output: schema.Unknown(), request: () => ({ method: 'GET', path: '/records' }) })],
   triggers: [recordsUpdated],
 });
+
+/** The same records, from a trigger that asks to be polled every 300 ms. */
+const recordsUpdatedOften = defineTrigger({
+  id: 'records-updated-often',
+  name: 'Records created or updated, polled often',
+  strategy: 'poll',
+  output: schema.Object({ id: schema.String(), updatedAt: schema.String() }),
+  poll: { ...recordsPoll, intervalMs: 300 },
+});
+const recordsApiOften = defineConnector({ ...recordsApi, id: 'records-api-often', triggers: [recordsUpdatedOften] });
 
 const FLOW = `id: sync-records
 trigger:
@@ -82,6 +94,27 @@ describe('poll triggers', () => {
     api = await startRecordsApi(rows);
   });
   after(() => api.server.close());
+
+  it("polls at the interval the connector's trigger declares when the flow sets no `every`", { timeout: 30_000 }, async () => {
+    const own = await startRecordsApi(rows);
+    const weft = await startTestWeft(
+      { 'often.yaml': 'id: often\ntrigger:\n  poll: { connection: often, trigger: records-updated-often, since: "2026-01-01T00:00:00Z" }\nsteps:\n  - id: echo\n    map: trigger.body.id\n' },
+      {
+        connectors: [recordsApiOften],
+        prepare: (store) => store.connections.put({ id: 'often', connectorId: 'records-api-often', config: { baseUrl: own.url }, now: Date.now() }),
+      },
+    );
+    try {
+      await settledRuns(weft, 'often', 3);
+      const settledAt = own.requests.length;
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // Every 300 ms, not every minute: four or five more polls in 1.5 s.
+      assert.ok(own.requests.length - settledAt >= 3, `${own.requests.length - settledAt} polls in 1.5 s`);
+    } finally {
+      await weft.close();
+      own.server.close();
+    }
+  });
 
   it('commits each record once, advances the cursor with the batch, and picks up same-second and updated records', { timeout: 30_000 }, async () => {
     const weft = await startTestWeft(

@@ -18,6 +18,8 @@ export interface PollOutcome {
   cursor: string | undefined;
   /** The cursor moved and records came: there may be more right away (a backlog, a backfill). */
   hasMore: boolean;
+  /** How often the connector's trigger asks to be polled, when it says. */
+  triggerIntervalMs: number | undefined;
 }
 
 export interface PollerOptions {
@@ -124,21 +126,26 @@ export function createPoller(options: PollerOptions) {
     const next = trigger.poll.nextCursor(items, lastBody) ?? cursor;
     // Only now: the cursor never moves past a record whose event is not committed.
     if (next !== undefined) await commit([], next);
-    return { records: items.length, accepted, cursor: next, hasMore: items.length > 0 && next !== cursor };
+    return { records: items.length, accepted, cursor: next, hasMore: items.length > 0 && next !== cursor, triggerIntervalMs: trigger.poll.intervalMs };
   }
 
   function start(flows: Iterable<LoadedFlow>): { stop(): void } {
-    const timers: NodeJS.Timeout[] = [];
+    /** Each flow's next poll: one timer a flow, replaced by the next. */
+    const timers = new Map<string, NodeJS.Timeout>();
     // A poll has no deadline as a whole, so a stop (shutdown, `weft dev` reloading) ends one in
     // progress rather than leaving it to read a long backlog next to its successor.
     const stopping = new AbortController();
     for (const flow of flows) {
       if (!('poll' in flow.flow.trigger)) continue;
       const spec = flow.flow.trigger.poll;
+      // The flow's `every`, else the interval the connector's trigger declares (known once a poll
+      // has resolved it), else a minute.
+      let intervalMs = spec.every === undefined ? DEFAULT_INTERVAL_MS : toMs(spec.every);
       const loop = async () => {
-        let delay = spec.every === undefined ? DEFAULT_INTERVAL_MS : toMs(spec.every);
+        let delay = intervalMs;
         try {
           const outcome = await pollOnce(flow, { signal: stopping.signal });
+          if (spec.every === undefined && outcome.triggerIntervalMs !== undefined) delay = intervalMs = outcome.triggerIntervalMs;
           // A backlog drains at once instead of one page per interval.
           if (outcome.hasMore) delay = 0;
         } catch (error) {
@@ -149,14 +156,14 @@ export function createPoller(options: PollerOptions) {
         if (stopping.signal.aborted) return;
         const timer = setTimeout(() => void loop(), delay);
         timer.unref();
-        timers.push(timer);
+        timers.set(flow.flow.id, timer);
       };
       void loop();
     }
     return {
       stop() {
         stopping.abort();
-        timers.forEach(clearTimeout);
+        for (const timer of timers.values()) clearTimeout(timer);
       },
     };
   }
