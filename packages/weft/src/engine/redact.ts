@@ -128,6 +128,12 @@ export function redactUrl(url: string, redactFields: readonly string[]): string 
   return reparsed !== null && !holdsCredential(reparsed, isSecretName) ? redacted : redactUrlText(parsed.href, isSecretName);
 }
 
+/** A request's query parameters with those named like credentials (or like one of `redactFields`) hidden, as a URL's are. */
+export function redactQueryParameters(query: Record<string, string>, redactFields: readonly string[]): Record<string, string> {
+  const isSecretName = secretQueryNameTest(redactFields);
+  return Object.fromEntries(Object.entries(query).map(([name, value]) => [name, value !== '' && isSecretName(name) ? REDACTED : value]));
+}
+
 function parseUrl(url: string): URL | null {
   try {
     return new URL(url);

@@ -176,6 +176,17 @@ describe('management API: runs, exceptions, calls, flows', () => {
     assert.equal(audit.body.items[0].detail.total, 4);
   });
 
+  it("serves a run's webhook query with parameters named like credentials redacted", async () => {
+    const delivered = await weft.api('POST', '/hooks/orders?token=s3cr3t-webhook-token&shop=acme', {
+      body: makeOrder(70),
+      headers: { 'content-type': 'application/json', 'x-delivery': 'delivery-70' },
+    });
+    assert.equal(delivered.status, 202);
+    const run = await weft.api('GET', `/api/v1/runs/${delivered.body.runId}`, { token: viewer });
+    assert.deepEqual(run.body.event.query, { token: '[REDACTED]', shop: 'acme' });
+    assert.ok(!run.text.includes('s3cr3t-webhook-token'));
+  });
+
   it('disables a flow: its webhook answers 503 flow-disabled, the switch persists, and enabling restores it', async () => {
     assert.equal((await weft.api('POST', '/api/v1/flows/orders/disable', { token: operator })).status, 403);
     const disabled = await weft.api('POST', '/api/v1/flows/orders/disable', { token: admin });

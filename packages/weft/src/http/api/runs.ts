@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { newId } from '../../core/ids.ts';
 import type { RunStatus } from '../../core/run.ts';
-import { redactHeaders } from '../../engine/redact.ts';
+import { redactHeaders, redactQueryParameters } from '../../engine/redact.ts';
 import type { ApiContext } from './api-context.ts';
 import { ApiProblem, notFound } from './api-problem.ts';
 import { CallRecordSchema, IdParams, Millis, Page, PageQuery, RunStatusSchema, RunSummarySchema } from './schemas.ts';
@@ -31,7 +31,7 @@ const RunDetail = Type.Object({
     source: Type.String(),
     receivedAt: Millis,
     headers: Type.Record(Type.String(), Type.String(), { description: 'redacted' }),
-    query: Type.Record(Type.String(), Type.String()),
+    query: Type.Record(Type.String(), Type.String(), { description: 'parameters named like credentials (token, signature, api_key…) redacted' }),
     body: Type.Unknown({ description: 'the trigger body the run sees (an edited replay input replaces it)' }),
   }),
   timeline: Type.Array(TimelineEntry, { description: 'in time order' }),
@@ -90,7 +90,7 @@ export async function runRoutes(app: FastifyInstance, context: ApiContext): Prom
       const { event, checkpoints: _checkpoints, ...summary } = run;
       return {
         run: summary,
-        event: { id: event.id, source: event.source, receivedAt, headers: redactHeaders(event.headers), query: event.query, body: event.body },
+        event: { id: event.id, source: event.source, receivedAt, headers: redactHeaders(event.headers), query: redactQueryParameters(event.query, []), body: event.body },
         timeline,
       };
     },
