@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import { pages, type Trigger } from '@weft/sdk';
 import type { Clock } from '../core/clock.ts';
 import { toMs } from '../core/duration.ts';
-import { sha256Hex } from '../core/ids.ts';
+import { keyText, sha256Hex } from '../core/ids.ts';
 import { createLogThrottle } from '../core/log-throttle.ts';
 import { CapacityWaitError, createConnectorHttpClient } from '../connectors/connector-http.ts';
 import type { ConnectionRuntime } from '../connectors/connection-runtime.ts';
@@ -106,7 +106,7 @@ export function createPoller(options: PollerOptions) {
         headers: {},
         query: {},
         body: item,
-        dedupeKey: `poll:${trigger.poll.dedupeId(item) ?? sha256Hex(JSON.stringify(item))}`,
+        dedupeKey: `poll:${keyText(trigger.poll.dedupeId(item) ?? sha256Hex(JSON.stringify(item)))}`,
       }));
       const outcomes = await options.engine.acceptBatch(flow, incoming, next === undefined ? undefined : { key, value: next });
       return outcomes.filter((outcome) => outcome.status === 'accepted').length;

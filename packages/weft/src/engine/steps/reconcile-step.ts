@@ -1,5 +1,5 @@
 import type { ReconcileStep } from '../../flows/flow-schema.ts';
-import { newId } from '../../core/ids.ts';
+import { keyText, newId } from '../../core/ids.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { ReconciliationItem, Store } from '../../store/store.ts';
 import type { RepairLauncher } from '../repairs.ts';
@@ -97,7 +97,7 @@ export async function executeReconcileStep(
     const launched = await deps.repairs.launch({
       flowId: repairFlow!,
       input: record,
-      dedupeKey: `reconcile:${repairFlow}:${entity}:${source.system}:${item.sourceId}`,
+      dedupeKey: `reconcile:${repairFlow}:${entity}:${source.system}:${keyText(item.sourceId)}`,
       ...(onMissing === 'exception' ? { exception: { reason: 'not-found' as const, message: sentence } } : {}),
     });
     const kind = launched.duplicate ? 'already-handled' : onMissing;

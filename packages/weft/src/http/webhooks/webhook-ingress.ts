@@ -11,6 +11,7 @@ import { webhookUrl } from './webhook-url.ts';
 import { readBody } from './read-body.ts';
 import { ConnectionError } from '../../connectors/connection-runtime.ts';
 import { VaultError } from '../../connectors/vault/master-key.ts';
+import { keyText } from '../../core/ids.ts';
 import { createLogThrottle } from '../../core/log-throttle.ts';
 import type { ConnectorWebhook } from '../../connectors/connector-webhooks.ts';
 
@@ -144,7 +145,7 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
         query: request.query as Record<string, string>,
         body,
         rawBody,
-        ...(vendorId === undefined ? {} : { dedupeKey: `vendor:${vendorId}` }),
+        ...(vendorId === undefined ? {} : { dedupeKey: `vendor:${keyText(vendorId)}` }),
       });
       const duplicate = outcome.status === 'duplicate';
       return reply.code(duplicate ? 200 : 202).send({ eventId: outcome.eventId, runId: outcome.runId, duplicate });
