@@ -46,6 +46,12 @@ export interface IncomingEvent {
   rawBody?: Buffer;
   /** An explicit dedupe key (schedules use their tick). */
   dedupeKey?: string;
+  /**
+   * Why the event is not what the flow's steps were written for (a vendor event that breaks its
+   * trigger's declared shape): it is committed and its run parked at once as a `validation`
+   * exception, to be replayed (with an edited input) rather than run.
+   */
+  refused?: string;
 }
 
 export class DedupeKeyMissingError extends Error {
@@ -120,6 +126,26 @@ export function createEngine(options: EngineOptions): Engine {
     return { runId: outcome.runId, exceptionId, duplicate: false };
   };
 
+  /**
+   * Claimed in its own ingest and parked with that claim's fence, as a repair for a person is: it
+   * never runs before someone replays it. With no ordering key and no cap given, the claim at
+   * ingest is always granted.
+   */
+  async function acceptRefused(newEvent: NewEvent, why: string): Promise<IngestOutcome> {
+    const outcome = await store.ingest(newEvent, { workerId: `${options.workerId}:ingress`, leaseMs: options.leaseMs });
+    if (outcome.status === 'duplicate') return outcome;
+    if (outcome.claimed === undefined) throw new Error(`run ${outcome.runId} of a refused event was not claimed at ingest`);
+    await store.parkException(outcome.runId, outcome.claimed.fence, {
+      reason: 'validation',
+      message: why,
+      stepPath: null,
+      input: newEvent.event.body,
+      lastResponse: undefined,
+      now: clock.now(),
+    });
+    return outcome;
+  }
+
   async function toNewEvent(flow: LoadedFlow, incoming: IncomingEvent): Promise<NewEvent> {
     const receivedAt = clock.now();
     const eventId = newId('evt', receivedAt);
@@ -145,7 +171,9 @@ export function createEngine(options: EngineOptions): Engine {
     // An empty body (a bare `curl -X POST`, a ping) says nothing that could tell one delivery from
     // a repeat: hashed, every one would be a repeat of the first, forever.
     dedupeKey ??= incoming.rawBody !== undefined && incoming.rawBody.length > 0 ? `sha256:${sha256Hex(incoming.rawBody)}` : `event:${eventId}`;
-    const ordering = flow.flow.orderingKey === undefined ? undefined : await flow.expression(flow.flow.orderingKey).evaluate(scope);
+    // A refused event is parked, never run in turn: its ordering key, read from a body of the wrong
+    // shape, would only hold back the runs after it, or fail to evaluate.
+    const ordering = flow.flow.orderingKey === undefined || incoming.refused !== undefined ? undefined : await flow.expression(flow.flow.orderingKey).evaluate(scope);
     return {
       id: eventId,
       runId: newId('run', receivedAt),
@@ -161,6 +189,7 @@ export function createEngine(options: EngineOptions): Engine {
     flows: () => flowsById,
     async accept(flow, incoming) {
       const newEvent = await toNewEvent(flow, incoming);
+      if (incoming.refused !== undefined) return acceptRefused(newEvent, incoming.refused);
       // With a free slot, the run is claimed in the ingest's own commit and starts from memory.
       const claim = flowsById.has(flow.flow.id) && worker.reserve()
         ? { workerId: options.workerId, leaseMs: options.leaseMs, ...(flow.flow.concurrency ? { flowConcurrency: flow.flow.concurrency } : {}) }

@@ -164,7 +164,7 @@ describe('webhook ingress', () => {
     }
   });
 
-  it("logs a signed delivery of the trigger's topic whose body does not fit the event, with its first schema error and never the body", async () => {
+  it("commits a signed delivery of the trigger's topic whose body does not fit the event to be parked, and logs its first schema error, never the body", async () => {
     const ingress = await startIngress({ connectorWebhook: (flow) => shopWebhook({ ...flow, flow: { ...flow.flow, trigger: { webhook: { path: 'orders', connection: 'shop', trigger: 'orders-create' } } } }) });
     try {
       const deliver = (topic: string, body: unknown) => {
@@ -173,8 +173,11 @@ describe('webhook ingress', () => {
         return ingress.app.inject({ method: 'POST', url: '/hooks/orders', headers: { 'content-type': 'application/json', 'x-shopify-topic': topic, 'x-shopify-webhook-id': 'wh_1', ...signed }, payload: raw });
       };
       const misfit = await deliver('orders/create', { id: 'A-1001', email: 'jane@example.com' });
-      assert.equal(misfit.statusCode, 200);
-      assert.deepEqual(misfit.json(), { ignored: true, reason: "the event does not match the flow's trigger orders-create: /id: Expected integer" });
+      assert.equal(misfit.statusCode, 202, 'committed: the vendor must not drop it, nor deliver it again and again');
+      assert.equal(
+        (ingress.accepted[0] as { refused?: string }).refused,
+        "The orders/create event does not match the shape the flow's trigger orders-create declares (/id: Expected integer), so it was not run: the vendor's API version may have changed. Fix the connector or the flow, then replay it (with an edited input if the data itself is wrong).",
+      );
       assert.deepEqual(ingress.warnings, [
         { fields: { flowId: 'orders', trigger: 'orders-create', topic: 'orders/create', schemaError: '/id: Expected integer' }, message: 'webhook.event_shape_mismatch' },
       ]);
@@ -183,9 +186,10 @@ describe('webhook ingress', () => {
       const otherTopic = await deliver('orders/updated', { id: 'A-1001', email: 'jane@example.com' });
       assert.equal(otherTopic.statusCode, 200, 'another topic is acknowledged');
       assert.equal(ingress.warnings.length, 1, 'and not logged: vendors send every subscribed topic to one endpoint');
-      assert.equal(ingress.accepted.length, 0);
+      assert.equal(ingress.accepted.length, 1, 'nor committed');
 
       assert.equal((await deliver('orders/create', { id: 1001, email: 'jane@example.com' })).statusCode, 202, 'a body that fits runs');
+      assert.equal((ingress.accepted[1] as { refused?: string }).refused, undefined);
     } finally {
       await ingress.close();
     }

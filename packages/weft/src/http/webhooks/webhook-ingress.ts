@@ -13,7 +13,7 @@ import { ConnectionError } from '../../connectors/connection-runtime.ts';
 import { VaultError } from '../../connectors/vault/master-key.ts';
 import { keyText } from '../../core/ids.ts';
 import { createLogThrottle } from '../../core/log-throttle.ts';
-import type { ConnectorWebhook } from '../../connectors/connector-webhooks.ts';
+import type { ConnectorWebhook, WebhookMisfit } from '../../connectors/connector-webhooks.ts';
 
 /** Headers that carry credentials: never stored with the event. */
 const UNSTORED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
@@ -129,12 +129,11 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
     // Vendors send every subscribed event type to one endpoint and retry a non-2xx: others are acknowledged, not run.
     const ignored = vendor?.ignores(headers, body);
     if (ignored !== undefined) return reply.code(200).send({ ignored: true, reason: ignored });
-    // The right topic, but not the event the flow's steps were written for: it is not run, and
-    // the warning (never the body, which may hold personal data) is where an operator finds it.
+    // The right topic, but not the event the flow's steps were written for: committed and parked
+    // for a person rather than run, or dropped; the warning never holds the body (personal data).
     const misfit = vendor?.misfit(headers, body);
     if (misfit !== undefined) {
       options.log?.warn({ flowId: flow.flow.id, trigger: misfit.trigger, topic: misfit.topic, schemaError: misfit.firstError }, 'webhook.event_shape_mismatch');
-      return reply.code(200).send({ ignored: true, reason: `the event does not match the flow's trigger ${misfit.trigger}: ${misfit.firstError}` });
     }
     const vendorId = vendor?.dedupeId(headers, body);
 
@@ -146,6 +145,7 @@ export async function webhookIngress(app: FastifyInstance, options: WebhookIngre
         body,
         rawBody,
         ...(vendorId === undefined ? {} : { dedupeKey: `vendor:${keyText(vendorId)}` }),
+        ...(misfit === undefined ? {} : { refused: misfitSentence(misfit) }),
       });
       const duplicate = outcome.status === 'duplicate';
       return reply.code(duplicate ? 200 : 202).send({ eventId: outcome.eventId, runId: outcome.runId, duplicate });
@@ -217,4 +217,10 @@ function storableHeaders(headers: FastifyRequest['headers'], secretHeader: strin
     stored[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return stored;
+}
+
+/** The exception's sentence for an event of the right topic and the wrong shape. */
+function misfitSentence(misfit: WebhookMisfit): string {
+  const topic = misfit.topic === undefined ? 'event' : `${misfit.topic} event`;
+  return `The ${topic} does not match the shape the flow's trigger ${misfit.trigger} declares (${misfit.firstError}), so it was not run: the vendor's API version may have changed. Fix the connector or the flow, then replay it (with an edited input if the data itself is wrong).`;
 }
