@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
+import { refuseNewerSchema } from '../schema-version.ts';
 import { clientConfig, lockKey } from './postgres-access.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
@@ -26,8 +27,10 @@ export async function migratePostgres(client: pg.ClientBase, schema?: string): P
       name       TEXT NOT NULL,
       applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
     const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version));
+    const files = migrationFiles();
+    refuseNewerSchema(applied, files);
     const done: string[] = [];
-    for (const name of migrationFiles()) {
+    for (const name of files) {
       const version = Number(name.slice(0, 4));
       if (applied.has(version)) continue;
       await client.query('BEGIN');

@@ -185,6 +185,13 @@ if (skipWithoutPostgres) {
       for (const store of stores) assert.deepEqual(await store.readiness(), { status: 'ready' });
     });
 
+    it('refuses a database a newer Weft migrated', async () => {
+      harness = await openScratchStore();
+      const { schema } = harness;
+      await withDatabase(databaseUrl!, (client) => client.query(`INSERT INTO ${schema}.schema_migrations (version, name) VALUES (9999, '9999-from-the-future.sql')`));
+      await assert.rejects(createPostgresStore({ url: databaseUrl!, schema }), /the database schema is at migration 9999, newer than this Weft knows/);
+    });
+
     it('applies the writes on one run in the order they were called, also when none is awaited', async () => {
       harness = await openScratchStore();
       const { store } = harness;

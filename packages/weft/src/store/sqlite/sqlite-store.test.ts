@@ -250,6 +250,22 @@ describe('sqlite store', () => {
         inspector.close();
       }
     });
+
+    it('refuses a database a newer Weft migrated, and leaves it as it was', async () => {
+      harness = await openTempStore();
+      const { path } = harness;
+      await harness.store.close();
+      const writer = new Database(path);
+      writer.prepare('INSERT INTO schema_migrations (version, name) VALUES (9999, ?)').run('9999-from-the-future.sql');
+      writer.close();
+      await assert.rejects(harness.reopen(), /the database schema is at migration 9999, newer than this Weft knows/);
+      const inspector = new Database(path, { readonly: true });
+      try {
+        assert.equal(inspector.prepare('SELECT max(version) FROM schema_migrations').pluck().get(), 9999);
+      } finally {
+        inspector.close();
+      }
+    });
   });
 });
 

@@ -12,6 +12,7 @@ import { createSqliteAlertIncidents } from './sqlite-alert-incidents.ts';
 import { createSqliteStats } from './sqlite-stats.ts';
 import type { Reason } from '../../core/exception.ts';
 import type { RunStatus, RunSummary, StepCheckpoint, TriggerEvent } from '../../core/run.ts';
+import { refuseNewerSchema } from '../schema-version.ts';
 import { LeaseLostError, NotReplayableError, StoreUnavailableError, unansweredCall } from '../store.ts';
 import type {
   BegunEffect,
@@ -962,6 +963,7 @@ function migrate(db: Db): void {
   // Read first, without a lock: an up-to-date database (nearly every open, `weft runs` beside a
   // busy engine among them) must not queue for the write lock only to find nothing to do.
   const alreadyApplied = appliedVersions(db);
+  refuseNewerSchema(alreadyApplied, files);
   if (files.every((name) => alreadyApplied.has(Number(name.slice(0, 4))))) return;
   db.transaction(() => {
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
