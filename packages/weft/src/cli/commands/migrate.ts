@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { addConfigOption, addSettingOptions, CliError, loadCliConfig, type CliContext, type ConfigFlags } from '../context.ts';
 import { createOutput } from '../output.ts';
@@ -15,6 +16,10 @@ export function migrateCommand(context: CliContext): Command {
     const config = loadCliConfig(context, flags);
     const out = createOutput(context);
     if (config.database === '') {
+      // A mistyped --db would make an empty database and report it up to date, the real one left as it was.
+      if (config.db !== ':memory:' && !existsSync(config.db)) {
+        throw new CliError(`no database at ${config.db} (weft start creates it; pass --db / set WEFT_DB to the one to migrate)`);
+      }
       // SQLite applies its migrations when it opens, in one immediate transaction.
       const { openStore } = await import('../../main.ts');
       const store = await openStore(config);
