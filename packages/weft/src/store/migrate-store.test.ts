@@ -111,6 +111,26 @@ describe('migrate-store: SQLite to PostgreSQL', { skip: skipWithoutPostgres }, (
     assert.deepEqual(await postgresRows(databaseUrl!, schema.name, ['runs', 'calls']), before);
   });
 
+  it('leaves the source file as it was when the target cannot be reached or is not empty', async () => {
+    const source = await seedEverything(tempDir());
+    // As if written by an older Weft: its newest migration not applied yet.
+    const older = new Database(source);
+    older.prepare('DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)').run();
+    const versionsOf = () => {
+      const db = new Database(source, { readonly: true });
+      try {
+        return db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+      } finally {
+        db.close();
+      }
+    };
+    older.close();
+    const before = versionsOf();
+    await assert.rejects(migrateSqliteToPostgres({ from: source, to: 'postgres://weft@127.0.0.1:1/none', schema: schema.name }), /ECONNREFUSED|connect/);
+    await assert.rejects(migrateSqliteToPostgres({ from: source, to: databaseUrl!, schema: schema.name }), /not empty/);
+    assert.deepEqual(versionsOf(), before, 'not migrated: an older Weft can still open it');
+  });
+
   it('refuses a source that does not exist', async () => {
     await assert.rejects(migrateSqliteToPostgres({ from: join(tempDir(), 'none.db'), to: databaseUrl!, schema: schema.name }), MigrateStoreError);
   });

@@ -29,13 +29,17 @@ const BATCH_ROWS = 500;
  */
 export async function migrateSqliteToPostgres(options: { from: string; to: string; schema?: string }): Promise<MigrateStoreReport> {
   if (!existsSync(options.from)) throw new MigrateStoreError(`no SQLite database at ${options.from}`);
-  // Opening it applies any SQLite migration it lacks, so both schemas are at this version.
-  await createSqliteStore({ path: options.from }).close();
-  const source = new Database(options.from, { readonly: true, fileMustExist: true });
   const target = new pg.Client(clientConfig({ url: options.to, ...(options.schema === undefined ? {} : { schema: options.schema }) }));
+  let source: Database.Database | undefined;
   try {
+    // The target first: a mistyped, unreachable or used one must leave the source file as it was,
+    // the copy an operator falls back on (an older Weft may have to open it again).
     await target.connect();
     await migratePostgres(target, options.schema);
+    await refuseUsedTarget(target);
+    // Opening it applies any SQLite migration it lacks, so both schemas are at this version.
+    await createSqliteStore({ path: options.from }).close();
+    source = new Database(options.from, { readonly: true, fileMustExist: true });
     source.exec('BEGIN');
     await target.query('BEGIN');
     try {
@@ -49,8 +53,19 @@ export async function migrateSqliteToPostgres(options: { from: string; to: strin
       source.exec('COMMIT');
     }
   } finally {
-    source.close();
+    source?.close();
     await target.end().catch(() => {});
+  }
+}
+
+/** Any row in a table of the target's schema (migrations aside): it is someone's data, not a copy target. */
+async function refuseUsedTarget(target: pg.Client): Promise<void> {
+  const tables = (
+    await target.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations'`)
+  ).rows.map((row) => row.name);
+  for (const table of tables) {
+    const { rows } = await target.query<{ found: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${pg.escapeIdentifier(table)}) AS found`);
+    if (rows[0]?.found) throw new MigrateStoreError(`the target is not empty (table ${table} has rows); migrate-store copies into an empty database only`);
   }
 }
 
