@@ -265,7 +265,12 @@ steps:
     const times = arrivals.map((a) => a.at);
     const offsets = times.map((at) => at - times[0]!).join(' ');
     t.diagnostic(`most in any second: ${maxInAnyWindow(times, 1_000)}; ${EVENTS} requests over ${times.at(-1)! - times[0]!} ms`);
-    assert.ok(maxInAnyWindow(times, 1_000) <= 10, `at most 10 requests in any second, saw ${maxInAnyWindow(times, 1_000)}; arrivals (ms): ${offsets}`);
+    // The processes reserve send instants 100 ms apart; limiter.test.ts holds the reservations to
+    // 10 in any second in virtual time. These are arrivals: a send that leaves late (an event loop
+    // busy with the rest of the suite) lands beside the next one, so a sliding second can show one
+    // more. Two more would take two late sends in one second, or a reservation too many.
+    assert.ok(maxInAnyWindow(times, 1_000) <= 11, `at most 10 requests in any second, one more with a late send; saw ${maxInAnyWindow(times, 1_000)}; arrivals (ms): ${offsets}`);
+    assert.ok(maxInAnyWindow(times, 2_000) <= 21, `at most 20 in any two seconds, one more with a late send; saw ${maxInAnyWindow(times, 2_000)}; arrivals (ms): ${offsets}`);
     assert.ok(times.at(-1)! - times[0]! >= 3_000, `40 requests at 10/s take more than 3 s, took ${times.at(-1)! - times[0]!} ms`);
     assert.deepEqual(arrivals.filter((a) => a.status !== 200).map((a) => a.status), [], 'the sandbox refused nothing');
     const emails = arrivals.map((a) => new URLSearchParams(a.body).get('email'));
