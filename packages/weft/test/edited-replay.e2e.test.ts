@@ -7,10 +7,10 @@
 import { describe, it, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import type { ExceptionRecord } from '../src/store/store.ts';
 import { startTestWeft } from './support/weft-harness.ts';
+import { listenOnLoopback } from './support/loopback.ts';
 
 interface Received {
   key: string;
@@ -45,8 +45,7 @@ async function startKeyedDestination(): Promise<{ url: string; received: Receive
       res.writeHead(status, { 'content-type': 'application/json' }).end(answer);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { ...(await listenOnLoopback(server)), received };
 }
 
 const ORDERS = `id: orders

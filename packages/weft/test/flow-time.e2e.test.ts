@@ -6,10 +6,10 @@
 import { describe, it, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { settledRuns, startTestWeft } from './support/weft-harness.ts';
+import { listenOnLoopback } from './support/loopback.ts';
 
 /** 201 for a line, 422 for a sku starting with BAD, 503 the first time for one starting with FLAKY; keeps every body it was sent. */
 async function startLineSink(): Promise<{ url: string; bodies: Array<{ sku: string; syncedAt: string }>; close(): Promise<void> }> {
@@ -30,8 +30,7 @@ async function startLineSink(): Promise<{ url: string; bodies: Array<{ sku: stri
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { ...(await listenOnLoopback(server)), bodies };
 }
 
 const STAMPED_LINES = `id: stamped

@@ -1,12 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { bearer, defineAction, defineConnector, schema } from '@weft/sdk';
 import { createConnectorHttpClient } from './connector-http.ts';
 import { createEgressGuard } from './egress-guard.ts';
 import type { AcquireOptions, ConnectionLimiter } from './rate-limit/limiter.ts';
 import type { CallOutcome } from './rate-limit/circuit-breaker.ts';
+import { listenOnLoopback } from '../../test/support/loopback.ts';
 
 const search = defineAction({ id: 'search', name: 'Search', input: schema.Object({}), output: schema.Unknown(), request: () => ({ method: 'POST', path: '/search' }) });
 const connector = defineConnector({ id: 'example', name: 'Example', baseUrl: 'https://api.example.com', auth: [bearer()], actions: [search] });
@@ -14,22 +14,17 @@ const connector = defineConnector({ id: 'example', name: 'Example', baseUrl: 'ht
 describe('connector calls and the connection limiter', () => {
   let server: Server;
   let origin: string;
+  let listening: Awaited<ReturnType<typeof listenOnLoopback>>;
   before(async () => {
     server = createServer((request, response) => {
       request.resume();
       if (request.url === '/never') return; // held open: only an abort ends it
       request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    listening = await listenOnLoopback(server);
+    origin = listening.url;
   });
-  after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
+  after(() => listening.close());
 
   /** A limiter that grants everything and records what it was asked and told. */
   function recordingLimiter(overrides: Partial<ConnectionLimiter> = {}) {

@@ -1,12 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { bearer, defineAction, defineConnector, schema } from '@weft/sdk';
 import { createConnectorHttpClient } from './connector-http.ts';
 import { createEgressGuard } from './egress-guard.ts';
 import type { ConnectionLimiter } from './rate-limit/limiter.ts';
 import { StoreUnavailableError } from '../store/store.ts';
+import { listenOnLoopback } from '../../test/support/loopback.ts';
 
 const createOrder = defineAction({ id: 'create-order', name: 'Create order', input: schema.Object({}), output: schema.Unknown(), request: () => ({ method: 'POST', path: '/orders' }) });
 const connector = defineConnector({ id: 'example', name: 'Example', baseUrl: 'https://api.example.com', auth: [bearer()], actions: [createOrder] });
@@ -14,6 +14,7 @@ const connector = defineConnector({ id: 'example', name: 'Example', baseUrl: 'ht
 describe('createConnectorHttpClient', () => {
   let server: Server;
   let origin: string;
+  let listening: Awaited<ReturnType<typeof listenOnLoopback>>;
   let connections = 0;
   let requests = 0;
   before(async () => {
@@ -24,16 +25,10 @@ describe('createConnectorHttpClient', () => {
       req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
     });
     server.on('connection', () => connections++);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    listening = await listenOnLoopback(server);
+    origin = listening.url;
   });
-  after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
+  after(() => listening.close());
 
   function client(overrides: {
     limiter?: ConnectionLimiter;

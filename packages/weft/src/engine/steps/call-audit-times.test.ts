@@ -7,7 +7,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { bearer, defineAction, defineConnector, schema } from '@weft/sdk';
 import { createSqliteStore, type SqliteStore } from '../../store/sqlite/sqlite-store.ts';
@@ -16,6 +15,7 @@ import type { ConnectorCallStep, HttpCallStep } from '../../flows/flow-schema.ts
 import type { CheckpointSink } from '../executor.ts';
 import { executeCallStep, type CallContext } from './call-step.ts';
 import { executeActionStep } from './action-step.ts';
+import { listenOnLoopback } from '../../../test/support/loopback.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -23,6 +23,7 @@ describe("an answered call's at is when its request left", () => {
   let store: SqliteStore;
   let vendor: Server;
   let vendorUrl: string;
+  let listening: Awaited<ReturnType<typeof listenOnLoopback>>;
   const dispatcher = new Agent();
   let now = T0;
   const clock = { now: () => now };
@@ -37,12 +38,12 @@ describe("an answered call's at is when its request left", () => {
         res.writeHead(201, { 'content-type': 'application/json' }).end('{"id":"SO-1"}');
       });
     });
-    await new Promise<void>((resolve) => vendor.listen(0, '127.0.0.1', resolve));
-    vendorUrl = `http://127.0.0.1:${(vendor.address() as AddressInfo).port}`;
+    listening = await listenOnLoopback(vendor);
+    vendorUrl = listening.url;
   });
   after(async () => {
     await dispatcher.close();
-    await new Promise((resolve) => vendor.close(resolve));
+    await listening.close();
     await store.close();
   });
 

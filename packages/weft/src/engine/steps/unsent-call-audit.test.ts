@@ -7,7 +7,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { bearer, defineAction, defineConnector, schema } from '@weft/sdk';
 import { createSqliteStore, type SqliteStore } from '../../store/sqlite/sqlite-store.ts';
@@ -18,6 +17,7 @@ import type { CheckpointSink } from '../executor.ts';
 import { idempotencyKey } from '../../core/ids.ts';
 import { withEffectLedger, type CallContext } from './call-step.ts';
 import { executeActionStep } from './action-step.ts';
+import { listenOnLoopback } from '../../../test/support/loopback.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -70,6 +70,7 @@ describe('a call that fails before its request leaves keeps no audit record', ()
   let store: SqliteStore;
   let vendor: Server;
   let vendorUrl: string;
+  let listening: Awaited<ReturnType<typeof listenOnLoopback>>;
   let received = 0;
   const dispatcher = new Agent();
 
@@ -80,12 +81,12 @@ describe('a call that fails before its request leaves keeps no audit record', ()
       req.resume();
       req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
     });
-    await new Promise<void>((resolve) => vendor.listen(0, '127.0.0.1', resolve));
-    vendorUrl = `http://127.0.0.1:${(vendor.address() as AddressInfo).port}`;
+    listening = await listenOnLoopback(vendor);
+    vendorUrl = listening.url;
   });
   after(async () => {
     await dispatcher.close();
-    await new Promise((resolve) => vendor.close(resolve));
+    await listening.close();
     await store.close();
   });
 
