@@ -341,3 +341,152 @@ describe('paginated polls', () => {
     }
   });
 });
+
+/** Records of an inventory: each item's dedupe id is its stock per location, which a record without `locations` cannot give. */
+interface StockRow extends Row {
+  locations?: Array<{ id: string; quantity: number }>;
+}
+
+const stockApi = defineConnector({
+  ...recordsApi,
+  id: 'stock-api',
+  triggers: [
+    defineTrigger({
+      id: 'records-updated',
+      name: 'Stock changed',
+      strategy: 'poll',
+      output: schema.Unknown(),
+      poll: {
+        ...recordsPoll,
+        // As NetSuite's inventory trigger does: an item without locations makes it throw.
+        dedupeId: (item) => `${(item as StockRow).id}@${[...(item as StockRow).locations!].map((at) => `${at.id}=${at.quantity}`).join(',')}`,
+      },
+    }),
+  ],
+});
+
+describe('poll records the flow cannot key', () => {
+  it("parks a record whose dedupe id cannot be read as a validation exception, commits the rest of its page and moves the cursor", { timeout: 30_000 }, async () => {
+    const rows: StockRow[] = [
+      { id: 'a', updatedAt: '2026-01-01T00:00:05Z', locations: [{ id: 'east', quantity: 3 }] },
+      { id: 'b', updatedAt: '2026-01-01T00:00:06Z' },
+      { id: 'c', updatedAt: '2026-01-01T00:00:07Z', locations: [{ id: 'east', quantity: 1 }] },
+    ];
+    const api = await startRecordsApi(rows);
+    const polling = await openPolling(stockApi, api.url, FLOW);
+    try {
+      const poller = polling.poller();
+      const outcome = await poller.pollOnce(polling.flow);
+      assert.deepEqual({ records: outcome.records, accepted: outcome.accepted, parked: outcome.parked }, { records: 3, accepted: 3, parked: 1 });
+      assert.equal(await polling.store.pollCursor('sync-records:records:records-updated'), '2026-01-01T00:00:07Z', 'the poison record does not hold the cursor back');
+      assert.equal((await polling.store.countRuns('sync-records')).queued, 2);
+      const [parked, ...others] = await polling.store.listExceptions({ flowId: 'sync-records' });
+      assert.deepEqual(others, []);
+      assert.equal(parked?.reason, 'validation');
+      assert.match(parked?.message ?? '', /could not read this record's dedupe id: TypeError/);
+      assert.deepEqual(parked?.input, rows[1], 'the record is kept as the input to replay');
+      assert.deepEqual(polling.logged.map(({ msg }) => msg), ['poll.record_parked']);
+
+      // Read again (its cursor is inclusive), it is a repeat, not one more exception.
+      const again = await poller.pollOnce(polling.flow, { since: '2026-01-01T00:00:00Z' });
+      assert.deepEqual({ accepted: again.accepted, parked: again.parked }, { accepted: 0, parked: 0 });
+      assert.equal((await polling.store.listExceptions({ flowId: 'sync-records' })).length, 1);
+    } finally {
+      await polling.close();
+      api.server.close();
+    }
+  });
+
+  it('parks a record whose ordering key fails to evaluate, and commits the rest of its page with theirs', { timeout: 30_000 }, async () => {
+    // A vendor that sends one id as a number: $substring refuses it.
+    const rows = [
+      { id: 'a1', updatedAt: '2026-01-01T00:00:05Z' },
+      { id: 7 as unknown as string, updatedAt: '2026-01-01T00:00:06Z' },
+      { id: 'c1', updatedAt: '2026-01-01T00:00:07Z' },
+    ];
+    const api = await startRecordsApi(rows);
+    const polling = await openPolling(recordsApi, api.url, FLOW.replace('steps:', 'orderingKey: $substring(trigger.body.id, 0, 1)\nsteps:'));
+    try {
+      const outcome = await polling.poller().pollOnce(polling.flow);
+      assert.deepEqual({ accepted: outcome.accepted, parked: outcome.parked }, { accepted: 3, parked: 1 });
+      assert.equal(await polling.store.pollCursor('sync-records:records:records-updated'), '2026-01-01T00:00:07Z');
+      const [parked] = await polling.store.listExceptions({ flowId: 'sync-records' });
+      assert.equal(parked?.reason, 'validation');
+      assert.match(parked?.message ?? '', /orderingKey \(\$substring\(trigger\.body\.id, 0, 1\)\) could not be evaluated/);
+      assert.deepEqual(parked?.input, rows[1]);
+      const queued = await polling.store.listRuns({ flowId: 'sync-records', status: 'queued' });
+      assert.equal(queued.length, 2, 'the others are committed to run, in their order');
+    } finally {
+      await polling.close();
+      api.server.close();
+    }
+  });
+});
+
+/** A pagination that never ends: every page has two records and a next page after it. */
+function startEndlessApi(next: (page: number) => string) {
+  let requests = 0;
+  const server = createServer((request, response) => {
+    // A guard for the test itself: a poll that does not stop fails here instead of running on.
+    if (++requests > 50) return void response.writeHead(500).end();
+    const page = Number(new URL(request.url ?? '/', 'http://records').searchParams.get('after') ?? 0);
+    const records = [0, 1].map((offset) => ({ id: `r${page * 2 + offset}`, updatedAt: `2026-01-01T00:00:${String(page).padStart(2, '0')}Z` }));
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ records, next: next(page) }));
+  });
+  return new Promise<{ url: string; server: Server; requests: () => number }>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, requests: () => requests })),
+  );
+}
+
+describe('polls whose pagination does not end', () => {
+  it('ends a poll at its page limit: the pages read are committed, the cursor stays, and the loop logs it', { timeout: 30_000 }, async () => {
+    const api = await startEndlessApi((page) => String(page + 1));
+    const polling = await openPolling(pagedRecordsApi, api.url, FLOW);
+    try {
+      const poller = polling.poller({ maxPagesPerPoll: 5 });
+      await assert.rejects(poller.pollOnce(polling.flow), { code: 'ERR_POLL_PAGE_LIMIT' });
+      assert.equal(api.requests(), 5, 'no page past the limit is asked for');
+      assert.equal((await polling.store.countRuns('sync-records')).queued, 10, 'the five pages read are committed');
+      assert.equal(await polling.store.pollCursor('sync-records:records:records-updated'), undefined, 'a cursor from part of a poll could pass records');
+
+      const polls = poller.start([polling.flow]);
+      try {
+        for (const deadline = Date.now() + 10_000; polling.logged.length === 0; ) {
+          if (Date.now() > deadline) throw new Error('the poll loop logged nothing');
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      } finally {
+        polls.stop();
+      }
+      assert.deepEqual(polling.logged.map(({ msg }) => msg), ['poll.page_limit']);
+    } finally {
+      await polling.close();
+      api.server.close();
+    }
+  });
+
+  it('reads a poll of exactly its page limit to the end', { timeout: 30_000 }, async () => {
+    const api = await startPagedApi(EIGHT_ROWS, (_page, answer) => answer());
+    const polling = await openPolling(pagedRecordsApi, api.url, FLOW);
+    try {
+      const outcome = await polling.poller({ maxPagesPerPoll: 4 }).pollOnce(polling.flow);
+      assert.deepEqual({ records: outcome.records, cursor: outcome.cursor }, { records: 8, cursor: '2026-01-01T00:00:07Z' });
+    } finally {
+      await polling.close();
+      api.server.close();
+    }
+  });
+
+  it('ends a poll whose next page repeats one it read, with the cursor where it was', { timeout: 30_000 }, async () => {
+    const api = await startEndlessApi(() => '1');
+    const polling = await openPolling(pagedRecordsApi, api.url, FLOW);
+    try {
+      await assert.rejects(polling.poller().pollOnce(polling.flow), /repeated itself/);
+      assert.equal(api.requests(), 2);
+      assert.equal(await polling.store.pollCursor('sync-records:records:records-updated'), undefined);
+    } finally {
+      await polling.close();
+      api.server.close();
+    }
+  });
+});

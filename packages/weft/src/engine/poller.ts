@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import { pages, type Trigger } from '@weft/sdk';
+import { pages, type Page, type Trigger } from '@weft/sdk';
 import type { Clock } from '../core/clock.ts';
 import { toMs } from '../core/duration.ts';
 import { keyText, sha256Hex } from '../core/ids.ts';
@@ -10,11 +10,15 @@ import type { ConnectionRuntime } from '../connectors/connection-runtime.ts';
 import type { PollTrigger } from '../flows/flow-schema.ts';
 import type { LoadedFlow } from '../flows/load-flow.ts';
 import type { NewCallRecord, Store } from '../store/store.ts';
+import { ExpressionError } from '../transforms/expression.ts';
 import type { Engine, IncomingEvent } from './engine.ts';
 
 export interface PollOutcome {
   records: number;
+  /** New events committed, the parked ones included. */
   accepted: number;
+  /** New events whose run was parked at once as a `validation` exception (a record the flow cannot key). */
+  parked: number;
   cursor: string | undefined;
   /** The cursor moved and records came: there may be more right away (a backlog, a backfill). */
   hasMore: boolean;
@@ -33,6 +37,8 @@ export interface PollerOptions {
   redactFields: string[];
   /** How long each request of a poll (one page) may take; default 60 s. */
   requestTimeoutMs?: number;
+  /** The most pages one poll reads; default MAX_PAGES_PER_POLL. */
+  maxPagesPerPoll?: number;
 }
 
 const DEFAULT_INTERVAL_MS = 60_000;
@@ -40,9 +46,25 @@ const REQUEST_TIMEOUT_MS = 60_000;
 /** The signal of a poll nothing stops (`weft backfill`): its requests have deadlines, the poll none. */
 const NEVER_ABORTED = new AbortController().signal;
 const AUDIT_FAILURE_LOG_INTERVAL_MS = 10_000;
+/**
+ * The most pages one poll reads. A vendor whose pagination never ends (a next cursor that never
+ * repeats, or millions of pages) would otherwise hold one poll, and every record it read (kept
+ * for `nextCursor`), forever.
+ */
+export const MAX_PAGES_PER_POLL = 1_000;
 
 export class PollTriggerError extends Error {
   readonly code = 'ERR_POLL_TRIGGER';
+}
+
+/**
+ * A poll that read its page limit and still had pages to go. What it read is committed; its
+ * cursor stays: `nextCursor` is computed from every record of a poll, and from part of them it
+ * can pass records on the pages not read (a newest-first API's newest record is on its first
+ * page), so the next poll reads from the same cursor again.
+ */
+export class PollPageLimitError extends Error {
+  readonly code = 'ERR_POLL_PAGE_LIMIT';
 }
 
 /**
@@ -100,16 +122,25 @@ export function createPoller(options: PollerOptions) {
       auditBodyBytes: options.auditBodyBytes,
       redactFields: options.redactFields,
     });
-    const commit = async (records: unknown[], next?: string): Promise<number> => {
-      const incoming: IncomingEvent[] = records.map((item) => ({
-        source: 'poll',
-        headers: {},
-        query: {},
-        body: item,
-        dedupeKey: `poll:${keyText(trigger.poll.dedupeId(item) ?? sha256Hex(JSON.stringify(item)))}`,
-      }));
-      const outcomes = await options.engine.acceptBatch(flow, incoming, next === undefined ? undefined : { key, value: next });
-      return outcomes.filter((outcome) => outcome.status === 'accepted').length;
+    /**
+     * One page's records. One the flow cannot key (its dedupe id or ordering key fails on it) is
+     * committed on its own and parked as a validation exception, so it neither fails the page
+     * (the poll would be stuck on it forever) nor is lost.
+     */
+    const commitPage = async (records: unknown[]): Promise<{ accepted: number; parked: number }> => {
+      const events = await Promise.all(records.map((item) => pollEvent(flow, trigger, item)));
+      const outcomes = await options.engine.acceptBatch(flow, events.filter((event) => event.refused === undefined));
+      let accepted = outcomes.filter((outcome) => outcome.status === 'accepted').length;
+      let parked = 0;
+      for (const event of events) {
+        if (event.refused === undefined) continue;
+        const outcome = await options.engine.accept(flow, event);
+        if (outcome.status !== 'accepted') continue;
+        accepted++;
+        parked++;
+        options.log.warn({ flowId: flow.flow.id, runId: outcome.runId, dedupeKey: event.dedupeKey, why: event.refused }, 'poll.record_parked');
+      }
+      return { accepted, parked };
     };
     // nextCursor reads every record of the poll (a newest-first API's cursor is known only after
     // the last page), so they are kept; their events commit page by page, before the next page
@@ -118,15 +149,49 @@ export function createPoller(options: PollerOptions) {
     const items: unknown[] = [];
     let lastBody: unknown;
     let accepted = 0;
-    for await (const page of fetchPages(trigger, cursor, http)) {
-      if (page.items.length > 0) accepted += await commit(page.items);
+    let parked = 0;
+    for await (const page of fetchPages(trigger, cursor, http, options.maxPagesPerPoll ?? MAX_PAGES_PER_POLL)) {
+      if (page.items.length > 0) {
+        const committed = await commitPage(page.items);
+        accepted += committed.accepted;
+        parked += committed.parked;
+      }
       items.push(...page.items);
       lastBody = page.body;
     }
     const next = trigger.poll.nextCursor(items, lastBody) ?? cursor;
     // Only now: the cursor never moves past a record whose event is not committed.
-    if (next !== undefined) await commit([], next);
-    return { records: items.length, accepted, cursor: next, hasMore: items.length > 0 && next !== cursor, triggerIntervalMs: trigger.poll.intervalMs };
+    if (next !== undefined) await options.engine.acceptBatch(flow, [], { key, value: next });
+    return { records: items.length, accepted, parked, cursor: next, hasMore: items.length > 0 && next !== cursor, triggerIntervalMs: trigger.poll.intervalMs };
+  }
+
+  /**
+   * A record as an event, keyed as the engine will key it; `refused` says why the flow cannot key
+   * it. The ordering key is evaluated here once more (the engine evaluates it again as it commits)
+   * because the engine's batch fails as a whole on one record's expression error.
+   */
+  async function pollEvent(flow: LoadedFlow, trigger: PollTriggerOf, item: unknown): Promise<IncomingEvent> {
+    const event = { source: 'poll' as const, headers: {}, query: {}, body: item };
+    // Keyed by its content when it has no id: a refused record polled again is a repeat, not one more exception.
+    const contentHash = () => sha256Hex(JSON.stringify(item));
+    let dedupeId: string | undefined;
+    try {
+      dedupeId = trigger.poll.dedupeId(item);
+    } catch (error) {
+      return { ...event, dedupeKey: `poll:${contentHash()}`, refused: `The poll trigger '${trigger.id}' could not read this record's dedupe id: ${messageOf(error)}. Replay it once the record or the connector is fixed.` };
+    }
+    const incoming: IncomingEvent = { ...event, dedupeKey: `poll:${keyText(dedupeId ?? contentHash())}` };
+    const { orderingKey } = flow.flow;
+    if (orderingKey === undefined) return incoming;
+    try {
+      // The scope the engine gives it (an event not yet committed has no id).
+      const receivedAt = new Date(clock.now()).toISOString();
+      await flow.expression(orderingKey).evaluate({ trigger: { id: '', receivedAt, ...event }, steps: {} });
+      return incoming;
+    } catch (error) {
+      if (!(error instanceof ExpressionError)) throw error;
+      return { ...incoming, refused: `The flow's orderingKey (${orderingKey}) could not be evaluated for this record: ${error.message}. Replay it once the record or the flow is fixed.` };
+    }
   }
 
   function start(flows: Iterable<LoadedFlow>): { stop(): void } {
@@ -151,6 +216,7 @@ export function createPoller(options: PollerOptions) {
         } catch (error) {
           if (stopping.signal.aborted) return;
           if (error instanceof CapacityWaitError) delay = Math.max(0, error.until - clock.now());
+          else if (error instanceof PollPageLimitError) options.log.warn({ err: error, flowId: flow.flow.id }, 'poll.page_limit');
           else options.log.warn({ err: error, flowId: flow.flow.id }, 'poll.failed');
         }
         if (stopping.signal.aborted) return;
@@ -181,16 +247,38 @@ function cursorKey(flow: LoadedFlow, spec: PollTrigger): string {
   return `${flow.flow.id}:${spec.connection}:${spec.trigger}`;
 }
 
-/** The poll's pages in the order the API gives them; a trigger without pagination has one. */
+type PollTriggerOf = Extract<Trigger, { strategy: 'poll' }>;
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * The poll's pages in the order the API gives them; a trigger without pagination has one. A
+ * next page that repeats one already read fails the poll (`pages` checks); one past `maxPages`
+ * fails it with PollPageLimitError once the pages before it are committed.
+ */
 async function* fetchPages(
-  trigger: Extract<Trigger, { strategy: 'poll' }>,
+  trigger: PollTriggerOf,
   cursor: string | undefined,
   http: ReturnType<typeof createConnectorHttpClient>,
+  maxPages: number,
 ): AsyncGenerator<{ items: unknown[]; body: unknown }, void, undefined> {
   const first = trigger.poll.request(cursor);
-  if (trigger.poll.pagination) {
-    for await (const page of pages(trigger.poll.pagination, first, (request) => http.request(request))) {
+  const { pagination } = trigger.poll;
+  if (pagination) {
+    let last: Page | undefined;
+    for await (const page of pages(pagination, first, (request) => http.request(request), { maxPages })) {
       yield { items: page.items, body: page.response.body };
+      last = page;
+    }
+    // `pages` stops quietly at maxPages: asked as it would ask, is there a page after the last?
+    if (last !== undefined && last.index === maxPages - 1 && last.items.length > 0 && pagination.next(last) !== undefined) {
+      throw new PollPageLimitError(
+        `the poll of '${trigger.id}' read ${maxPages} pages and the API still had more; their records are committed, the cursor was not moved ` +
+          '(a cursor computed from part of a poll can pass records on the pages not read), so the next poll starts from the same cursor. ' +
+          'A pagination that never ends is a connector or vendor bug; a real backlog this long is only read from a later start point (`weft backfill <flow> --since`), which leaves out what lies before it.',
+      );
     }
     return;
   }
