@@ -99,7 +99,8 @@ export function App() {
 
 function SignedIn({ session, route, navigate, signOut, signOutEverywhere }: { session: Session; route: Route; navigate(route: Route): void; signOut(): void; signOutEverywhere(): void }) {
   const api = useMemo(() => createApiClient(session.token, signOut), [session.token, signOut]);
-  const live = useMemo(() => openLiveFeed(api.streamUrl('/stream')), [api]);
+  // A refused stream may mean the session ended: any API call then answers 401, which signs out.
+  const live = useMemo(() => openLiveFeed(api.streamUrl('/stream'), { onRefused: () => void api.get('/me').catch(() => {}) }), [api]);
   const [isLive, setLive] = useState(false);
   const [showHelp, setShowHelp] = useState(false);
   useEffect(() => {

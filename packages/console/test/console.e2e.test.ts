@@ -278,4 +278,22 @@ describe('console in a real browser', { skip }, () => {
     }
     assert.deepEqual(pageProblems, [], 'the pages logged no errors');
   });
+
+  it('goes live again after the stream was refused once, as by a proxy while the engine restarts', { timeout: 30_000 }, async () => {
+    let answered = 0;
+    const stream = `${weft.url}/api/v1/stream?**`;
+    await page.route(stream, (route) => (answered++ === 0 ? route.fulfill({ status: 502, contentType: 'text/plain', body: 'Bad Gateway' }) : route.continue()));
+    try {
+      await page.reload();
+      await page.getByRole('heading', { level: 1, name: 'Exceptions' }).waitFor();
+      await page.getByRole('status', { name: /Live updates on/ }).waitFor();
+      assert.equal(answered, 2, 'refused once, then opened again');
+    } finally {
+      await page.unroute(stream);
+    }
+    // The browser reports the refused stream in the console itself: that one is expected.
+    const unexpected = pageProblems.filter((problem) => !/stream|502|Bad Gateway|MIME type/i.test(problem));
+    assert.deepEqual(unexpected, [], 'the page logged no other errors');
+    pageProblems.length = 0;
+  });
 });
