@@ -34,7 +34,16 @@ export async function tokenRoutes(app: FastifyInstance, context: ApiContext): Pr
       const id = newId('tok', now);
       const { token, hash } = newToken();
       await store.tokens.create({ id, name: body.name.trim(), role: body.role as ApiRole, kind: 'api', hash, now });
-      await app.weftAuth.audit(request, 'token.create', id, { name: body.name.trim(), role: body.role });
+      try {
+        await app.weftAuth.audit(request, 'token.create', id, { name: body.name.trim(), role: body.role });
+      } catch (error) {
+        // Answered with an error, the token is never shown: revoked, it is no live credential
+        // that nobody holds and no audit record accounts for.
+        await store.tokens.revoke(id, clock.now()).catch((undoError: unknown) => {
+          request.log.error({ err: undoError, tokenId: id }, 'token.create_undo_failed');
+        });
+        throw error;
+      }
       return reply.code(201).send({ id, name: body.name.trim(), role: body.role, token });
     },
   });
