@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Dialog, type Page } from 'playwright-core';
 import { startErp, type Erp } from '../../weft/src/demo/erp.ts';
 import { deliverOrder, makeOrder } from '../../weft/src/demo/shop.ts';
 import { settledRuns, startTestWeft } from '../../weft/test/support/weft-harness.ts';
@@ -43,6 +43,11 @@ steps:
       destination: The ERP
       describe: '"order " & $string(trigger.body.order_number)'
 `;
+
+/** Every run of a flow, whatever its status. */
+function runTotal(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((sum, n) => sum + n, 0);
+}
 
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`;
 
@@ -295,5 +300,62 @@ describe('console in a real browser', { skip }, () => {
     const unexpected = pageProblems.filter((problem) => !/stream|502|Bad Gateway|MIME type/i.test(problem));
     assert.deepEqual(unexpected, [], 'the page logged no other errors');
     pageProblems.length = 0;
+  });
+
+  it('a bulk discard acts on the set the operator confirmed: one that arrived while the dialog was open stops it', { timeout: 30_000 }, async () => {
+    const hookUrl = `${weft.url}/hooks/shop/orders`;
+    const runsBefore = runTotal(await weft.store.countRuns(FLOW_ID));
+    for (const n of [7, 8]) await deliverOrder({ hookUrl, secret: SECRET, order: makeOrder(n, { badSku: true }), webhookId: `console-set-${n}`, nowMs: Date.now() });
+    await settledRuns(weft, FLOW_ID, runsBefore + 2);
+
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Exceptions' }).click();
+    await page.getByRole('link', { name: 'Show 2 validation exceptions of shop-orders' }).click();
+    const bulk = page.getByRole('group', { name: 'Bulk actions' });
+    await bulk.getByLabel('Comment').fill('test orders with a made-up SKU');
+    // While the operator reads "Discard 2 …?", a real customer's order fails the same way.
+    page.once('dialog', async (dialog) => {
+      assert.match(dialog.message(), /Discard 2 open exceptions/);
+      await deliverOrder({ hookUrl, secret: SECRET, order: makeOrder(10, { badSku: true }), webhookId: 'console-set-10', nowMs: Date.now() });
+      await settledRuns(weft, FLOW_ID, runsBefore + 3);
+      await dialog.accept();
+    });
+    await bulk.getByRole('button', { name: 'Discard all 2' }).click();
+    await bulk.getByRole('alert').or(bulk.getByText(/— done/)).waitFor();
+    const open = await weft.store.listExceptions({ flowId: FLOW_ID, status: 'open' });
+    assert.equal(open.length, 3, 'nothing was discarded: not the two confirmed, and not the one nobody saw');
+    await bulk.getByRole('alert').filter({ hasText: /3 open exceptions match now, not the 2 you confirmed/ }).waitFor();
+    await bulk.getByRole('button', { name: 'Discard all 3' }).waitFor();
+    assert.deepEqual(pageProblems, [], 'the page logged no errors');
+  });
+
+  it('a double click on a bulk action starts one job, not two', { timeout: 30_000 }, async () => {
+    const hookUrl = `${weft.url}/hooks/shop/orders`;
+    const runsBefore = runTotal(await weft.store.countRuns(FLOW_ID));
+    await deliverOrder({ hookUrl, secret: SECRET, order: makeOrder(11, { badSku: true }), webhookId: 'console-double-11', nowMs: Date.now() });
+    await settledRuns(weft, FLOW_ID, runsBefore + 1);
+    const open = (await weft.store.listExceptions({ flowId: FLOW_ID, status: 'open' })).length;
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Exceptions' }).click();
+    await page.getByRole('link', { name: `Show ${open} validation exceptions of shop-orders` }).click();
+    const bulkUrl = `${weft.url}/api/v1/exceptions/bulk`;
+    let started = 0;
+    // As on a busy engine: the job's answer takes a moment, long enough for a second click.
+    await page.route(bulkUrl, async (route) => {
+      started += 1;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await route.continue();
+    });
+    const accept = (dialog: Dialog) => void dialog.accept();
+    page.on('dialog', accept);
+    try {
+      const bulk = page.getByRole('group', { name: 'Bulk actions' });
+      await bulk.getByRole('button', { name: `Replay all ${open}` }).dblclick();
+      await bulk.getByText(/— done/).waitFor();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(started, 1, 'one bulk job');
+    } finally {
+      page.off('dialog', accept);
+      await page.unroute(bulkUrl);
+    }
+    assert.deepEqual(pageProblems, [], 'the page logged no errors');
   });
 });

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { BulkJob, ExceptionGroup, ExceptionRecord, Page } from '../api-types.ts';
 import { Notice } from '../components/notice.tsx';
 import { Pager } from '../components/pager.tsx';
@@ -9,6 +9,11 @@ import { useCursorPages } from '../use-cursor-pages.ts';
 import { rowKeys, useListKeys } from '../use-list-keys.ts';
 import { useLoader } from '../use-loader.ts';
 import { useNow } from '../use-now.ts';
+
+/** Open exceptions in the groups that the filter selects: what a bulk action would act on. */
+function countMatching(groups: ExceptionGroup[], flow: string | undefined, reason: string | undefined): number {
+  return groups.filter((g) => (!flow || g.flowId === flow) && (!reason || g.reason === reason)).reduce((sum, g) => sum + g.count, 0);
+}
 
 /** The inbox: open exceptions grouped by reason and flow, oldest first, with bulk actions. */
 export function Exceptions({ flow, reason }: { flow?: string; reason?: string }) {
@@ -23,8 +28,7 @@ export function Exceptions({ flow, reason }: { flow?: string; reason?: string })
     ['exception', 'run'],
   );
   useListKeys('exception-list');
-  const filtered = (groups.data?.items ?? []).filter((g) => (!flow || g.flowId === flow) && (!reason || g.reason === reason));
-  const filteredTotal = filtered.reduce((sum, g) => sum + g.count, 0);
+  const filteredTotal = countMatching(groups.data?.items ?? [], flow, reason);
   const open = (item: ExceptionRecord) => navigate({ screen: 'exception', id: item.id });
 
   return (
@@ -124,15 +128,31 @@ function BulkActions({ flow, reason, total, onDone }: { flow?: string | undefine
   const [comment, setComment] = useState('');
   const [job, setJob] = useState<BulkJob>();
   const [error, setError] = useState<string>();
-  const running = job !== undefined && job.finishedAt === null;
+  const [starting, setStarting] = useState(false);
+  // A second click lands before the re-render that disables the buttons: a ref sees the first at once.
+  const inFlight = useRef(false);
+  const running = starting || (job !== undefined && job.finishedAt === null);
   // Once a job ran, its outcome stays on screen even though the set it worked on is now empty.
   if (total === 0 && job === undefined) return null;
 
   const start = async (action: 'replay' | 'discard') => {
+    if (inFlight.current) return;
     if (action === 'discard' && !comment.trim()) return setError('Say why these are discarded: the comment is kept in the audit log.');
-    if (!window.confirm(`${action === 'replay' ? 'Replay' : 'Discard'} ${total} open exceptions${flow ? ` of ${flow}` : ''}${reason ? ` (${reason})` : ''}?`)) return;
+    const confirmed = total;
+    if (!window.confirm(`${action === 'replay' ? 'Replay' : 'Discard'} ${confirmed} open exceptions${flow ? ` of ${flow}` : ''}${reason ? ` (${reason})` : ''}?`)) return;
+    inFlight.current = true;
+    setStarting(true);
     setError(undefined);
     try {
+      // The API acts on whatever matches when it is asked. Exceptions that arrived while the
+      // operator read the dialog (the page does not refresh behind it) were never seen: stop.
+      const now = await api.get<{ items: ExceptionGroup[] }>('/exceptions/groups', { status: 'open' });
+      const matching = countMatching(now.items, flow, reason);
+      if (matching !== confirmed) {
+        setError(`${matching} open exceptions match now, not the ${confirmed} you confirmed: nothing was ${action === 'replay' ? 'replayed' : 'discarded'}. Look at the list again.`);
+        onDone();
+        return;
+      }
       const started = await api.post<{ jobId: string; total: number }>('/exceptions/bulk', {
         action,
         filter: { ...(flow ? { flow } : {}), ...(reason ? { reason } : {}) },
@@ -148,6 +168,9 @@ function BulkActions({ flow, reason, total, onDone }: { flow?: string | undefine
       onDone();
     } catch (failure) {
       setError((failure as Error).message);
+    } finally {
+      inFlight.current = false;
+      setStarting(false);
     }
   };
 
