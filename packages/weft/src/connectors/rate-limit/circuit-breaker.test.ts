@@ -68,6 +68,28 @@ describe('createCircuitBreaker', () => {
     assert.equal(breaker.state().status, 'half-open');
   });
 
+  it('waits no longer than a cool-down or a probe timeout from now when the clock is set back', () => {
+    const clock = createManualClock();
+    const breaker = createCircuitBreaker(OPTIONS, clock);
+    failTimes(breaker, 3);
+    clock.advance(-3_600_000);
+    assert.deepEqual(breaker.admit(), { ok: false, retryAt: clock.now() + 10_000 }, 'open for its 10 s, not an hour more');
+    clock.advance(10_000);
+    assert.deepEqual(breaker.admit(), { ok: true, probe: true });
+    // The probe never reports, and the clock goes back again.
+    clock.advance(-3_600_000);
+    assert.deepEqual(breaker.admit(), { ok: false, retryAt: clock.now() + 10_000 });
+    clock.advance(30_000);
+    assert.deepEqual(breaker.admit(), { ok: true, probe: true }, 'the silent probe is presumed lost after its 30 s');
+  });
+
+  it('opens for no longer than maxCoolDownMs, whatever its first cool-down', () => {
+    const clock = createManualClock();
+    const breaker = createCircuitBreaker({ ...OPTIONS, coolDownMs: 90_000 }, clock);
+    failTimes(breaker, 3);
+    assert.deepEqual(breaker.admit(), { ok: false, retryAt: clock.now() + 40_000 });
+  });
+
   it('frees the probe when it was never sent, and presumes a silent probe lost after its timeout', () => {
     const clock = createManualClock();
     const breaker = createCircuitBreaker(OPTIONS, clock);

@@ -37,19 +37,31 @@ export interface CircuitBreaker {
 /**
  * One connection's breaker, in one process. Each worker learns on its own that a destination is
  * down; the limiter publishes the cool-down to the shared state so the others hold off too
- * (ADR-0009).
+ * (ADR-0009). It refuses calls for at most maxCoolDownMs at a time, a lost probe holds the next
+ * one back for at most probeTimeoutMs, whatever the clock does.
  */
 export function createCircuitBreaker(options: CircuitBreakerOptions, clock: Clock): CircuitBreaker {
   const probeTimeoutMs = options.probeTimeoutMs ?? options.maxCoolDownMs;
   let current: BreakerState = { status: 'closed', failures: 0 };
 
-  const open = (coolDownMs: number): void => {
+  const open = (requestedMs: number): void => {
+    const coolDownMs = Math.min(requestedMs, options.maxCoolDownMs);
     current = { status: 'open', until: clock.now() + coolDownMs, coolDownMs };
+  };
+
+  /**
+   * A wall clock set back (an NTP step, a resumed VM) would stretch every wait measured from an
+   * instant read before it: none is let outlast its own length from now.
+   */
+  const boundToNow = (now: number): void => {
+    if (current.status === 'open' && current.until - now > current.coolDownMs) current = { ...current, until: now + current.coolDownMs };
+    if (current.status === 'half-open' && current.probeStartedAt !== undefined && current.probeStartedAt > now) current = { ...current, probeStartedAt: now };
   };
 
   return {
     admit: () => {
       const now = clock.now();
+      boundToNow(now);
       if (current.status === 'closed') return { ok: true, probe: false };
       if (current.status === 'open') {
         if (now < current.until) return { ok: false, retryAt: current.until };
@@ -76,7 +88,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions, clock: Cloc
       }
       if (current.status !== 'half-open' || !probe) return;
       if (outcome === 'success') current = { status: 'closed', failures: 0 };
-      else if (outcome === 'failure') open(Math.min(current.coolDownMs * 2, options.maxCoolDownMs));
+      else if (outcome === 'failure') open(current.coolDownMs * 2);
       else current = { ...current, probeStartedAt: undefined };
     },
 

@@ -295,6 +295,18 @@ describe('createConnectionLimiter: one worker at a time', () => {
     assert.deepEqual(await day.make('w1').acquire(), { status: 'wait', waitUntil: day.clock.now() + 24 * 3_600_000, reason: 'paused' });
   });
 
+  it('stores no pause further off than a day, whoever asks for it, so it is honoured rather than ignored', async () => {
+    const year = 365 * 24 * 3_600_000;
+    const { clock, make } = setup({}, { defaultPauseMs: year, breaker: { failureThreshold: 1, coolDownMs: year, maxCoolDownMs: year } });
+    const limiter = make('w1');
+    await limiter.observe(undefined, { status: 429, headers: {}, body: {} });
+    assert.deepEqual(await limiter.acquire(), { status: 'wait', waitUntil: clock.now() + 24 * 3_600_000, reason: 'paused' });
+
+    const broken = setup({}, { breaker: { failureThreshold: 1, coolDownMs: year, maxCoolDownMs: year } });
+    await granted(await broken.make('w1').acquire()).release('failure');
+    assert.deepEqual(await broken.make('w2').acquire(), { status: 'wait', waitUntil: broken.clock.now() + 24 * 3_600_000, reason: 'paused' }, "the breaker's cool-down holds the other workers off");
+  });
+
   it('a reset header of weeks pauses the connection for a day, not until it resets', async () => {
     const { clock, make } = setup({});
     const limiter = make('w1');

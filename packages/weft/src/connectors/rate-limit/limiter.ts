@@ -137,6 +137,15 @@ export function createConnectionLimiter(options: ConnectionLimiterOptions): Conn
     return untils.reduce<number | undefined>((latest, until) => (until === undefined || until > horizon ? latest : Math.max(until, latest ?? until)), undefined);
   }
 
+  /**
+   * Every pause is stored at most MAX_RETRY_AFTER_MS away, whoever asks for it (a vendor signal, the
+   * default pause, the breaker): pauses only grow, so nothing could shorten a longer one, and
+   * `pausedUntil` ignores it, which would send through the very pause it stands for.
+   */
+  function storePause(pause: string, until: number, now: number): Promise<void> {
+    return state.pauseUntil(pause, Math.min(until, now + MAX_RETRY_AFTER_MS));
+  }
+
   /** `state.take` through a clock running the take lag ahead, within the same overall wait. */
   async function takeAhead(toCharge: BucketCharge[], maxWaitMs: number): Promise<BucketTakeResult> {
     if (options.sleep === undefined) return state.take(toCharge, clock, maxWaitMs);
@@ -232,7 +241,7 @@ export function createConnectionLimiter(options: ConnectionLimiterOptions): Conn
         breaker.record(outcome, isProbe);
         const after = breaker.state();
         // Other workers' breakers have not seen these failures; the shared pause holds them off too.
-        if (!wasOpen && after.status === 'open') await state.pauseUntil(key, after.until);
+        if (!wasOpen && after.status === 'open') await storePause(key, after.until, clock.now());
       },
     };
   }
@@ -252,7 +261,7 @@ export function createConnectionLimiter(options: ConnectionLimiterOptions): Conn
       const now = clock.now();
       const signals = readVendorSignals(response, now);
       const pauseUntil = signals.pauseUntil ?? (signals.isRateLimited ? now + defaultPauseMs : undefined);
-      if (pauseUntil !== undefined) await state.pauseUntil(pauseKey(endpoint), pauseUntil);
+      if (pauseUntil !== undefined) await storePause(pauseKey(endpoint), pauseUntil, now);
       if (signals.graphqlCost?.requestedQueryCost !== undefined) lastQueryCost.set(endpoint ?? '', signals.graphqlCost.requestedQueryCost);
       if (signals.bucket !== undefined) {
         const kind: VendorBucketKind = signals.graphqlCost === undefined ? 'calls' : 'points';
