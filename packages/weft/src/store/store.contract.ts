@@ -718,6 +718,21 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.deepEqual(ids(await store.xref.find('customer', shopify7001)), ['netsuite:9999', 'shopify:7001'], 'after unlinking, a new link is accepted');
       });
 
+      it('keeps what an effect created with its link, and nothing when the link is refused', async () => {
+        const record = { customerId: '3345', name: 'Jane \u0000 Doe', tags: ['vip'] };
+        await store.xref.link('customer', shopify7001, netsuite3345, T0, { effectKey: 'weft-create-7001', record });
+        assert.deepEqual(await store.xref.creationOf('weft-create-7001'), { entity: 'customer', system: 'netsuite', id: '3345', record, linkedAt: T0 });
+        assert.equal(await store.xref.creationOf('weft-unknown'), undefined);
+
+        await assert.rejects(store.xref.link('customer', shopify7001, { system: 'netsuite', id: '9999' }, T0 + 1, { effectKey: 'weft-create-9999', record: {} }), XrefConflictError);
+        assert.equal(await store.xref.creationOf('weft-create-9999'), undefined, 'a refused link keeps no creation');
+
+        // The same effect linking again (its first link was unlinked meanwhile): the latest counts.
+        await store.xref.unlink('customer', netsuite3345);
+        await store.xref.link('customer', shopify7001, { system: 'netsuite', id: '3346' }, T0 + 2, { effectKey: 'weft-create-7001', record: null });
+        assert.deepEqual(await store.xref.creationOf('weft-create-7001'), { entity: 'customer', system: 'netsuite', id: '3346', record: null, linkedAt: T0 + 2 });
+      });
+
       it('lets concurrent links of one object agree on a single group', async () => {
         await Promise.all([
           store.xref.link('customer', shopify7001, netsuite3345, T0),

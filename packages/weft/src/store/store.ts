@@ -449,8 +449,18 @@ export interface AdminAuditStore {
  * one transaction so two workers linking at once cannot both win.
  */
 export interface XrefStore {
-  /** Join `a` and `b` (and the groups they belong to). Throws `XrefConflictError` when a system would get two ids. */
-  link(entity: string, a: XrefRef, b: XrefRef, now: number): Promise<void>;
+  /**
+   * Join `a` and `b` (and the groups they belong to). Throws `XrefConflictError` when a system would
+   * get two ids. With `createdBy`, `b` is what that effect created: kept in the link's transaction,
+   * for `creationOf`; a refused link keeps nothing.
+   */
+  link(entity: string, a: XrefRef, b: XrefRef, now: number, createdBy?: XrefCreation): Promise<void>;
+  /**
+   * What the effect with this idempotency key created and linked (`link`'s `createdBy`, the latest
+   * when it linked twice); undefined when none. A call step's link commits before its checkpoint,
+   * so a retry of the effect after a crash in between reads here what the first attempt created.
+   */
+  creationOf(effectKey: string): Promise<XrefCreated | undefined>;
   /** The group `ref` belongs to, every system's id in it; undefined when it is not linked. */
   find(entity: string, ref: XrefRef): Promise<XrefGroup | undefined>;
   /** Groups, newest link first, optionally of one entity, holding an id of one system, or holding one id (in any system). */
@@ -499,6 +509,19 @@ export interface XrefGroup {
   entity: string;
   group: string;
   links: (XrefRef & { linkedAt: number })[];
+}
+
+/** The effect (its idempotency key) that created a linked id, and the record its action answered. */
+export interface XrefCreation {
+  effectKey: string;
+  record: unknown;
+}
+
+/** An id an effect created and linked, with its record as the action answered it (JSON). */
+export interface XrefCreated extends XrefRef {
+  entity: string;
+  record: unknown;
+  linkedAt: number;
 }
 
 export interface FlowStateStore {

@@ -47,7 +47,7 @@ export async function executeActionStep(
     // Lookup-before-create: a record this source already has in the destination is reused, so a
     // second order from one customer does not create a second customer, whatever the vendor's
     // idempotency support.
-    if (xref?.existing !== undefined) return { id: xref.existing, created: false, record: null };
+    if (xref?.existing !== undefined) return reuseLinked(deps, xref.existing, key);
     // The last response, as audited (redacted, capped): an exception shows it to the operator.
     let lastAudited: { status: number; headers: Record<string, string>; body: string } | undefined;
     const http = createConnectorHttpClient({
@@ -100,7 +100,7 @@ export async function executeActionStep(
       const retryable = failure.retryable || (xref !== undefined && failure.reason === 'conflict');
       throw new StepFailedError({ ...failure, retryable, ...(lastAudited ? { lastResponse: lastAudited } : {}) });
     }
-    return xref === undefined ? record : linkCreated(deps, step, xref, record);
+    return xref === undefined ? record : linkCreated(deps, step, xref, record, key);
   }, { requestHash: sha256Hex(JSON.stringify([call.connection, action.id, input])) });
 }
 
@@ -126,14 +126,30 @@ async function xrefOf(deps: ActionStepDeps, ctx: CallContext, step: ConnectorCal
   return { entity: declared.entity, from, idOf: (output) => declared.id(output as never), ...(existing === undefined ? {} : { existing }) };
 }
 
-/** Links the record the action created to the step's source; a conflict parks the run for a person. */
-async function linkCreated(deps: ActionStepDeps, step: ConnectorCallStep, xref: StepXref, record: unknown): Promise<unknown> {
+/**
+ * The output of a step whose source is linked already: the linked id, nothing sent. The link may
+ * be this very effect's own: it commits before the step's checkpoint, so a process that stopped
+ * in between retries the effect and finds it. Then the output is what the first attempt returned
+ * (created, with its record), or a step reading `created` would take a new record for an old one.
+ */
+async function reuseLinked(deps: ActionStepDeps, existing: string, effectKey: string): Promise<{ id: string; created: boolean; record: unknown }> {
+  const creation = await deps.store.xref.creationOf(effectKey);
+  // Compared by id: an operator may have unlinked it and linked another since (then it is reused).
+  if (creation !== undefined && creation.id === existing) return { id: existing, created: true, record: creation.record };
+  return { id: existing, created: false, record: null };
+}
+
+/**
+ * Links the record the action created to the step's source, noting the effect that created it
+ * (see `reuseLinked`); a conflict parks the run for a person.
+ */
+async function linkCreated(deps: ActionStepDeps, step: ConnectorCallStep, xref: StepXref, record: unknown, effectKey: string): Promise<unknown> {
   const id = xref.idOf(record);
   if (id === undefined || id === '') {
     throw new StepFailedError({ retryable: false, reason: 'bug', message: `The action '${step.call.action}' succeeded but its output holds no ${xref.entity} id to link.` });
   }
   try {
-    await deps.store.xref.link(xref.entity, xref.from, { system: step.call.connection, id }, deps.clock.now());
+    await deps.store.xref.link(xref.entity, xref.from, { system: step.call.connection, id }, deps.clock.now(), { effectKey, record });
   } catch (error) {
     if (!(error instanceof XrefConflictError)) throw error;
     throw new StepFailedError({ retryable: false, reason: 'conflict', message: `Cross-reference conflict: ${error.message}; unlink the wrong one with \`weft xref unlink\`, then replay.` });

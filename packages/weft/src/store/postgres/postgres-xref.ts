@@ -1,7 +1,7 @@
 import { newId } from '../../core/ids.ts';
 import { planLink, type XrefRef } from '../../xref/xref-plan.ts';
 import type { XrefStore } from '../store.ts';
-import { toXrefGroup, toXrefRow, type XrefTableRow } from '../xref-rows.ts';
+import { recordText, toXrefCreated, toXrefGroup, toXrefRow, type XrefCreationRow, type XrefTableRow } from '../xref-rows.ts';
 import type { PostgresAccess, PostgresTx } from './postgres-access.ts';
 
 const GROUP_OF = `
@@ -13,7 +13,7 @@ export function createPostgresXrefStore({ query, transaction }: PostgresAccess):
   const groupOf = async (tx: PostgresTx | PostgresAccess, entity: string, ref: XrefRef) => (await tx.query<XrefTableRow>(GROUP_OF, [entity, ref.system, ref.id])).map(toXrefRow);
 
   return {
-    link: (entity, a, b, now) =>
+    link: (entity, a, b, now, createdBy) =>
       transaction(
         async (tx) => {
           const plan = planLink(entity, a, b, await groupOf(tx, entity, a), await groupOf(tx, entity, b), newId('xg', now));
@@ -24,12 +24,24 @@ export function createPostgresXrefStore({ query, transaction }: PostgresAccess):
           } else if (plan.kind === 'merge') {
             await tx.query('UPDATE xrefs SET group_id = $3 WHERE entity = $1 AND group_id = $2', [entity, plan.from, plan.into]);
           }
+          if (createdBy !== undefined) {
+            await tx.query(
+              `INSERT INTO xref_creations (effect_key, entity, system, external_id, record, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+               ON CONFLICT (effect_key) DO UPDATE SET entity = excluded.entity, system = excluded.system, external_id = excluded.external_id,
+                 record = excluded.record, created_at = excluded.created_at`,
+              [createdBy.effectKey, entity, b.system, b.id, recordText(createdBy.record), now],
+            );
+          }
         },
         // One advisory lock per entity: a merge moves whole groups, so locks on a and b alone
         // would not cover ids linked to them earlier, and reading the groups first to lock them
         // would race. Links are rare next to ingests, so serializing them per entity costs little.
         [`xref:${entity}`],
       ),
+    creationOf: async (effectKey) => {
+      const [row] = await query<XrefCreationRow>('SELECT entity, system, external_id, record, created_at FROM xref_creations WHERE effect_key = $1', [effectKey]);
+      return row === undefined ? undefined : toXrefCreated(row);
+    },
     find: async (entity, ref) => {
       const rows = await groupOf({ query } as PostgresAccess, entity, ref);
       return rows.length === 0 ? undefined : toXrefGroup(entity, rows);

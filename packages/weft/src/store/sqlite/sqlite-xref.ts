@@ -1,7 +1,7 @@
 import { newId } from '../../core/ids.ts';
 import { planLink, type XrefRow } from '../../xref/xref-plan.ts';
 import type { XrefStore } from '../store.ts';
-import { toXrefGroup, toXrefRow, type XrefTableRow } from '../xref-rows.ts';
+import { recordText, toXrefCreated, toXrefGroup, toXrefRow, type XrefCreationRow, type XrefTableRow } from '../xref-rows.ts';
 import type { SqliteAccess } from './sqlite-connections.ts';
 
 export function createSqliteXrefStore({ sql, write, read }: SqliteAccess): XrefStore {
@@ -16,7 +16,7 @@ export function createSqliteXrefStore({ sql, write, read }: SqliteAccess): XrefS
   return {
     // The plan is made and applied inside one write closure: SQLite runs it in the group
     // commit's transaction, so no other link interleaves.
-    link: (entity, a, b, now) =>
+    link: (entity, a, b, now, createdBy) =>
       write(() => {
         const plan = planLink(entity, a, b, groupOf(entity, a.system, a.id), groupOf(entity, b.system, b.id), newId('xg', now));
         if (plan.kind === 'insert') {
@@ -25,6 +25,17 @@ export function createSqliteXrefStore({ sql, write, read }: SqliteAccess): XrefS
         } else if (plan.kind === 'merge') {
           sql('UPDATE xrefs SET group_id = ? WHERE entity = ? AND group_id = ?').run(plan.into, entity, plan.from);
         }
+        if (createdBy !== undefined) {
+          sql(`
+            INSERT INTO xref_creations (effect_key, entity, system, external_id, record, created_at) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (effect_key) DO UPDATE SET entity = excluded.entity, system = excluded.system, external_id = excluded.external_id,
+              record = excluded.record, created_at = excluded.created_at`).run(createdBy.effectKey, entity, b.system, b.id, recordText(createdBy.record), now);
+        }
+      }),
+    creationOf: (effectKey) =>
+      read(() => {
+        const row = sql('SELECT entity, system, external_id, record, created_at FROM xref_creations WHERE effect_key = ?').get(effectKey) as XrefCreationRow | undefined;
+        return row === undefined ? undefined : toXrefCreated(row);
       }),
     find: (entity, ref) =>
       read(() => {
