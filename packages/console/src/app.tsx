@@ -46,6 +46,8 @@ function storedSession(): Session | null {
 
 export function App() {
   const [session, setSession] = useState<Session | null>(storedSession);
+  // The API refused the token (expired, revoked): sign in again over the page, which stays as it is.
+  const [ended, setEnded] = useState(false);
   const [route, setRoute] = useState<Route>(currentRoute);
 
   useEffect(() => {
@@ -74,32 +76,50 @@ export function App() {
     return () => document.removeEventListener('click', onClick);
   }, [navigate]);
 
+  const signedIn = useCallback((next: Session) => {
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(next));
+    setSession(next);
+    setEnded(false);
+  }, []);
+  // Not a sign-out: unmounting the screens would throw away what the operator was doing (an edited input).
+  const sessionEnded = useCallback(() => {
+    sessionStorage.removeItem(SESSION_KEY);
+    setEnded(true);
+  }, []);
   const signOut = useCallback(() => {
     sessionStorage.removeItem(SESSION_KEY);
     setSession(null);
+    setEnded(false);
   }, []);
   // Signing out also ends an admin session on the server; an API token stays valid (it is revoked with `weft tokens`).
   const signOutEverywhere = useCallback(() => {
-    if (session?.kind === 'session') void createApiClient(session.token).del('/session').catch(() => {});
+    if (session?.kind === 'session' && !ended) void createApiClient(session.token).del('/session').catch(() => {});
     signOut();
-  }, [session, signOut]);
+  }, [session, ended, signOut]);
 
-  if (!session) {
-    return (
-      <SignIn
-        onSignedIn={(next) => {
-          sessionStorage.setItem(SESSION_KEY, JSON.stringify(next));
-          setSession(next);
-        }}
-      />
-    );
-  }
-  return <SignedIn session={session} route={route} navigate={navigate} signOut={signOut} signOutEverywhere={signOutEverywhere} />;
+  if (!session) return <SignIn onSignedIn={signedIn} />;
+  return (
+    <>
+      <SignedIn session={session} route={route} navigate={navigate} onSessionEnded={sessionEnded} signOut={signOut} signOutEverywhere={signOutEverywhere} inert={ended} />
+      {ended ? <SignIn onSignedIn={signedIn} sessionEnded /> : null}
+    </>
+  );
 }
 
-function SignedIn({ session, route, navigate, signOut, signOutEverywhere }: { session: Session; route: Route; navigate(route: Route): void; signOut(): void; signOutEverywhere(): void }) {
-  const api = useMemo(() => createApiClient(session.token, signOut), [session.token, signOut]);
-  // A refused stream may mean the session ended: any API call then answers 401, which signs out.
+interface SignedInProps {
+  session: Session;
+  route: Route;
+  navigate(route: Route): void;
+  onSessionEnded(): void;
+  signOut(): void;
+  signOutEverywhere(): void;
+  /** Behind the sign-in dialog: kept on screen, out of reach until the operator is back. */
+  inert: boolean;
+}
+
+function SignedIn({ session, route, navigate, onSessionEnded, signOut, signOutEverywhere, inert }: SignedInProps) {
+  const api = useMemo(() => createApiClient(session.token, onSessionEnded), [session.token, onSessionEnded]);
+  // A refused stream may mean the session ended: any API call then answers 401, which asks to sign in again.
   const live = useMemo(() => openLiveFeed(api.streamUrl('/stream'), { onRefused: () => void api.get('/me').catch(() => {}) }), [api]);
   const [isLive, setLive] = useState(false);
   const [showHelp, setShowHelp] = useState(false);
@@ -110,16 +130,16 @@ function SignedIn({ session, route, navigate, signOut, signOutEverywhere }: { se
       live.close();
     };
   }, [live]);
-  useShortcuts(navigate, () => setShowHelp((shown) => !shown));
+  useShortcuts(navigate, () => setShowHelp((shown) => !shown), !inert);
   const context: ConsoleContext = useMemo(() => ({ session, api, live, navigate, signOut }), [session, api, live, navigate, signOut]);
   const active = route.screen === 'exception' ? 'exceptions' : route.screen === 'run' ? 'runs' : route.screen;
 
   return (
     <ConsoleContextValue.Provider value={context}>
-      <a class="skip" href="#main" onClick={(event) => (event.preventDefault(), document.getElementById('main')?.focus())}>
+      <a class="skip" href="#main" inert={inert} onClick={(event) => (event.preventDefault(), document.getElementById('main')?.focus())}>
         Skip to content
       </a>
-      <div class="shell">
+      <div class="shell" inert={inert}>
         <header class="sidebar">
           <div class="sidebar-inner">
             <div class="brand">Weft</div>
@@ -192,8 +212,9 @@ function Screen({ route }: { route: Route }) {
 }
 
 /** `/` focuses the screen's search, `g` + letter opens a screen, `?` lists the keys. */
-function useShortcuts(navigate: (route: Route) => void, toggleHelp: () => void) {
+function useShortcuts(navigate: (route: Route) => void, toggleHelp: () => void, enabled: boolean) {
   useEffect(() => {
+    if (!enabled) return;
     let awaitingScreen = false;
     const onKey = (event: KeyboardEvent) => {
       if (isTyping(event.target) || event.metaKey || event.ctrlKey || event.altKey) return;
@@ -220,7 +241,7 @@ function useShortcuts(navigate: (route: Route) => void, toggleHelp: () => void) 
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [navigate, toggleHelp]);
+  }, [navigate, toggleHelp, enabled]);
 }
 
 function ShortcutHelp({ onClose }: { onClose(): void }) {

@@ -358,4 +358,42 @@ describe('console in a real browser', { skip }, () => {
     }
     assert.deepEqual(pageProblems, [], 'the page logged no errors');
   });
+
+  it('an ended session asks to sign in again over the page, and the edit in the JSON editor survives it', { timeout: 30_000 }, async () => {
+    const hookUrl = `${weft.url}/hooks/shop/orders`;
+    const runsBefore = runTotal(await weft.store.countRuns(FLOW_ID));
+    const order = makeOrder(12, { badSku: true });
+    await deliverOrder({ hookUrl, secret: SECRET, order, webhookId: 'console-expiry-12', nowMs: Date.now() });
+    await settledRuns(weft, FLOW_ID, runsBefore + 1);
+    const [exception] = (await weft.store.listExceptions({ flowId: FLOW_ID, status: 'open' })).filter((e) => JSON.stringify(e.input).includes(`"id":${order.id}`));
+    assert.ok(exception, 'the order became an exception');
+
+    await page.goto(`${weft.url}/exceptions/${exception.id}`);
+    const editor = page.getByRole('textbox', { name: 'Input JSON' });
+    await editor.waitFor();
+    await editor.fill((await editor.inputValue()).replace('"sku": "ABC-9"', '"sku": "CAP-BLACK"'));
+    await page.getByRole('region', { name: 'Changes to the input' }).waitFor();
+
+    // The session ends while the operator edits (it expired, or was signed out elsewhere).
+    const token = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('weft.session') ?? '{}') as { token: string }).token);
+    assert.equal((await fetch(`${weft.url}/api/v1/session`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })).status, 204);
+    await page.getByRole('button', { name: 'Replay with edited input' }).click();
+    const password = page.getByLabel('Password', { exact: true });
+    await password.waitFor();
+    const explained = await page.getByRole('dialog', { name: 'Your session has ended' }).isVisible();
+    await shoot('13-session-ended');
+    await password.fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await password.waitFor({ state: 'detached' });
+    assert.match(await editor.inputValue(), /"sku": "CAP-BLACK"/, 'the edit is still there');
+    assert.ok(explained, 'the operator was told why they must sign in again');
+    await page.getByRole('button', { name: 'Replay with edited input' }).click();
+    await page.getByRole('status').filter({ hasText: 'Replayed with the edited input as run' }).waitFor();
+    await waitFor(() => erp.stats().creationsPerOrder[String(order.order_number)] === 1, 10_000, 'the edited order at the ERP');
+
+    // The refused call shows in the browser's console as a failed load: that one is expected.
+    const unexpected = pageProblems.filter((problem) => !/401/.test(problem));
+    assert.deepEqual(unexpected, [], 'the page logged no other errors');
+    pageProblems.length = 0;
+  });
 });
