@@ -67,4 +67,41 @@ describe('startSchedules', () => {
       schedules.stop();
     }
   });
+
+  it('accepts a tick that fell due just before its schedule was restarted (a flow switched), once', async () => {
+    const accepted: string[] = [];
+    const engine = {
+      accept: async (_flow: LoadedFlow, incoming: IncomingEvent) => {
+        accepted.push(incoming.dedupeKey!);
+        return { status: 'accepted', eventId: 'evt_1', runId: 'run_1' };
+      },
+    } as unknown as Engine;
+    const log = { error: () => {} } as unknown as Logger;
+    const flow = { flow: { id: 'every-second', trigger: { schedule: { cron: '* * * * * *' } }, steps: [] } } as unknown as LoadedFlow;
+    // Shortly before a second's tick, start the schedule; then hold the event loop until the tick
+    // is 30 ms past, as a busy engine does, so its timer has not fired yet when the switch restarts it.
+    while (Date.now() % 1000 < 800 || Date.now() % 1000 >= 950) await new Promise((resolve) => setTimeout(resolve, 5));
+    const first = startSchedules(engine, [flow], log);
+    const tick = Math.ceil(Date.now() / 1000) * 1000;
+    while (Date.now() < tick + 30);
+    first.stop();
+    const second = startSchedules(engine, [flow], log);
+    try {
+      const key = (at: number) => `tick:${new Date(at).toISOString()}`;
+      for (const deadline = Date.now() + 3000; !accepted.includes(key(tick + 1000)) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual(accepted.slice(0, 2), [key(tick), key(tick + 1000)], 'the tick due at the restart, then the next, each once');
+    } finally {
+      second.stop();
+    }
+  });
+
+  it('does not accept a tick that fell due before the schedule started (the flow was off then)', async () => {
+    const accepted: string[] = [];
+    const engine = { accept: async (_flow: LoadedFlow, incoming: IncomingEvent) => void accepted.push(incoming.dedupeKey!) } as unknown as Engine;
+    const flow = { flow: { id: 'every-second', trigger: { schedule: { cron: '* * * * * *' } }, steps: [] } } as unknown as LoadedFlow;
+    while (Date.now() % 1000 < 20 || Date.now() % 1000 >= 500) await new Promise((resolve) => setTimeout(resolve, 5));
+    startSchedules(engine, [flow], { error: () => {} } as unknown as Logger).stop();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(accepted, []);
+  });
 });

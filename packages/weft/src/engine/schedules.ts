@@ -14,14 +14,23 @@ const TICK_RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000];
 /**
  * Fires schedule triggers. Each tick is an event whose dedupe key is its scheduled instant,
  * so two workers firing the same tick commit it once.
+ *
+ * `stop` ends the schedules, but a tick already due is still accepted: its timer fires some
+ * milliseconds late (more on a busy event loop), and schedules are stopped and started again
+ * whenever any flow is switched or reloaded, so a tick falling due just before that restart
+ * would otherwise be lost, the new job starting after it. A tick due before the job started is
+ * not its own (the flow was disabled, or not loaded, then).
  */
 export function startSchedules(engine: Engine, flows: Iterable<LoadedFlow>, log: Logger): { stop(): void } {
-  const jobs: Cron[] = [];
+  const stops: Array<() => void> = [];
   for (const flow of flows) {
     const trigger = flow.flow.trigger;
     if (!('schedule' in trigger)) continue;
-    const job = new Cron(trigger.schedule.cron, { timezone: trigger.schedule.timezone ?? 'UTC', protect: true }, async (self: Cron) => {
-      const tick = scheduledTickOf(self, new Date()).toISOString();
+    const startedAt = Date.now();
+    /** The last tick this job fired, epoch ms. */
+    let lastFired: number | undefined;
+
+    const acceptTick = async (self: Cron, tick: string): Promise<void> => {
       const accept = () => engine.accept(flow, { source: 'schedule', headers: {}, query: {}, body: { scheduledAt: tick }, dedupeKey: `tick:${tick}` });
       for (let attempt = 0; ; attempt++) {
         try {
@@ -30,18 +39,31 @@ export function startSchedules(engine: Engine, flows: Iterable<LoadedFlow>, log:
         } catch (error) {
           const delay = TICK_RETRY_DELAYS_MS[attempt];
           const nextTick = self.nextRun()?.getTime() ?? Infinity;
-          if (!(error instanceof StoreUnavailableError) || delay === undefined || Date.now() + delay >= nextTick) {
+          // A stopped job (shutdown, a switch) makes no more tries after the one under way.
+          if (self.isStopped() || !(error instanceof StoreUnavailableError) || delay === undefined || Date.now() + delay >= nextTick) {
             log.error({ err: error, flowId: flow.flow.id, tick, attempts: attempt + 1 }, 'schedule.tick_failed');
             return;
           }
           await new Promise((resolve) => setTimeout(resolve, delay).unref());
-          if (self.isStopped()) return;
         }
       }
+    };
+
+    const job = new Cron(trigger.schedule.cron, { timezone: trigger.schedule.timezone ?? 'UTC', protect: true }, async (self: Cron) => {
+      const tick = scheduledTickOf(self, new Date());
+      lastFired = tick.getTime();
+      await acceptTick(self, tick.toISOString());
     });
-    jobs.push(job);
+
+    stops.push(() => {
+      const due = job.previousRuns(1, new Date(Date.now() + 1))[0];
+      job.stop();
+      if (due === undefined || due.getTime() < startedAt || (lastFired !== undefined && due.getTime() <= lastFired)) return;
+      lastFired = due.getTime();
+      void acceptTick(job, due.toISOString());
+    });
   }
-  return { stop: () => jobs.forEach((job) => job.stop()) };
+  return { stop: () => stops.forEach((stop) => stop()) };
 }
 
 /**

@@ -41,7 +41,12 @@ export function createFlowSwitch(options: {
 }): FlowSwitch {
   let flows = options.flows;
   let disabled = new Set(options.disabled);
-  const apply = () => options.apply(enabledOf(flows, disabled));
+  /** Counts the changes applied here, so a refresh can tell that one came while it read. */
+  let changes = 0;
+  const apply = () => {
+    changes++;
+    options.apply(enabledOf(flows, disabled));
+  };
   return {
     all: () => flows,
     enabled: () => enabledOf(flows, disabled),
@@ -60,7 +65,11 @@ export function createFlowSwitch(options: {
       apply();
     },
     async refresh() {
+      const changesBefore = changes;
       const stored = new Set(await options.flowStates.disabled());
+      // A switch applied while this read was answered may be newer than what it read: applying the
+      // read would undo it here (a flow switched on, stopped again) until the next refresh.
+      if (changes !== changesBefore) return;
       if (stored.size === disabled.size && [...stored].every((flowId) => disabled.has(flowId))) return;
       disabled = stored;
       apply();
