@@ -105,8 +105,8 @@ export function createEngine(options: EngineOptions): Engine {
   });
 
   /**
-   * A reconcile step's hand-off to the repair flow. For an exception, the run is claimed in its
-   * own ingest and parked with that claim's fence, so it never runs before a person replays it.
+   * A reconcile step's hand-off to the repair flow. For an exception, the run is committed parked
+   * with its exception in the ingest's own transaction, so it never runs before a person replays it.
    */
   const launchRepair: RepairLauncher['launch'] = async ({ flowId, input, dedupeKey, exception }) => {
     const flow = flowsById.get(flowId);
@@ -114,36 +114,19 @@ export function createEngine(options: EngineOptions): Engine {
       throw new StepFailedError({ retryable: false, reason: 'validation', message: `The repair flow '${flowId}' is not loaded, so missing records cannot be handed to it.` });
     }
     const newEvent = await toNewEvent(flow, { source: 'manual', headers: {}, query: {}, body: input, dedupeKey });
-    const claim = exception ? { workerId: `${options.workerId}:reconcile`, leaseMs: options.leaseMs } : undefined;
-    const outcome = await store.ingest(newEvent, claim);
-    if (outcome.status === 'duplicate') return { runId: outcome.runId, duplicate: true };
-    if (!exception || outcome.claimed === undefined) {
-      // Not claimable now (the repair flow is at its concurrency cap): it stays queued and runs, which repairs rather than reports.
-      worker.kick();
-      return { runId: outcome.runId, duplicate: false };
+    if (exception !== undefined) {
+      const parked = await store.ingestParked(newEvent, { ...exception, stepPath: 'reconcile', input, lastResponse: undefined, now: newEvent.receivedAt });
+      return parked.status === 'duplicate' ? { runId: parked.runId, duplicate: true } : { runId: parked.runId, exceptionId: parked.exceptionId, duplicate: false };
     }
-    const exceptionId = await store.parkException(outcome.runId, outcome.claimed.fence, { ...exception, stepPath: 'reconcile', input, lastResponse: undefined, now: clock.now() });
-    return { runId: outcome.runId, exceptionId, duplicate: false };
+    const outcome = await store.ingest(newEvent);
+    if (outcome.status === 'duplicate') return { runId: outcome.runId, duplicate: true };
+    worker.kick();
+    return { runId: outcome.runId, duplicate: false };
   };
 
-  /**
-   * Claimed in its own ingest and parked with that claim's fence, as a repair for a person is: it
-   * never runs before someone replays it. With no ordering key and no cap given, the claim at
-   * ingest is always granted.
-   */
-  async function acceptRefused(newEvent: NewEvent, why: string): Promise<IngestOutcome> {
-    const outcome = await store.ingest(newEvent, { workerId: `${options.workerId}:ingress`, leaseMs: options.leaseMs });
-    if (outcome.status === 'duplicate') return outcome;
-    if (outcome.claimed === undefined) throw new Error(`run ${outcome.runId} of a refused event was not claimed at ingest`);
-    await store.parkException(outcome.runId, outcome.claimed.fence, {
-      reason: 'validation',
-      message: why,
-      stepPath: null,
-      input: newEvent.event.body,
-      lastResponse: undefined,
-      now: clock.now(),
-    });
-    return outcome;
+  /** Committed with its run parked as a `validation` exception, in one transaction: it never runs before someone replays it. */
+  function acceptRefused(newEvent: NewEvent, why: string): Promise<IngestOutcome> {
+    return store.ingestParked(newEvent, { reason: 'validation', message: why, stepPath: null, input: newEvent.event.body, lastResponse: undefined, now: newEvent.receivedAt });
   }
 
   async function toNewEvent(flow: LoadedFlow, incoming: IncomingEvent): Promise<NewEvent> {

@@ -55,6 +55,19 @@ describe('observed store (on SQLite)', () => {
     ]);
   });
 
+  it('tells an event parked at ingest as accepted and as an exception of its flow, with no claim, and a repeat as a duplicate', async () => {
+    const event = makeEvent({ dedupeKey: 'refused' });
+    const refused = { reason: 'validation' as const, message: 'The order does not match its trigger.', stepPath: null, input: event.event.body, lastResponse: undefined, now: T0 + 1 };
+    const outcome = await store.ingestParked(event, refused);
+    assert.ok(outcome.status === 'accepted');
+    await store.ingestParked(makeEvent({ dedupeKey: 'refused' }), refused);
+    assert.deepEqual(events, [
+      { type: 'event.accepted', at: T0, flowId: 'orders', eventId: event.id, runId: event.runId, duplicate: false },
+      { type: 'run.exception', at: T0 + 1, flowId: 'orders', runId: event.runId, exceptionId: outcome.exceptionId, reason: 'validation', stepPath: null, message: refused.message },
+      { type: 'event.accepted', at: T0, flowId: 'orders', eventId: event.id, runId: event.runId, duplicate: true },
+    ]);
+  });
+
   it('tells a poll batch event by event', async () => {
     const batch = [makeEvent({ flowId: 'poll' }), makeEvent({ flowId: 'poll' })];
     await store.ingestBatch(batch, { key: 'cursor', value: '2', now: T0 });

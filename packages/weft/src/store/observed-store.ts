@@ -1,5 +1,5 @@
 import type { Reason } from '../core/exception.ts';
-import type { ClaimedRun, IngestOutcome, NewCallRecord, Store } from './store.ts';
+import type { ClaimedRun, IngestOutcome, NewCallRecord, NewException, Store } from './store.ts';
 
 /**
  * What happened in the store, told after the write committed. Metrics, the live event stream
@@ -78,6 +78,9 @@ export function observeStore(store: Store, onListenerError: (error: unknown) => 
     flowOfRun.delete(runId);
     return flowId;
   };
+  const parked = (runId: string, flowId: string | undefined, exceptionId: string, exception: NewException) => {
+    emit({ type: 'run.exception', at: exception.now, flowId, runId, exceptionId, reason: exception.reason, stepPath: exception.stepPath, message: exception.message });
+  };
   const accepted = (outcome: IngestOutcome, flowId: string, at: number) => {
     emit({ type: 'event.accepted', at, flowId, eventId: outcome.eventId, runId: outcome.runId, duplicate: outcome.status === 'duplicate' });
     if (outcome.status === 'accepted' && outcome.claimed) claimed(outcome.claimed, at);
@@ -92,6 +95,13 @@ export function observeStore(store: Store, onListenerError: (error: unknown) => 
     async ingest(event, claim) {
       const outcome = await store.ingest(event, claim);
       accepted(outcome, event.flowId, event.receivedAt);
+      return outcome;
+    },
+    async ingestParked(event, exception) {
+      const outcome = await store.ingestParked(event, exception);
+      accepted(outcome, event.flowId, event.receivedAt);
+      // Parked in the ingest's own commit, never claimed: no run.claimed comes before it.
+      if (outcome.status === 'accepted') parked(outcome.runId, event.flowId, outcome.exceptionId, exception);
       return outcome;
     },
     async ingestBatch(events, cursor) {
@@ -129,16 +139,7 @@ export function observeStore(store: Store, onListenerError: (error: unknown) => 
     },
     async parkException(runId, fence, exception) {
       const exceptionId = await store.parkException(runId, fence, exception);
-      emit({
-        type: 'run.exception',
-        at: exception.now,
-        flowId: ended(runId),
-        runId,
-        exceptionId,
-        reason: exception.reason,
-        stepPath: exception.stepPath,
-        message: exception.message,
-      });
+      parked(runId, ended(runId), exceptionId, exception);
       return exceptionId;
     },
     // A call is told once, with its answer: its start is a record of the request alone.

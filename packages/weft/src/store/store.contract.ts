@@ -153,6 +153,55 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         );
       });
 
+      it('commits an event with its run parked as an open exception in one step: never claimable until replayed, and a repeat parks nothing', async () => {
+        const event = makeEvent({ dedupeKey: 'vendor:evt_9', orderingKey: 'customer-9' });
+        const refused = exceptionFor(T0 + 5, { stepPath: null, input: event.event.body, message: 'The order does not match its trigger (/total: Expected number).' });
+        const outcome = await store.ingestParked(event, refused);
+        assert.ok(outcome.status === 'accepted');
+        assert.deepEqual(outcome, { status: 'accepted', eventId: event.id, runId: event.runId, exceptionId: outcome.exceptionId });
+        assert.deepEqual(await store.getException(outcome.exceptionId), {
+          id: outcome.exceptionId,
+          runId: event.runId,
+          flowId: 'orders',
+          eventId: event.id,
+          reason: 'validation',
+          message: refused.message,
+          stepPath: null,
+          input: event.event.body,
+          lastResponse: undefined,
+          status: 'open',
+          createdAt: T0 + 5,
+          resolvedAt: null,
+        });
+        const run = await store.getRun(event.runId);
+        assert.deepEqual(
+          [run?.status, run?.orderingKey, run?.createdAt, run?.finishedAt, run?.lastError, run?.fence, run?.checkpoints],
+          ['exception', 'customer-9', T0, T0 + 5, refused.message, 0, []],
+          'parked as parkException leaves a run, never claimed',
+        );
+        assert.deepEqual(await claimedIds({ now: T0 + 10 * LEASE_MS }), [], 'no claim, so no lease to expire: nothing ever runs it');
+        assert.equal(await store.nextWakeAt(), undefined);
+
+        const repeat = makeEvent({ dedupeKey: 'vendor:evt_9', orderingKey: 'customer-9' });
+        assert.deepEqual(await store.ingestParked(repeat, refused), { status: 'duplicate', eventId: event.id, runId: event.runId });
+        assert.deepEqual(await store.ingest(makeEvent({ dedupeKey: 'vendor:evt_9' })), { status: 'duplicate', eventId: event.id, runId: event.runId });
+        assert.equal((await store.listExceptions({})).length, 1, 'a repeat parks nothing');
+        assert.equal(await store.getRun(repeat.runId), undefined);
+
+        await store.replayException(outcome.exceptionId, { now: T0 + 100, input: { total: 7 } });
+        const replayed = await claimOne(event.runId, { now: T0 + 100 });
+        assert.deepEqual([replayed.fence, replayed.event.body], [1, { total: 7 }]);
+      });
+
+      it('leaves nothing behind when an ingest of a parked run fails', async () => {
+        const original = await ingestRun();
+        const clashing = { ...makeEvent({ dedupeKey: 'clash' }), runId: original.runId };
+        await assert.rejects(store.ingestParked(clashing, exceptionFor(T0)));
+        assert.deepEqual(await store.listExceptions({}), []);
+        // Had the failed ingest's event stayed, this delivery would count as its duplicate.
+        assert.equal((await store.ingestParked(makeEvent({ dedupeKey: 'clash' }), exceptionFor(T0))).status, 'accepted');
+      });
+
       it('accepts and deduplicates dedupe and ordering keys from values holding NUL, alone or in a poll batch', async () => {
         const event = makeEvent({ dedupeKey: `key:${keyText('A\u0000B')}`, orderingKey: keyText('customer\u00001') });
         assert.equal((await store.ingest(event)).status, 'accepted');

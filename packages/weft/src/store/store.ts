@@ -20,6 +20,14 @@ export interface Store {
    */
   ingest(event: NewEvent, claim?: IngestClaim): Promise<IngestOutcome>;
   /**
+   * Commit an event with its run parked at once as an open exception, all in one transaction:
+   * a delivery refused at ingress, a repair waiting for a person's approval. The run is never
+   * claimable before the exception is replayed (no claim or lease is ever taken on it), and while
+   * parked it holds back no later run of its ordering key. A repeated dedupe key answers the
+   * earlier delivery, as `ingest` does, and parks nothing.
+   */
+  ingestParked(event: NewEvent, exception: NewException): Promise<ParkedIngestOutcome>;
+  /**
    * Commit a poll's events, each deduplicated as by `ingest`, and advance the poll cursor in the
    * same transaction: the cursor never moves past events that were not committed.
    */
@@ -192,6 +200,10 @@ export interface IngestClaim {
 
 export type IngestOutcome =
   | { status: 'accepted'; eventId: string; runId: string; claimed?: ClaimedRun }
+  | { status: 'duplicate'; eventId: string; runId: string };
+
+export type ParkedIngestOutcome =
+  | { status: 'accepted'; eventId: string; runId: string; exceptionId: string }
   | { status: 'duplicate'; eventId: string; runId: string };
 
 export interface ClaimRequest {

@@ -78,14 +78,22 @@ interface IngestRow {
   status: RunStatus | null;
 }
 
+/** A run inserted parked (`Store.ingestParked`): its exception, and the id it is inserted under. */
+interface IngestPark {
+  exception: NewException;
+  exceptionId: string;
+}
+
 /**
  * One event and its run in one statement. Runs of one ordering key are serialised by an
  * advisory lock taken before the run's seq is drawn, so their seq order is their commit order
  * and a claimer can never see a later run of a key before an earlier one. With `claim`, the run
  * is inserted as running when the claim rules allow; the caller holds the ordering key's and the
- * flow's locks in an open transaction, so the rules are read after every earlier commit.
+ * flow's locks in an open transaction, so the rules are read after every earlier commit. With
+ * `park`, the run is inserted parked and its open exception with it (never claimed: no lease,
+ * fence 0).
  */
-function ingestStatement(event: NewEvent, options: { claim?: IngestClaim; lockInStatement: boolean }): { text: string; values: unknown[] } {
+function ingestStatement(event: NewEvent, options: { claim?: IngestClaim; park?: IngestPark; lockInStatement: boolean }): { text: string; values: unknown[] } {
   const values: unknown[] = [event.id, event.flowId, event.dedupeKey, event.receivedAt, JSON.stringify(event.event), event.runId, event.orderingKey];
   const param = (value: unknown) => `$${values.push(value)}`;
   const ctes: string[] = [];
@@ -97,7 +105,20 @@ function ingestStatement(event: NewEvent, options: { claim?: IngestClaim; lockIn
   ctes.push(`ev AS (
     INSERT INTO events (id, flow_id, dedupe_key, received_at, payload) SELECT $1, $2, $3, $4, $5 ${source}
     ON CONFLICT (flow_id, dedupe_key) DO NOTHING RETURNING id)`);
-  if (options.claim === undefined) {
+  if (options.park !== undefined) {
+    const { exception, exceptionId } = options.park;
+    const now = param(exception.now);
+    const message = param(exception.message);
+    ctes.push(`run AS (
+      INSERT INTO runs (id, flow_id, event_id, status, ordering_key, due_at, claimable_at, fence, last_error, created_at, updated_at, finished_at)
+      SELECT $6, $2, ev.id, 'exception', $7, $4, NULL, 0, ${message}::text, $4, ${now}::bigint, ${now}::bigint FROM ev RETURNING id, status)`);
+    // A data-modifying CTE runs to completion whether or not the query reads it.
+    ctes.push(`parked AS (
+      INSERT INTO exceptions (id, run_id, flow_id, event_id, reason, message, step_path, input, last_response, status, created_at)
+      SELECT ${param(exceptionId)}::text, run.id, $2, $1, ${param(exception.reason)}::text, ${message}::text, ${param(exception.stepPath)}::text,
+        ${param(toJson(exception.input))}::text, ${param(toJson(exception.lastResponse))}::text, 'open', ${now}::bigint
+      FROM run)`);
+  } else if (options.claim === undefined) {
     ctes.push(`run AS (
       INSERT INTO runs (id, flow_id, event_id, status, ordering_key, due_at, claimable_at, fence, created_at, updated_at)
       SELECT $6, $2, ev.id, 'queued', $7, $4, $4, 0, $4, $4 FROM ev RETURNING id, status)`);
@@ -118,7 +139,7 @@ function ingestStatement(event: NewEvent, options: { claim?: IngestClaim; lockIn
         CASE WHEN a.ok THEN ${leaseUntil}::bigint END, CASE WHEN a.ok THEN 1 ELSE 0 END, $4, $4
       FROM ev CROSS JOIN allowed a RETURNING id, status)`);
   }
-  // A run claimed here needs nobody woken: its worker starts it from memory.
+  // A run claimed here needs nobody woken: its worker starts it from memory; nor does a parked one.
   const text = `WITH ${ctes.join(',\n')}
     SELECT true AS accepted, $1 AS event_id, run.id AS run_id, run.status,
       CASE WHEN run.status = 'queued' THEN ${NOTIFY}::text END AS notified
@@ -176,8 +197,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     if (rows.length === 0) throw new LeaseLostError(runId);
   }
 
-  async function ingestOne(tx: PostgresTx, event: NewEvent, claim: IngestClaim | undefined, lockInStatement: boolean): Promise<IngestOutcome> {
-    const statement = ingestStatement(event, { ...(claim === undefined ? {} : { claim }), lockInStatement });
+  /** The ingest statement's row when the event was inserted, else the earlier delivery of its dedupe key. */
+  async function insertOrFindOriginal(
+    tx: PostgresTx,
+    event: NewEvent,
+    statement: { text: string; values: unknown[] },
+  ): Promise<{ status: 'inserted'; row: IngestRow } | Extract<IngestOutcome, { status: 'duplicate' }>> {
     const [row] = await tx.query<IngestRow>(statement.text, statement.values);
     if (row === undefined) {
       // The earlier delivery committed while this statement waited on its key: read it now.
@@ -188,8 +213,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       if (original === undefined) throw new Error(`event ${event.dedupeKey} of flow ${event.flowId} was neither inserted nor found`);
       return { status: 'duplicate', eventId: original.event_id, runId: original.run_id };
     }
-    if (!row.accepted) return { status: 'duplicate', eventId: row.event_id, runId: row.run_id };
-    if (row.status !== 'running') return { status: 'accepted', eventId: event.id, runId: event.runId };
+    return row.accepted ? { status: 'inserted', row } : { status: 'duplicate', eventId: row.event_id, runId: row.run_id };
+  }
+
+  async function ingestOne(tx: PostgresTx, event: NewEvent, claim: IngestClaim | undefined, lockInStatement: boolean): Promise<IngestOutcome> {
+    const ingested = await insertOrFindOriginal(tx, event, ingestStatement(event, { ...(claim === undefined ? {} : { claim }), lockInStatement }));
+    if (ingested.status === 'duplicate') return ingested;
+    if (ingested.row.status !== 'running') return { status: 'accepted', eventId: event.id, runId: event.runId };
     const claimed: ClaimedRun = {
       id: event.runId,
       flowId: event.flowId,
@@ -313,6 +343,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         ...(claim.flowConcurrency === undefined ? [] : [flowLock(event.flowId)]),
       ];
       return transaction((tx) => ingestOne(tx, event, claim, false), locks);
+    },
+
+    ingestParked: async (event, exception) => {
+      const exceptionId = newId('exc', exception.now);
+      const ingested = await insertOrFindOriginal({ query }, event, ingestStatement(event, { park: { exception, exceptionId }, lockInStatement: true }));
+      if (ingested.status === 'duplicate') return ingested;
+      return { status: 'accepted', eventId: event.id, runId: event.runId, exceptionId };
     },
 
     ingestBatch: (events, cursor) =>

@@ -319,15 +319,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
    * a batch.
    */
   function ingestOne(event: NewEvent, payload: string, claim?: IngestClaim): IngestOutcome {
-    const inserted = sql(`
-      INSERT INTO events (id, flow_id, dedupe_key, received_at, payload) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (flow_id, dedupe_key) DO NOTHING`).run(event.id, event.flowId, event.dedupeKey, event.receivedAt, payload);
-    if (inserted.changes === 0) {
-      const original = sql(`
-        SELECT e.id AS eventId, r.id AS runId FROM events e JOIN runs r ON r.event_id = e.id
-        WHERE e.flow_id = ? AND e.dedupe_key = ?`).get(event.flowId, event.dedupeKey) as { eventId: string; runId: string };
-      return { status: 'duplicate', ...original };
-    }
+    const duplicate = insertEventUnlessSeen(event, payload);
+    if (duplicate !== undefined) return duplicate;
     // A run claimed on ingest is inserted as running: updating a queued row would rewrite it and
     // its status and claimable index entries a second time in the same commit.
     const isClaimed = claim !== undefined && canClaimOnIngest(event, claim);
@@ -368,6 +361,39 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       return { status: 'accepted', eventId: event.id, runId: event.runId, claimed };
     }
     return { status: 'accepted', eventId: event.id, runId: event.runId };
+  }
+
+  /** Inserts the event, or answers the earlier delivery of its dedupe key; the transaction is the caller's. */
+  function insertEventUnlessSeen(event: NewEvent, payload: string): Extract<IngestOutcome, { status: 'duplicate' }> | undefined {
+    const inserted = sql(`
+      INSERT INTO events (id, flow_id, dedupe_key, received_at, payload) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (flow_id, dedupe_key) DO NOTHING`).run(event.id, event.flowId, event.dedupeKey, event.receivedAt, payload);
+    if (inserted.changes > 0) return undefined;
+    const original = sql(`
+      SELECT e.id AS eventId, r.id AS runId FROM events e JOIN runs r ON r.event_id = e.id
+      WHERE e.flow_id = ? AND e.dedupe_key = ?`).get(event.flowId, event.dedupeKey) as { eventId: string; runId: string };
+    return { status: 'duplicate', ...original };
+  }
+
+  /**
+   * The open exception of a run that is parked (its status already `exception`); the transaction
+   * is the caller's. `input` and `lastResponse` come serialised.
+   */
+  function insertException(runId: string, exception: NewException, input: string | null, lastResponse: string | null): string {
+    const id = newId('exc', exception.now);
+    sql(`
+      INSERT INTO exceptions (id, run_id, flow_id, event_id, reason, message, step_path, input, last_response, status, created_at)
+      SELECT @id, id, flow_id, event_id, @reason, @message, @stepPath, @input, @lastResponse, 'open', @now FROM runs WHERE id = @runId`).run({
+      id,
+      runId,
+      reason: exception.reason,
+      message: exception.message,
+      stepPath: exception.stepPath,
+      input,
+      lastResponse,
+      now: exception.now,
+    });
+    return id;
   }
 
   /** The claim rules of `claim()`, for the run about to be inserted. */
@@ -447,6 +473,31 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     ingest: async (event: NewEvent, claim?: IngestClaim) => {
       const payload = JSON.stringify(event.event);
       return queue.write(() => ingestOne(event, payload, claim));
+    },
+
+    ingestParked: async (event, exception) => {
+      // Serialised before queueing, as `ingest` does: a value that is not JSON fails this ingest alone.
+      const payload = JSON.stringify(event.event);
+      const input = toJson(exception.input);
+      const lastResponse = toJson(exception.lastResponse);
+      return queue.write(() => {
+        const duplicate = insertEventUnlessSeen(event, payload);
+        if (duplicate !== undefined) return duplicate;
+        // Inserted parked as parkException leaves a run, but never claimed: no lease, fence 0.
+        sql(`
+          INSERT INTO runs (id, flow_id, event_id, status, ordering_key, due_at, claimable_at, last_error, created_at, updated_at, finished_at)
+          VALUES (@runId, @flowId, @eventId, 'exception', @orderingKey, @at, NULL, @message, @at, @now, @now)`).run({
+          runId: event.runId,
+          flowId: event.flowId,
+          eventId: event.id,
+          orderingKey: event.orderingKey,
+          at: event.receivedAt,
+          message: exception.message,
+          now: exception.now,
+        });
+        const exceptionId = insertException(event.runId, exception, input, lastResponse);
+        return { status: 'accepted' as const, eventId: event.id, runId: event.runId, exceptionId };
+      });
     },
 
     ingestBatch: async (events, cursor) => {
@@ -566,20 +617,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
             lease_owner = NULL, lease_expires_at = NULL, last_error = @message
           ${FENCED}`).run({ runId, fence, now, message: exception.message });
         requireLease(result.changes, runId);
-        const id = newId('exc', now);
-        sql(`
-          INSERT INTO exceptions (id, run_id, flow_id, event_id, reason, message, step_path, input, last_response, status, created_at)
-          SELECT @id, id, flow_id, event_id, @reason, @message, @stepPath, @input, @lastResponse, 'open', @now FROM runs WHERE id = @runId`).run({
-          id,
-          runId,
-          reason: exception.reason,
-          message: exception.message,
-          stepPath: exception.stepPath,
-          input: toJson(exception.input),
-          lastResponse: toJson(exception.lastResponse),
-          now,
-        });
-        return id;
+        return insertException(runId, exception, toJson(exception.input), toJson(exception.lastResponse));
       }),
 
     getEffect: (key) =>
