@@ -54,8 +54,10 @@ async function send<T>(method: string, path: string, token: string | null, body:
   const parsed: unknown = text ? safeParse(text) : undefined;
   if (!response.ok) {
     if (response.status === 401 && token) onUnauthorized();
-    const problem = (parsed ?? {}) as { detail?: string; title?: string; code?: string };
-    throw new ApiError(response.status, problem.code ?? String(response.status), problem.detail ?? problem.title ?? `HTTP ${response.status}`);
+    const problem = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { detail?: string; title?: string; code?: string };
+    // The title says what went wrong ("The store is unavailable"), the detail what to do or which one ("retry shortly").
+    const message = problem.title && problem.detail ? `${problem.title}: ${problem.detail}` : (problem.detail ?? problem.title ?? `HTTP ${response.status}`);
+    throw new ApiError(response.status, problem.code ?? String(response.status), message);
   }
   return parsed as T;
 }

@@ -396,4 +396,63 @@ describe('console in a real browser', { skip }, () => {
     assert.deepEqual(unexpected, [], 'the page logged no other errors');
     pageProblems.length = 0;
   });
+
+  it('the overview says when it can no longer refresh, instead of showing the last numbers as current', { timeout: 30_000 }, async () => {
+    const hookUrl = `${weft.url}/hooks/shop/orders`;
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Overview' }).click();
+    const tiles = page.getByRole('region', { name: 'Last hour' });
+    await tiles.waitFor();
+    const summary = `${weft.url}/api/v1/metrics/summary?**`;
+    // As when the database is down: the engine answers, the store does not.
+    await page.route(summary, (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/problem+json',
+        headers: { 'retry-after': '1' },
+        body: JSON.stringify({ type: 'https://weft.dev/problems/store-unavailable', title: 'The store is unavailable', status: 503, detail: 'retry shortly', code: 'store-unavailable' }),
+      }),
+    );
+    try {
+      await deliverOrder({ hookUrl, secret: SECRET, order: makeOrder(13), webhookId: 'console-stale-13', nowMs: Date.now() });
+      await page.getByRole('alert').filter({ hasText: /store is unavailable/ }).waitFor();
+      assert.ok(await tiles.isVisible(), 'what was loaded stays on screen, marked as not current');
+    } finally {
+      await page.unroute(summary);
+    }
+    await deliverOrder({ hookUrl, secret: SECRET, order: makeOrder(14), webhookId: 'console-stale-14', nowMs: Date.now() });
+    await page.getByRole('alert').filter({ hasText: /store is unavailable/ }).waitFor({ state: 'detached' });
+    const unexpected = pageProblems.filter((problem) => !/503/.test(problem));
+    assert.deepEqual(unexpected, [], 'the page logged no other errors');
+    pageProblems.length = 0;
+  });
+
+  it('an exception someone else replayed meanwhile: the refused replay shows the exception as it now is', { timeout: 30_000 }, async () => {
+    const hookUrl = `${weft.url}/hooks/shop/orders`;
+    const runsBefore = runTotal(await weft.store.countRuns(FLOW_ID));
+    const order = makeOrder(15, { badSku: true });
+    await deliverOrder({ hookUrl, secret: SECRET, order, webhookId: 'console-409-15', nowMs: Date.now() });
+    await settledRuns(weft, FLOW_ID, runsBefore + 1);
+    const [exception] = (await weft.store.listExceptions({ flowId: FLOW_ID, status: 'open' })).filter((e) => JSON.stringify(e.input).includes(`"id":${order.id}`));
+    assert.ok(exception);
+    // Another engine process replays it: this page's live feed hears nothing of it.
+    const stream = `${weft.url}/api/v1/stream?**`;
+    await page.route(stream, (route) => route.abort());
+    try {
+      await page.goto(`${weft.url}/exceptions/${exception.id}`);
+      const replay = page.getByRole('button', { name: 'Replay', exact: true });
+      await replay.waitFor();
+      const token = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('weft.session') ?? '{}') as { token: string }).token);
+      const elsewhere = await fetch(`${weft.url}/api/v1/exceptions/${exception.id}/replay`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      assert.equal(elsewhere.status, 200);
+      await replay.click();
+      await page.getByRole('alert').filter({ hasText: /already replayed/ }).waitFor();
+      await page.locator('.facts').getByText('replayed', { exact: true }).waitFor();
+      assert.equal(await page.getByRole('button', { name: /Replay|Discard/ }).count(), 0, 'nothing left to act on');
+    } finally {
+      await page.unroute(stream);
+    }
+    const unexpected = pageProblems.filter((problem) => !/409|stream|ERR_FAILED/i.test(problem));
+    assert.deepEqual(unexpected, [], 'the page logged no other errors');
+    pageProblems.length = 0;
+  });
 });

@@ -1,9 +1,12 @@
-/** An error or a loading line where a screen's content would be. */
-export function Notice({ error, loading }: { error?: string | undefined; loading?: boolean }) {
+/**
+ * An error or a loading line where a screen's content would be. `stale`: the content from an
+ * earlier load stays on screen, so the error must say that it is no longer current.
+ */
+export function Notice({ error, loading, stale = false }: { error?: string | undefined; loading?: boolean; stale?: boolean }) {
   if (error) {
     return (
       <p class="error" role="alert">
-        {error}
+        {stale ? `Not refreshed: ${error}. What is shown was loaded earlier.` : error}
       </p>
     );
   }

@@ -38,7 +38,7 @@ export function Audit() {
         </label>
         <button type="submit">Search</button>
       </form>
-      <Notice error={audit.error} loading={audit.loading && !audit.data} />
+      <Notice error={audit.error} loading={audit.loading && !audit.data} stale={Boolean(audit.data)} />
       {audit.data && audit.data.items.length === 0 ? <p class="muted">No actions recorded{applied.actor || applied.action ? ' match' : ' yet'}.</p> : null}
       {audit.data && audit.data.items.length > 0 ? (
         <table aria-label="Audit log">

@@ -58,7 +58,7 @@ export function Connections() {
   return (
     <>
       <h1>Connections</h1>
-      <Notice error={connections.error} loading={connections.loading && !connections.data} />
+      <Notice error={connections.error} loading={connections.loading && !connections.data} stale={Boolean(connections.data)} />
       {message ? (
         <p class={message.isError ? 'error' : 'success'} role="status">
           {message.text}

@@ -35,6 +35,7 @@ export function ExceptionDetail({ id }: { id: string }) {
         <a href={routeHref({ screen: 'exceptions' })}>Exceptions</a> / <a href={routeHref({ screen: 'exceptions', flow: data.flowId, reason: data.reason })}>{data.reason} in {data.flowId}</a>
       </p>
       <h1 class="sentence">{data.message}</h1>
+      <Notice error={detail.error} stale />
       <dl class="facts">
         <dt>Status</dt>
         <dd>
@@ -94,6 +95,8 @@ function InputEditor({ detail, canAct, onChanged }: { detail: Detail; canAct: bo
       onChanged();
     } catch (failure) {
       setError((failure as Error).message);
+      // Refused because the exception changed elsewhere (409): show it as it is now.
+      onChanged();
     } finally {
       setBusy(false);
     }

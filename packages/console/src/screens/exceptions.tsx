@@ -36,7 +36,7 @@ export function Exceptions({ flow, reason }: { flow?: string; reason?: string })
       <h1>Exceptions</h1>
       <section class="panel" aria-labelledby="groups-title">
         <h2 id="groups-title">Open, by reason and flow</h2>
-        <Notice error={groups.error} loading={groups.loading && !groups.data} />
+        <Notice error={groups.error} loading={groups.loading && !groups.data} stale={Boolean(groups.data)} />
         {groups.data && groups.data.items.length === 0 ? <p class="muted">Nothing needs a person right now.</p> : null}
         {groups.data && groups.data.items.length > 0 ? (
           <table aria-label="Exception groups">
@@ -85,7 +85,7 @@ export function Exceptions({ flow, reason }: { flow?: string; reason?: string })
           ) : null}
         </div>
         {canOperate(session) ? <BulkActions key={`${flow ?? ''}/${reason ?? ''}`} flow={flow} reason={reason} total={filteredTotal} onDone={() => (groups.reload(), list.reload())} /> : null}
-        <Notice error={list.error} loading={list.loading && !list.data} />
+        <Notice error={list.error} loading={list.loading && !list.data} stale={Boolean(list.data)} />
         {list.data && list.data.items.length > 0 ? (
           <table id="exception-list" aria-label="Open exceptions">
             <thead>

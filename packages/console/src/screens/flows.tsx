@@ -26,7 +26,7 @@ export function Flows() {
   return (
     <>
       <h1>Flows</h1>
-      <Notice error={error ?? flows.error} loading={flows.loading && !flows.data} />
+      <Notice error={error ?? flows.error} loading={flows.loading && !flows.data} stale={error === undefined && Boolean(flows.data)} />
       {flows.data ? (
         <table aria-label="Flows">
           <thead>

@@ -27,6 +27,7 @@ export function Overview() {
   return (
     <>
       <h1>Overview</h1>
+      <Notice error={summary.error} stale />
       <section class="tiles" aria-label="Last hour">
         <Tile label="Events in (1 h)" value={String(eventsIn)} />
         <Tile label="Runs completed (1 h)" value={String(completed)} />

@@ -34,6 +34,7 @@ export function RunDetail({ id }: { id: string }) {
       <h1>
         Run <code>{run.id}</code> <StatusBadge value={run.status} />
       </h1>
+      <Notice error={detail.error} stale />
       <dl class="facts">
         <dt>Flow</dt>
         <dd>{run.flowId}</dd>

@@ -67,7 +67,7 @@ export function Runs({ flow, status, q }: { flow?: string; status?: string; q?: 
         </label>
         <button type="submit">Search</button>
       </form>
-      <Notice error={runs.error} loading={runs.loading && !runs.data} />
+      <Notice error={runs.error} loading={runs.loading && !runs.data} stale={Boolean(runs.data)} />
       {runs.data && runs.data.items.length > 0 ? (
         <table id="run-list" aria-label="Runs">
           <thead>
