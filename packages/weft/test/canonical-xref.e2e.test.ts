@@ -266,10 +266,20 @@ steps:
       assert.equal((await settledRuns(weft, 'shop-orders', 2)).exception, 1);
       const [exception] = await weft.store.listExceptions({ flowId: 'shop-orders' });
       assert.equal(exception?.reason, 'conflict');
+      // It names the link in the way, the group it is in, and the exact command that takes it out.
+      const group = (await weft.store.xref.find('customer', { system: 'erp', id: '3345' }))!.group;
       assert.equal(
         exception?.message,
-        'Cross-reference conflict: erp customer 3345 is already linked to shop customer 7001, so it cannot also be shop customer 7002; unlink the wrong one with `weft xref unlink`, then replay.',
+        `Cross-reference conflict: erp customer 3345 is already linked to shop customer 7001 in cross-reference group ${group}, so it cannot also be shop customer 7002. ` +
+          'If shop customer 7001 is the wrong one, take it out with `weft xref unlink customer shop:7001`, then replay. Otherwise discard this exception.',
       );
+
+      // Doing what it says resolves it: shop customer 7002 is the one ERP customer 3345 belongs to.
+      assert.equal(await weft.store.xref.unlink('customer', { system: 'shop', id: '7001' }), true);
+      await weft.store.replayException(exception!.id, { now: Date.now() });
+      weft.engine.kick();
+      assert.equal((await settledRuns(weft, 'shop-orders', 2)).succeeded, 2);
+      assert.deepEqual((await weft.store.xref.find('customer', { system: 'erp', id: '3345' }))?.links.map((l) => `${l.system}:${l.id}`).sort(), ['erp:3345', 'shop:7002']);
     } finally {
       await weft.close();
     }

@@ -22,18 +22,68 @@ export type XrefPlan =
   /** Move every row of `from` into `into`, then insert nothing else: both ids are already stored. */
   | { kind: 'merge'; from: string; into: string };
 
+/** A stored id in the way of a link, in its group, and the command that takes it out of the group. */
+export interface XrefUnlink {
+  ref: XrefRef & { group: string };
+  command: string;
+}
+
+/** Why a link is refused: two ids of one system, or the group already holds an id of the claimed one's system. */
+export type XrefConflict =
+  | { kind: 'one-system'; a: XrefRef; b: XrefRef }
+  /** `existing` (stored, in its group) is linked to `linkedTo`; `claimed` would join them, itself in a group when both are linked (a merge). */
+  | { kind: 'taken'; existing: XrefRef & { group: string }; linkedTo: XrefRef; claimed: XrefRef & { group?: string } };
+
+/**
+ * A link refused because a group would hold two ids of one system. The message names the stored
+ * link in the way — both ids and the group they are in — and the id claimed; `unlinks` are the
+ * `weft xref unlink` commands that would let the link through, one per stored id in the way, for
+ * a person to pick the wrong one (none when the two ids are of one system: no unlink helps).
+ */
 export class XrefConflictError extends Error {
   readonly code = 'ERR_XREF_CONFLICT';
+  readonly unlinks: XrefUnlink[];
   constructor(
     readonly entity: string,
-    readonly existing: XrefRef & { linkedTo: XrefRef },
-    readonly claimed: XrefRef,
+    readonly conflict: XrefConflict,
   ) {
-    super(
-      `${existing.linkedTo.system} ${entity} ${existing.linkedTo.id} is already linked to ${existing.system} ${entity} ${existing.id}, ` +
-        `so it cannot also be ${claimed.system} ${entity} ${claimed.id}`,
-    );
+    super(conflictMessage(entity, conflict));
+    const inTheWay = conflict.kind === 'one-system' ? [] : [conflict.existing, ...(conflict.claimed.group === undefined ? [] : [{ ...conflict.claimed, group: conflict.claimed.group }])];
+    this.unlinks = inTheWay.map(({ system, id, group }) => ({
+      ref: { system, id, group },
+      command: ['weft', 'xref', 'unlink', entity, `${system}:${id}`].map(shellWord).join(' '),
+    }));
   }
+
+  /**
+   * What a person does to let the link through, naming each stored id in the way with its exact
+   * command, then `then` ("then replay"); undefined when no unlink helps (two ids of one system).
+   */
+  remedy(then: string): string | undefined {
+    const [first, ...others] = this.unlinks;
+    if (first === undefined) return undefined;
+    const name = (ref: XrefRef) => `${ref.system} ${this.entity} ${ref.id}`;
+    const alternatives = others.map((unlink) => `; if ${name(unlink.ref)} is, with \`${unlink.command}\``).join('');
+    return `If ${name(first.ref)} is the wrong one, take it out with \`${first.command}\`${alternatives}${others.length > 0 ? ';' : ','} ${then}`;
+  }
+}
+
+function conflictMessage(entity: string, conflict: XrefConflict): string {
+  const name = (ref: XrefRef) => `${ref.system} ${entity} ${ref.id}`;
+  if (conflict.kind === 'one-system') {
+    const article = /^[aeiou]/i.test(entity) ? 'an' : 'a';
+    return `${name(conflict.a)} and ${name(conflict.b)} are two ids of one system, and ${article} ${entity} has at most one id per system`;
+  }
+  const { existing, linkedTo, claimed } = conflict;
+  return (
+    `${name(linkedTo)} is already linked to ${name(existing)} in cross-reference group ${existing.group}, ` +
+    `so it cannot also be ${name(claimed)}${claimed.group === undefined ? '' : `, linked in group ${claimed.group}`}`
+  );
+}
+
+/** A command-line word as a POSIX shell reads it back: as it is when plain, else single-quoted. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 /**
@@ -43,7 +93,7 @@ export class XrefConflictError extends Error {
 export function planLink(entity: string, a: XrefRef, b: XrefRef, groupOfA: readonly XrefRow[], groupOfB: readonly XrefRow[], newGroup: string): XrefPlan {
   if (a.system === b.system) {
     if (a.id === b.id) return { kind: 'already-linked' };
-    throw new XrefConflictError(entity, { ...a, linkedTo: a }, b);
+    throw new XrefConflictError(entity, { kind: 'one-system', a, b });
   }
   const groupA = groupOfA[0]?.group;
   const groupB = groupOfB[0]?.group;
@@ -54,7 +104,7 @@ export function planLink(entity: string, a: XrefRef, b: XrefRef, groupOfA: reado
   // Both already belong to groups: they may join only if no system has an id in both.
   for (const row of groupOfB) {
     const clash = groupOfA.find((other) => other.system === row.system && other.id !== row.id);
-    if (clash) throw new XrefConflictError(entity, { ...clash, linkedTo: a }, row);
+    if (clash) throw new XrefConflictError(entity, { kind: 'taken', existing: clash, linkedTo: a, claimed: row });
   }
   return { kind: 'merge', from: groupB, into: groupA! };
 }
@@ -62,6 +112,6 @@ export function planLink(entity: string, a: XrefRef, b: XrefRef, groupOfA: reado
 /** `joining` may enter `group` (which holds `anchor`) only if the group has no other id in its system. */
 function checkFree(entity: string, group: readonly XrefRow[], anchor: XrefRef, joining: XrefRef): XrefRef {
   const taken = group.find((row) => row.system === joining.system);
-  if (taken && taken.id !== joining.id) throw new XrefConflictError(entity, { ...taken, linkedTo: anchor }, joining);
+  if (taken && taken.id !== joining.id) throw new XrefConflictError(entity, { kind: 'taken', existing: taken, linkedTo: anchor, claimed: joining });
   return joining;
 }

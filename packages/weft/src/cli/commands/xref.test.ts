@@ -37,6 +37,25 @@ describe('weft xref', () => {
     assert.equal(unlinked.stdout, 'unlinked shopify customer 7001\n');
   });
 
+  it('refuses a link that would give a system two ids, naming the link in the way and the command that takes it out', { timeout: 60_000 }, async () => {
+    const dir = await projectWithDatabase();
+    assert.equal((await weft(dir, 'xref', 'set', 'customer', 'shopify:7001', 'netsuite:3345')).code, 0);
+    const group = (JSON.parse((await weft(dir, 'xref', 'get', 'customer', 'shopify:7001', '--json')).stdout) as { group: string }).group;
+    const refused = await weft(dir, 'xref', 'set', 'customer', 'shopify:7001', 'netsuite:9999');
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr,
+      `weft: shopify customer 7001 is already linked to netsuite customer 3345 in cross-reference group ${group}, so it cannot also be netsuite customer 9999. ` +
+        'If netsuite customer 3345 is the wrong one, take it out with `weft xref unlink customer netsuite:3345`, then set it again\n',
+    );
+    // The command it names, run as written, lets the link through.
+    const command = /`weft (xref unlink [^`]+)`/.exec(refused.stderr)![1]!.split(' ');
+    assert.equal((await weft(dir, ...command)).code, 0);
+    const linked = await weft(dir, 'xref', 'set', 'customer', 'shopify:7001', 'netsuite:9999', '--json');
+    assert.equal(linked.code, 0, linked.stderr);
+    assert.deepEqual((JSON.parse(linked.stdout) as { links: Array<{ system: string; id: string }> }).links.map((link) => `${link.system}:${link.id}`).sort(), ['netsuite:9999', 'shopify:7001']);
+  });
+
   it('an id linked to nothing is an error, exit 1, with --json too (a script reads the exit status)', { timeout: 60_000 }, async () => {
     const dir = await projectWithDatabase();
     for (const json of [[], ['--json']]) {

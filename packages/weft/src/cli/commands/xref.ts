@@ -43,7 +43,7 @@ export function xrefCommand(context: CliContext): Command {
       try {
         await store.xref.link(name, a, b, Date.now());
       } catch (error) {
-        if (error instanceof XrefConflictError) throw new CliError(`${error.message}; unlink one first (weft xref unlink ${name} <system:id>)`);
+        if (error instanceof XrefConflictError) throw new CliError(`${error.message}. ${error.remedy('then set it again') ?? 'Nothing can link them.'}`);
         throw error;
       }
       return store.xref.find(name, a);

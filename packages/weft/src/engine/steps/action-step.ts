@@ -152,7 +152,14 @@ async function linkCreated(deps: ActionStepDeps, step: ConnectorCallStep, xref: 
     await deps.store.xref.link(xref.entity, xref.from, { system: step.call.connection, id }, deps.clock.now(), { effectKey, record });
   } catch (error) {
     if (!(error instanceof XrefConflictError)) throw error;
-    throw new StepFailedError({ retryable: false, reason: 'conflict', message: `Cross-reference conflict: ${error.message}; unlink the wrong one with \`weft xref unlink\`, then replay.` });
+    // The sentence names the stored link in the way and the exact command that takes it out, so
+    // the person who reads the exception can act without looking the groups up first.
+    const remedy = error.remedy('then replay');
+    const next =
+      remedy === undefined
+        ? `The step's xref.from names ${step.call.connection}, the system it creates in, where it must name the source; no unlink resolves that: correct the flow, then discard this exception.`
+        : `${remedy}. Otherwise discard this exception.`;
+    throw new StepFailedError({ retryable: false, reason: 'conflict', message: `Cross-reference conflict: ${error.message}. ${next}` });
   }
   return { id, created: true, record };
 }
