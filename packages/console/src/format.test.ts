@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatAge, formatBody, formatDuration, formatPercent } from './format.ts';
+import { formatAge, formatBody, formatDuration, formatPercent, formatTime } from './format.ts';
 
 describe('console formatting', () => {
   it('says ages in the largest unit that reads at a glance', () => {
@@ -28,5 +28,21 @@ describe('console formatting', () => {
     assert.equal(formatBody('{"a":1}'), '{\n  "a": 1\n}');
     assert.equal(formatBody('<html>502</html>'), '<html>502</html>');
     assert.equal(formatBody(null), '(empty)');
+  });
+
+  it('says which zone a time is in, so it can be set beside a vendor log in UTC', (t) => {
+    const saved = process.env.TZ;
+    t.after(() => {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    });
+    const noonUtc = Date.UTC(2026, 10, 27, 12, 0, 0, 5);
+    process.env.TZ = 'Asia/Kolkata';
+    assert.equal(formatTime(noonUtc), '2026-11-27 17:30:00.005 +05:30');
+    process.env.TZ = 'America/New_York';
+    assert.equal(formatTime(noonUtc), '2026-11-27 07:00:00.005 -05:00');
+    process.env.TZ = 'UTC';
+    assert.equal(formatTime(noonUtc), '2026-11-27 12:00:00.005 +00:00');
+    assert.equal(formatTime(null), '—');
   });
 });

@@ -1,4 +1,4 @@
-/** How times and sizes read on screen: ages for queues, local times for records. */
+/** How times and sizes read on screen: ages for queues, local times with their offset for records. */
 export function formatAge(fromMs: number, nowMs: number): string {
   const seconds = Math.max(0, Math.round((nowMs - fromMs) / 1000));
   if (seconds < 60) return `${seconds}s`;
@@ -9,11 +9,17 @@ export function formatAge(fromMs: number, nowMs: number): string {
   return `${Math.floor(hours / 24)}d`;
 }
 
+/**
+ * The browser's local time with its UTC offset: vendors' logs and the engine's own are often in
+ * UTC, and a time without its zone cannot be set beside them.
+ */
 export function formatTime(epochMs: number | null | undefined): string {
   if (epochMs === null || epochMs === undefined) return '—';
   const date = new Date(epochMs);
   const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+  const offset = -date.getTimezoneOffset();
+  const zone = `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)} ${zone}`;
 }
 
 export function formatDuration(ms: number | null | undefined): string {
