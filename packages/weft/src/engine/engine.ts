@@ -49,7 +49,8 @@ export interface IncomingEvent {
   /**
    * Why the event is not what the flow's steps were written for (a vendor event that breaks its
    * trigger's declared shape): it is committed and its run parked at once as a `validation`
-   * exception, to be replayed (with an edited input) rather than run.
+   * exception, to be replayed (with an edited input) rather than run. Its ordering key is kept
+   * when its body gives one.
    */
   refused?: string;
 }
@@ -154,18 +155,33 @@ export function createEngine(options: EngineOptions): Engine {
     // An empty body (a bare `curl -X POST`, a ping) says nothing that could tell one delivery from
     // a repeat: hashed, every one would be a repeat of the first, forever.
     dedupeKey ??= incoming.rawBody !== undefined && incoming.rawBody.length > 0 ? `sha256:${sha256Hex(incoming.rawBody)}` : `event:${eventId}`;
-    // A refused event is parked, never run in turn: its ordering key, read from a body of the wrong
-    // shape, would only hold back the runs after it, or fail to evaluate.
-    const ordering = flow.flow.orderingKey === undefined || incoming.refused !== undefined ? undefined : await flow.expression(flow.flow.orderingKey).evaluate(scope);
+    const orderingKey = flow.flow.orderingKey === undefined ? null : await orderingKeyOf(flow, flow.flow.orderingKey, scope, incoming.refused !== undefined);
     return {
       id: eventId,
       runId: newId('run', receivedAt),
       flowId: flow.flow.id,
       dedupeKey,
-      orderingKey: ordering === undefined || ordering === null ? null : keyText(ordering),
+      orderingKey,
       receivedAt,
       event,
     };
+  }
+
+  /**
+   * The run's ordering key. A refused event's is read best effort from its body of the wrong shape
+   * (none when the expression fails or gives nothing): kept, so that once fixed and replayed the
+   * run takes its turn among its key's runs. Parked, it holds none of them back.
+   */
+  async function orderingKeyOf(flow: LoadedFlow, expression: string, scope: unknown, isRefused: boolean): Promise<string | null> {
+    let value: unknown;
+    try {
+      value = await flow.expression(expression).evaluate(scope);
+    } catch (error) {
+      if (isRefused) return null;
+      throw error;
+    }
+    if (value === undefined || value === null || (isRefused && value === '')) return null;
+    return keyText(value);
   }
 
   return {

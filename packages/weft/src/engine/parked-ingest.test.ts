@@ -29,6 +29,15 @@ steps:
     map: 'trigger.body.total * 2'
 `;
 
+/** An ordering key that cannot be read from every body: $number of a text fails. */
+const ACCOUNTS_FLOW = `id: accounts
+trigger: { manual: {} }
+orderingKey: $number(trigger.body.account)
+steps:
+  - id: seen
+    map: 'trigger.body.account'
+`;
+
 const NIGHTLY_FLOW = `id: nightly
 trigger: { manual: {} }
 steps:
@@ -51,7 +60,7 @@ steps:
 /** An engine on SQLite whose store is `wrap`ped: a test makes a second write fail, as a crash between writes would. */
 async function startEngine(wrap: (store: Store) => Store) {
   const dir = await mkdtemp(join(tmpdir(), 'weft-parked-'));
-  for (const [name, text] of Object.entries({ 'orders.flow.yaml': ORDERS_FLOW, 'nightly.flow.yaml': NIGHTLY_FLOW, 'repair.flow.yaml': REPAIR_FLOW })) {
+  for (const [name, text] of Object.entries({ 'orders.flow.yaml': ORDERS_FLOW, 'accounts.flow.yaml': ACCOUNTS_FLOW, 'nightly.flow.yaml': NIGHTLY_FLOW, 'repair.flow.yaml': REPAIR_FLOW })) {
     await writeFile(join(dir, name), text);
   }
   const expressions = createExpressionEngine();
@@ -96,12 +105,12 @@ function withoutParkException(store: Store): Store {
   return { ...store, parkException: () => Promise.reject(new Error('the process died before parking the run')) };
 }
 
-const refusedDelivery = (body: unknown) => ({
+const refusedDelivery = (body: unknown, dedupeKey = 'vendor:evt_1') => ({
   source: 'webhook' as const,
   headers: {},
   query: {},
   body,
-  dedupeKey: 'vendor:evt_1',
+  dedupeKey,
   refused: 'The order does not match its trigger (/total: Expected number).',
 });
 
@@ -144,5 +153,24 @@ describe('events the engine commits parked', () => {
     const [exception] = await weft.store.listExceptions({ flowId: 'repair' });
     assert.deepEqual([exception?.reason, exception?.stepPath, exception?.status, exception?.input], ['not-found', 'reconcile', 'open', { id: 'cust-7' }]);
     assert.equal((await weft.store.getRun(exception!.runId))?.status, 'exception');
+  });
+
+  it('keeps the ordering key a refused body gives, best effort; parked, the run holds back no later run of its key', async () => {
+    const weft = await startEngine((store) => store);
+    opened.push(weft);
+    const refused = await weft.engine.accept(weft.flow('orders'), refusedDelivery({ total: 'seven', customer: { id: 'c1' } }));
+    assert.equal((await weft.store.getRun(refused.runId))?.orderingKey, 'c1', 'replayed, it runs in the order of its key');
+    const keyless = await weft.engine.accept(weft.flow('orders'), refusedDelivery({ total: 'seven' }, 'vendor:evt_2'));
+    assert.equal((await weft.store.getRun(keyless.runId))?.orderingKey, null);
+    const unreadable = await weft.engine.accept(weft.flow('accounts'), refusedDelivery({ account: 'A-1' }, 'vendor:evt_3'));
+    assert.equal(unreadable.status, 'accepted', 'an ordering key that fails to evaluate on a refused body refuses nothing more');
+    assert.deepEqual([(await weft.store.getRun(unreadable.runId))?.status, (await weft.store.getRun(unreadable.runId))?.orderingKey], ['exception', null]);
+
+    const later = await weft.engine.accept(weft.flow('orders'), { source: 'manual', headers: {}, query: {}, body: { total: 2, customer: { id: 'c1' } } });
+    for (const deadline = Date.now() + 10_000; (await weft.store.getRun(later.runId))?.status !== 'succeeded'; ) {
+      if (Date.now() > deadline) throw new Error('a later run of the key was held back by the parked one');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal((await weft.store.getRun(refused.runId))?.status, 'exception');
   });
 });

@@ -352,6 +352,25 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.equal((await store.getRun(second.runId))?.fence, secondRun.fence + 1);
       });
 
+      it('lets a run parked at ingest hold back no later run of its ordering key, and once replayed take its turn by creation order', async () => {
+        const parked = makeEvent({ orderingKey: 'order-1' });
+        const parkedOutcome = await store.ingestParked(parked, exceptionFor(T0, { stepPath: null }));
+        assert.ok(parkedOutcome.status === 'accepted');
+        const second = await ingestRun({ orderingKey: 'order-1' });
+        const secondRun = await claimOne(second.runId);
+        await store.ingestParked(makeEvent({ orderingKey: 'order-2' }), exceptionFor(T0, { stepPath: null }));
+        const onIngest = await store.ingest(makeEvent({ orderingKey: 'order-2' }), { workerId: 'worker-a', leaseMs: LEASE_MS });
+        assert.ok(onIngest.status === 'accepted' && onIngest.claimed, 'nor is a claim on ingest held back');
+        const third = await ingestRun({ orderingKey: 'order-1' });
+
+        await store.replayException(parkedOutcome.exceptionId, { now: T0 + 1 });
+        assert.deepEqual(await claimedIds({ now: T0 + 1 }), [], 'the replayed run waits for the later run of its key that holds a lease');
+        await store.completeRun(second.runId, secondRun.fence, T0 + 2);
+        assert.deepEqual(await claimedIds({ now: T0 + 2 }), [parked.runId], 'and goes before a later run of its key still queued');
+        await store.completeRun(parked.runId, (await store.getRun(parked.runId))!.fence, T0 + 3);
+        assert.deepEqual(await claimedIds({ now: T0 + 3 }), [third.runId]);
+      });
+
       it('caps the runs of a flow holding live leases at its concurrency', async () => {
         const orders = [await ingestRun(), await ingestRun(), await ingestRun(), await ingestRun()];
         const invoice = await ingestRun({ flowId: 'invoices' });
