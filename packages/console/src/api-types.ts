@@ -132,9 +132,13 @@ export interface ConnectionRateLimit {
   pausedUntil: number | null;
 }
 
+/** One record across systems; its ids are under `links`, so a system may be named anything. */
 export interface XrefEntry {
   entity: string;
-  [field: string]: unknown;
+  /** When the latest of its ids was linked (ISO 8601). */
+  linkedAt: string;
+  /** The record's id in each system, by system. */
+  links: Record<string, string>;
 }
 
 export interface AuditEntry {

@@ -455,4 +455,26 @@ describe('console in a real browser', { skip }, () => {
     assert.deepEqual(unexpected, [], 'the page logged no other errors');
     pageProblems.length = 0;
   });
+
+  it('shows each linked record with its id in each system, a system named like a column of the table included', { timeout: 30_000 }, async () => {
+    await weft.store.xref.link('customer', { system: 'shop', id: '7001' }, { system: 'erp', id: '3345' }, Date.UTC(2026, 10, 1));
+    // Connections may be named anything: these were lost in the row's own fields when ids sat beside them.
+    await weft.store.xref.link('invoice', { system: 'entity', id: 'INV-1' }, { system: 'linkedAt', id: 'L-9' }, Date.UTC(2026, 10, 2));
+    await page.goto(`${weft.url}/xref`);
+    const table = page.getByRole('table', { name: 'Cross-references' });
+    await table.getByRole('cell', { name: 'INV-1' }).waitFor();
+    assert.deepEqual(await table.locator('thead tr').nth(0).locator('th').allTextContents(), ['Entity', 'Id by system', 'Last linked']);
+    assert.deepEqual(await table.locator('thead tr').nth(1).locator('th').allTextContents(), ['entity', 'linkedAt', 'erp', 'shop']);
+    const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    assert.deepEqual(
+      rows.map((cells) => cells.slice(0, 5)),
+      [
+        ['invoice', 'INV-1', 'L-9', '—', '—'],
+        ['customer', '—', '—', '3345', '7001'],
+      ],
+    );
+    assert.match(rows[0]![5]!, /^2026-11-0[12] \d{2}:\d{2}:\d{2}\.000 [+-]\d{2}:\d{2}$/, 'when it was last linked, in local time');
+    await shoot('12-xref-linked');
+    assert.deepEqual(pageProblems, [], 'the page logged no errors');
+  });
 });

@@ -3,13 +3,9 @@ import type { Page, XrefEntry } from '../api-types.ts';
 import { Notice } from '../components/notice.tsx';
 import { Pager } from '../components/pager.tsx';
 import { useConsole } from '../console-context.ts';
+import { formatTime } from '../format.ts';
 import { useCursorPages } from '../use-cursor-pages.ts';
 import { useLoader } from '../use-loader.ts';
-
-function cell(value: unknown): string {
-  if (value === null || value === undefined) return '—';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
-}
 
 /** Which record in one system is which record in another (filled as commerce flows record them). */
 export function Xref() {
@@ -20,7 +16,9 @@ export function Xref() {
   const [applied, setApplied] = useState({ entity: '', q: '' });
   const xref = useLoader(() => api.get<Page<XrefEntry>>('/xref', { entity: applied.entity, q: applied.q, cursor: pages.cursor }), [applied, pages.cursor]);
   const items = xref.data?.items ?? [];
-  const columns = [...new Set(items.flatMap((item) => Object.keys(item)))];
+  // A column per system any listed record has an id in; the row's own fields stand apart, under
+  // headers of their own, so a system may be named like them ("entity").
+  const systems = [...new Set(items.flatMap((item) => Object.keys(item.links)))];
   return (
     <>
       <h1>Cross-references</h1>
@@ -50,9 +48,20 @@ export function Xref() {
         <table aria-label="Cross-references">
           <thead>
             <tr>
-              {columns.map((column) => (
-                <th key={column} scope="col">
-                  {column}
+              <th scope="col" rowSpan={2}>
+                Entity
+              </th>
+              <th scope="colgroup" colSpan={systems.length}>
+                Id by system
+              </th>
+              <th scope="col" rowSpan={2}>
+                Last linked
+              </th>
+            </tr>
+            <tr>
+              {systems.map((system) => (
+                <th key={system} scope="col">
+                  {system}
                 </th>
               ))}
             </tr>
@@ -60,9 +69,11 @@ export function Xref() {
           <tbody>
             {items.map((item, index) => (
               <tr key={index}>
-                {columns.map((column) => (
-                  <td key={column}>{cell(item[column])}</td>
+                <td>{item.entity}</td>
+                {systems.map((system) => (
+                  <td key={system}>{item.links[system] ?? '—'}</td>
                 ))}
+                <td>{formatTime(Date.parse(item.linkedAt))}</td>
               </tr>
             ))}
           </tbody>

@@ -220,17 +220,21 @@ describe('management API: runs, exceptions, calls, flows', () => {
     assert.ok(summary.body.successRate > 0 && summary.body.successRate < 1);
   });
 
-  it('lists records linked across systems, flat per system, newest first, filtered by entity or an id', async () => {
+  it('lists records linked across systems with their ids by system, newest first, filtered by entity or an id', async () => {
     await weft.store.xref.link('customer', { system: 'shop', id: '7001' }, { system: 'erp', id: '3345' }, Date.UTC(2026, 10, 1));
     await weft.store.xref.link('order', { system: 'shop', id: '5001' }, { system: 'erp', id: 'SO-1' }, Date.UTC(2026, 10, 2));
+    // Systems named like the row's own fields keep their ids, and the row its fields.
+    await weft.store.xref.link('invoice', { system: 'entity', id: 'INV-1' }, { system: 'linkedAt', id: 'L-9' }, Date.UTC(2026, 10, 3));
     const all = await weft.api('GET', '/api/v1/xref', { token: viewer });
     assert.equal(all.status, 200);
     assert.deepEqual(all.body.items, [
-      { entity: 'order', linkedAt: '2026-11-02T00:00:00.000Z', shop: '5001', erp: 'SO-1' },
-      { entity: 'customer', linkedAt: '2026-11-01T00:00:00.000Z', shop: '7001', erp: '3345' },
+      { entity: 'invoice', linkedAt: '2026-11-03T00:00:00.000Z', links: { entity: 'INV-1', linkedAt: 'L-9' } },
+      { entity: 'order', linkedAt: '2026-11-02T00:00:00.000Z', links: { shop: '5001', erp: 'SO-1' } },
+      { entity: 'customer', linkedAt: '2026-11-01T00:00:00.000Z', links: { shop: '7001', erp: '3345' } },
     ]);
-    assert.deepEqual((await weft.api('GET', '/api/v1/xref?entity=customer', { token: viewer })).body.items.map((item: { erp: string }) => item.erp), ['3345']);
-    assert.deepEqual((await weft.api('GET', '/api/v1/xref?q=SO-1', { token: viewer })).body.items.map((item: { shop: string }) => item.shop), ['5001']);
+    type Row = { links: Record<string, string> };
+    assert.deepEqual((await weft.api('GET', '/api/v1/xref?entity=customer', { token: viewer })).body.items.map((item: Row) => item.links.erp), ['3345']);
+    assert.deepEqual((await weft.api('GET', '/api/v1/xref?q=SO-1', { token: viewer })).body.items.map((item: Row) => item.links.shop), ['5001']);
   });
 
   it('streams committed run events over SSE to a token given as access_token, and ends the stream on shutdown', async () => {

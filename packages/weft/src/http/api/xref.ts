@@ -10,8 +10,15 @@ const XrefQuery = Type.Object({
   cursor: Type.Optional(Type.String()),
 });
 
-/** One record across systems, flat for a table: { entity, linkedAt, <system>: <id>, … }. */
-const XrefRow = Type.Object({ entity: Type.String(), linkedAt: Type.String({ format: 'date-time' }) }, { additionalProperties: Type.String() });
+/**
+ * One record across systems: its id in each system under `links`, apart from the row's own fields,
+ * so a system may be named anything (a connection called `entity` or `linkedAt` included).
+ */
+const XrefRow = Type.Object({
+  entity: Type.String(),
+  linkedAt: Type.String({ format: 'date-time', description: 'When the latest of its ids was linked.' }),
+  links: Type.Record(Type.String(), Type.String(), { description: 'The record\'s id in each system, by system (a connection name or a business key such as email).' }),
+});
 
 const Report = Type.Object({
   id: Type.String(),
@@ -41,7 +48,7 @@ export async function xrefRoutes(app: FastifyInstance, { store }: ApiContext): P
       const items = groups.map((group) => ({
         entity: group.entity,
         linkedAt: new Date(Math.max(...group.links.map((link) => link.linkedAt))).toISOString(),
-        ...Object.fromEntries(group.links.map((link) => [link.system, link.id])),
+        links: Object.fromEntries(group.links.map((link) => [link.system, link.id])),
       }));
       return { items, nextCursor: null };
     },
