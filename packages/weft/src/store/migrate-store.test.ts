@@ -27,7 +27,7 @@ async function seedEverything(dir: string): Promise<string> {
     await store.connections.put({ id: 'erp', connectorId: 'acme-erp', config: { baseUrl: 'https://erp.example.com' }, now: at });
     await store.secrets.write({ connectionId: 'erp', name: 'apiKey', kid: 'k1', envelope: 'v1.sealed-bytes' });
     await store.rateLimits.take([{ key: 'erp', limit: { capacity: 10, refillPerSecond: 10 }, cost: 3 }], { now: () => at });
-    await store.rateLimits.pauseUntil('erp', at + 5000);
+    await store.rateLimits.pauseUntil('erp', at + 5000, at);
     await store.rateLimits.acquireSlot('erp', { capacity: 2, holder: 'w1', now: at, leaseMs: 60_000 });
     await store.tokens.create({ id: 'tok_1', name: 'ci', role: 'operator', kind: 'api', hash: 'sha256-of-token', now: at });
     await store.tokens.setAdminPasswordHash('scrypt$hash', at);

@@ -288,11 +288,19 @@ describe('createConnectionLimiter: one worker at a time', () => {
   it('ignores a stored pause further off than any vendor signal may set, and still honours a day', async () => {
     const { clock, state, make } = setup({});
     const limiter = make('w1');
-    await state.pauseUntil('conn_1', clock.now() + 365 * 24 * 3_600_000);
+    await state.pauseUntil('conn_1', clock.now() + 365 * 24 * 3_600_000, clock.now());
     granted(await limiter.acquire());
     const day = setup({});
-    await day.state.pauseUntil('conn_1', day.clock.now() + 24 * 3_600_000);
+    await day.state.pauseUntil('conn_1', day.clock.now() + 24 * 3_600_000, day.clock.now());
     assert.deepEqual(await day.make('w1').acquire(), { status: 'wait', waitUntil: day.clock.now() + 24 * 3_600_000, reason: 'paused' });
+  });
+
+  it("honours a vendor's Retry-After over a pause an older Weft stored a year off", async () => {
+    const { clock, state, make } = setup({});
+    await state.pauseUntil('conn_1', clock.now() + 365 * 24 * 3_600_000, clock.now());
+    const [refused, other] = [make('w1'), make('w2')];
+    await refused.observe(undefined, { status: 429, headers: { 'retry-after': '30' }, body: {} });
+    assert.deepEqual(await other.acquire(), { status: 'wait', waitUntil: clock.now() + 30_000, reason: 'paused' });
   });
 
   it('stores no pause further off than a day, whoever asks for it, so it is honoured rather than ignored', async () => {

@@ -1,8 +1,8 @@
-import { MAX_RETRY_AFTER_MS, type ConnectorRateLimit, type RateLimit } from '@weft/sdk';
+import type { ConnectorRateLimit, RateLimit } from '@weft/sdk';
 import type { Clock } from '../../core/clock.ts';
 import { createCircuitBreaker } from './circuit-breaker.ts';
 import type { CallOutcome, CircuitBreakerOptions } from './circuit-breaker.ts';
-import type { BucketCharge, BucketTakeResult, RateLimitState } from './rate-limit-state.ts';
+import { pauseHorizon, type BucketCharge, type BucketTakeResult, type RateLimitState } from './rate-limit-state.ts';
 import { toBucketLimit } from './token-bucket.ts';
 import type { BucketLimit } from './token-bucket.ts';
 import { readVendorSignals } from './vendor-signals.ts';
@@ -127,23 +127,23 @@ export function createConnectionLimiter(options: ConnectionLimiterOptions): Conn
   }
 
   /**
-   * A stored pause further off than any vendor signal may set (MAX_RETRY_AFTER_MS) is ignored: one
-   * stored before signals were capped, say, which nothing could shorten since pauses only grow.
+   * A stored pause further off than any vendor signal may set (MAX_RETRY_AFTER_MS, `pauseHorizon`)
+   * is ignored: one stored before signals were capped, say. The next pause stored replaces it.
    */
   async function pausedUntil(endpoint: string | undefined): Promise<number | undefined> {
     const keys = pauseKey(endpoint) === key ? [key] : [key, pauseKey(endpoint)];
     const untils = await Promise.all(keys.map((pause) => state.pausedUntil(pause)));
-    const horizon = clock.now() + MAX_RETRY_AFTER_MS;
+    const horizon = pauseHorizon(clock.now());
     return untils.reduce<number | undefined>((latest, until) => (until === undefined || until > horizon ? latest : Math.max(until, latest ?? until)), undefined);
   }
 
   /**
-   * Every pause is stored at most MAX_RETRY_AFTER_MS away, whoever asks for it (a vendor signal, the
-   * default pause, the breaker): pauses only grow, so nothing could shorten a longer one, and
-   * `pausedUntil` ignores it, which would send through the very pause it stands for.
+   * Every pause is stored at most MAX_RETRY_AFTER_MS away (`pauseHorizon`), whoever asks for it (a
+   * vendor signal, the default pause, the breaker): `pausedUntil` ignores one further off, which
+   * would send through the very pause it stands for.
    */
   function storePause(pause: string, until: number, now: number): Promise<void> {
-    return state.pauseUntil(pause, Math.min(until, now + MAX_RETRY_AFTER_MS));
+    return state.pauseUntil(pause, Math.min(until, pauseHorizon(now)), now);
   }
 
   /** `state.take` through a clock running the take lag ahead, within the same overall wait. */

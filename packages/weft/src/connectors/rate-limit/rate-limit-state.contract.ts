@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { MAX_RETRY_AFTER_MS } from '@weft/sdk';
 import type { Clock } from '../../core/clock.ts';
 import type { RateLimitState } from './rate-limit-state.ts';
 
@@ -70,10 +71,24 @@ export function runRateLimitStateContract(name: string, open: () => Promise<Rate
     it('keeps the longest pause', async () => {
       const state = await open();
       assert.equal(await state.pausedUntil('c'), undefined);
-      await state.pauseUntil('c', T0 + 60_000);
-      await state.pauseUntil('c', T0 + 5_000);
+      await state.pauseUntil('c', T0 + 60_000, T0);
+      await state.pauseUntil('c', T0 + 5_000, T0);
       assert.equal(await state.pausedUntil('c'), T0 + 60_000);
       assert.equal(await state.pausedUntil('other'), undefined);
+    });
+
+    it('replaces a stored pause further off than MAX_RETRY_AFTER_MS from now, which no reader honours, and keeps one at it', async () => {
+      const state = await open();
+      // As an older Weft, or one from before the cap, left it: a year away.
+      await state.pauseUntil('c', T0 + 365 * MAX_RETRY_AFTER_MS, T0);
+      await state.pauseUntil('c', T0 + 30_000, T0);
+      assert.equal(await state.pausedUntil('c'), T0 + 30_000, "the vendor's Retry-After, not the year nobody honours");
+
+      await state.pauseUntil('edge', T0 + MAX_RETRY_AFTER_MS + 1, T0);
+      await state.pauseUntil('edge', T0 + 5_000, T0 + 1);
+      assert.equal(await state.pausedUntil('edge'), T0 + MAX_RETRY_AFTER_MS + 1, 'a day from now is honoured: pauses only grow');
+      await state.pauseUntil('edge', T0 + 5_000, T0);
+      assert.equal(await state.pausedUntil('edge'), T0 + 5_000, 'a millisecond past a day is not');
     });
 
     it('leases concurrency slots and frees them on release or expiry', async () => {

@@ -1,3 +1,4 @@
+import { MAX_RETRY_AFTER_MS } from '@weft/sdk';
 import type { Clock } from '../../core/clock.ts';
 import { takeFromBuckets, lowerBucket as lowerBucketState } from './token-bucket.ts';
 import type { BucketLimit, BucketState } from './token-bucket.ts';
@@ -34,8 +35,13 @@ export interface RateLimitState {
   take(charges: readonly BucketCharge[], clock: Clock, maxWaitMs?: number): Promise<BucketTakeResult>;
   /** The vendor says fewer units are left than we counted: lower the bucket, never raise it. */
   lowerBucket(key: string, limit: BucketLimit, available: number, now: number): Promise<void>;
-  /** Pauses only grow: a shorter Retry-After arriving late must not cut a longer pause short. */
-  pauseUntil(key: string, until: number): Promise<void>;
+  /**
+   * Pauses only grow: a shorter Retry-After arriving late must not cut a longer pause short. But a
+   * stored pause beyond `pauseHorizon(now)` is replaced: every reader ignores it (one an older
+   * Weft stored, or one from before the cap), so kept, it would swallow every later pause and the
+   * limiter would send straight through a vendor's Retry-After.
+   */
+  pauseUntil(key: string, until: number, now: number): Promise<void>;
   pausedUntil(key: string): Promise<number | undefined>;
   /**
    * A concurrency slot leased to `holder` until now + leaseMs, so a worker that dies holding one
@@ -44,6 +50,14 @@ export interface RateLimitState {
    */
   acquireSlot(key: string, options: { capacity: number; holder: string; now: number; leaseMs: number }): Promise<SlotResult>;
   releaseSlot(key: string, holder: string): Promise<void>;
+}
+
+/**
+ * The furthest a stored pause may lie from `now` and still hold anyone off: as far as any vendor
+ * signal may set one (MAX_RETRY_AFTER_MS). Readers ignore a pause beyond it; a new pause replaces it.
+ */
+export function pauseHorizon(now: number): number {
+  return now + MAX_RETRY_AFTER_MS;
 }
 
 /** For tests and single-process use: every method is synchronous inside, hence atomic. */
@@ -72,8 +86,9 @@ export function createMemoryRateLimitState(): RateLimitState {
       buckets.set(key, lowerBucketState(buckets.get(key), limit, available, now));
     },
 
-    pauseUntil: async (key, until) => {
-      pauses.set(key, Math.max(until, pauses.get(key) ?? until));
+    pauseUntil: async (key, until, now) => {
+      const stored = pauses.get(key);
+      pauses.set(key, stored === undefined || stored > pauseHorizon(now) ? until : Math.max(until, stored));
     },
 
     pausedUntil: async (key) => pauses.get(key),

@@ -40,7 +40,7 @@ describe('management API: connections', () => {
     const call = { flowId: 'orders', runId: 'run_1', stepPath: 'create', attempt: 1, method: 'POST', url: `${weft.erp.url}/x`, durationMs: 5, requestHeaders: {}, requestBody: null, responseHeaders: {}, responseBody: null, error: null, connection: 'erp' };
     await weft.store.recordCall({ ...call, at: now - 2000, status: 201 });
     await weft.store.recordCall({ ...call, at: now - 1000, status: 503 });
-    await weft.store.rateLimits.pauseUntil('erp', now + 60_000);
+    await weft.store.rateLimits.pauseUntil('erp', now + 60_000, now);
     const answer = await weft.api('GET', '/api/v1/connections', { token: weft.adminToken });
     const erp = answer.body.items.find((item: { id: string }) => item.id === 'erp');
     assert.deepEqual(

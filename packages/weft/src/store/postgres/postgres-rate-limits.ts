@@ -1,4 +1,4 @@
-import type { RateLimitState } from '../../connectors/rate-limit/rate-limit-state.ts';
+import { pauseHorizon, type RateLimitState } from '../../connectors/rate-limit/rate-limit-state.ts';
 import { lowerBucket, takeFromBuckets, type BucketState } from '../../connectors/rate-limit/token-bucket.ts';
 import type { PostgresAccess, PostgresTx } from './postgres-access.ts';
 
@@ -43,8 +43,13 @@ export function createPostgresRateLimitState({ query, transaction }: PostgresAcc
         await saveBuckets(tx, [[key, lowerBucket(states.get(key), limit, available, now)]]);
       }, [lockName(key)]),
 
-    pauseUntil: async (key, until) => {
-      await query('INSERT INTO rate_pauses (key, until) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET until = GREATEST(rate_pauses.until, excluded.until)', [key, until]);
+    pauseUntil: async (key, until, now) => {
+      // A stored pause past the horizon is one no reader honours (an older Weft's): replaced, not kept.
+      await query(
+        `INSERT INTO rate_pauses (key, until) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET until = CASE WHEN rate_pauses.until > $3 THEN excluded.until ELSE GREATEST(rate_pauses.until, excluded.until) END`,
+        [key, until, pauseHorizon(now)],
+      );
     },
 
     pausedUntil: async (key) => (await query<{ until: number }>('SELECT until FROM rate_pauses WHERE key = $1', [key]))[0]?.until,

@@ -1,4 +1,4 @@
-import type { RateLimitState } from '../../connectors/rate-limit/rate-limit-state.ts';
+import { pauseHorizon, type RateLimitState } from '../../connectors/rate-limit/rate-limit-state.ts';
 import { lowerBucket, takeFromBuckets, type BucketState } from '../../connectors/rate-limit/token-bucket.ts';
 import type { SqliteAccess } from './sqlite-connections.ts';
 
@@ -30,9 +30,12 @@ export function createSqliteRateLimitState({ sql, write, read }: SqliteAccess): 
       write(() => {
         saveBucket(key, lowerBucket(bucketOf(key), limit, available, now));
       }),
-    pauseUntil: (key, until) =>
+    pauseUntil: (key, until, now) =>
       write(() => {
-        sql('INSERT INTO rate_pauses (key, until) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET until = max(until, excluded.until)').run(key, until);
+        // A stored pause past the horizon is one no reader honours (an older Weft's): replaced, not kept.
+        sql(`
+          INSERT INTO rate_pauses (key, until) VALUES (@key, @until)
+          ON CONFLICT (key) DO UPDATE SET until = CASE WHEN until > @horizon THEN excluded.until ELSE max(until, excluded.until) END`).run({ key, until, horizon: pauseHorizon(now) });
       }),
     pausedUntil: (key) => read(() => (sql('SELECT until FROM rate_pauses WHERE key = ?').pluck().get(key) as number | undefined) ?? undefined),
     acquireSlot: (key, { capacity, holder, now, leaseMs }) =>
