@@ -1,6 +1,6 @@
 /**
  * What the audit log keeps of a connector's requests: no credential its auth scheme put on them,
- * whatever the header or query parameter is called, and no credential in a form-encoded body.
+ * whatever the header or query parameter is called, and no credential or card data in a form-encoded body.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -92,7 +92,7 @@ describe('the audit record of a connector request', () => {
       bodyEncoding: 'form',
       body: { amount: 2000, currency: 'usd', card: { number: '4242424242424242', cvc: '123' }, client_secret: 'pi_1_secret_2', password: 'hunter2' },
     });
-    assert.equal(request.requestBody, 'amount=2000&currency=usd&card[number]=4242424242424242&card[cvc]=[REDACTED]&client_secret=[REDACTED]&password=[REDACTED]');
+    assert.equal(request.requestBody, 'amount=2000&currency=usd&card[number]=[REDACTED]&card[cvc]=[REDACTED]&client_secret=[REDACTED]&password=[REDACTED]');
     assert.equal(answer.responseBody, 'access_token=[REDACTED]&token_type=bearer&scope=repo');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { capBody, credentialScrubber, redactBody, redactHeaders, redactUrl } from './redact.ts';
+import { capBody, credentialScrubber, isCredentialName, redactBody, redactHeaders, redactQueryParameters, redactUrl } from './redact.ts';
 
 describe('redactHeaders', () => {
   it('redacts credentials by name and by fragment, and lower-cases names', () => {
@@ -49,13 +49,13 @@ describe('redactBody', () => {
     const body = JSON.stringify({
       user: 'ann',
       Password: 'hunter2',
-      card: { number: '4242', cvc: '123' },
+      shipment: { number: '4242', pin: '123' },
       items: [{ token: 'a' }, { name: 'b' }],
     });
-    assert.deepEqual(JSON.parse(redactBody(body, ['password', 'CVC', 'token'])), {
+    assert.deepEqual(JSON.parse(redactBody(body, ['password', 'PIN', 'token'])), {
       user: 'ann',
       Password: '[REDACTED]',
-      card: { number: '4242', cvc: '[REDACTED]' },
+      shipment: { number: '4242', pin: '[REDACTED]' },
       items: [{ token: '[REDACTED]' }, { name: 'b' }],
     });
   });
@@ -164,19 +164,19 @@ describe('redactUrl', () => {
   it('redacts parameters named like credential headers even when not configured', () => {
     assert.equal(
       redactUrl(
-        'https://h/?access_token=a&client_secret=b&X-Amz-Signature=c&user_password=d&x-api-key=e&apikey=f&hmac=g&authorization=h&key=k&page_size=10',
+        'https://h/?access_token=a&client_secret=b&X-Amz-Signature=c&user_password=d&x-api-key=e&apikey=f&hmac=g&authorization=h&idempotency_key=k&page_size=10',
         [],
       ),
-      'https://h/?access_token=[REDACTED]&client_secret=[REDACTED]&X-Amz-Signature=[REDACTED]&user_password=[REDACTED]&x-api-key=[REDACTED]&apikey=[REDACTED]&hmac=[REDACTED]&authorization=[REDACTED]&key=k&page_size=10',
+      'https://h/?access_token=[REDACTED]&client_secret=[REDACTED]&X-Amz-Signature=[REDACTED]&user_password=[REDACTED]&x-api-key=[REDACTED]&apikey=[REDACTED]&hmac=[REDACTED]&authorization=[REDACTED]&idempotency_key=k&page_size=10',
     );
   });
 
   it('reads "_" in a name as "-" and tests a bracketed name by its parts, as bodies are', () => {
     assert.equal(
-      redactUrl('https://h/?api_key=a&x_api_key=b&filter[client_secret]=c&token_type=bearer&key=k', []),
-      'https://h/?api_key=[REDACTED]&x_api_key=[REDACTED]&filter[client_secret]=[REDACTED]&token_type=bearer&key=k',
+      redactUrl('https://h/?api_key=a&x_api_key=b&filter[client_secret]=c&token_type=bearer&sort_key=k', []),
+      'https://h/?api_key=[REDACTED]&x_api_key=[REDACTED]&filter[client_secret]=[REDACTED]&token_type=bearer&sort_key=k',
     );
-    assert.equal(redactUrl('https://h/?key=AIzaSyD-1&q=x', ['KEY']), 'https://h/?key=[REDACTED]&q=x', 'a name given, as an auth scheme gives its own');
+    assert.equal(redactUrl('https://h/?x-auth-key=AIzaSyD-1&q=x', ['X-AUTH-KEY']), 'https://h/?x-auth-key=[REDACTED]&q=x', 'a name given, as an auth scheme gives its own');
   });
 
   it('matches a name as the server decodes it, and keeps it as written', () => {
@@ -249,6 +249,95 @@ describe('redactUrl', () => {
     for (const notAbsolute of ['', 'not a url', '/relative?token=s', '?token=s', 'https://exa mple.com/?token=s', 'http://[::1/?token=s', 'https://u:p@/?token=s']) {
       assert.equal(redactUrl(notAbsolute, defaultFields), notAbsolute);
     }
+  });
+});
+
+describe('the name rule, one for every place that redacts', () => {
+  it('takes `key` alone for an API key in a URL query or a form (Google, Trello), not in JSON (a Shopify metafield key)', () => {
+    assert.equal(redactUrl('https://maps.googleapis.com/maps/api/geocode/json?address=Main+St&key=AIzaSyD-9tSrke72', []), 'https://maps.googleapis.com/maps/api/geocode/json?address=Main+St&key=[REDACTED]');
+    assert.deepEqual(redactQueryParameters({ KEY: 'k-123', keyword: 'shoes', 'metadata[key]': 'color' }, []), { KEY: '[REDACTED]', keyword: 'shoes', 'metadata[key]': 'color' });
+    assert.equal(redactBody('key=trello-key-1&name=Card', [], 'application/x-www-form-urlencoded'), 'key=[REDACTED]&name=Card');
+    const metafield = '{"metafield":{"namespace":"custom","key":"color","value":"red"}}';
+    assert.equal(redactBody(metafield, []), metafield);
+  });
+
+  it('reads headers, fields and parameters alike', () => {
+    for (const name of ['Authorization', 'x-api-key', 'X_API_KEY', 'access_token', 'clientSecret', 'X-Shopify-Hmac-Sha256', 'set-cookie']) assert.equal(isCredentialName(name), true, name);
+    for (const name of ['token_type', 'idempotency-key', 'content-type', 'key', 'card']) assert.equal(isCredentialName(name), false, name);
+    assert.deepEqual(redactHeaders({ X_API_KEY: 'k', 'Token-Type': 'Bearer' }), { x_api_key: '[REDACTED]', 'token-type': 'Bearer' });
+  });
+});
+
+describe('payment card and bank account data', () => {
+  // No redactFields at all: card data is hidden whatever the configuration says.
+  const none: string[] = [];
+  const form = 'application/x-www-form-urlencoded';
+
+  it("hides a Stripe form's card number, security code and bank account number, by the last bracket and the one enclosing it", () => {
+    const body = [
+      'amount=2000',
+      'card[number]=4242424242424242',
+      'card[cvc]=123',
+      'card[exp_month]=12',
+      'payment_method_data[card][number]=4000056655665556',
+      'payment_method_data%5Bcard%5D%5Bcvc%5D=314',
+      'bank_account[account_number]=000123456789',
+      'bank_account[routing_number]=110000000',
+      'external_account[account_number]=000111111116',
+      'bank_accounts[0][account_number]=000222222227',
+      'source[client_secret]=src_client_secret_abc',
+      'order[number]=5000123',
+      'phone_number=%2B15555550100',
+      'shipping[address][line1]=1+Main+St',
+    ].join('&');
+    assert.equal(
+      redactBody(body, none, form),
+      [
+        'amount=2000',
+        'card[number]=[REDACTED]',
+        'card[cvc]=[REDACTED]',
+        'card[exp_month]=12',
+        'payment_method_data[card][number]=[REDACTED]',
+        'payment_method_data%5Bcard%5D%5Bcvc%5D=[REDACTED]',
+        'bank_account[account_number]=[REDACTED]',
+        'bank_account[routing_number]=110000000',
+        'external_account[account_number]=[REDACTED]',
+        'bank_accounts[0][account_number]=[REDACTED]',
+        'source[client_secret]=[REDACTED]',
+        'order[number]=5000123',
+        'phone_number=%2B15555550100',
+        'shipping[address][line1]=1+Main+St',
+      ].join('&'),
+    );
+  });
+
+  it('hides the same data in JSON, at any depth, written as text or as a number', () => {
+    const body = JSON.stringify({
+      payment: { credit_card: { number: 4111111111111111, cvv: 737, expiry: '03/30' }, cardCode: '999' },
+      cards: [{ number: '5555555555554444', last4: '4444' }],
+      payment_method: { card: { brand: 'visa', last4: '4242', checks: { cvc_check: 'pass' } } },
+      bank: { account_number: '000123456789', routing_number: '110000000' },
+      order: { number: '5000123', card_message: 'Happy birthday' },
+      customer: { account_number: 'ACME-001', phone_number: '+15555550100' },
+      creditCard: { number: null },
+    });
+    assert.deepEqual(JSON.parse(redactBody(body, none)), {
+      payment: { credit_card: { number: '[REDACTED]', cvv: '[REDACTED]', expiry: '03/30' }, cardCode: '[REDACTED]' },
+      cards: [{ number: '[REDACTED]', last4: '4444' }],
+      payment_method: { card: { brand: 'visa', last4: '4242', checks: { cvc_check: 'pass' } } },
+      bank: { account_number: '[REDACTED]', routing_number: '110000000' },
+      order: { number: '5000123', card_message: 'Happy birthday' },
+      customer: { account_number: 'ACME-001', phone_number: '+15555550100' },
+      creditCard: { number: null },
+    });
+    assert.equal(redactBody('{"card_number":"4242424242424242"}', none), '{"card_number":"[REDACTED]"}', 'a body naming nothing else is still read');
+  });
+
+  it('hides card data in a query string too, and keeps what only looks like it', () => {
+    assert.equal(
+      redactUrl('https://pay.example/charge?card[number]=4242424242424242&cvv=123&order[number]=7&card_count=2', none),
+      'https://pay.example/charge?card[number]=[REDACTED]&cvv=[REDACTED]&order[number]=7&card_count=2',
+    );
   });
 });
 

@@ -2,33 +2,20 @@
 
 export const REDACTED = '[REDACTED]';
 
-/** Headers redacted by name. */
-export const DEFAULT_REDACTED_HEADERS: string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
+/**
+ * The one rule for what is named like a credential, in a header, a JSON or form body field or a
+ * query parameter: the audit log (call steps, connectors), the API's view of a run's webhook and
+ * of a flow's definition, and `weft record` all ask isCredentialName and the predicates below, so
+ * they cannot disagree on a name.
+ */
+const CREDENTIAL_NAME_LIST = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
+const CREDENTIAL_NAMES = new Set(CREDENTIAL_NAME_LIST);
 
 /**
- * Any header whose name contains one of these is redacted too. "hmac" catches
- * x-shopify-hmac-sha256; "key" alone is left out so idempotency-key stays readable in the audit.
+ * Any name containing one of these is a credential's too. "hmac" catches x-shopify-hmac-sha256;
+ * "key" alone is left out so idempotency-key stays readable in the audit.
  */
-export const REDACTED_HEADER_FRAGMENTS: string[] = ['secret', 'token', 'signature', 'password', 'api-key', 'apikey', 'hmac'];
-
-const DEFAULT_REDACTED_HEADER_SET = new Set(DEFAULT_REDACTED_HEADERS);
-
-function hasCredentialFragment(lowerCaseName: string): boolean {
-  return REDACTED_HEADER_FRAGMENTS.some((fragment) => lowerCaseName.includes(fragment));
-}
-
-export function redactHeaders(headers: Record<string, string | string[] | undefined>, extra: string[] = []): Record<string, string> {
-  // Every audited call passes here twice; most name no extra header.
-  const named = extra.length === 0 ? DEFAULT_REDACTED_HEADER_SET : new Set([...DEFAULT_REDACTED_HEADERS, ...extra.map((name) => name.toLowerCase())]);
-  const redacted: Record<string, string> = {};
-  for (const [rawName, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    const name = rawName.toLowerCase();
-    const isSecret = named.has(name) || hasCredentialFragment(name);
-    redacted[name] = isSecret ? REDACTED : Array.isArray(value) ? value.join(', ') : value;
-  }
-  return redacted;
-}
+const CREDENTIAL_NAME_FRAGMENTS = ['secret', 'token', 'signature', 'password', 'api-key', 'apikey', 'hmac'];
 
 /**
  * Names that never hold a credential although they contain a fragment: OAuth's token_type
@@ -36,19 +23,77 @@ export function redactHeaders(headers: Record<string, string | string[] | undefi
  */
 const READABLE_NAMES = new Set(['token-type']);
 
-/** A body field or query parameter name as the header rule reads it: lower case, "_" as "-" (api_key as api-key). */
+/**
+ * A query parameter or form field named `key` alone is an API key: Google's, Trello's, Bing's
+ * `?key=`. In JSON it is too often a record's own field (a Shopify metafield's key) to hide.
+ */
+const QUERY_CREDENTIAL_NAMES = new Set(['key']);
+
+/** A name as the rule reads it: lower case, "_" as "-" (api_key as api-key). */
 function normaliseName(name: string): string {
   return name.toLowerCase().replaceAll('_', '-');
 }
 
 /**
- * A body field or query parameter named like a credential header: one of DEFAULT_REDACTED_HEADERS
- * or holding one of REDACTED_HEADER_FRAGMENTS once normalised, so access_token, refresh_token,
- * client_secret, api_key and apiKey all are; token_type is not (READABLE_NAMES).
+ * Named like a credential: one of CREDENTIAL_NAME_LIST or holding one of CREDENTIAL_NAME_FRAGMENTS
+ * once normalised, so authorization, x-auth-token, access_token, client_secret, api_key and apiKey
+ * all are; token_type is not (READABLE_NAMES).
  */
-function isNamedLikeCredential(name: string): boolean {
+export function isCredentialName(name: string): boolean {
   const normalised = normaliseName(name);
-  return !READABLE_NAMES.has(normalised) && (DEFAULT_REDACTED_HEADER_SET.has(normalised) || hasCredentialFragment(normalised));
+  return !READABLE_NAMES.has(normalised) && (CREDENTIAL_NAMES.has(normalised) || CREDENTIAL_NAME_FRAGMENTS.some((fragment) => normalised.includes(fragment)));
+}
+
+/**
+ * Payment card and bank account data, as sensitive as a credential (PCI DSS forbids keeping a
+ * card's security code at all once a payment is authorised), redacted whatever `redactFields`
+ * says. Two kinds of name, compared without case, "_", "-" or spaces:
+ * - a security code or card number wherever it sits: cvc, cvv, cvc2, cvv2, card_number, card_code
+ *   (Authorize.net's cardCode), card_cvc, card_cvv;
+ * - a bare `number` under a card (card[number], payment_method_data[card][number], a JSON
+ *   credit_card's number: the enclosing name ends in "card" or "cards"), and an `account_number`
+ *   under a bank account (bank_account[account_number], us_bank_account, external_account: the
+ *   enclosing name ends in "account" or "bank").
+ * So order[number], phone_number, invoice_number, routing_number (a bank's public code), a card's
+ * last4, brand, exp_month and cvc_check (Stripe's "pass") stay readable.
+ */
+const PAYMENT_SECRET_NAMES = new Set(['cvc', 'cvv', 'cvc2', 'cvv2', 'cardnumber', 'cardcode', 'cardcvc', 'cardcvv']);
+
+function compactName(name: string): string {
+  return name.toLowerCase().replace(/[-_\s]/g, '');
+}
+
+/** `container` is the name of the object or bracket the field sits in, if any. */
+function isPaymentSecretName(name: string, container: string | undefined): boolean {
+  const compact = compactName(name);
+  if (PAYMENT_SECRET_NAMES.has(compact)) return true;
+  if (container === undefined) return false;
+  const enclosing = compactName(container);
+  if (compact === 'number') return enclosing.endsWith('card') || enclosing.endsWith('cards');
+  return compact === 'accountnumber' && (enclosing.endsWith('account') || enclosing.endsWith('accounts') || enclosing.endsWith('bank'));
+}
+
+/**
+ * Whether a JSON body (lower-cased, "_" as "-") can name payment data at all: a security code, or
+ * a number or code next to a card, an account or a bank. Kept in step with isPaymentSecretName.
+ */
+function mayNamePaymentData(normalisedBody: string): boolean {
+  if (normalisedBody.includes('cvc') || normalisedBody.includes('cvv')) return true;
+  const hasContainer = normalisedBody.includes('card') || normalisedBody.includes('account') || normalisedBody.includes('bank');
+  return hasContainer && (normalisedBody.includes('number') || normalisedBody.includes('code'));
+}
+
+export function redactHeaders(headers: Record<string, string | string[] | undefined>, extra: string[] = []): Record<string, string> {
+  // Every audited call passes here twice; most name no extra header.
+  const named = extra.length === 0 ? undefined : new Set(extra.map((name) => name.toLowerCase()));
+  const redacted: Record<string, string> = {};
+  for (const [rawName, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const name = rawName.toLowerCase();
+    const isSecret = named?.has(name) === true || isCredentialName(name);
+    redacted[name] = isSecret ? REDACTED : Array.isArray(value) ? value.join(', ') : value;
+  }
+  return redacted;
 }
 
 type NamePredicate = (decodedName: string) => boolean;
@@ -64,13 +109,19 @@ function mayBeCredential(value: unknown): boolean {
   return typeof value === 'string' || (typeof value === 'object' && value !== null);
 }
 
+/** A card number or security code may be written as a JSON number too; null and a flag say nothing. */
+function mayBePaymentData(value: unknown): boolean {
+  return value !== null && typeof value !== 'boolean';
+}
+
 const FORM_CONTENT_TYPE = /^\s*application\/x-www-form-urlencoded\s*(;|$)/i;
 
 /**
  * Redacts the credentials of a request or response body. JSON: the value of a key named in
- * `fields`, and a text, object or array value of a key named like a credential (see
- * isNamedLikeCredential), at any depth. A form-encoded body (by `contentType`): the value of each
- * field named either way, as query parameters are (see redactUrl). Anything else, or a body with
+ * `fields`, a text, object or array value of a key named like a credential (isCredentialName),
+ * and payment data (isPaymentSecretName, the enclosing key being the object's, or the array's
+ * that holds it), at any depth. A form-encoded body (by `contentType`): the value of each field
+ * named any of these ways, as query parameters are (see redactUrl). Anything else, or a body with
  * nothing to redact, comes back byte for byte.
  */
 export function redactBody(body: string, fields: readonly string[], contentType?: string): string {
@@ -85,28 +136,29 @@ export function redactBody(body: string, fields: readonly string[], contentType?
     return body;
   }
   let changed = false;
-  const walk = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(walk);
+  const walk = (value: unknown, container: string | undefined): unknown => {
+    if (Array.isArray(value)) return value.map((item) => walk(item, container));
     if (typeof value !== 'object' || value === null) return value;
     const copy: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value)) {
-      if (isConfigured(key) || (isNamedLikeCredential(key) && mayBeCredential(inner))) {
+      if (isConfigured(key) || (isCredentialName(key) && mayBeCredential(inner)) || (isPaymentSecretName(key, container) && mayBePaymentData(inner))) {
         copy[key] = REDACTED;
         changed = true;
       } else {
-        copy[key] = walk(inner);
+        copy[key] = walk(inner, key);
       }
     }
     return copy;
   };
-  const redacted = walk(parsed);
+  const redacted = walk(parsed, undefined);
   return changed ? JSON.stringify(redacted) : body;
 }
 
-/** False only when no key of `body` can be named like a credential or one of `fields`. */
+/** False only when no key of `body` can be named like a credential, payment data or one of `fields`. */
 function mayNameCredential(body: string, fields: readonly string[]): boolean {
   const normalised = normaliseName(body);
-  return [...REDACTED_HEADER_FRAGMENTS, ...DEFAULT_REDACTED_HEADERS, ...fields.map(normaliseName)].some((name) => normalised.includes(name));
+  const includes = (name: string) => normalised.includes(name);
+  return CREDENTIAL_NAME_FRAGMENTS.some(includes) || CREDENTIAL_NAME_LIST.some(includes) || fields.some((field) => includes(normaliseName(field))) || mayNamePaymentData(normalised);
 }
 
 /**
@@ -143,18 +195,29 @@ function parseUrl(url: string): URL | null {
 }
 
 /**
- * A query parameter or form field named like a credential or one of `fields`. A bracketed name
- * (card[cvc], metadata[api_key]: Stripe's forms) is tested whole and part by part, as JSON keys
- * are at any depth.
+ * A query parameter or form field named like a credential or one of `fields`, `key` alone
+ * (QUERY_CREDENTIAL_NAMES), or payment data. A bracketed name (Stripe's forms: card[cvc],
+ * metadata[api_key]) is tested whole and part by part, as JSON keys are at any depth; for payment
+ * data its last part is the field and the part before it, list indexes skipped, what encloses it
+ * (payment_method_data[card][number], bank_accounts[0][account_number]).
  */
 function secretQueryNameTest(fields: readonly string[]): NamePredicate {
   const isConfigured = configuredNameTest(fields);
-  return (decodedName) => nameParts(decodedName).some((name) => isConfigured(name) || isNamedLikeCredential(name));
+  return (decodedName) => {
+    if (QUERY_CREDENTIAL_NAMES.has(decodedName.toLowerCase())) return true;
+    const parts = bracketParts(decodedName);
+    if (parts.length < 2) return isConfigured(decodedName) || isCredentialName(decodedName) || isPaymentSecretName(decodedName, undefined);
+    const field = parts[parts.length - 1]!;
+    const container = parts.slice(0, -1).filter((part) => !LIST_INDEX.test(part)).pop();
+    return [decodedName, ...parts].some((name) => isConfigured(name) || isCredentialName(name)) || isPaymentSecretName(field, container);
+  };
 }
 
-function nameParts(name: string): string[] {
-  const parts = name.split(/[[\]]+/).filter((part) => part !== '');
-  return parts.length > 1 ? [name, ...parts] : [name];
+/** An index in a bracketed name: bank_accounts[0][account_number]. */
+const LIST_INDEX = /^\d+$/;
+
+function bracketParts(name: string): string[] {
+  return name.split(/[[\]]+/).filter((part) => part !== '');
 }
 
 /** How the URL parser reports a userinfo part written as REDACTED: it percent-encodes the brackets. */

@@ -7,6 +7,7 @@ import { generateMasterKey } from '../connectors/vault/master-key.ts';
 import { FLOW_SECRETS, openVault } from '../connectors/vault/open-vault.ts';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
+import { redactBody, redactHeaders, redactQueryParameters, redactUrl } from '../engine/redact.ts';
 import { readCredentialValues } from './credential-values.ts';
 import { recordRun } from './record-run.ts';
 import { formatRecording, parseRecording } from './recording-file.ts';
@@ -73,7 +74,7 @@ describe('recordRun', () => {
         assert.deepEqual(parseRecording(text, file), recording, 'what is written reads back the same');
       }
       // What is not a credential stays, so the replay still answers the same requests.
-      assert.equal(recording.calls[0]?.url, 'https://erp.example.com/v1/orders?api_key=%5BREDACTED%5D&expand=lines');
+      assert.equal(recording.calls[0]?.url, 'https://erp.example.com/v1/orders?api_key=[REDACTED]&expand=lines');
       assert.deepEqual(recording.trigger.headers, { 'content-type': 'application/json', 'x-signature': '[REDACTED]', 'x-note': 'key [REDACTED]' });
       assert.deepEqual(recording.trigger.body, { id: 1001, password: '[REDACTED]', note: 'pasted [REDACTED]' });
       assert.deepEqual(recording.connections, { erp: { connector: 'stripe', config: { baseUrl: 'https://erp.example.com' } } });
@@ -109,6 +110,52 @@ describe('recordRun', () => {
       await store.completeRun('run_3', run!.fence, NOW);
       const [call] = (await recordRun(store, 'run_3', { redactFields: ['cvc'], credentials: [] })).calls;
       assert.deepEqual([call?.request.body, call?.response?.body], ['amount=2000&card[cvc]=[REDACTED]&password=[REDACTED]', 'access_token=[REDACTED]&token_type=bearer']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('hides by name exactly what the audit log and the API hide: one rule, in engine/redact.ts', async () => {
+    const store = createSqliteStore({ path: ':memory:' });
+    try {
+      // As an older Weft may have kept it: nothing redacted yet.
+      const query = { key: 'AIzaSyD-query', token: 't-1', 'card[number]': '4242424242424242', pin: '1234', page: '2', keyword: 'shoes' };
+      const event = { id: 'evt_4', source: 'webhook' as const, receivedAt: new Date(NOW).toISOString(), headers: { 'x-shopify-hmac-sha256': 'h', accept: '*/*' }, query, body: {} };
+      await store.ingest({ id: event.id, flowId: 'orders', dedupeKey: 'k4', orderingKey: null, receivedAt: NOW, event, runId: 'run_4' });
+      const [run] = await store.claimRuns({ workerId: 'w', now: NOW, leaseMs: 30_000, limit: 1, flowConcurrency: {}, flowIds: ['orders'] });
+      const raw = {
+        url: 'https://u:p@api.example.com/v1/charges?key=AIzaSyD-url&api_key=k&card[number]=4242424242424242&order[number]=7&pin=1234&page=2',
+        requestHeaders: { 'content-type': 'application/json', authorization: 'Bearer b', x_api_key: 'x', 'idempotency-key': 'weft-1' },
+        requestBody: JSON.stringify({ card: { number: '4242424242424242', cvc: '123', exp_month: 12 }, metafield: { key: 'color' }, client_secret: 'cs', pin: '1234', order: { number: '7' } }),
+        responseHeaders: { 'content-type': 'application/x-www-form-urlencoded', 'set-cookie': 's=1' },
+        responseBody: 'access_token=at-1&token_type=bearer&key=k2&bank_account[account_number]=000123456789&bank_account[routing_number]=110000000',
+      };
+      await store.recordCall({ at: NOW, flowId: 'orders', runId: 'run_4', stepPath: 'charge', attempt: 1, method: 'POST', status: 200, durationMs: 3, error: null, ...raw });
+      await store.completeRun('run_4', run!.fence, NOW);
+      const redactFields = ['pin'];
+
+      const recording = await recordRun(store, 'run_4', { redactFields, credentials: [] });
+      const [call] = recording.calls;
+      assert.deepEqual(
+        {
+          url: call?.url,
+          request: call?.request,
+          response: { headers: call?.response?.headers, body: call?.response?.body },
+          triggerQuery: recording.trigger.query,
+          triggerHeaders: recording.trigger.headers,
+        },
+        {
+          url: redactUrl(raw.url, redactFields),
+          request: { headers: redactHeaders(raw.requestHeaders), body: redactBody(raw.requestBody, redactFields, 'application/json') },
+          response: { headers: redactHeaders(raw.responseHeaders), body: redactBody(raw.responseBody, redactFields, raw.responseHeaders['content-type']) },
+          triggerQuery: redactQueryParameters(query, redactFields),
+          triggerHeaders: redactHeaders(event.headers),
+        },
+      );
+      // And the rule is the one spelt out, not merely the same twice.
+      assert.equal(call?.url, 'https://[REDACTED]:[REDACTED]@api.example.com/v1/charges?key=[REDACTED]&api_key=[REDACTED]&card[number]=[REDACTED]&order[number]=7&pin=[REDACTED]&page=2');
+      assert.deepEqual(recording.trigger.query, { key: '[REDACTED]', token: '[REDACTED]', 'card[number]': '[REDACTED]', pin: '[REDACTED]', page: '2', keyword: 'shoes' });
+      assert.equal(call?.response?.body, 'access_token=[REDACTED]&token_type=bearer&key=[REDACTED]&bank_account[account_number]=[REDACTED]&bank_account[routing_number]=110000000');
     } finally {
       await store.close();
     }

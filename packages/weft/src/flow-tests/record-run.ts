@@ -1,5 +1,5 @@
 import { TERMINAL_STATUSES } from '../core/run.ts';
-import { DEFAULT_REDACTED_HEADERS, MIN_SCRUBBED_LENGTH, REDACTED, REDACTED_HEADER_FRAGMENTS, redactBody, redactHeaders } from '../engine/redact.ts';
+import { credentialScrubber, redactBody, redactHeaders, redactQueryParameters, redactUrl, type CredentialScrubber } from '../engine/redact.ts';
 import type { Store } from '../store/store.ts';
 import type { RecordedCall, Recording } from './recording-file.ts';
 
@@ -9,7 +9,7 @@ export class RecordError extends Error {
 }
 
 export interface RecordOptions {
-  /** Body fields redacted at any depth (the config's redactFields). */
+  /** Body fields at any depth and query parameters redacted (the config's redactFields). */
   redactFields: string[];
   /**
    * Every credential value Weft holds (the vault's connection and flow secrets). Wherever one
@@ -24,7 +24,11 @@ export interface RecordOptions {
 /** Headers that describe one delivery's framing; a replay frames its own. */
 const FRAMING_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection']);
 
-/** A finished run as a recording: its trigger event and every audited call, with no credential left in. */
+/**
+ * A finished run as a recording: its trigger event and every audited call, with no credential left
+ * in. Names are judged by the audit log's own rule (engine/redact.ts), applied again since a record
+ * may predate a name the rule now knows; values by the vault's secrets.
+ */
 export async function recordRun(store: Store, runId: string, options: RecordOptions): Promise<Recording> {
   const run = await store.getRun(runId);
   if (!run) throw new RecordError(`there is no run ${runId}`);
@@ -47,7 +51,7 @@ export async function recordRun(store: Store, runId: string, options: RecordOpti
     trigger: {
       source: event.source,
       headers: withoutFraming(redactHeaders(event.headers)),
-      query: redactQuery(event.query),
+      query: redactQueryParameters(event.query, options.redactFields),
       body: redactValue(event.body, options.redactFields),
     },
     connections,
@@ -56,7 +60,7 @@ export async function recordRun(store: Store, runId: string, options: RecordOpti
       attempt: call.attempt,
       ...(call.connection === undefined ? {} : { connection: call.connection }),
       method: call.method,
-      url: redactUrl(call.url),
+      url: redactUrl(call.url, options.redactFields),
       request: { headers: redactHeaders(call.requestHeaders), body: redactText(call.requestBody, options.redactFields, call.requestHeaders['content-type']) },
       response:
         call.status === null
@@ -80,34 +84,17 @@ function redactValue(value: unknown, fields: string[]): unknown {
   return value === undefined ? undefined : JSON.parse(redactBody(JSON.stringify(value), fields));
 }
 
-/** Query parameters named like credentials (api_key, access_token, signature) are redacted, as headers are. */
-function isSecretName(name: string): boolean {
-  const normalised = name.toLowerCase().replaceAll('_', '-');
-  return DEFAULT_REDACTED_HEADERS.includes(normalised) || REDACTED_HEADER_FRAGMENTS.some((fragment) => normalised.includes(fragment)) || normalised === 'key';
-}
-
-function redactQuery(query: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(query).map(([name, value]) => [name, isSecretName(name) ? REDACTED : value]));
-}
-
-function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.username !== '' || parsed.password !== '') {
-    parsed.username = '';
-    parsed.password = '';
-  }
-  for (const name of [...parsed.searchParams.keys()]) if (isSecretName(name)) parsed.searchParams.set(name, REDACTED);
-  return parsed.toString();
-}
-
-/** Replaces every credential value, in whatever form JSON or a URL gives it, wherever it appears. */
+/**
+ * Replaces every credential value, in whatever form a header, JSON, a URL or a form gives it, in
+ * every string of the recording (and every key: a body may be keyed by one).
+ */
 function scrubCredentials(recording: Recording, credentials: string[]): Recording {
-  let text = JSON.stringify(recording);
-  const values = [...new Set(credentials)].filter((value) => value.length >= MIN_SCRUBBED_LENGTH).sort((a, b) => b.length - a.length);
-  for (const value of values) {
-    for (const form of new Set([JSON.stringify(value).slice(1, -1), JSON.stringify(encodeURIComponent(value)).slice(1, -1)])) {
-      text = text.split(form).join(REDACTED);
-    }
-  }
-  return JSON.parse(text) as Recording;
+  return scrubStrings(recording, credentialScrubber([...new Set(credentials)])) as Recording;
+}
+
+function scrubStrings(value: unknown, scrub: CredentialScrubber): unknown {
+  if (typeof value === 'string') return scrub.text(value);
+  if (Array.isArray(value)) return value.map((item) => scrubStrings(item, scrub));
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [scrub.text(key), scrubStrings(inner, scrub)]));
 }

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { REDACTED, REDACTED_HEADER_FRAGMENTS } from '../../engine/redact.ts';
+import { isCredentialName, REDACTED } from '../../engine/redact.ts';
 import type { LoadedFlow } from '../../flows/load-flow.ts';
 import type { ApiContext } from './api-context.ts';
 import { notFound } from './api-problem.ts';
@@ -25,13 +25,29 @@ const FlowSummary = Type.Object({
 const FlowDetail = Type.Intersect([FlowSummary, Type.Object({ definition: Type.Unknown({ description: 'the parsed flow; secret-looking literals are redacted' }) })]);
 const Switched = Type.Object({ id: Type.String(), enabled: Type.Boolean() });
 
-/** A flow file should hold ${env:…}/${secret:…} references, not values; if one holds a value anyway, it does not leave through the API. */
-function redactDefinition(value: unknown, key = ''): unknown {
+/**
+ * A flow file should hold ${env:…}/${secret:…} references, not values; if one holds a value anyway
+ * under a name the audit log takes for a credential's (an Authorization header, a query's
+ * api_key: isCredentialName), it does not leave through the API.
+ */
+export function redactDefinition(value: unknown, key = ''): unknown {
   if (Array.isArray(value)) return value.map((item) => redactDefinition(item));
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDefinition(v, k)]));
-  const secretLooking = REDACTED_HEADER_FRAGMENTS.some((fragment) => key.toLowerCase().includes(fragment));
-  if (secretLooking && typeof value === 'string' && !/^\$\{(env|secret):[^}]+\}$/.test(value)) return REDACTED;
+  if (isCredentialName(key) && typeof value === 'string' && !isPlaceholdersOnly(value)) return REDACTED;
   return value;
+}
+
+/** A `${env:…}`/`${secret:…}` reference, or a `{{ … }}` template expression that computes a value at run time. */
+const PLACEHOLDER = /\$\{[^}]*\}|\{\{[\s\S]*?\}\}/g;
+
+/**
+ * A value that says where its credential comes from instead of holding it: references and
+ * template expressions, and at most the scheme word a header puts before one ("Bearer
+ * ${secret:TOKEN}"), which tells the reader how the credential is sent.
+ */
+function isPlaceholdersOnly(value: string): boolean {
+  const literal = value.replace(PLACEHOLDER, '');
+  return literal !== value && /^\s*(?:[A-Za-z][A-Za-z-]*\s+)?$/.test(literal);
 }
 
 export async function flowRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
