@@ -11,7 +11,7 @@ import {
 } from '@weft/sdk';
 import type { Clock } from '../core/clock.ts';
 import type { CallAnswer, CallRequestRecord } from '../store/store.ts';
-import { capBody, redactBody, redactHeaders, redactUrl } from '../engine/redact.ts';
+import { capBody, credentialScrubber, redactBody, redactHeaders, redactUrl, type CredentialScrubber } from '../engine/redact.ts';
 import { describeNetworkError, flattenHeaders, requestDeadline } from '../engine/outbound-request.ts';
 import { formatSeconds } from '../engine/classify-response.ts';
 import { EgressDeniedError } from './egress-guard.ts';
@@ -100,21 +100,22 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
     headers.accept ??= 'application/json';
     const outgoing = { url, method: request.method, headers, ...(encoded ? { body: encoded.body } : {}) };
     const accessToken = (await options.auth.authorize(outgoing)) ?? undefined;
-    return { ...outgoing, ...(encoded ? { unsignedBody: encoded.body } : {}), ...(accessToken === undefined ? {} : { accessToken }) };
+    const scrub = credentialScrubber(credentialValuesOn(outgoing, credentialsAt, accessToken));
+    return { ...outgoing, scrub, ...(encoded ? { unsignedBody: encoded.body } : {}), ...(accessToken === undefined ? {} : { accessToken }) };
   }
 
-  function audited({ method, url, headers, unsignedBody }: PreparedRequest): AuditedRequest {
+  function audited({ method, url, headers, unsignedBody, scrub }: PreparedRequest): AuditedRequest {
     return {
       ...(options.connection === undefined ? {} : { connection: options.connection }),
       at: clock.now(),
       method,
-      url: redactUrl(url.toString(), redactedQueryNames),
-      requestHeaders: redactHeaders(headers, credentialsAt.headers),
-      requestBody: unsignedBody === undefined ? null : capBody(redactBody(unsignedBody.toString(), options.redactFields, headers['content-type']), options.auditBodyBytes),
+      url: scrub.url(redactUrl(url.toString(), redactedQueryNames)),
+      requestHeaders: scrub.headers(redactHeaders(headers, credentialsAt.headers)),
+      requestBody: unsignedBody === undefined ? null : capBody(scrub.text(redactBody(unsignedBody.toString(), options.redactFields, headers['content-type'])), options.auditBodyBytes),
     };
   }
 
-  async function send({ method, url, headers, body }: PreparedRequest, audit: AuditedRequestHandle): Promise<HttpResponse> {
+  async function send({ method, url, headers, body, scrub }: PreparedRequest, audit: AuditedRequestHandle): Promise<HttpResponse> {
     const startedAt = clock.now();
     const deadline = requestDeadline(options.signal, options.timeoutMs);
     let status: number;
@@ -133,7 +134,7 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
       text = await response.body.text();
     } catch (error) {
       const timedOut = deadline.hasTimedOut();
-      audit.answered({ status: null, durationMs: clock.now() - startedAt, responseHeaders: {}, responseBody: null, error: describeError(error, timedOut, options.timeoutMs) }, startedAt);
+      audit.answered({ status: null, durationMs: clock.now() - startedAt, responseHeaders: {}, responseBody: null, error: scrub.text(describeError(error, timedOut, options.timeoutMs)) }, startedAt);
       if (options.signal.aborted || error instanceof EgressDeniedError) throw error;
       throw timedOut
         ? new RetryableError('ERR_CONNECTOR_TIMEOUT', { reason: 'timeout', message: `${options.connector.name} did not answer within ${formatSeconds(options.timeoutMs)}` })
@@ -141,12 +142,13 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
     } finally {
       deadline.dispose();
     }
+    // A vendor may echo the credential it was sent (an error quoting the key it refused, a debug endpoint).
     audit.answered(
       {
         status,
         durationMs: clock.now() - startedAt,
-        responseHeaders: redactHeaders(responseHeaders),
-        responseBody: capBody(redactBody(text, options.redactFields, responseHeaders['content-type']), options.auditBodyBytes),
+        responseHeaders: scrub.headers(redactHeaders(responseHeaders)),
+        responseBody: capBody(scrub.text(redactBody(text, options.redactFields, responseHeaders['content-type'])), options.auditBodyBytes),
         error: null,
       },
       startedAt,
@@ -239,6 +241,8 @@ interface PreparedRequest {
   unsignedBody?: string | Buffer;
   /** The access token auth put on it, named to `refresh` if the destination refuses it. */
   accessToken?: string;
+  /** Hides the credential values auth put on it wherever its audit record holds them. */
+  scrub: CredentialScrubber;
 }
 
 function buildUrl(baseUrl: string, request: HttpRequest): URL {
@@ -264,6 +268,32 @@ function credentialPlaces(connector: Connector): { headers: string[]; query: str
     else if (scheme.kind === 'hmac-signing') places.headers.push(scheme.header);
   }
   return places;
+}
+
+/**
+ * The credential values auth put on a request, which a vendor may echo anywhere in its answer:
+ * each header (Authorization too) and query parameter the connector's auth schemes set, the value
+ * after a scheme word or prefix ("Bearer …", "Basic …", "Token …"), a basic password, and the
+ * access token. A basic user name is not one: often an account id the vendor shows everywhere
+ * (Twilio's AC… SID is in every path), it would blank out the record, not protect it.
+ */
+function credentialValuesOn(request: { url: URL; headers: Record<string, string> }, places: { headers: string[]; query: string[] }, accessToken: string | undefined): string[] {
+  const headerNames = new Set(['authorization', ...places.headers.map((name) => name.toLowerCase())]);
+  const values: string[] = accessToken === undefined ? [] : [accessToken];
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (!headerNames.has(name.toLowerCase())) continue;
+    const credential = value.slice(value.lastIndexOf(' ') + 1);
+    values.push(value, credential);
+    if (/^basic\s/i.test(value)) {
+      const decoded = Buffer.from(credential, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon !== -1) values.push(decoded.slice(colon + 1));
+    }
+  }
+  for (const name of places.query) {
+    for (const value of request.url.searchParams.getAll(name)) values.push(value);
+  }
+  return values;
 }
 
 function parseBody(text: string, contentType: string | undefined): unknown {
