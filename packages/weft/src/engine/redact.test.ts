@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { capBody, credentialScrubber, isCredentialName, redactBody, redactHeaders, redactQueryParameters, redactUrl } from './redact.ts';
+import { capBody, credentialScrubber, isCredentialName, maskUrlAfterHost, redactBody, redactHeaders, redactQueryParameters, redactUrl } from './redact.ts';
 
 describe('redactHeaders', () => {
   it('redacts credentials by name and by fragment, and lower-cases names', () => {
@@ -338,6 +338,15 @@ describe('payment card and bank account data', () => {
       redactUrl('https://pay.example/charge?card[number]=4242424242424242&cvv=123&order[number]=7&card_count=2', none),
       'https://pay.example/charge?card[number]=[REDACTED]&cvv=[REDACTED]&order[number]=7&card_count=2',
     );
+  });
+});
+
+describe('maskUrlAfterHost', () => {
+  it('keeps scheme, host and port, and hides the rest', () => {
+    assert.equal(maskUrlAfterHost('https://hooks.slack.com/services/T0001/B0001/XXXXXXXXXXXXXXXXXXXXXXXX'), 'https://hooks.slack.com/[REDACTED]');
+    assert.equal(maskUrlAfterHost('https://u:p@hooks.example.com:8443/?sig=abc#x'), 'https://hooks.example.com:8443/[REDACTED]');
+    assert.equal(maskUrlAfterHost('https://example.com'), 'https://example.com/');
+    assert.equal(maskUrlAfterHost('not a url with a secret'), '[REDACTED]');
   });
 });
 

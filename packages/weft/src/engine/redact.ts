@@ -328,6 +328,19 @@ function addressLength(url: string): number {
   return ADDRESS.exec(url)?.[0].length ?? 0;
 }
 
+/**
+ * A call's address that is itself a credential (a Slack incoming webhook, whose path is the
+ * secret: https://hooks.slack.com/services/T…/B…/…) as the audit keeps it: scheme and host (with
+ * its port), and REDACTED for whatever follows (userinfo, path, query, fragment), so the record
+ * still shows where the call went. Text that is no URL is hidden whole.
+ */
+export function maskUrlAfterHost(url: string): string {
+  const parsed = parseUrl(url);
+  if (parsed === null) return REDACTED;
+  const followed = parsed.username !== '' || parsed.password !== '' || (parsed.pathname !== '/' && parsed.pathname !== '') || parsed.search !== '' || parsed.hash !== '';
+  return `${parsed.protocol}//${parsed.host}/${followed ? REDACTED : ''}`;
+}
+
 /** Keeps at most `maxBytes` of UTF-8, never splitting a character, and says how much was cut. */
 export function capBody(body: string | null, maxBytes: number): string | null {
   if (body === null) return null;

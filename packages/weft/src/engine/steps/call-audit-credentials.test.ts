@@ -37,7 +37,8 @@ describe('the audit record of a raw call step', () => {
     vendor = createServer((req, res) => {
       req.resume();
       // A vendor quoting the key it was given back, as error answers do.
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'x-echo': req.headers['x-auth-key'] as string }).end(JSON.stringify({ url: req.url })));
+      const key = req.headers['x-auth-key'];
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', ...(key === undefined ? {} : { 'x-echo': key }) }).end(JSON.stringify({ url: req.url })));
     });
     await new Promise<void>((resolve) => vendor.listen(0, '127.0.0.1', resolve));
     vendorUrl = `http://127.0.0.1:${(vendor.address() as AddressInfo).port}`;
@@ -60,6 +61,26 @@ describe('the audit record of a raw call step', () => {
     return flows[0];
   }
 
+  let runs = 0;
+  /** Runs the flow's one call step in a run of its own, and returns the call's audit record. */
+  async function runCall(flow: LoadedFlow) {
+    const runId = `run_${++runs}`;
+    const event = { id: `evt_${runs}`, source: 'manual' as const, receivedAt: new Date(T0).toISOString(), headers: {}, query: {}, body: {} };
+    await store.ingest({ id: event.id, runId, flowId: 'geocode', dedupeKey: runId, orderingKey: null, receivedAt: T0, event });
+    await store.claimRuns({ workerId: 'worker', now: T0, leaseMs: 30_000, limit: 10, flowConcurrency: {}, flowIds: ['geocode'] });
+    const queued: Promise<unknown>[] = [];
+    const writes: Pick<CheckpointSink, 'defer' | 'settle'> = { defer: (write) => void queued.push(write), settle: async () => void (await Promise.all(queued.splice(0))) };
+    const ctx = { flow, runId, eventId: event.id, stepPath: 'lookup', attempt: 1, signal: new AbortController().signal, writes };
+    const deps = { store, clock: { now: () => T0 }, dispatcher, auditBodyBytes: 4096, redactFields: [], holds: new Map() };
+
+    await executeCallStep(deps, ctx, flow.flow.steps[0] as HttpCallStep, { trigger: {}, steps: {} } as never);
+    await writes.settle();
+
+    const [call] = await store.listCalls({ runId, now: T0 });
+    assert.ok(call);
+    return call;
+  }
+
   it('hides every referenced credential by value, in the URL, the headers and the answer', async () => {
     const flow = await load(
       [
@@ -76,20 +97,7 @@ describe('the audit record of a raw call step', () => {
       { VENDOR_URL: vendorUrl, GOOGLE_KEY, REGION: 'eu' },
       { CF_KEY, SIGNATURE },
     );
-    const runId = 'run_geocode';
-    const event = { id: 'evt_geocode', source: 'manual' as const, receivedAt: new Date(T0).toISOString(), headers: {}, query: {}, body: {} };
-    await store.ingest({ id: event.id, runId, flowId: 'geocode', dedupeKey: runId, orderingKey: null, receivedAt: T0, event });
-    await store.claimRuns({ workerId: 'worker', now: T0, leaseMs: 30_000, limit: 10, flowConcurrency: {}, flowIds: ['geocode'] });
-    const queued: Promise<unknown>[] = [];
-    const writes: Pick<CheckpointSink, 'defer' | 'settle'> = { defer: (write) => void queued.push(write), settle: async () => void (await Promise.all(queued.splice(0))) };
-    const ctx = { flow, runId, eventId: event.id, stepPath: 'lookup', attempt: 1, signal: new AbortController().signal, writes };
-    const deps = { store, clock: { now: () => T0 }, dispatcher, auditBodyBytes: 4096, redactFields: [], holds: new Map() };
-
-    await executeCallStep(deps, ctx, flow.flow.steps[0] as HttpCallStep, { trigger: {}, steps: {} } as never);
-    await writes.settle();
-
-    const [call] = await store.listCalls({ runId, now: T0 });
-    assert.ok(call);
+    const call = await runCall(flow);
     const recorded = JSON.stringify(call);
     for (const secret of [GOOGLE_KEY, CF_KEY, encodeURIComponent(SIGNATURE), new URLSearchParams({ s: SIGNATURE }).toString().slice(2)]) {
       assert.ok(!recorded.includes(secret), `${secret} is not on record`);
@@ -117,5 +125,22 @@ describe('the audit record of a raw call step', () => {
     assert.deepEqual(base.credentialValues, []);
     const secretPath = await load('      url: https://hooks.slack.com/services/${secret:SLACK_PATH}\n', {}, { SLACK_PATH: 'T0/B0/XXXXXXXX' });
     assert.deepEqual(secretPath.credentialValues, ['T0/B0/XXXXXXXX']);
+  });
+
+  it("keeps only the scheme and host of a url that is one ${env:…} as a whole, as a Slack webhook's is", async () => {
+    const webhookPath = 'services/T0001ABCD/B0002EFGH/XXXXXXXXXXXXXXXXXXXXXXXX';
+    const flow = await load(`      url: \${env:SLACK_WEBHOOK_URL}\n      body: '{ "text": "order shipped" }'\n`, { SLACK_WEBHOOK_URL: `${vendorUrl}/${webhookPath}` });
+    const call = await runCall(flow);
+    assert.equal(call.url, `${vendorUrl}/[REDACTED]`, 'where it went, not the key in its path');
+    assert.equal(call.status, 200);
+    const recorded = JSON.stringify(call);
+    assert.ok(!recorded.includes(webhookPath), 'the path is nowhere on record, the echo of it included');
+    assert.ok(!recorded.includes(encodeURIComponent(webhookPath)), 'nor percent-encoded');
+    assert.equal(call.requestBody, '{"text":"order shipped"}');
+  });
+
+  it('shows a url that an env reference only begins, as the address it is', async () => {
+    const flow = await load('      url: ${env:VENDOR_URL}/api/v2/orders\n', { VENDOR_URL: vendorUrl });
+    assert.equal((await runCall(flow)).url, `${vendorUrl}/api/v2/orders`);
   });
 });

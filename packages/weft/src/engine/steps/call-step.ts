@@ -9,7 +9,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { CallAnswer, CallRequestRecord, ExceptionRecord, Store } from '../../store/store.ts';
 import type { Reason } from '../../core/exception.ts';
 import { classifyStatus, describeFailure, reasonForStatus } from '../classify-response.ts';
-import { capBody, credentialScrubber, redactBody, redactHeaders, redactUrl } from '../redact.ts';
+import { capBody, credentialScrubber, maskUrlAfterHost, redactBody, redactHeaders, redactUrl, type CredentialScrubber } from '../redact.ts';
 import { describeNetworkError, flattenHeaders, requestDeadline } from '../outbound-request.ts';
 import { PostponeError, StepFailedError } from '../step-failure.ts';
 import type { Scope } from '../scope.ts';
@@ -60,6 +60,7 @@ export async function executeCallStep(
 ): Promise<{ output: CallOutput; effectKey?: string }> {
   const call = step.call;
   const url = parseCallUrl(await ctx.flow.template(call.url).render(scope), ctx.stepPath, call.url);
+  const audit = auditRuleFor(ctx.flow, call.url, url);
   for (const [name, value] of Object.entries(call.query ?? {})) {
     url.searchParams.set(name, await ctx.flow.template(value).render(scope));
   }
@@ -76,11 +77,47 @@ export async function executeCallStep(
   const idempotencyHeader = call.idempotencyHeader === false ? undefined : (call.idempotencyHeader ?? 'Idempotency-Key').toLowerCase();
   const outgoing = (key: string): RenderedRequest => ({ method, url, body, headers: idempotencyHeader === undefined ? headers : { ...headers, [idempotencyHeader]: key } });
   // Begun with `call`, an effect that is to be sent always has its audit record started.
-  return withEffectLedger(deps, ctx, (key, audited) => sendCall(deps, ctx, step, scope, outgoing(key), audited!), {
+  return withEffectLedger(deps, ctx, (key, audited) => sendCall(deps, ctx, step, scope, outgoing(key), audited!, audit.scrub), {
     destination: url.origin,
     requestHash: sha256Hex(`${method} ${url.toString()}\n${body ?? ''}`),
-    call: (key) => auditedRequest(deps, ctx, outgoing(key)),
+    call: (key) => auditedRequest(deps, ctx, outgoing(key), audit),
   });
+}
+
+/** What a call's audit record hides by value, and whether its url is a credential as a whole. */
+interface CallAuditRule {
+  scrub: CredentialScrubber;
+  /** The url is one reference (`url: ${env:SLACK_WEBHOOK_URL}`): the record keeps its scheme and host only. */
+  urlIsCredential: boolean;
+}
+
+/**
+ * A url template that is a single `${env:…}` or `${secret:…}` reference (the syntax of
+ * flows/references.ts): the whole address is configuration, and may be a secret as a whole, as a
+ * Slack incoming webhook is (https://hooks.slack.com/services/T…/B…/…, the path is the key).
+ * An `${env:…}` that only begins the url (`${env:ERP_URL}/orders`) gives a base the record shows.
+ */
+const WHOLE_REFERENCE = /^\s*\$\{\s*(?:env|secret)\s*:\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\s*$/;
+
+/** Per loaded flow (a reload makes a new one) and url template: built once, read by every call. */
+const auditRules = new WeakMap<LoadedFlow, Map<string, CallAuditRule>>();
+
+/**
+ * The flow's credential values, and for a url that is one reference the path and query it resolves
+ * to as well, since a vendor may quote the address it was called at. That url renders the same for
+ * every call of the flow (references resolve at load), so the first call's is everyone's.
+ */
+function auditRuleFor(flow: LoadedFlow, urlTemplate: string, url: URL): CallAuditRule {
+  let rules = auditRules.get(flow);
+  if (rules === undefined) auditRules.set(flow, (rules = new Map()));
+  let rule = rules.get(urlTemplate);
+  if (rule === undefined) {
+    const urlIsCredential = WHOLE_REFERENCE.test(urlTemplate);
+    const hiddenPart = urlIsCredential ? (url.pathname + url.search).replace(/^\/+/, '') : '';
+    rule = { scrub: credentialScrubber([...(flow.credentialValues ?? []), ...(hiddenPart === '' ? [] : [hiddenPart])]), urlIsCredential };
+    rules.set(urlTemplate, rule);
+  }
+  return rule;
 }
 
 /** A call's audit record once started: what it sends, with the attempt the store recorded. */
@@ -204,10 +241,10 @@ interface RenderedRequest {
 /**
  * The audit record of a request: redacted and capped, as the log keeps it. Credentials are hidden
  * by name, and those from the flow's references also by value, since a header or query parameter
- * may carry one under any name. Scrubbed before the cap, which could leave part of a value.
+ * may carry one under any name; a url that is a credential as a whole keeps its scheme and host.
+ * Scrubbed before the cap, which could leave part of a value.
  */
-function auditedRequest(deps: CallStepDeps, ctx: CallContext, { method, url, headers, body }: RenderedRequest): CallRequestRecord {
-  const scrub = credentialScrubber(ctx.flow.credentialValues ?? []);
+function auditedRequest(deps: CallStepDeps, ctx: CallContext, { method, url, headers, body }: RenderedRequest, { scrub, urlIsCredential }: CallAuditRule): CallRequestRecord {
   return {
     at: deps.clock.now(),
     flowId: ctx.flow.flow.id,
@@ -215,13 +252,21 @@ function auditedRequest(deps: CallStepDeps, ctx: CallContext, { method, url, hea
     stepPath: ctx.stepPath,
     attempt: ctx.attempt,
     method,
-    url: scrub.url(redactUrl(url.toString(), deps.redactFields)),
+    url: urlIsCredential ? maskUrlAfterHost(url.toString()) : scrub.url(redactUrl(url.toString(), deps.redactFields)),
     requestHeaders: scrub.headers(redactHeaders(headers)),
     requestBody: capBody(body === undefined ? null : scrub.text(redactBody(body, deps.redactFields, headers['content-type'])), deps.auditBodyBytes),
   };
 }
 
-async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep, scope: Scope, rendered: RenderedRequest, audited: AuditedCall): Promise<CallOutput> {
+async function sendCall(
+  deps: CallStepDeps,
+  ctx: CallContext,
+  step: HttpCallStep,
+  scope: Scope,
+  rendered: RenderedRequest,
+  audited: AuditedCall,
+  scrub: CredentialScrubber,
+): Promise<CallOutput> {
   const { store, clock } = deps;
   const call = step.call;
   const { method, url, headers, body } = rendered;
@@ -270,8 +315,7 @@ async function sendCall(deps: CallStepDeps, ctx: CallContext, step: HttpCallStep
     deadline.dispose();
   }
 
-  // A destination may echo a credential (an error quoting the key it refused).
-  const scrub = credentialScrubber(ctx.flow.credentialValues ?? []);
+  // A destination may echo a credential (an error quoting the key it refused, a token endpoint).
   const auditedHeaders = scrub.headers(redactHeaders(responseHeaders));
   const auditedBody = capBody(scrub.text(redactBody(responseText, deps.redactFields, responseHeaders['content-type'])), deps.auditBodyBytes);
   recordAnswer({ status, durationMs: clock.now() - startedAt, responseHeaders: auditedHeaders, responseBody: auditedBody, error: null });
