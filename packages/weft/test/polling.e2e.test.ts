@@ -14,6 +14,8 @@ import pino from 'pino';
 import { cursor, defineConnector, defineTrigger, defineAction, schema, type Connector, type PollSpec } from '@weft/sdk';
 import { settledRuns, startTestWeft } from './support/weft-harness.ts';
 import { createPoller, type PollerOptions } from '../src/engine/poller.ts';
+import { backfillPolls } from '../src/cli/commands/backfill.ts';
+import { CliError } from '../src/cli/context.ts';
 import { loadConfig } from '../src/config.ts';
 import { createConfiguredEngine, openOutbound, openStore } from '../src/main.ts';
 import { loadFlows } from '../src/flows/load-flow.ts';
@@ -465,6 +467,35 @@ describe('polls whose pagination does not end', () => {
     }
   });
 
+  it('says once an interval, not every poll, that a flow is stuck at its page limit, and that `weft backfill` gets it past', { timeout: 30_000 }, async () => {
+    const api = await startEndlessApi((page) => String(page + 1));
+    const polling = await openPolling(pagedRecordsApi, api.url, FLOW.replace('every: 1h', 'every: 20ms'));
+    let now = Date.now();
+    const polls = polling.poller({ maxPagesPerPoll: 2, clock: { now: () => now } }).start([polling.flow]);
+    const pageLimits = () => polling.logged.filter(({ msg }) => msg === 'poll.page_limit') as Array<{ msg: string; polls?: number; fix?: string }>;
+    const untilRequests = async (count: number) => {
+      for (const deadline = Date.now() + 10_000; api.requests() < count; ) {
+        if (Date.now() > deadline) throw new Error(`the API was asked ${api.requests()} times, not ${count}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    try {
+      await untilRequests(8);
+      assert.equal(pageLimits().length, 1, 'four polls stopped at their limit, one line');
+      assert.equal(pageLimits()[0]?.polls, 1);
+      assert.match(pageLimits()[0]?.fix ?? '', /run `weft backfill sync-records`/);
+      now += 3_600_000;
+      await untilRequests(api.requests() + 2);
+      await untilRequests(api.requests() + 2);
+      assert.equal(pageLimits().length, 2, 'an hour on, one more line');
+      assert.ok((pageLimits()[1]?.polls ?? 0) > 1, 'counting the polls since the last');
+    } finally {
+      polls.stop();
+      await polling.close();
+      api.server.close();
+    }
+  });
+
   it('reads a poll of exactly its page limit to the end', { timeout: 30_000 }, async () => {
     const api = await startPagedApi(EIGHT_ROWS, (_page, answer) => answer());
     const polling = await openPolling(pagedRecordsApi, api.url, FLOW);
@@ -483,6 +514,42 @@ describe('polls whose pagination does not end', () => {
     try {
       await assert.rejects(polling.poller().pollOnce(polling.flow), /repeated itself/);
       assert.equal(api.requests(), 2);
+      assert.equal(await polling.store.pollCursor('sync-records:records:records-updated'), undefined);
+    } finally {
+      await polling.close();
+      api.server.close();
+    }
+  });
+});
+
+describe('weft backfill', () => {
+  it('reads past the page limit of scheduled polls to the end, and moves the cursor', { timeout: 30_000 }, async () => {
+    const api = await startPagedApi(EIGHT_ROWS, (_page, answer) => answer());
+    const polling = await openPolling(pagedRecordsApi, api.url, FLOW);
+    try {
+      // Scheduled polls of this poller stop at two pages (standing in for MAX_PAGES_PER_POLL); the backlog is four.
+      const poller = polling.poller({ maxPagesPerPoll: 2 });
+      await assert.rejects(poller.pollOnce(polling.flow), { code: 'ERR_POLL_PAGE_LIMIT' });
+      const read = await backfillPolls(poller, polling.flow, { since: '2026-01-01T00:00:00Z', maxPolls: 10 });
+      assert.ok(read.records >= 8, `${read.records} records read`);
+      assert.equal(read.accepted, 4, 'the four records past the pages the scheduled poll read');
+      assert.equal(await polling.store.pollCursor('sync-records:records:records-updated'), '2026-01-01T00:00:07Z');
+    } finally {
+      await polling.close();
+      api.server.close();
+    }
+  });
+
+  it('stops at --max-pages when given, with the cursor where it was, and says how to read on', { timeout: 30_000 }, async () => {
+    const api = await startPagedApi(EIGHT_ROWS, (_page, answer) => answer());
+    const polling = await openPolling(pagedRecordsApi, api.url, FLOW);
+    try {
+      await assert.rejects(backfillPolls(polling.poller(), polling.flow, { maxPolls: 10, maxPages: 3 }), (error: Error) => {
+        assert.ok(error instanceof CliError);
+        assert.match(error.message, /^backfill sync-records stopped at --max-pages 3: .*read 3 pages .*Run it again with a higher --max-pages, or without it/);
+        return true;
+      });
+      assert.equal((await polling.store.countRuns('sync-records')).queued, 6, 'the pages read are committed');
       assert.equal(await polling.store.pollCursor('sync-records:records:records-updated'), undefined);
     } finally {
       await polling.close();

@@ -37,7 +37,7 @@ export interface PollerOptions {
   redactFields: string[];
   /** How long each request of a poll (one page) may take; default 60 s. */
   requestTimeoutMs?: number;
-  /** The most pages one poll reads; default MAX_PAGES_PER_POLL. */
+  /** The most pages a scheduled poll reads; default MAX_PAGES_PER_POLL. */
   maxPagesPerPoll?: number;
 }
 
@@ -47,9 +47,14 @@ const REQUEST_TIMEOUT_MS = 60_000;
 const NEVER_ABORTED = new AbortController().signal;
 const AUDIT_FAILURE_LOG_INTERVAL_MS = 10_000;
 /**
- * The most pages one poll reads. A vendor whose pagination never ends (a next cursor that never
- * repeats, or millions of pages) would otherwise hold one poll, and every record it read (kept
- * for `nextCursor`), forever.
+ * A flow whose polls stop at their page limit does so on every poll, its cursor unmoved, until an
+ * operator acts: the first is logged at once, then one line an hour with the count.
+ */
+const PAGE_LIMIT_LOG_INTERVAL_MS = 3_600_000;
+/**
+ * The most pages a scheduled poll reads. A vendor whose pagination never ends (a next cursor
+ * that never repeats, or millions of pages) would otherwise hold one poll, and every record it
+ * read (kept for `nextCursor`), forever. `weft backfill` has no limit: an operator asked for it.
  */
 export const MAX_PAGES_PER_POLL = 1_000;
 
@@ -65,6 +70,15 @@ export class PollTriggerError extends Error {
  */
 export class PollPageLimitError extends Error {
   readonly code = 'ERR_POLL_PAGE_LIMIT';
+  constructor(
+    readonly flowId: string,
+    readonly maxPages: number,
+  ) {
+    super(
+      `the poll of flow '${flowId}' read ${maxPages} pages and the API still had more: their records are committed, but the cursor was not moved ` +
+        '(a cursor computed from part of a poll can pass records on the pages not read), so the next poll reads the same pages again',
+    );
+  }
 }
 
 /**
@@ -77,6 +91,20 @@ export type Poller = ReturnType<typeof createPoller>;
 export function createPoller(options: PollerOptions) {
   const { store, clock } = options;
   const auditFailures = createLogThrottle(clock, AUDIT_FAILURE_LOG_INTERVAL_MS);
+  /** Per flow, and kept across restarts of the polls (a switch, a reload): see PAGE_LIMIT_LOG_INTERVAL_MS. */
+  const pageLimitLogs = new Map<string, ReturnType<typeof createLogThrottle>>();
+
+  /** A scheduled poll stopped at its page limit: says so, and what to do, once an interval per flow. */
+  function logPageLimit(error: PollPageLimitError): void {
+    let throttle = pageLimitLogs.get(error.flowId);
+    if (throttle === undefined) pageLimitLogs.set(error.flowId, (throttle = createLogThrottle(clock, PAGE_LIMIT_LOG_INTERVAL_MS)));
+    const polls = throttle.occurred();
+    if (polls === undefined) return;
+    const fix =
+      `run \`weft backfill ${error.flowId}\`: it reads the backlog to its end, with no page limit, and moves the cursor past it, so the polls carry on from there; ` +
+      "if the pages never end, the connector's pagination is at fault";
+    options.log.warn({ err: error, flowId: error.flowId, maxPages: error.maxPages, polls, fix }, 'poll.page_limit');
+  }
 
   /**
    * Nobody awaits a poll's audit record (it is kept after the answer was read), so a store that
@@ -90,8 +118,11 @@ export function createPoller(options: PollerOptions) {
     });
   }
 
-  /** `signal` ends the poll early (a stop); what it committed stays, the cursor does not move. */
-  async function pollOnce(flow: LoadedFlow, overrides: { since?: string; signal?: AbortSignal } = {}): Promise<PollOutcome> {
+  /**
+   * `signal` ends the poll early (a stop); what it committed stays, the cursor does not move.
+   * `maxPages` replaces the poller's page limit for this poll (Infinity: none, as `weft backfill` asks).
+   */
+  async function pollOnce(flow: LoadedFlow, overrides: { since?: string; signal?: AbortSignal; maxPages?: number } = {}): Promise<PollOutcome> {
     const spec = pollSpecOf(flow);
     const resolved = await options.connections.resolve(spec.connection);
     const trigger = resolved.connector.triggers.find((candidate) => candidate.id === spec.trigger);
@@ -150,7 +181,8 @@ export function createPoller(options: PollerOptions) {
     let lastBody: unknown;
     let accepted = 0;
     let parked = 0;
-    for await (const page of fetchPages(trigger, cursor, http, options.maxPagesPerPoll ?? MAX_PAGES_PER_POLL)) {
+    const maxPages = overrides.maxPages ?? options.maxPagesPerPoll ?? MAX_PAGES_PER_POLL;
+    for await (const page of fetchPages(flow.flow.id, trigger, cursor, http, maxPages)) {
       if (page.items.length > 0) {
         const committed = await commitPage(page.items);
         accepted += committed.accepted;
@@ -216,7 +248,7 @@ export function createPoller(options: PollerOptions) {
         } catch (error) {
           if (stopping.signal.aborted) return;
           if (error instanceof CapacityWaitError) delay = Math.max(0, error.until - clock.now());
-          else if (error instanceof PollPageLimitError) options.log.warn({ err: error, flowId: flow.flow.id }, 'poll.page_limit');
+          else if (error instanceof PollPageLimitError) logPageLimit(error);
           else options.log.warn({ err: error, flowId: flow.flow.id }, 'poll.failed');
         }
         if (stopping.signal.aborted) return;
@@ -259,6 +291,7 @@ function messageOf(error: unknown): string {
  * fails it with PollPageLimitError once the pages before it are committed.
  */
 async function* fetchPages(
+  flowId: string,
   trigger: PollTriggerOf,
   cursor: string | undefined,
   http: ReturnType<typeof createConnectorHttpClient>,
@@ -274,11 +307,7 @@ async function* fetchPages(
     }
     // `pages` stops quietly at maxPages: asked as it would ask, is there a page after the last?
     if (last !== undefined && last.index === maxPages - 1 && last.items.length > 0 && pagination.next(last) !== undefined) {
-      throw new PollPageLimitError(
-        `the poll of '${trigger.id}' read ${maxPages} pages and the API still had more; their records are committed, the cursor was not moved ` +
-          '(a cursor computed from part of a poll can pass records on the pages not read), so the next poll starts from the same cursor. ' +
-          'A pagination that never ends is a connector or vendor bug; a real backlog this long is only read from a later start point (`weft backfill <flow> --since`), which leaves out what lies before it.',
-      );
+      throw new PollPageLimitError(flowId, maxPages);
     }
     return;
   }
