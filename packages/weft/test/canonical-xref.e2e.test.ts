@@ -103,6 +103,20 @@ steps:
       repairFlow: repair-customer
 `;
 
+/** Re-drives what is missing, leaving a customer that changed in the last 15 minutes (settle's default) to its own run. */
+const REDRIVE_FLOW = `id: nightly-redrive
+trigger:
+  manual: {}
+steps:
+  - id: compare
+    reconcile:
+      entity: customer
+      source: { system: shop, records: trigger.body.shop, id: id, describe: '"customer " & email', changedAt: updatedAt }
+      target: { system: erp, records: trigger.body.erp, id: customerId }
+      onMissing: redrive
+      repairFlow: repair-customer
+`;
+
 const REPAIR_FLOW = `id: repair-customer
 trigger:
   manual: {}
@@ -173,7 +187,7 @@ steps:
 
   const start = () =>
     startTestWeft(
-      { 'orders.yaml': ORDER_FLOW, 'nightly.yaml': RECONCILE_FLOW, 'repair.yaml': REPAIR_FLOW, 'announce.yaml': announceFlow() },
+      { 'orders.yaml': ORDER_FLOW, 'nightly.yaml': RECONCILE_FLOW, 'redrive.yaml': REDRIVE_FLOW, 'repair.yaml': REPAIR_FLOW, 'announce.yaml': announceFlow() },
       {
         connectors: [erpConnector],
         prepare: (store) => store.connections.put({ id: 'erp', connectorId: 'toy-erp', config: { baseUrl: erpUrl }, now: Date.now() }),
@@ -331,6 +345,68 @@ steps:
       assert.equal((await settledRuns(weft, 'repair-customer', 1)).succeeded, 1);
       assert.equal(creates, 1);
       assert.equal((await weft.store.xref.find('customer', { system: 'shop', id: '7003' }))?.links.find((l) => l.system === 'erp')?.id, '3347');
+    } finally {
+      await weft.close();
+    }
+  });
+
+  it('hands a customer linked to an ERP id the ERP no longer has to a person, naming the link to remove; unlinked and replayed, it is created', { timeout: 30_000 }, async () => {
+    const weft = await start();
+    try {
+      // Shop customer 7003 is linked to ERP customer 9999, which was deleted in the ERP.
+      await weft.store.xref.link('customer', { system: 'shop', id: '7003' }, { system: 'erp', id: '9999' }, Date.now());
+      const flow = weft.engine.flows().get('nightly-customers')!;
+      const night = async (n: number) => {
+        await weft.engine.accept(flow, { source: 'manual', headers: {}, query: {}, body: { shop: [{ id: 7003, email: 'kim@example.com' }], erp: [] }, dedupeKey: `night-${n}` });
+        assert.equal((await settledRuns(weft, 'nightly-customers', n)).succeeded, n);
+        const [report] = await weft.store.reconciliations.list({ flowId: 'nightly-customers', limit: 1 });
+        return (await weft.store.reconciliations.get(report!.id))!.items[0]!;
+      };
+      const first = await night(1);
+      const [exception] = await weft.store.listExceptions({ flowId: 'repair-customer' });
+      assert.equal(exception?.id, first.action?.exceptionId);
+      assert.match(exception!.message, /^Customer kim@example\.com in shop is linked to erp customer 9999, which the erp records read by this reconciliation do not include\. If it no longer exists in erp, remove the stale link with `weft xref unlink customer erp:9999`, then replay this exception;/);
+
+      // Replayed as it is, the repair finds the stale link and creates nothing…
+      await weft.store.replayException(exception!.id, { now: Date.now() });
+      weft.engine.kick();
+      assert.equal((await settledRuns(weft, 'repair-customer', 1)).succeeded, 1);
+      assert.equal(creates, 0);
+      // …so the next night hands it over again rather than calling it handled.
+      const second = await night(2);
+      assert.equal(second.action?.kind, 'exception');
+      assert.notEqual(second.action?.exceptionId, exception!.id);
+
+      // Doing what the exception says repairs it.
+      assert.equal(await weft.store.xref.unlink('customer', { system: 'erp', id: '9999' }), true);
+      await weft.store.replayException(second.action!.exceptionId!, { now: Date.now() });
+      weft.engine.kick();
+      assert.equal((await settledRuns(weft, 'repair-customer', 2)).succeeded, 2);
+      assert.equal(creates, 1);
+      assert.deepEqual((await weft.store.xref.find('customer', { system: 'shop', id: '7003' }))?.links.map((l) => `${l.system}:${l.id}`).sort(), ['erp:3345', 'shop:7003']);
+    } finally {
+      await weft.close();
+    }
+  });
+
+  it('leaves a customer its own run is still creating to that run instead of re-driving it: one customer in the ERP', { timeout: 30_000 }, async () => {
+    Object.assign(erpMode, { latencyMs: 1000 });
+    const weft = await start();
+    try {
+      assert.equal(await post(`${weft.url}/hooks/shop/orders`, order({ id: 5009, customer_id: 7009, email: 'lee@example.com' })), 202);
+      // The order's run has sent the create of customer 7009 and waits for the ERP's answer.
+      while ((await weft.store.listCalls({ now: Date.now() })).length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      const nightly = weft.engine.flows().get('nightly-redrive')!;
+      const listed = { id: 7009, email: 'lee@example.com', updatedAt: new Date().toISOString() };
+      await weft.engine.accept(nightly, { source: 'manual', headers: {}, query: {}, body: { shop: [listed], erp: [] }, dedupeKey: 'night-1' });
+      assert.equal((await settledRuns(weft, 'nightly-redrive', 1)).succeeded, 1);
+      const [report] = await weft.store.reconciliations.list({ flowId: 'nightly-redrive' });
+      const [item] = (await weft.store.reconciliations.get(report!.id))!.items as { settling?: boolean; action?: unknown }[];
+      assert.deepEqual([report?.missing, item?.settling, item?.action], [0, true, undefined]);
+
+      assert.equal((await settledRuns(weft, 'shop-orders', 1)).succeeded, 1);
+      assert.deepEqual(await weft.store.listRuns({ flowId: 'repair-customer' }), []);
+      assert.equal(creates, 1);
     } finally {
       await weft.close();
     }

@@ -215,13 +215,28 @@ export const LookupStepSchema = Type.Object(
   { ...closed, description: "Read the cross-reference: the id in `in` of the record known as `from`. Output: that id, or null." },
 );
 
-export const ReconcileSideSchema = Type.Object(
+const reconcileSideFields = {
+  system: connectionName,
+  records: expressionFor('JSONata giving the records of this side, e.g. steps.listOrders.orders. A record listed twice (pages that overlap) is judged once.'),
+  id: expressionFor("JSONata over one record giving its id in this system, e.g. id."),
+  compare: Type.Optional(
+    expressionFor(
+      'JSONata over one record giving what must agree across sides, e.g. total; give it on both sides or neither. Compared as canonical values: money objects ({ amount, currency }) as decimals, date-times with an offset as instants, objects in any key order, arrays in order, null the same as no value, other strings as written ("02134" ≠ "2134") and numbers as numbers (a number never equals a string).',
+    ),
+  ),
+  describe: Type.Optional(expressionFor('JSONata over one record naming it for people, e.g. "order " & name.')),
+};
+
+export const ReconcileSideSchema = Type.Object(reconcileSideFields, closed);
+
+export const ReconcileSourceSchema = Type.Object(
   {
-    system: connectionName,
-    records: expressionFor('JSONata giving the records of this side, e.g. steps.listOrders.orders.'),
-    id: expressionFor("JSONata over one record giving its id in this system, e.g. id."),
-    compare: Type.Optional(expressionFor('JSONata over one record giving what must agree across sides, e.g. total.amount.')),
-    describe: Type.Optional(expressionFor('JSONata over one record naming it for people, e.g. "order " & name.')),
+    ...reconcileSideFields,
+    changedAt: Type.Optional(
+      expressionFor(
+        'JSONata over one record giving when it last changed in the source (ISO 8601 with an offset, or epoch milliseconds), e.g. updatedAt. A record that changed within `settle` is not judged yet: its own run may not have reached the target.',
+      ),
+    ),
   },
   closed,
 );
@@ -232,11 +247,18 @@ export const ReconcileStepSchema = Type.Object(
     reconcile: Type.Object(
       {
         entity: CanonicalEntityName,
-        source: ReconcileSideSchema,
+        source: ReconcileSourceSchema,
         target: ReconcileSideSchema,
         onMissing: Type.Optional(
           Type.Union([Type.Literal('report'), Type.Literal('exception'), Type.Literal('redrive')], {
-            description: 'report (default): count them; exception: open a not-found exception per record, replayable; redrive: run `repairFlow` for each.',
+            description:
+              'report (default): count them; exception: open a not-found exception of `repairFlow` per record, replayable; redrive: run `repairFlow` for each. A record is handed over again on a later run while it is still missing and no earlier hand-over of it is open, at most 100 a run (the rest are reported as over the limit). A record linked to a target id the target records do not include is always handed over as an exception, naming the link to remove.',
+          }),
+        ),
+        settle: Type.Optional(
+          Type.Union([Duration], {
+            description:
+              "How long after a source record's last change (source.changedAt) it is left to its own run before it is judged missing or different (default 15m; 0 judges at once). Records within it are reported as settling.",
           }),
         ),
         repairFlow: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'A manual-trigger flow run with the missing source record as input (exception and redrive).' })),

@@ -1,10 +1,12 @@
 import type { ReconcileStep } from '../../flows/flow-schema.ts';
-import { keyText, newId } from '../../core/ids.ts';
 import type { Clock } from '../../core/clock.ts';
+import { toMs } from '../../core/duration.ts';
+import { keyText, sha256Hex } from '../../core/ids.ts';
 import type { ReconciliationItem, Store } from '../../store/store.ts';
 import type { RepairLauncher } from '../repairs.ts';
 import { StepFailedError } from '../step-failure.ts';
 import type { Evaluate } from './canonical-steps.ts';
+import { isAbsent, sameValue } from './reconcile-compare.ts';
 
 export interface ReconcileDeps {
   store: Store;
@@ -15,11 +17,43 @@ export interface ReconcileDeps {
 /** Evaluates an expression over one record (the record is the expression's input). */
 export type EvaluateOn = (source: string, record: unknown) => Promise<unknown>;
 
+/** How long a changed source record is left to its own run before it is judged (the step's `settle`). */
+export const DEFAULT_SETTLE = '15m';
+
+/**
+ * At most this many records are handed to the repair flow by one reconcile step run (new
+ * exceptions or queued repair runs): a night that finds 2,000 records missing is a broken
+ * listing or a stopped flow, which 2,000 exceptions (and announcements) would bury rather than
+ * tell. The rest are reported as not handed over; a later run hands them over.
+ */
+export const MAX_HAND_OVERS_PER_RUN = 100;
+
 export interface ReconcileOutput {
   reportId: string;
   matched: number;
+  /** Judged missing (settling records not included). */
   missing: number;
+  /** Judged different (settling records not included). */
   different: number;
+  /** Missing or different, but changed within `settle`: not judged this run. */
+  settling: number;
+  /** Missing records not handed to the repair flow because this run reached MAX_HAND_OVERS_PER_RUN. */
+  notHandedOver: number;
+  /** Source records the source side listed more than once; each is judged once. */
+  duplicates: number;
+}
+
+/**
+ * A report item as this step writes it: the store's item and, in the same JSON, what only this
+ * step and `weft reconcile report` read. `status` is what the record looks like now.
+ */
+export interface ReconcileReportItem extends ReconciliationItem {
+  /** Changed within `settle`: not judged, not counted as missing or different, not handed over. */
+  settling?: true;
+  /** Missing but not handed over this run, and why. */
+  notHandedOver?: 'over-limit';
+  /** Which hand-over of this record `action` is: the generation in its dedupe key (1 when absent). */
+  handOver?: number;
 }
 
 /** One side's records reduced to what comparing needs. */
@@ -27,47 +61,53 @@ export interface SideRecord {
   id: string;
   name: string;
   value?: unknown;
+  /** When the source record last changed (epoch ms), when the step's source has `changedAt`. */
+  changedAt?: number;
   record: unknown;
 }
 
+export type UnmatchedRecord = Omit<ReconcileReportItem, 'action'> & { record: unknown };
+
 /**
  * Pure: classifies each source record by the cross-reference. Missing: no link to the target
- * system, or a link to a record the target side did not return. Different: linked and present,
- * but the compared values disagree. Target records nobody links to are not the source's problem
- * and are not counted.
+ * system, or a link to a record the target side did not return (the item keeps that target id).
+ * Different: linked and present, but the compared values disagree (`sameValue`). A record that
+ * is either but changed after `settledBefore` is settling: not judged. A record the source lists
+ * twice is judged once, by its last copy. Target records nobody links to are not the source's
+ * problem and are not counted.
  */
-export function classify(source: readonly SideRecord[], target: readonly SideRecord[], linkedTargetId: (sourceId: string) => string | undefined, compare: boolean) {
+export function classify(
+  source: readonly SideRecord[],
+  target: readonly SideRecord[],
+  linkedTargetId: (sourceId: string) => string | undefined,
+  options: { compare: boolean; settledBefore?: number },
+) {
+  const sourceById = new Map<string, SideRecord>();
+  for (const record of source) sourceById.set(record.id, record);
   const targetById = new Map(target.map((record) => [record.id, record]));
   let matched = 0;
-  const unmatched: (Omit<ReconciliationItem, 'action'> & { record: unknown })[] = [];
-  for (const record of source) {
+  const unmatched: UnmatchedRecord[] = [];
+  for (const record of sourceById.values()) {
     const targetId = linkedTargetId(record.id);
     const counterpart = targetId === undefined ? undefined : targetById.get(targetId);
+    const settling = options.settledBefore !== undefined && record.changedAt !== undefined && record.changedAt > options.settledBefore ? { settling: true as const } : {};
     if (counterpart === undefined) {
-      unmatched.push({ status: 'missing', sourceId: record.id, name: record.name, ...(targetId === undefined ? {} : { targetId }), record: record.record });
-    } else if (compare && !sameValue(record.value, counterpart.value)) {
-      unmatched.push({ status: 'different', sourceId: record.id, name: record.name, targetId: counterpart.id, sourceValue: record.value, targetValue: counterpart.value, record: record.record });
+      unmatched.push({ status: 'missing', sourceId: record.id, name: record.name, ...(targetId === undefined ? {} : { targetId }), ...settling, record: record.record });
+    } else if (options.compare && !sameValue(record.value, counterpart.value)) {
+      // null, not undefined: JSON keeps it, so the report says "no value" rather than dropping the key.
+      const values = { sourceValue: isAbsent(record.value) ? null : record.value, targetValue: isAbsent(counterpart.value) ? null : counterpart.value };
+      unmatched.push({ status: 'different', sourceId: record.id, name: record.name, targetId: counterpart.id, ...values, ...settling, record: record.record });
     } else {
       matched += 1;
     }
   }
-  return { matched, unmatched };
-}
-
-/** Numbers and numeric strings compare as numbers ("19.90" = 19.9); anything else as JSON. */
-export function sameValue(a: unknown, b: unknown): boolean {
-  const numeric = (value: unknown) => (typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) ? Number(value) : undefined);
-  const [x, y] = [numeric(a), numeric(b)];
-  if (x !== undefined && y !== undefined) return x === y;
-  return JSON.stringify(a) === JSON.stringify(b);
+  return { matched, unmatched, duplicates: source.length - sourceById.size };
 }
 
 /**
  * `reconcile:` compares both sides, records a report, and handles what is missing: counted
  * (report), parked as a replayable `not-found` exception of the repair flow (exception), or
- * queued to the repair flow (redrive). A missing record is handed to the repair flow once ever
- * (its dedupe key names the record), so a nightly reconciliation neither opens a second
- * exception for it nor creates the record twice.
+ * queued to the repair flow (redrive). See `handOver` for when a record is handed over.
  */
 export async function executeReconcileStep(
   deps: ReconcileDeps,
@@ -76,37 +116,30 @@ export async function executeReconcileStep(
   evaluate: Evaluate,
   evaluateOn: EvaluateOn,
 ): Promise<ReconcileOutput> {
-  const { entity, source, target, onMissing = 'report', repairFlow } = step.reconcile;
+  const { entity, source, target, onMissing = 'report', repairFlow, settle = DEFAULT_SETTLE } = step.reconcile;
   const compare = source.compare !== undefined && target.compare !== undefined;
   const [sourceRecords, targetRecords] = await Promise.all([readSide(source, evaluate, evaluateOn, step.id, compare), readSide(target, evaluate, evaluateOn, step.id, compare)]);
+  const run = await deps.store.getRun(ctx.runId);
+  if (run === undefined) throw new Error(`run ${ctx.runId} of a reconcile step is not in the store`);
 
   const links = new Map<string, string | undefined>();
   for (const record of sourceRecords) {
+    if (links.has(record.id)) continue;
     const group = await deps.store.xref.find(entity, { system: source.system, id: record.id });
     links.set(record.id, group?.links.find((link) => link.system === target.system)?.id);
   }
-  const { matched, unmatched } = classify(sourceRecords, targetRecords, (id) => links.get(id), compare);
+  // Measured from when the run was created, not from the clock: a retried step judges the same records.
+  const { matched, unmatched, duplicates } = classify(sourceRecords, targetRecords, (id) => links.get(id), { compare, settledBefore: run.createdAt - toMs(settle) });
 
-  const items: ReconciliationItem[] = [];
+  const handOver = onMissing === 'report' ? undefined : createHandOver(deps, { ...ctx, runCreatedAt: run.createdAt }, step, await previousHandOvers(deps.store, ctx));
+  const items: ReconcileReportItem[] = [];
   for (const { record, ...item } of unmatched) {
-    if (item.status !== 'missing' || onMissing === 'report') {
-      items.push(item);
-      continue;
-    }
-    const sentence = `${capitalize(item.name)} in ${source.system} has no ${entity} in ${target.system}${item.targetId ? ` (its linked ${target.system} id ${item.targetId} was not found)` : ''}.`;
-    const launched = await deps.repairs.launch({
-      flowId: repairFlow!,
-      input: record,
-      dedupeKey: `reconcile:${repairFlow}:${entity}:${source.system}:${keyText(item.sourceId)}`,
-      ...(onMissing === 'exception' ? { exception: { reason: 'not-found' as const, message: sentence } } : {}),
-    });
-    const kind = launched.duplicate ? 'already-handled' : onMissing;
-    items.push({ ...item, action: { kind, runId: launched.runId, ...(launched.exceptionId ? { exceptionId: launched.exceptionId } : {}) } });
+    items.push(item.status === 'missing' && item.settling === undefined && handOver !== undefined ? await handOver(item, record) : item);
   }
 
-  const now = deps.clock.now();
+  const judged = items.filter((item) => item.settling === undefined);
   const report = {
-    id: newId('rec', now),
+    id: reportIdOf(run.createdAt, ctx.runId, ctx.stepPath),
     flowId: ctx.flowId,
     runId: ctx.runId,
     stepPath: ctx.stepPath,
@@ -114,13 +147,131 @@ export async function executeReconcileStep(
     sourceSystem: source.system,
     targetSystem: target.system,
     matched,
-    missing: items.filter((item) => item.status === 'missing').length,
-    different: items.filter((item) => item.status === 'different').length,
-    at: now,
+    missing: judged.filter((item) => item.status === 'missing').length,
+    different: judged.filter((item) => item.status === 'different').length,
+    at: deps.clock.now(),
     items,
   };
   await deps.store.reconciliations.record(report);
-  return { reportId: report.id, matched, missing: report.missing, different: report.different };
+  return {
+    reportId: report.id,
+    matched,
+    missing: report.missing,
+    different: report.different,
+    settling: items.length - judged.length,
+    notHandedOver: items.filter((item) => item.notHandedOver !== undefined).length,
+    duplicates,
+  };
+}
+
+/**
+ * The report's id, the same for every attempt of the step (a retry after a crash replaces the
+ * report under the id it had): time-sortable by the run's creation, then a hash of run and step.
+ */
+function reportIdOf(runCreatedAt: number, runId: string, stepPath: string): string {
+  return `rec_${runCreatedAt.toString(16).padStart(12, '0')}${sha256Hex(`${runId}\u0000${stepPath}`).slice(0, 10)}`;
+}
+
+/** A missing record's earlier hand-over as the last report of this step (another run's) lists it. */
+interface EarlierHandOver {
+  runId: string;
+  handOver: number;
+}
+
+/** Per source id, the hand-over the previous report of this flow's step recorded; a hint, checked against the runs. */
+async function previousHandOvers(store: Store, ctx: { flowId: string; runId: string; stepPath: string }): Promise<Map<string, EarlierHandOver>> {
+  const reports = await store.reconciliations.list({ flowId: ctx.flowId, limit: 20 });
+  const previous = reports.find((report) => report.stepPath === ctx.stepPath && report.runId !== ctx.runId);
+  const items = previous === undefined ? [] : (((await store.reconciliations.get(previous.id))?.items ?? []) as ReconcileReportItem[]);
+  return new Map(items.flatMap((item) => (item.action === undefined ? [] : [[item.sourceId, { runId: item.action.runId, handOver: item.handOver ?? 1 }] as const])));
+}
+
+/** Where a hand-over's run stands: open while it is queued, running or waiting, or parked with an open exception. */
+async function handOverState(store: Store, runId: string): Promise<{ open: boolean; createdAt: number; exceptionId?: string }> {
+  const run = await store.getRun(runId);
+  if (run === undefined) return { open: false, createdAt: 0 };
+  const exceptions = await store.listExceptions({ runId, limit: 20 });
+  const exception = exceptions.find((candidate) => candidate.status === 'open') ?? exceptions[0];
+  const open = run.status === 'queued' || run.status === 'running' || run.status === 'waiting' || exception?.status === 'open';
+  return { open, createdAt: run.createdAt, ...(exception === undefined ? {} : { exceptionId: exception.id }) };
+}
+
+/**
+ * Hands missing records to the repair flow, one at a time. A record is handed over when it is
+ * missing and no earlier hand-over of it is open (a run of the repair flow queued, running or
+ * waiting, or parked with an open exception); never twice while one is open, and at most once
+ * per reconciliation run. Each hand-over of a record has a dedupe key of its own: the first
+ * `reconcile:<repairFlow>:<entity>:<system>:<id>` (as before hand-overs were numbered), the n-th
+ * `reconcile:<repairFlow>:<entity>:<system>#<n>:<id>`. The keys are tried in order: a key
+ * already used names an earlier hand-over, whose run says whether it is still open; a free one
+ * starts the next. So a retry of this run after a crash meets its own hand-overs again (and
+ * their exception ids) instead of starting others. The previous report's hand-over of a record
+ * saves trying the keys from the first.
+ *
+ * A record linked to a target id the target side did not return is handed over as an exception,
+ * whatever `onMissing` says, naming the link: the repair flow's create step would find that link
+ * and reuse it, creating nothing. The step does not remove the link itself: the target records
+ * are whatever earlier steps read (a window, a page, a filter), so an id absent from them is not
+ * proof that the target has no such record, and a wrong unlink makes the repair create a second one.
+ */
+function createHandOver(
+  deps: ReconcileDeps,
+  ctx: { runCreatedAt: number },
+  step: ReconcileStep,
+  earlier: ReadonlyMap<string, EarlierHandOver>,
+): (item: Omit<ReconcileReportItem, 'action'>, record: unknown) => Promise<ReconcileReportItem> {
+  const { entity, source, target, onMissing, repairFlow } = step.reconcile;
+  const keyOf = (sourceId: string, generation: number) =>
+    `reconcile:${repairFlow}:${entity}:${source.system}${generation === 1 ? '' : `#${generation}`}:${keyText(sourceId)}`;
+  let handedOver = 0;
+
+  return async (item, record) => {
+    const hint = earlier.get(item.sourceId);
+    let generation = 1;
+    if (hint !== undefined) {
+      const state = await handOverState(deps.store, hint.runId);
+      if (state.open) return withAction(item, 'already-handled', hint.runId, state.exceptionId, hint.handOver);
+      generation = hint.handOver + 1;
+    }
+    const asException = onMissing === 'exception' || item.targetId !== undefined;
+    const kind = asException ? 'exception' : 'redrive';
+    for (;; generation += 1) {
+      if (handedOver >= MAX_HAND_OVERS_PER_RUN) return { ...item, notHandedOver: 'over-limit' };
+      const launched = await deps.repairs.launch({
+        flowId: repairFlow!,
+        input: record,
+        dedupeKey: keyOf(item.sourceId, generation),
+        ...(asException ? { exception: { reason: 'not-found' as const, message: sentenceFor(step, item) } } : {}),
+      });
+      if (!launched.duplicate) {
+        handedOver += 1;
+        return withAction(item, kind, launched.runId, launched.exceptionId, generation);
+      }
+      // A launch answers no exception id for a key it has seen: the store has it, by the run.
+      const state = await handOverState(deps.store, launched.runId);
+      if (state.createdAt >= ctx.runCreatedAt) {
+        handedOver += 1;
+        return withAction(item, kind, launched.runId, state.exceptionId, generation);
+      }
+      if (state.open) return withAction(item, 'already-handled', launched.runId, state.exceptionId, generation);
+    }
+  };
+}
+
+function withAction(item: Omit<ReconcileReportItem, 'action'>, kind: NonNullable<ReconciliationItem['action']>['kind'], runId: string, exceptionId: string | undefined, generation: number): ReconcileReportItem {
+  return { ...item, action: { kind, runId, ...(exceptionId === undefined ? {} : { exceptionId }) }, ...(generation === 1 ? {} : { handOver: generation }) };
+}
+
+/** The exception's sentence: what is missing, and for a stale link which link to remove before replaying. */
+function sentenceFor(step: ReconcileStep, item: Omit<ReconcileReportItem, 'action'>): string {
+  const { entity, source, target } = step.reconcile;
+  const name = capitalize(item.name);
+  if (item.targetId === undefined) return `${name} in ${source.system} has no ${entity} in ${target.system}.`;
+  return (
+    `${name} in ${source.system} is linked to ${target.system} ${entity} ${item.targetId}, which the ${target.system} records read by this reconciliation do not include. ` +
+    `If it no longer exists in ${target.system}, remove the stale link with \`weft xref unlink ${entity} ${target.system}:${item.targetId}\`, then replay this exception; ` +
+    `replayed without that, the repair reuses the link and creates nothing. If ${target.system} still has it, discard this exception.`
+  );
 }
 
 async function readSide(side: ReconcileStep['reconcile']['source'], evaluate: Evaluate, evaluateOn: EvaluateOn, stepId: string, compare: boolean): Promise<SideRecord[]> {
@@ -137,9 +288,24 @@ async function readSide(side: ReconcileStep['reconcile']['source'], evaluate: Ev
         });
       }
       const name = side.describe === undefined ? `${side.system} record ${id}` : String((await evaluateOn(side.describe, record)) ?? id);
-      return { id: String(id), name, record, ...(compare ? { value: await evaluateOn(side.compare!, record) } : {}) };
+      const changedAt = side.changedAt === undefined ? {} : { changedAt: instantOf(await evaluateOn(side.changedAt, record), `${side.system} record ${id}`, stepId) };
+      return { id: String(id), name, record, ...changedAt, ...(compare ? { value: await evaluateOn(side.compare!, record) } : {}) };
     }),
   );
+}
+
+const DATE_TIME_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}:\d{2})$/;
+
+/** A changedAt value as epoch ms: a date-time with an offset, or a number of milliseconds. */
+function instantOf(value: unknown, record: string, stepId: string): number {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  const ms = typeof value === 'string' && DATE_TIME_WITH_OFFSET.test(value) ? Date.parse(value) : Number.NaN;
+  if (!Number.isNaN(ms)) return ms;
+  throw new StepFailedError({
+    retryable: false,
+    reason: 'mapping',
+    message: `The reconcile step '${stepId}' cannot tell when ${record} changed: its changedAt expression gave ${JSON.stringify(value) ?? 'nothing'}, not a date-time with an offset or epoch milliseconds.`,
+  });
 }
 
 const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
