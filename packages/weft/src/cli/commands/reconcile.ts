@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { addConfigOption, addSettingOptions, CliError, loadCliConfig, withStore, type CliContext, type ConfigFlags } from '../context.ts';
 import { createOutput, formatTime } from '../output.ts';
+import { describeValue } from '../../engine/steps/reconcile-compare.ts';
+import { MAX_HAND_OVERS_PER_RUN, type ReconcileOutput, type ReconcileReportItem } from '../../engine/steps/reconcile-step.ts';
+import type { ReconciliationReport } from '../../store/store.ts';
 
 /** `weft reconcile report [id]`: what reconcile steps found. */
 export function reconcileCommand(context: CliContext): Command {
@@ -20,30 +23,39 @@ export function reconcileCommand(context: CliContext): Command {
     const config = loadCliConfig(context, flags);
     const out = createOutput(context);
     if (id !== undefined) {
-      const found = await withStore(config, (store) => store.reconciliations.get(id));
+      const found = await withStore(config, async (store) => {
+        const report = await store.reconciliations.get(id);
+        // Counts the report has no column for are in the step's output, checkpointed with its run.
+        const run = report === undefined ? undefined : await store.getRun(report.runId);
+        const output = run?.checkpoints.find((checkpoint) => checkpoint.path === report!.stepPath)?.output as Partial<ReconcileOutput> | undefined;
+        return report === undefined ? undefined : { report, duplicates: output?.duplicates ?? 0 };
+      });
       if (found === undefined) throw new CliError(`no reconciliation report '${id}' (see \`weft reconcile report\`)`);
-      if (flags.json) return out.json(found);
-      out.line(`${found.id}  ${found.flowId}  ${formatTime(found.at)}  ${found.entity}: ${found.sourceSystem} → ${found.targetSystem}`);
-      out.line(`matched ${found.matched}  missing ${found.missing}  different ${found.different}`);
-      if (found.items.length === 0) return;
-      out.table(found.items, [
-        { header: 'status', value: (item) => item.status },
+      const { report: shown, duplicates } = found;
+      const items = (shown.items as ReconcileReportItem[]).map((item) =>
+        // A value nobody had is no value: shown as null, not dropped from the JSON (older reports left it out).
+        item.status === 'different' ? { ...item, sourceValue: item.sourceValue ?? null, targetValue: item.targetValue ?? null } : item,
+      );
+      const settling = items.filter((item) => item.settling !== undefined).length;
+      const notHandedOver = items.filter((item) => item.notHandedOver !== undefined).length;
+      if (flags.json) return out.json({ ...shown, settling, notHandedOver, duplicates, items });
+      out.line(`${shown.id}  ${shown.flowId}  ${formatTime(shown.at)}  ${shown.entity}: ${shown.sourceSystem} → ${shown.targetSystem}`);
+      out.line(
+        [
+          `matched ${shown.matched}  missing ${shown.missing}  different ${shown.different}`,
+          ...(settling > 0 ? [`settling ${settling} (changed too recently to judge)`] : []),
+          ...(notHandedOver > 0 ? [`not handed over ${notHandedOver} (over the limit of ${MAX_HAND_OVERS_PER_RUN} a run)`] : []),
+          ...(duplicates > 0 ? [`listed twice ${duplicates} (judged once)`] : []),
+        ].join('  '),
+      );
+      if (items.length === 0) return;
+      out.table(items, [
+        { header: 'status', value: (item) => (item.settling ? `settling (${item.status})` : item.status) },
         { header: 'record', value: (item) => item.name },
-        { header: found.sourceSystem, value: (item) => item.sourceId },
-        { header: found.targetSystem, value: (item) => item.targetId ?? '—' },
-        {
-          header: 'detail',
-          value: (item) =>
-            item.status === 'different'
-              ? `${JSON.stringify(item.sourceValue)} ≠ ${JSON.stringify(item.targetValue)}`
-              : item.action === undefined
-                ? 'reported'
-                : item.action.kind === 'exception'
-                  ? `exception ${item.action.exceptionId} (weft replay ${item.action.exceptionId})`
-                  : item.action.kind === 'redrive'
-                    ? `re-driven: run ${item.action.runId}`
-                    : `handed over earlier: run ${item.action.runId}`,
-        },
+        { header: shown.sourceSystem, value: (item) => item.sourceId },
+        { header: shown.targetSystem, value: (item) => item.targetId ?? '—' },
+        // The last column, never cut: it holds the command to run next.
+        { header: 'detail', value: (item) => detailOf(item, shown), maxWidth: Number.MAX_SAFE_INTEGER },
       ]);
       return;
     }
@@ -62,4 +74,23 @@ export function reconcileCommand(context: CliContext): Command {
   });
 
   return command.addCommand(report);
+}
+
+/** What was found and done about one record, in the operator's words, with the command to run next. */
+function detailOf(item: ReconcileReportItem, report: ReconciliationReport): string {
+  const values = item.status === 'different' ? `${describeValue(item.sourceValue)} ≠ ${describeValue(item.targetValue)}` : undefined;
+  if (item.settling) return `changed within the settle window: judged on a later run${values ? ` (now ${values})` : ''}`;
+  if (values !== undefined) return values;
+  // Linked to a target id the target records did not include: a repair would reuse the link and create nothing.
+  const unlink = item.targetId === undefined ? '' : `weft xref unlink ${report.entity} ${report.targetSystem}:${item.targetId}`;
+  const action = item.action;
+  if (action === undefined) {
+    const handOver = item.notHandedOver === 'over-limit' ? `not handed over: over the limit of ${MAX_HAND_OVERS_PER_RUN} a run (a later run hands it over)` : 'reported';
+    return unlink === '' ? handOver : `${handOver}; linked to ${report.targetSystem} ${item.targetId}, which the ${report.targetSystem} records did not include: if it is gone, ${unlink}`;
+  }
+  const exception = action.exceptionId === undefined ? `the exception of run ${action.runId}` : `exception ${action.exceptionId}`;
+  const replay = action.exceptionId === undefined ? '' : unlink === '' ? ` (weft replay ${action.exceptionId})` : ` (if ${report.targetSystem} ${item.targetId} is gone: ${unlink}, then weft replay ${action.exceptionId})`;
+  if (action.kind === 'exception') return `${exception}${replay}`;
+  if (action.kind === 'redrive') return `re-driven: run ${action.runId}`;
+  return `still open from an earlier run: ${exception}${replay}`;
 }
