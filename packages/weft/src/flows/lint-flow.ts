@@ -211,11 +211,23 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
     } else if ('reconcile' in step) {
       checkEntity([...path, 'reconcile', 'entity'], step.reconcile.entity);
       for (const side of ['source', 'target'] as const) {
-        const spec = step.reconcile[side];
-        for (const field of ['records', 'id', 'compare', 'describe'] as const) {
+        const spec: Partial<Record<'records' | 'id' | 'compare' | 'describe' | 'changedAt', string>> = step.reconcile[side];
+        for (const field of ['records', 'id', 'compare', 'describe', 'changedAt'] as const) {
           const source = spec[field];
           if (source !== undefined) checkExpression([...path, 'reconcile', side, field], source, scope);
         }
+      }
+      const { source, target } = step.reconcile;
+      if ((source.compare === undefined) !== (target.compare === undefined)) {
+        // The step compares only when both sides say what to compare: one side alone would pass every record as matched.
+        const [given, other] = source.compare !== undefined ? (['source', 'target'] as const) : (['target', 'source'] as const);
+        issues.push({
+          path: [...path, 'reconcile', given, 'compare'],
+          isAtKey: true,
+          code: 'ERR_FLOW_MISSING_KEY',
+          message: `${given}.compare needs ${other}.compare in ${label([...path, 'reconcile'])}: with one side only, nothing is compared`,
+          hint: `give ${other}.compare (the same value as the ${other} records hold it), or remove ${given}.compare`,
+        });
       }
       const { onMissing = 'report', repairFlow } = step.reconcile;
       if (onMissing !== 'report' && repairFlow === undefined) {
