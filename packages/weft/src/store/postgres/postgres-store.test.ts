@@ -259,7 +259,7 @@ if (skipWithoutPostgres) {
       stop();
     });
 
-    it('counts round trips: one for an ingest, three when a claim on ingest needs an ordering key lock', async () => {
+    it('counts round trips: one for an ingest, three when a claim on ingest needs an ordering key lock, one for a claim, two when it took runs of ordering keys', async () => {
       harness = await openScratchStore();
       const { store } = harness;
       let before = store.stats().queries;
@@ -269,8 +269,131 @@ if (skipWithoutPostgres) {
       await store.ingest(makeEvent({ orderingKey: 'k2' }), { workerId: 'w', leaseMs: HOUR });
       assert.equal(store.stats().queries - before, 3);
       before = store.stats().queries;
-      await store.claimRuns({ workerId: 'w', now: T0, leaseMs: HOUR, limit: 10, flowConcurrency: {}, flowIds: ['orders'] });
+      assert.equal((await store.claimRuns({ workerId: 'w', now: T0, leaseMs: HOUR, limit: 10, flowConcurrency: {}, flowIds: ['orders'] })).length, 1);
+      assert.equal(store.stats().queries - before, 2, 'its runs of ordering keys are read again once it committed');
+      await store.ingest(makeEvent({ flowId: 'plain' }));
+      before = store.stats().queries;
+      assert.equal((await store.claimRuns({ workerId: 'w', now: T0, leaseMs: HOUR, limit: 10, flowConcurrency: {}, flowIds: ['plain'] })).length, 1);
       assert.equal(store.stats().queries - before, 1);
+    });
+
+    describe('a replay racing claims of its ordering key', () => {
+      const HOLDER = 'worker-slow';
+      const suffix = () => Math.random().toString(36).slice(2, 10);
+      /** Another process on the harness's schema, named so the test can see what it waits on. */
+      const openProcess = async (applicationName: string) => {
+        const store = await createPostgresStore({ url: databaseUrl!, schema: harness.schema, poolSize: 2, applicationName });
+        processes.push(store);
+        return store;
+      };
+      let processes: PostgresStore[] = [];
+      afterEach(async () => {
+        for (const store of processes.splice(0)) await store.close();
+      });
+
+      /** Until a statement of the process named `applicationName` waits for a lock. */
+      const untilWaitingForLock = async (applicationName: string) => {
+        for (const deadline = Date.now() + 10_000; ; await sleep(10)) {
+          const [row] = await withDatabase(databaseUrl!, (client) =>
+            client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [applicationName]),
+          ).then((result) => result.rows);
+          if ((row?.n ?? 0) > 0) return;
+          if (Date.now() > deadline) throw new Error(`${applicationName} never waited for a lock`);
+        }
+      };
+
+      /**
+       * Holds every statement that writes a run leased to HOLDER (a claim, a claim on ingest) at
+       * that row, after the statement's snapshot was taken, until `open()`: the window in which
+       * another process's commit is invisible to the statement and its own claim to others.
+       */
+      const closeGate = async () => {
+        const gateKey = 1 + Math.floor(Math.random() * 2_000_000_000);
+        const gate = new pg.Client({ connectionString: databaseUrl });
+        await gate.connect();
+        const schema = pg.escapeIdentifier(harness.schema);
+        await gate.query(`
+          CREATE FUNCTION ${schema}.hold_at_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_advisory_xact_lock_shared(${gateKey}); RETURN NEW; END $$;
+          CREATE TRIGGER hold_at_gate BEFORE INSERT OR UPDATE ON ${schema}.runs FOR EACH ROW
+            WHEN (NEW.lease_owner = '${HOLDER}') EXECUTE FUNCTION ${schema}.hold_at_gate();`);
+        await gate.query(`SELECT pg_advisory_lock(${gateKey})`);
+        return {
+          async open() {
+            await gate.query(`SELECT pg_advisory_unlock(${gateKey})`);
+            await gate.query(`DROP FUNCTION ${schema}.hold_at_gate() CASCADE`);
+            await gate.end();
+          },
+        };
+      };
+
+      async function parkedFirstRun(store: PostgresStore) {
+        const first = makeEvent({ orderingKey: 'k' });
+        await store.ingest(first);
+        const [run] = await store.claimRuns({ workerId: 'worker-a', now: T0, leaseMs: HOUR, limit: 1, flowConcurrency: {}, flowIds: ['orders'] });
+        const exceptionId = await store.parkException(first.runId, run!.fence, { reason: 'validation', message: 'no email', stepPath: 'map', input: {}, lastResponse: undefined, now: T0 });
+        return { first, exceptionId };
+      }
+      const claimAt = (store: PostgresStore, workerId: string) =>
+        store.claimRuns({ workerId, now: T0 + 1, leaseMs: HOUR, limit: 10, flowConcurrency: {}, flowIds: ['orders'] });
+      const liveRuns = async (store: PostgresStore) => (await store.listRuns({ flowId: 'orders', status: 'running' })).map((run) => run.id);
+
+      it('never runs two runs of one key when a claim decided before the replay committed commits after it', async () => {
+        harness = await openScratchStore();
+        const slowName = `weft-slow-${suffix()}`;
+        const slow = await openProcess(slowName);
+        const fast = await openProcess(`weft-fast-${suffix()}`);
+        const { first, exceptionId } = await parkedFirstRun(harness.store);
+        const second = makeEvent({ orderingKey: 'k' });
+        await harness.store.ingest(second);
+        // Its worker died: its lease is over by the time the claims below look.
+        await harness.store.claimRuns({ workerId: 'worker-dead', now: T0, leaseMs: 1, limit: 1, flowConcurrency: {}, flowIds: ['orders'] });
+
+        const gate = await closeGate();
+        // Its snapshot shows the first run parked: the second is the key's turn, and it takes it over.
+        const slowClaim = claimAt(slow, HOLDER);
+        await untilWaitingForLock(slowName);
+        await harness.store.replayException(exceptionId, { now: T0 + 1 });
+        // Its snapshot shows the first run queued again and the second not yet claimed.
+        const fastClaimed = await claimAt(fast, 'worker-fast');
+        await gate.open();
+        const slowClaimed = await slowClaim;
+
+        assert.deepEqual(await liveRuns(harness.store), [first.runId], 'one run of the key at a time');
+        assert.deepEqual([fastClaimed.map((run) => run.id), slowClaimed.map((run) => run.id)], [[first.runId], []]);
+        assert.equal((await harness.store.getRun(second.runId))?.status, 'queued', 'handed back before anyone started it, to run after the first');
+        await harness.store.completeRun(first.runId, fastClaimed[0]!.fence, T0 + 2);
+        const [next] = await claimAt(fast, 'worker-fast');
+        assert.deepEqual([next?.id, next?.takeovers], [second.runId, 1], 'taken over once, from the worker that died: the hand-back is no takeover');
+      });
+
+      it('never runs two runs of one key when a claim on ingest decided before the replay committed commits after it', async () => {
+        harness = await openScratchStore();
+        const slowName = `weft-slow-${suffix()}`;
+        const replayName = `weft-replay-${suffix()}`;
+        const slow = await openProcess(slowName);
+        const replaying = await openProcess(replayName);
+        const fast = await openProcess(`weft-fast-${suffix()}`);
+        const { first, exceptionId } = await parkedFirstRun(harness.store);
+
+        const gate = await closeGate();
+        // Its snapshot shows the first run parked: the new run may be claimed as it is inserted.
+        const slowIngest = slow.ingest(makeEvent({ orderingKey: 'k' }), { workerId: HOLDER, leaseMs: HOUR });
+        await untilWaitingForLock(slowName);
+        const replayed = replaying.replayException(exceptionId, { now: T0 + 1 });
+        await Promise.race([replayed, untilWaitingForLock(replayName)]);
+        // Its snapshot shows no claim of the new run yet (its ingest has not committed).
+        const fastClaimed = await claimAt(fast, 'worker-fast');
+        await gate.open();
+        const ingested = await slowIngest;
+        await replayed;
+
+        assert.ok(ingested.status === 'accepted' && ingested.claimed, 'claimed on ingest: the only earlier run of its key was parked when it committed');
+        assert.deepEqual(fastClaimed, []);
+        assert.deepEqual(await liveRuns(harness.store), [ingested.runId], 'one run of the key at a time');
+        assert.deepEqual(await claimAt(fast, 'worker-fast'), [], 'the replayed run waits for the one holding its key');
+        assert.equal((await harness.store.getRun(first.runId))?.status, 'queued');
+      });
     });
 
     it('answers unavailable while the server cannot be reached, changes nothing, and recovers by itself', async () => {

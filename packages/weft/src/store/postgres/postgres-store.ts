@@ -71,6 +71,9 @@ const FENCED = `WHERE id = $1 AND fence = $2 AND status = 'running'`;
 const orderingLock = (flowId: string, orderingKey: string) => `weft:order:${flowId}\u0000${orderingKey}`;
 const flowLock = (flowId: string) => `weft:flow:${flowId}`;
 
+/** A run as a claim returns it, with what it was before: enough to hand it back as it was. */
+type ClaimedRow = RunRow & { was_claimable_at: number; was_status: RunStatus };
+
 interface IngestRow {
   accepted: boolean;
   event_id: string;
@@ -257,8 +260,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           SELECT count(*) FROM runs l WHERE l.flow_id = f.flow_id AND l.status = 'running' AND l.lease_expires_at > $4))::int END AS room
         FROM unnest($1::text[], $2::int[]) AS f (flow_id, cap)),
       picked AS (
-        SELECT p.seq, p.claimable_at FROM flows f CROSS JOIN LATERAL (
-          SELECT r.seq, r.claimable_at FROM runs r
+        SELECT p.seq, p.claimable_at, p.status FROM flows f CROSS JOIN LATERAL (
+          SELECT r.seq, r.claimable_at, r.status FROM runs r
           WHERE r.flow_id = f.flow_id AND r.claimable_at <= $4
             AND (r.ordering_key IS NULL OR (NOT EXISTS (
               SELECT 1 FROM runs b
@@ -270,25 +273,61 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           ORDER BY r.claimable_at, r.seq
           LIMIT GREATEST(f.room, 0)
           FOR UPDATE OF r SKIP LOCKED) p),
-      chosen AS (SELECT seq, claimable_at FROM picked ORDER BY claimable_at, seq LIMIT $3)
+      chosen AS (SELECT seq, claimable_at, status FROM picked ORDER BY claimable_at, seq LIMIT $3)
       UPDATE runs r SET status = 'running', lease_owner = $5, lease_expires_at = $6, claimable_at = $6, fence = r.fence + 1, updated_at = $4,
         takeovers = r.takeovers + CASE WHEN r.status = 'running' THEN 1 ELSE 0 END
       FROM chosen c, events e
       WHERE r.seq = c.seq AND e.id = r.event_id
-      RETURNING ${RUN_COLUMNS}, ${CHECKPOINTS_COLUMN}, c.claimable_at AS was_claimable_at`;
+      RETURNING ${RUN_COLUMNS}, ${CHECKPOINTS_COLUMN}, c.claimable_at AS was_claimable_at, c.status AS was_status`;
     const values = [flowIds, caps, limit, now, request.workerId, now + request.leaseMs];
     const cappedFlows = flowIds.filter((flowId) => request.flowConcurrency[flowId] !== undefined);
     // A cap counts live leases of every process: the flow's lock makes count-then-claim atomic.
-    const rows =
+    const claimed =
       cappedFlows.length === 0
-        ? await query<RunRow & { was_claimable_at: number }>(text, values)
-        : await transaction((tx) => tx.query<RunRow & { was_claimable_at: number }>(text, values), cappedFlows.map(flowLock));
+        ? await query<ClaimedRow>(text, values)
+        : await transaction((tx) => tx.query<ClaimedRow>(text, values), cappedFlows.map(flowLock));
+    const handedBack = await handBackOutOfTurn(claimed, now);
+    const rows = claimed.filter((row) => !handedBack.has(row.id));
     rows.sort((a, b) => a.was_claimable_at - b.was_claimable_at || a.seq - b.seq);
     return rows.map((row) => ({
       ...toRunDetail(row),
       attempt: { path: row.attempt_path, count: row.attempt_count, firstAt: row.attempt_first_at },
       takeovers: row.takeovers,
     }));
+  }
+
+  /**
+   * The claim statement reads its ordering-key rules in the snapshot taken as it began. A replay
+   * that commits after that queues an earlier run of a key again, unseen by this claim, which
+   * may take a later run of that key and commit after the replay; meanwhile another claimer,
+   * whose snapshot shows the replayed run but not this uncommitted claim, takes the replayed one:
+   * two runs of one key at once. So the runs of ordering keys a claim took are read again once it
+   * has committed, in a new snapshot: of two claims that broke the rule together, the one that
+   * committed last sees the other's run and hands its own back, as it was, before anyone starts
+   * it. (A claim on ingest holds the key's lock, which a replay takes too.) Answers the ids handed
+   * back; nothing is read when no run of an ordering key was claimed.
+   */
+  async function handBackOutOfTurn(claimed: ClaimedRow[], now: number): Promise<Set<string>> {
+    const keyed = claimed.filter((row) => row.ordering_key !== null);
+    if (keyed.length === 0) return new Set();
+    const rows = await query<{ id: string }>(
+      // A run taken over from a dead worker goes back queued, keeping the takeover this claim
+      // counted: the next claim of a queued run counts none.
+      `UPDATE runs r SET status = CASE WHEN v.was_status = 'running' THEN 'queued' ELSE v.was_status END, claimable_at = v.was_claimable_at,
+         lease_owner = NULL, lease_expires_at = NULL, updated_at = $5
+       FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) AS v (id, fence, was_status, was_claimable_at)
+       WHERE r.id = v.id AND r.fence = v.fence AND r.status = 'running' AND (
+         EXISTS (
+           SELECT 1 FROM runs b
+           WHERE b.flow_id = r.flow_id AND b.ordering_key = r.ordering_key AND b.seq < r.seq AND b.claimable_at IS NOT NULL)
+         OR EXISTS (
+           SELECT 1 FROM runs l
+           WHERE l.flow_id = r.flow_id AND l.ordering_key = r.ordering_key AND l.seq > r.seq AND l.claimable_at IS NOT NULL
+             AND l.status = 'running' AND l.lease_expires_at > $5))
+       RETURNING r.id, ${NOTIFY}::text`,
+      [keyed.map((row) => row.id), keyed.map((row) => row.fence), keyed.map((row) => row.was_status), keyed.map((row) => row.was_claimable_at), now],
+    );
+    return new Set(rows.map((row) => row.id));
   }
 
   async function startCall(call: CallRequestRecord): Promise<StartedCall> {
@@ -583,6 +622,16 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
     replayException: (id, options) =>
       transaction(async (tx) => {
+        // A claim on ingest of a later run of the key reads the rules under this lock: without it,
+        // one that read them before this replay committed could commit its claim after, while
+        // another claimer, not seeing that claim yet, takes the replayed run.
+        const [run] = await tx.query<{ flow_id: string; ordering_key: string | null }>(
+          'SELECT r.flow_id, r.ordering_key FROM exceptions x JOIN runs r ON r.id = x.run_id WHERE x.id = $1',
+          [id],
+        );
+        if (run !== undefined && run.ordering_key !== null) {
+          await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKeyText(orderingLock(run.flow_id, run.ordering_key))]);
+        }
         const exception = await lockOpenException(tx, id);
         const hasInput = options.input !== undefined;
         const replayed = await tx.query(
