@@ -27,6 +27,7 @@ import { createEngine, type Engine } from './engine/engine.ts';
 import { createPoller, type Poller } from './engine/poller.ts';
 import { startExceptionFeeds } from './engine/exception-feed.ts';
 import { startSchedules } from './engine/schedules.ts';
+import { startFlowTriggers, type FlowTriggers } from './engine/flow-triggers.ts';
 import { isConnectorCall, type Step } from './flows/flow-schema.ts';
 import { formatDiagnostic, loadFlows, type LoadedFlow } from './flows/load-flow.ts';
 import { watchFlowFiles } from './flows/watch-flows.ts';
@@ -243,17 +244,17 @@ export async function startWeft(
   // Idle until the server listens: a start that cannot bind its port must have run nothing.
   const { engine, poller } = createConfiguredEngine(config, { store, outbound, log, flows: enabledOf(flows, disabledFlows), concurrency: config.workerConcurrency, startIdle: true });
   const feedOptions = { engine, store, clock: systemClock, log, intervalMs: config.pollIntervalMs };
-  // What makes new runs of a flow (its schedule, polling, exception feed) runs only while it is enabled.
-  let triggers: { stop(): void } | undefined;
-  const startTriggers = (enabled: LoadedFlow[]) => {
-    triggers?.stop();
-    const running = [startSchedules(engine, enabled, log), poller.start(enabled), startExceptionFeeds(feedOptions, enabled)];
-    triggers = { stop: () => running.forEach((trigger) => trigger.stop()) };
+  // What makes new runs of a flow (its schedule, polling, exception feed) runs only while it is
+  // enabled, flow by flow: a switch or a reload restarts only the flows it changed.
+  let triggers: FlowTriggers | undefined;
+  const startTriggersOf = (flow: LoadedFlow) => {
+    const running = [startSchedules(engine, [flow], log), poller.start([flow]), startExceptionFeeds(feedOptions, [flow])];
+    return { stop: () => running.forEach((trigger) => trigger.stop()) };
   };
   const flowSwitch = createFlowSwitch({
     apply: (enabled) => {
       engine.replaceFlows(enabled);
-      if (triggers !== undefined) startTriggers(enabled);
+      triggers?.apply(enabled);
     },
     flowStates: store.flowStates,
     clock: systemClock,
@@ -303,7 +304,7 @@ export async function startWeft(
   // Only once the port is ours: the one-time admin password is then printed, not lost.
   const { generated: adminPassword } = await ensureAdminPassword(store.tokens, config.adminPassword, Date.now());
   engine.start();
-  startTriggers(flowSwitch.enabled());
+  triggers = startFlowTriggers(startTriggersOf, flowSwitch.enabled());
   const alerting =
     store.alertIncidents === undefined
       ? undefined
@@ -360,9 +361,8 @@ export async function startWeft(
       (closing ??= (async () => {
         watchers.forEach((w) => w.close());
         clearInterval(switchRefresh);
+        // A switch refresh still reading starts nothing after this.
         triggers?.stop();
-        // A switch refresh still reading must not start them again.
-        triggers = undefined;
         alerting?.stop();
         // Stop accepting first, so nothing is acknowledged that the worker will not see.
         await app.close();

@@ -16,9 +16,9 @@ const TICK_RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000];
  * so two workers firing the same tick commit it once.
  *
  * `stop` ends the schedules, but a tick already due is still accepted: its timer fires some
- * milliseconds late (more on a busy event loop), and schedules are stopped and started again
- * whenever any flow is switched or reloaded, so a tick falling due just before that restart
- * would otherwise be lost, the new job starting after it. A tick due before the job started is
+ * milliseconds late (more on a busy event loop), and a flow's schedule is stopped and started
+ * again when it is switched or its definition reloaded, so a tick falling due just before that
+ * restart would otherwise be lost, the new job starting after it. A tick due before the job started is
  * not its own (the flow was disabled, or not loaded, then).
  */
 export function startSchedules(engine: Engine, flows: Iterable<LoadedFlow>, log: Logger): { stop(): void } {
