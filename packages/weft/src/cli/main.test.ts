@@ -63,6 +63,14 @@ describe('runCli', () => {
     assert.equal(await runCli(['start'], fromEnv.io), 1);
     assert.equal(fromEnv.out.stderr, 'weft: WEFT_PORT: port must be an integer from 0 to 65535; got 99999\n');
   });
+
+  it('refuses a count that is not a positive integer, before opening anything', async () => {
+    for (const args of [['backfill', 'orders', '--max-polls', 'abc'], ['backfill', 'orders', '--max-polls', '0'], ['vault', 'rotate', '--batch-size', '-5']]) {
+      const { io, out } = capture();
+      assert.equal(await runCli(args, io), 2, args.join(' '));
+      assert.match(out.stderr, /argument '.*' is invalid\. expected a positive integer\n$/, args.join(' '));
+    }
+  });
 });
 
 describe('the weft binary', () => {

@@ -26,7 +26,7 @@ export function backfillCommand(context: CliContext): Command {
     .description("poll a flow's trigger from a start point until caught up (the runs execute in `weft start`)")
     .argument('<flowId>')
     .option('--since <cursor>', 'where to start, e.g. 2026-01-01 for a timestamp cursor (default: the stored cursor)')
-    .option('--max-polls <n>', 'stop after this many polls', (text: string) => Number(text), 10_000)
+    .option('--max-polls <n>', 'stop after this many polls', parsePositiveInteger, 10_000)
     .option('--max-pages <n>', 'stop a poll that has read this many pages, its cursor unmoved (default: no limit)', parsePositiveInteger);
   addConfigOption(command);
   addSettingOptions(command, ['db', 'flows']);

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { generateMasterKey, loadMasterKeys } from '../../connectors/vault/master-key.ts';
 import { createVault } from '../../connectors/vault/vault.ts';
-import { addConfigOption, addSettingOptions, loadCliConfig, type CliContext, type ConfigFlags } from '../context.ts';
+import { addConfigOption, addSettingOptions, loadCliConfig, parsePositiveInteger, type CliContext, type ConfigFlags } from '../context.ts';
 import { createOutput } from '../output.ts';
 import { withOutbound } from './connections.ts';
 
@@ -17,7 +17,7 @@ export function vaultCommand(context: CliContext): Command {
     .description(
       're-wrap every secret under the current master key (WEFT_MASTER_KEY[_FILE]), opening old ones with WEFT_MASTER_KEY_PREVIOUS[_FILE]; safe while Weft runs',
     )
-    .option('--batch-size <n>', 'rows per page', (text: string) => Number(text), 100)
+    .option('--batch-size <n>', 'rows per page', parsePositiveInteger, 100)
     .option('--json', 'print JSON');
   addConfigOption(rotate);
   addSettingOptions(rotate, ['db']);
