@@ -287,7 +287,10 @@ if (skipWithoutPostgres) {
         return store;
       };
       let processes: PostgresStore[] = [];
+      /** Gates a failed test left closed: opened first, or its held statements would keep their stores from closing. */
+      const gates: Array<{ open(): Promise<void> }> = [];
       afterEach(async () => {
+        for (const gate of gates.splice(0)) await gate.open();
         for (const store of processes.splice(0)) await store.close();
       });
 
@@ -318,13 +321,18 @@ if (skipWithoutPostgres) {
           CREATE TRIGGER hold_at_gate BEFORE INSERT OR UPDATE ON ${schema}.runs FOR EACH ROW
             WHEN (NEW.lease_owner = '${HOLDER}') EXECUTE FUNCTION ${schema}.hold_at_gate();`);
         await gate.query(`SELECT pg_advisory_lock(${gateKey})`);
-        return {
+        let isOpen = false;
+        const handle = {
           async open() {
+            if (isOpen) return;
+            isOpen = true;
             await gate.query(`SELECT pg_advisory_unlock(${gateKey})`);
             await gate.query(`DROP FUNCTION ${schema}.hold_at_gate() CASCADE`);
             await gate.end();
           },
         };
+        gates.push(handle);
+        return handle;
       };
 
       async function parkedFirstRun(store: PostgresStore) {
