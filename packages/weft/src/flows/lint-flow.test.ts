@@ -48,3 +48,46 @@ describe('lintFlow: reconcile steps', () => {
     assert.match(problem!, /^7:84 ERR_FLOW_UNKNOWN_STEP reconcile\.source\.changedAt of step 'compare' reads steps\.later, but there is no step 'later'$/);
   });
 });
+
+describe('lintRepairFlows: a reconcile step names a repair flow loaded with it', () => {
+  const engine = createExpressionEngine();
+  const dirs: string[] = [];
+  after(async () => {
+    await engine.close();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  const nightly = (repairFlow: string) => `id: nightly
+trigger: { manual: {} }
+steps:
+  - id: compare
+    reconcile:
+      entity: customer
+      source: { system: shop, records: trigger.body.shop, id: id }
+      target: { system: erp, records: trigger.body.erp, id: customerId }
+      onMissing: exception
+      repairFlow: ${repairFlow}
+`;
+  const REPAIR = `id: repair-customer
+trigger: { manual: {} }
+steps:
+  - id: looked_at
+    map: 'trigger.body.id'
+`;
+
+  async function load(files: Record<string, string>) {
+    const dir = await mkdtemp(join(tmpdir(), 'weft-lint-'));
+    dirs.push(dir);
+    for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+    const { flows, diagnostics } = await loadFlows([dir], { engine, env: {} });
+    return { ids: flows.map((loaded) => loaded.flow.id).sort(), problems: diagnostics.map(({ line, column, code, message, hint }) => `${line}:${column} ${code} ${message} (${hint})`) };
+  }
+
+  it('refuses a misspelt repairFlow at load, where weft validate shows it, instead of on the first night with a missing record', async () => {
+    assert.deepEqual(await load({ 'nightly.flow.yaml': nightly('repair-custmer'), 'repair.flow.yaml': REPAIR }), {
+      ids: ['repair-customer'],
+      problems: ["10:19 ERR_FLOW_INVALID_VALUE repairFlow 'repair-custmer' of step 'compare' names no flow loaded with this one (did you mean 'repair-customer'?)"],
+    });
+    assert.deepEqual(await load({ 'nightly.flow.yaml': nightly('repair-customer'), 'repair.flow.yaml': REPAIR }), { ids: ['nightly', 'repair-customer'], problems: [] });
+  });
+});

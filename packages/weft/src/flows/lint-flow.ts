@@ -5,7 +5,7 @@ import { ExpressionError, stepReferences, type ExpressionEngine } from '../trans
 import { parseTemplate } from '../transforms/template.ts';
 import { closestMatch } from './did-you-mean.ts';
 import { describeLocation, formatPath, type FlowIssue, type FlowPath } from './diagnostic.ts';
-import { isConnectorCall, type DurationValue, type Flow, type Step } from './flow-schema.ts';
+import { isConnectorCall, type DurationValue, type Flow, type ReconcileStep, type Step } from './flow-schema.ts';
 import { hasReferences, referenceProblems, type SecretValues } from './references.ts';
 import { isMapping, nestedSteps } from './validate-flow.ts';
 
@@ -372,6 +372,37 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
   if (flow.orderingKey !== undefined && isWellShaped(['orderingKey'])) checkExpression(['orderingKey'], flow.orderingKey, nothingVisible);
   checkSteps(steps, ['steps'], nothingVisible);
   return issues;
+}
+
+/**
+ * What no one flow can tell: a reconcile step's repairFlow must name a flow loaded with it, or
+ * the first night with a missing record fails the run. Issues per flow, in the order given; a
+ * flow not well shaped is skipped (the schema has reported it).
+ */
+export function lintRepairFlows(flows: readonly Flow[]): FlowIssue[][] {
+  const ids = flows.map((flow) => flow.id);
+  return flows.map((flow) => {
+    const issues: FlowIssue[] = [];
+    const visit = (steps: unknown, path: FlowPath) => {
+      if (!Array.isArray(steps)) return;
+      steps.forEach((step: unknown, index) => {
+        const stepPath = [...path, index];
+        const repairFlow = isMapping(step) && 'reconcile' in step ? (step as ReconcileStep).reconcile.repairFlow : undefined;
+        if (repairFlow !== undefined && !ids.includes(repairFlow)) {
+          const suggestion = closestMatch(repairFlow, ids);
+          issues.push({
+            path: [...stepPath, 'reconcile', 'repairFlow'],
+            code: 'ERR_FLOW_INVALID_VALUE',
+            message: `repairFlow '${repairFlow}' of ${describeLocation(stepPath, flow)} names no flow loaded with this one`,
+            hint: suggestion !== undefined ? `did you mean '${suggestion}'?` : 'load the repair flow with it (weft start and weft validate read whole folders), or fix its own diagnostics',
+          });
+        }
+        visit(nestedSteps(step), [...stepPath, 'steps']);
+      });
+    };
+    visit(flow.steps, ['steps']);
+    return issues;
+  });
 }
 
 /** The likely cause of the JSONata syntax errors met most, by jsonata's message, which says only what it expected or found. */

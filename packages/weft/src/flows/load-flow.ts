@@ -8,7 +8,7 @@ import { compileTemplate, type CompiledTemplate } from '../transforms/template.t
 import type { FlowDiagnostic, FlowIssue } from './diagnostic.ts';
 import { isConnectorCall, type Flow, type HttpCallStep, type Step } from './flow-schema.ts';
 import { findFiles } from './find-files.ts';
-import { lintFlow } from './lint-flow.ts';
+import { lintFlow, lintRepairFlows } from './lint-flow.ts';
 import { createModuleImporter, type ModuleImporter } from './module-import.ts';
 import { resolveReferences, resolvedReferences, type SecretValues } from './references.ts';
 import { isMapping, validateFlowShape, wellShapedParts } from './validate-flow.ts';
@@ -100,7 +100,7 @@ export async function loadFlows(
   } finally {
     await importer.close();
   }
-  const accepted = rejectDuplicates(checked, diagnostics);
+  const accepted = rejectUnknownRepairFlows(rejectDuplicates(checked, diagnostics), diagnostics);
   return { flows: accepted.map((result) => toLoadedFlow(result, options, resolveEnv)), diagnostics };
 }
 
@@ -245,6 +245,17 @@ async function checkCodeModules(
     codeModules.set(step.id, { url, exportName, load });
   }
   return { codeModules, issues };
+}
+
+/** Flows whose reconcile step names a repair flow not among those loaded are left out, with a diagnostic each. */
+function rejectUnknownRepairFlows(checked: Checked[], diagnostics: FlowDiagnostic[]): Checked[] {
+  const issues = lintRepairFlows(checked.map((result) => result.flow));
+  return checked.filter((result, index) => {
+    for (const issue of issues[index]!) {
+      diagnostics.push({ file: result.file, ...result.locate(issue), code: issue.code, message: issue.message, ...(issue.hint === undefined ? {} : { hint: issue.hint }) });
+    }
+    return issues[index]!.length === 0;
+  });
 }
 
 /** Two flows with one id or one webhook path cannot both run: the first file (in load order) keeps it. */
