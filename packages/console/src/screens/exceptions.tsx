@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { BulkJob, ExceptionGroup, ExceptionRecord, Page } from '../api-types.ts';
 import { Notice } from '../components/notice.tsx';
 import { Pager } from '../components/pager.tsx';
+import type { ApiClient } from '../api-client.ts';
 import { canOperate, useConsole } from '../console-context.ts';
 import { formatAge, formatTime } from '../format.ts';
 import { routeHref } from '../router.ts';
@@ -123,10 +124,27 @@ export function Exceptions({ flow, reason }: { flow?: string; reason?: string })
   );
 }
 
+/** The most exceptions one bulk action names (the API's limit): the oldest ones when more match. */
+const BULK_LIMIT = 1_000;
+const BULK_PAGE = 500;
+
+/** The ids of the open exceptions matching the filter, oldest first, at most BULK_LIMIT; `more` when others match too. */
+async function openExceptionIds(api: ApiClient, flow: string | undefined, reason: string | undefined): Promise<{ ids: string[]; more: boolean }> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api.get<Page<ExceptionRecord>>('/exceptions', { status: 'open', flow, reason, cursor, limit: Math.min(BULK_PAGE, BULK_LIMIT - ids.length) });
+    ids.push(...page.items.map((item) => item.id));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined && ids.length < BULK_LIMIT);
+  return { ids, more: cursor !== undefined };
+}
+
 function BulkActions({ flow, reason, total, onDone }: { flow?: string | undefined; reason?: string | undefined; total: number; onDone(): void }) {
   const { api } = useConsole();
   const [comment, setComment] = useState('');
   const [job, setJob] = useState<BulkJob>();
+  const [notOpen, setNotOpen] = useState(0);
   const [error, setError] = useState<string>();
   const [starting, setStarting] = useState(false);
   // A second click lands before the re-render that disables the buttons: a ref sees the first at once.
@@ -138,26 +156,31 @@ function BulkActions({ flow, reason, total, onDone }: { flow?: string | undefine
   const start = async (action: 'replay' | 'discard') => {
     if (inFlight.current) return;
     if (action === 'discard' && !comment.trim()) return setError('Say why these are discarded: the comment is kept in the audit log.');
-    const confirmed = total;
-    if (!window.confirm(`${action === 'replay' ? 'Replay' : 'Discard'} ${confirmed} open exceptions${flow ? ` of ${flow}` : ''}${reason ? ` (${reason})` : ''}?`)) return;
     inFlight.current = true;
     setStarting(true);
     setError(undefined);
     try {
-      // The API acts on whatever matches when it is asked. Exceptions that arrived while the
-      // operator read the dialog (the page does not refresh behind it) were never seen: stop.
-      const now = await api.get<{ items: ExceptionGroup[] }>('/exceptions/groups', { status: 'open' });
-      const matching = countMatching(now.items, flow, reason);
-      if (matching !== confirmed) {
-        setError(`${matching} open exceptions match now, not the ${confirmed} you confirmed: nothing was ${action === 'replay' ? 'replayed' : 'discarded'}. Look at the list again.`);
+      // The set is read before the dialog opens and sent by id: exactly what the dialog counts.
+      // An exception that arrives while the operator reads it is not in the set, and one closed
+      // meanwhile is left as it is by the API.
+      const { ids, more } = await openExceptionIds(api, flow, reason);
+      if (ids.length === 0) {
+        setError('No open exceptions match now: nothing to do.');
         onDone();
         return;
       }
-      const started = await api.post<{ jobId: string; total: number }>('/exceptions/bulk', {
+      const verb = action === 'replay' ? 'Replay' : 'Discard';
+      const which = `open exceptions${flow ? ` of ${flow}` : ''}${reason ? ` (${reason})` : ''}`;
+      const question = more
+        ? `${verb} the ${ids.length} oldest ${which}? More match: the rest stay open.`
+        : `${verb} ${ids.length} ${which}?${ids.length !== total ? ` (The page showed ${total}; ${ids.length} match now.)` : ''}`;
+      if (!window.confirm(question)) return;
+      const started = await api.post<{ jobId: string; total: number; notOpen: string[] }>('/exceptions/bulk', {
         action,
-        filter: { ...(flow ? { flow } : {}), ...(reason ? { reason } : {}) },
+        ids,
         ...(comment.trim() ? { comment: comment.trim() } : {}),
       });
+      setNotOpen(started.notOpen.length);
       let current: BulkJob = { id: started.jobId, action, total: started.total, done: 0, failed: 0, finishedAt: null };
       setJob(current);
       while (current.finishedAt === null) {
@@ -177,14 +200,14 @@ function BulkActions({ flow, reason, total, onDone }: { flow?: string | undefine
   return (
     <div class="bulk" role="group" aria-label="Bulk actions">
       <button type="button" onClick={() => void start('replay')} disabled={running || total === 0}>
-        Replay all {total}
+        {total > BULK_LIMIT ? `Replay oldest ${BULK_LIMIT}` : `Replay all ${total}`}
       </button>
       <label class="inline">
         Comment
         <input value={comment} onInput={(event) => setComment(event.currentTarget.value)} placeholder="why (required to discard)" />
       </label>
       <button type="button" class="danger" onClick={() => void start('discard')} disabled={running || total === 0}>
-        Discard all {total}
+        {total > BULK_LIMIT ? `Discard oldest ${BULK_LIMIT}` : `Discard all ${total}`}
       </button>
       {job ? (
         <span class="progress">
@@ -193,6 +216,7 @@ function BulkActions({ flow, reason, total, onDone }: { flow?: string | undefine
             {job.action === 'replay' ? 'Replayed' : 'Discarded'} {job.done} of {job.total}
             {job.failed ? `, ${job.failed} failed` : ''}
             {job.finishedAt !== null ? ' — done' : ''}
+            {notOpen ? `; ${notOpen} no longer open, left as ${notOpen === 1 ? 'it was' : 'they were'}` : ''}
           </span>
         </span>
       ) : null}

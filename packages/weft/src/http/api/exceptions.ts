@@ -25,10 +25,33 @@ const Replay = Type.Object({ input: Type.Optional(Type.Unknown({ description: 'r
 /** A comment of only spaces says nothing. */
 const Comment = Type.String({ minLength: 1, pattern: '\\S', description: 'why: required, non-empty' });
 const Discard = Type.Object({ comment: Comment });
-const Bulk = Type.Object({
-  action: Type.Union([Type.Literal('replay'), Type.Literal('discard')]),
-  filter: Type.Object({ flow: Type.Optional(Type.String({ minLength: 1 })), reason: Type.Optional(ReasonSchema) }),
-  comment: Type.Optional(Comment),
+/** The most exceptions one bulk request names: a request, its audit entry and its checks stay small. */
+const MAX_BULK_IDS = 1_000;
+const Bulk = Type.Object(
+  {
+    action: Type.Union([Type.Literal('replay'), Type.Literal('discard')]),
+    ids: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+        minItems: 1,
+        maxItems: MAX_BULK_IDS,
+        uniqueItems: true,
+        description: `Exactly these exceptions (at most ${MAX_BULK_IDS}, each once): what a person confirmed. An unknown id refuses the whole request (400, nothing changed); one that is no longer open is left as it is and listed in notOpen.`,
+      }),
+    ),
+    filter: Type.Optional(
+      Type.Object(
+        { flow: Type.Optional(Type.String({ minLength: 1 })), reason: Type.Optional(ReasonSchema) },
+        { description: 'Every exception open when the request arrives that matches: including ones nobody has seen yet. Send ids to act on a set someone looked at.' },
+      ),
+    ),
+    comment: Type.Optional(Comment),
+  },
+  { description: 'Send exactly one of ids and filter.' },
+);
+const BulkStarted = Type.Object({
+  jobId: Type.String(),
+  total: Type.Integer({ description: 'exceptions the job works on' }),
+  notOpen: Type.Array(Type.String(), { description: 'ids sent that were no longer open: left as they are (always empty for a filter)' }),
 });
 const Job = Type.Object({
   id: Type.String(),
@@ -133,37 +156,61 @@ export async function exceptionRoutes(app: FastifyInstance, context: ApiContext)
     },
   });
 
+  /** The open exceptions among `ids`; refuses the request, before anything changes, if any id names no exception. */
+  async function openAmong(ids: string[]): Promise<{ open: string[]; notOpen: string[] }> {
+    const found = await Promise.all(ids.map(async (id) => ({ id, exception: await store.getException(id) })));
+    const unknown = found.filter((entry) => entry.exception === undefined).map((entry) => entry.id);
+    if (unknown.length > 0) {
+      const named = unknown.slice(0, 5).map((id) => `'${id}'`).join(', ');
+      throw new ApiProblem(400, 'unknown-exceptions', 'Unknown exceptions', `no exception ${named}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}: nothing was changed`);
+    }
+    return {
+      open: found.filter((entry) => entry.exception!.status === 'open').map((entry) => entry.id),
+      notOpen: found.filter((entry) => entry.exception!.status !== 'open').map((entry) => entry.id),
+    };
+  }
+
+  /** Every open exception matching the filter now, paged through once: later arrivals are not swept in. */
+  async function openMatching(filter: { flow?: string; reason?: string }): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.operations.pageExceptions({
+        status: 'open',
+        limit: BULK_PAGE,
+        ...(cursor === undefined ? {} : { cursor }),
+        ...(filter.flow === undefined ? {} : { flowId: filter.flow }),
+        ...(filter.reason === undefined ? {} : { reason: filter.reason as Reason }),
+      });
+      ids.push(...page.items.map((item) => item.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return ids;
+  }
+
   app.post('/exceptions/bulk', {
     config: { role: 'operator' },
     schema: {
-      summary: 'Replay or discard every OPEN exception matching the filter, as a background job',
+      summary: 'Replay or discard, as a background job, exactly the OPEN exceptions named by ids, or every one matching a filter',
       tags: ['exceptions'],
       body: Bulk,
-      response: { 202: Type.Object({ jobId: Type.String(), total: Type.Integer() }) },
+      response: { 202: BulkStarted },
     },
     handler: async (request, reply) => {
       const body = request.body as Static<typeof Bulk>;
       if (body.action === 'discard' && body.comment === undefined) throw new ApiProblem(400, 'comment-required', 'A comment is required', 'discarding needs a comment saying why');
-      const ids: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await store.operations.pageExceptions({
-          status: 'open',
-          limit: BULK_PAGE,
-          ...(cursor === undefined ? {} : { cursor }),
-          ...(body.filter.flow === undefined ? {} : { flowId: body.filter.flow }),
-          ...(body.filter.reason === undefined ? {} : { reason: body.filter.reason as Reason }),
-        });
-        ids.push(...page.items.map((item) => item.id));
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor !== undefined);
+      if ((body.ids === undefined) === (body.filter === undefined)) {
+        throw new ApiProblem(400, 'invalid-selection', 'Bad request', 'send exactly one of ids (the exceptions to act on) and filter (every open exception matching it)');
+      }
+      const { open, notOpen } = body.ids === undefined ? { open: await openMatching(body.filter!), notOpen: [] } : await openAmong(body.ids);
       const comment = body.comment?.trim();
-      const job = context.jobs.start(`exceptions.${body.action}`, ids, async (id) => {
+      const job = context.jobs.start(`exceptions.${body.action}`, open, async (id) => {
         if (body.action === 'replay') await replay(id, undefined);
         else await store.discardException(id, clock.now(), comment);
       });
-      await app.weftAuth.audit(request, `exceptions.bulk_${body.action}`, job.id, { filter: body.filter, total: ids.length, ...(comment ? { comment } : {}) });
-      return reply.code(202).send({ jobId: job.id, total: job.total });
+      const selection = body.ids === undefined ? { filter: body.filter } : { ids: open, ...(notOpen.length > 0 ? { notOpen } : {}) };
+      await app.weftAuth.audit(request, `exceptions.bulk_${body.action}`, job.id, { ...selection, total: open.length, ...(comment ? { comment } : {}) });
+      return reply.code(202).send({ jobId: job.id, total: job.total, notOpen });
     },
   });
 

@@ -1,0 +1,87 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeOrder } from '../../demo/shop.ts';
+import { eventually, startApiWeft, type ApiWeft } from './testing.ts';
+
+describe('management API: a bulk action on exactly the exceptions named', () => {
+  let weft: ApiWeft;
+  let operator: string;
+  before(async () => {
+    weft = await startApiWeft();
+    operator = await weft.tokenFor('operator', 'ops-ann');
+  });
+  after(async () => weft.stop());
+
+  /** Delivers an order the ERP refuses and answers its open exception's id. */
+  const refusedOrder = async (n: number): Promise<string> => {
+    await weft.deliver(n, { badSku: true });
+    const orderNumber = makeOrder(n).order_number;
+    const exceptions = await eventually(
+      () => weft.store.listExceptions({ flowId: 'orders', status: 'open' }),
+      (open) => open.some((e) => (e.input as { order_number: number }).order_number === orderNumber),
+      `the exception of order ${n}`,
+    );
+    return exceptions.find((e) => (e.input as { order_number: number }).order_number === orderNumber)!.id;
+  };
+  const statusOf = async (id: string) => (await weft.store.getException(id))?.status;
+  const bulk = (body: unknown) => weft.api('POST', '/api/v1/exceptions/bulk', { token: operator, body });
+  const finished = (jobId: string) =>
+    eventually(
+      () => weft.api('GET', `/api/v1/jobs/${jobId}`, { token: operator }),
+      (job) => job.body.finishedAt !== null,
+      'the job',
+    );
+
+  it('discards only the ids sent: one resolved meanwhile is left alone and reported, one that arrived meanwhile stays open', async () => {
+    const resolvedMeanwhile = await refusedOrder(1);
+    const confirmed = await refusedOrder(2);
+    // The operator confirmed these two. Before the request arrives one is closed elsewhere and
+    // another exception of the same flow and reason arrives: the count still says 2.
+    await weft.store.discardException(resolvedMeanwhile, Date.now(), 'handled by phone');
+    const arrivedMeanwhile = await refusedOrder(3);
+
+    const started = await bulk({ action: 'discard', ids: [resolvedMeanwhile, confirmed], comment: 'test orders' });
+    assert.equal(started.status, 202, started.text);
+    assert.deepEqual({ total: started.body.total, notOpen: started.body.notOpen }, { total: 1, notOpen: [resolvedMeanwhile] });
+    const job = await finished(started.body.jobId);
+    assert.deepEqual({ done: job.body.done, failed: job.body.failed }, { done: 1, failed: 0 });
+
+    assert.equal(await statusOf(confirmed), 'discarded');
+    assert.equal(await statusOf(arrivedMeanwhile), 'open', 'nobody saw it: it is not swept in');
+    assert.equal((await weft.store.getException(resolvedMeanwhile))?.comment, 'handled by phone', 'the one closed elsewhere keeps its own comment');
+    const audit = await weft.api('GET', '/api/v1/audit?action=exceptions.bulk_discard', { token: operator });
+    assert.deepEqual(audit.body.items[0].detail, { ids: [confirmed], notOpen: [resolvedMeanwhile], total: 1, comment: 'test orders' });
+  });
+
+  it('refuses a selection that is missing, doubled, empty, too large, repeated or names an unknown exception, and changes nothing', async () => {
+    const open = await refusedOrder(10);
+    const auditBefore = (await weft.api('GET', '/api/v1/audit?action=exceptions.bulk_replay', { token: operator })).body.items.length;
+    // One over the documented limit of 1,000 ids a request.
+    const tooMany = Array.from({ length: 1_001 }, (_, index) => `exc_${index}`);
+    const refusals: Array<[unknown, string, RegExp]> = [
+      [{ action: 'replay' }, 'invalid-selection', /exactly one of ids .* and filter/],
+      [{ action: 'replay', ids: [open], filter: { flow: 'orders' } }, 'invalid-selection', /exactly one of ids/],
+      [{ action: 'replay', ids: [] }, 'invalid-request', /ids/],
+      [{ action: 'replay', ids: tooMany }, 'invalid-request', /ids/],
+      [{ action: 'replay', ids: [open, open] }, 'invalid-request', /duplicate/],
+      [{ action: 'replay', ids: [open, ''] }, 'invalid-request', /ids/],
+      [{ action: 'replay', ids: [open, 'exc_nope'] }, 'unknown-exceptions', /no exception 'exc_nope': nothing was changed/],
+    ];
+    for (const [body, code, detail] of refusals) {
+      const refused = await bulk(body);
+      assert.equal(refused.status, 400, JSON.stringify(body).slice(0, 200));
+      assert.match(String(refused.headers['content-type']), /problem\+json/);
+      assert.equal(refused.body.code, code, refused.text.slice(0, 300));
+      assert.match(refused.body.detail, detail);
+    }
+    assert.equal(await statusOf(open), 'open');
+    assert.equal((await weft.api('GET', '/api/v1/audit?action=exceptions.bulk_replay', { token: operator })).body.items.length, auditBefore, 'no job was started');
+
+    // The filter form still works for API users: every open exception matching it.
+    const started = await bulk({ action: 'replay', filter: { flow: 'orders', reason: 'validation' } });
+    assert.equal(started.status, 202);
+    assert.deepEqual({ total: started.body.total, notOpen: started.body.notOpen }, { total: 2, notOpen: [] }, 'order 10 and the one left open earlier');
+    await finished(started.body.jobId);
+    assert.equal(await statusOf(open), 'replayed');
+  });
+});
