@@ -276,6 +276,7 @@ export async function startWeft(
         flows: flowSwitch,
         clock: systemClock,
         sessionTtlMs: config.adminSessionTtlMs,
+        redactFields: config.redactFields,
         jobs: createJobRunner(systemClock),
         connections: createConnectionsView({
           store,

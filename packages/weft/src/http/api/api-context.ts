@@ -15,4 +15,6 @@ export interface ApiContext {
   sessionTtlMs: number;
   jobs: JobRunner;
   connections: ConnectionsView;
+  /** The config's `redactFields`: names hidden, besides credential-like ones, wherever stored vendor data is served (a run's webhook query). */
+  redactFields: readonly string[];
 }

@@ -90,7 +90,7 @@ export async function runRoutes(app: FastifyInstance, context: ApiContext): Prom
       const { event, checkpoints: _checkpoints, ...summary } = run;
       return {
         run: summary,
-        event: { id: event.id, source: event.source, receivedAt, headers: redactHeaders(event.headers), query: redactQueryParameters(event.query, []), body: event.body },
+        event: { id: event.id, source: event.source, receivedAt, headers: redactHeaders(event.headers), query: redactQueryParameters(event.query, context.redactFields), body: event.body },
         timeline,
       };
     },

@@ -54,10 +54,10 @@ export type ApiWeft = Awaited<ReturnType<typeof startTestWeft>> & {
   stop(): Promise<void>;
 };
 
-export async function startApiWeft(options: Pick<TestWeftOptions, 'connectors' | 'prepare'> = {}): Promise<ApiWeft> {
+export async function startApiWeft(options: Pick<TestWeftOptions, 'connectors' | 'prepare' | 'overrides'> = {}): Promise<ApiWeft> {
   const erp = await startErp();
   process.env.ERP_URL = erp.url;
-  const weft = await startTestWeft({ 'orders.yaml': ORDER_FLOW, 'echo.yaml': MANUAL_FLOW }, { ...options, overrides: { adminPassword: ADMIN_PASSWORD } });
+  const weft = await startTestWeft({ 'orders.yaml': ORDER_FLOW, 'echo.yaml': MANUAL_FLOW }, { ...options, overrides: { ...options.overrides, adminPassword: ADMIN_PASSWORD } });
   const api: ApiWeft['api'] = async (method, url, options = {}) => {
     const response = await weft.app.inject({
       method: method as 'GET',
