@@ -786,14 +786,24 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.deepEqual(ids(await store.xref.find('customer', shopify7001)), ['netsuite:9999', 'shopify:7001'], 'after unlinking, a new link is accepted');
       });
 
-      it('keeps what an effect created with its link, and nothing when the link is refused', async () => {
+      it('keeps what an effect created with its link, and when the link is refused the creation without the link', async () => {
         const record = { customerId: '3345', name: 'Jane \u0000 Doe', tags: ['vip'] };
         await store.xref.link('customer', shopify7001, netsuite3345, T0, { effectKey: 'weft-create-7001', record });
         assert.deepEqual(await store.xref.creationOf('weft-create-7001'), { entity: 'customer', system: 'netsuite', id: '3345', record, linkedAt: T0 });
         assert.equal(await store.xref.creationOf('weft-unknown'), undefined);
 
-        await assert.rejects(store.xref.link('customer', shopify7001, { system: 'netsuite', id: '9999' }, T0 + 1, { effectKey: 'weft-create-9999', record: {} }), XrefConflictError);
-        assert.equal(await store.xref.creationOf('weft-create-9999'), undefined, 'a refused link keeps no creation');
+        // The record exists at the vendor whether or not it may be linked: a replay links it
+        // instead of creating another, so its creation is kept though the link is not.
+        await assert.rejects(
+          store.xref.link('customer', shopify7001, { system: 'netsuite', id: '9999' }, T0 + 1, { effectKey: 'weft-create-9999', record: { customerId: '9999' } }),
+          XrefConflictError,
+        );
+        assert.deepEqual(await store.xref.creationOf('weft-create-9999'), { entity: 'customer', system: 'netsuite', id: '9999', record: { customerId: '9999' }, linkedAt: T0 + 1 });
+        assert.equal(await store.xref.find('customer', { system: 'netsuite', id: '9999' }), undefined, 'a refused link links nothing');
+        assert.deepEqual(ids(await store.xref.find('customer', shopify7001)), ['netsuite:3345', 'shopify:7001']);
+        // A refused link without a creation keeps nothing either.
+        await assert.rejects(store.xref.link('customer', shopify7001, { system: 'netsuite', id: '9998' }, T0 + 1), XrefConflictError);
+        assert.equal(await store.xref.find('customer', { system: 'netsuite', id: '9998' }), undefined);
 
         // The same effect linking again (its first link was unlinked meanwhile): the latest counts.
         await store.xref.unlink('customer', netsuite3345);

@@ -464,13 +464,15 @@ export interface XrefStore {
   /**
    * Join `a` and `b` (and the groups they belong to). Throws `XrefConflictError` when a system would
    * get two ids. With `createdBy`, `b` is what that effect created: kept in the link's transaction,
-   * for `creationOf`; a refused link keeps nothing.
+   * for `creationOf`, also when the link is refused (it links nothing, the creation commits, then
+   * the conflict is thrown): the record exists at the vendor either way.
    */
   link(entity: string, a: XrefRef, b: XrefRef, now: number, createdBy?: XrefCreation): Promise<void>;
   /**
-   * What the effect with this idempotency key created and linked (`link`'s `createdBy`, the latest
-   * when it linked twice); undefined when none. A call step's link commits before its checkpoint,
-   * so a retry of the effect after a crash in between reads here what the first attempt created.
+   * What the effect with this idempotency key created (`link`'s `createdBy`, the latest when it
+   * linked twice), linked or refused; undefined when none. A call step's link commits before its
+   * checkpoint, so a retry of the effect after a crash in between reads here what the first
+   * attempt created; a replay after a refused link links that record instead of creating another.
    */
   creationOf(effectKey: string): Promise<XrefCreated | undefined>;
   /** The group `ref` belongs to, every system's id in it; undefined when it is not linked. */
@@ -523,16 +525,17 @@ export interface XrefGroup {
   links: (XrefRef & { linkedAt: number })[];
 }
 
-/** The effect (its idempotency key) that created a linked id, and the record its action answered. */
+/** The effect (its idempotency key) that created the id being linked, and the record its action answered. */
 export interface XrefCreation {
   effectKey: string;
   record: unknown;
 }
 
-/** An id an effect created and linked, with its record as the action answered it (JSON). */
+/** An id an effect created, with its record as the action answered it (JSON). */
 export interface XrefCreated extends XrefRef {
   entity: string;
   record: unknown;
+  /** When the effect linked it, or tried to (a refused link). */
   linkedAt: number;
 }
 

@@ -109,6 +109,20 @@ export function planLink(entity: string, a: XrefRef, b: XrefRef, groupOfA: reado
   return { kind: 'merge', from: groupB, into: groupA! };
 }
 
+/**
+ * `planLink` with a refusal as a plan instead of a throw: a store that keeps something of a
+ * refused link (what an effect created: `XrefStore.link`'s `createdBy`) writes it in the link's
+ * transaction, lets that commit, and throws the conflict after.
+ */
+export function planLinkOrRefusal(...args: Parameters<typeof planLink>): XrefPlan | { kind: 'refused'; conflict: XrefConflictError } {
+  try {
+    return planLink(...args);
+  } catch (error) {
+    if (error instanceof XrefConflictError) return { kind: 'refused', conflict: error };
+    throw error;
+  }
+}
+
 /** `joining` may enter `group` (which holds `anchor`) only if the group has no other id in its system. */
 function checkFree(entity: string, group: readonly XrefRow[], anchor: XrefRef, joining: XrefRef): XrefRef {
   const taken = group.find((row) => row.system === joining.system);

@@ -44,10 +44,17 @@ export async function executeActionStep(
   const xref = call.xref === undefined ? undefined : await xrefOf(deps, ctx, step, action, scope);
   // Under the ledger, so a replay of a done step gets its checkpointed output back unchanged.
   return withEffectLedger(deps, ctx, async (key) => {
-    // Lookup-before-create: a record this source already has in the destination is reused, so a
-    // second order from one customer does not create a second customer, whatever the vendor's
-    // idempotency support.
-    if (xref?.existing !== undefined) return reuseLinked(deps, xref.existing, key);
+    if (xref !== undefined) {
+      // Lookup-before-create: a record this source already has in the destination is reused, so a
+      // second order from one customer does not create a second customer, whatever the vendor's
+      // idempotency support.
+      if (xref.existing !== undefined) return reuseLinked(deps, xref.existing, key);
+      // This effect created a record already, whose link was refused (the run parked as a
+      // conflict): its replay links that record. Creating again would make a second one at a
+      // vendor without idempotency keys, and leave the first orphaned.
+      const earlier = await createdEarlier(deps, step, xref, key);
+      if (earlier !== undefined) return linkCreated(deps, step, xref, earlier, key);
+    }
     // The last response, as audited (redacted, capped): an exception shows it to the operator.
     let lastAudited: { status: number; headers: Record<string, string>; body: string } | undefined;
     const http = createConnectorHttpClient({
@@ -100,7 +107,12 @@ export async function executeActionStep(
       const retryable = failure.retryable || (xref !== undefined && failure.reason === 'conflict');
       throw new StepFailedError({ ...failure, retryable, ...(lastAudited ? { lastResponse: lastAudited } : {}) });
     }
-    return xref === undefined ? record : linkCreated(deps, step, xref, record, key);
+    if (xref === undefined) return record;
+    const id = xref.idOf(record);
+    if (id === undefined || id === '') {
+      throw new StepFailedError({ retryable: false, reason: 'bug', message: `The action '${step.call.action}' succeeded but its output holds no ${xref.entity} id to link.` });
+    }
+    return linkCreated(deps, step, xref, { id, record }, key);
   }, { requestHash: sha256Hex(JSON.stringify([call.connection, action.id, input])) });
 }
 
@@ -140,14 +152,22 @@ async function reuseLinked(deps: ActionStepDeps, existing: string, effectKey: st
 }
 
 /**
- * Links the record the action created to the step's source, noting the effect that created it
- * (see `reuseLinked`); a conflict parks the run for a person.
+ * The record this effect created in an earlier attempt and could not link (`linkCreated` keeps it
+ * with the refused link). Only one of the step's entity in its connection's system: a flow edited
+ * since to create elsewhere creates there.
  */
-async function linkCreated(deps: ActionStepDeps, step: ConnectorCallStep, xref: StepXref, record: unknown, effectKey: string): Promise<unknown> {
-  const id = xref.idOf(record);
-  if (id === undefined || id === '') {
-    throw new StepFailedError({ retryable: false, reason: 'bug', message: `The action '${step.call.action}' succeeded but its output holds no ${xref.entity} id to link.` });
-  }
+async function createdEarlier(deps: ActionStepDeps, step: ConnectorCallStep, xref: StepXref, effectKey: string): Promise<{ id: string; record: unknown } | undefined> {
+  const creation = await deps.store.xref.creationOf(effectKey);
+  if (creation === undefined || creation.entity !== xref.entity || creation.system !== step.call.connection) return undefined;
+  return { id: creation.id, record: creation.record };
+}
+
+/**
+ * Links the record the action created to the step's source, noting the effect that created it
+ * (see `reuseLinked`), also when the link is refused: a conflict parks the run for a person, and
+ * the replay after the unlink links this record (`createdEarlier`) rather than creating another.
+ */
+async function linkCreated(deps: ActionStepDeps, step: ConnectorCallStep, xref: StepXref, { id, record }: { id: string; record: unknown }, effectKey: string): Promise<unknown> {
   try {
     await deps.store.xref.link(xref.entity, xref.from, { system: step.call.connection, id }, deps.clock.now(), { effectKey, record });
   } catch (error) {

@@ -1,5 +1,5 @@
 import { newId } from '../../core/ids.ts';
-import { planLink, type XrefRef } from '../../xref/xref-plan.ts';
+import { planLinkOrRefusal, type XrefRef } from '../../xref/xref-plan.ts';
 import type { XrefStore } from '../store.ts';
 import { recordText, toXrefCreated, toXrefGroup, toXrefRow, type XrefCreationRow, type XrefTableRow } from '../xref-rows.ts';
 import type { PostgresAccess, PostgresTx } from './postgres-access.ts';
@@ -13,10 +13,12 @@ export function createPostgresXrefStore({ query, transaction }: PostgresAccess):
   const groupOf = async (tx: PostgresTx | PostgresAccess, entity: string, ref: XrefRef) => (await tx.query<XrefTableRow>(GROUP_OF, [entity, ref.system, ref.id])).map(toXrefRow);
 
   return {
-    link: (entity, a, b, now, createdBy) =>
-      transaction(
+    // A refused link links nothing but keeps its creation: the conflict is thrown once the
+    // transaction has committed, not inside it (that would roll the creation back).
+    link: async (entity, a, b, now, createdBy) => {
+      const refused = await transaction(
         async (tx) => {
-          const plan = planLink(entity, a, b, await groupOf(tx, entity, a), await groupOf(tx, entity, b), newId('xg', now));
+          const plan = planLinkOrRefusal(entity, a, b, await groupOf(tx, entity, a), await groupOf(tx, entity, b), newId('xg', now));
           if (plan.kind === 'insert') {
             for (const ref of plan.rows) {
               await tx.query('INSERT INTO xrefs (entity, system, external_id, group_id, linked_at) VALUES ($1, $2, $3, $4, $5)', [entity, ref.system, ref.id, plan.group, now]);
@@ -32,12 +34,15 @@ export function createPostgresXrefStore({ query, transaction }: PostgresAccess):
               [createdBy.effectKey, entity, b.system, b.id, recordText(createdBy.record), now],
             );
           }
+          return plan.kind === 'refused' ? plan.conflict : undefined;
         },
         // One advisory lock per entity: a merge moves whole groups, so locks on a and b alone
         // would not cover ids linked to them earlier, and reading the groups first to lock them
         // would race. Links are rare next to ingests, so serializing them per entity costs little.
         [`xref:${entity}`],
-      ),
+      );
+      if (refused !== undefined) throw refused;
+    },
     creationOf: async (effectKey) => {
       const [row] = await query<XrefCreationRow>('SELECT entity, system, external_id, record, created_at FROM xref_creations WHERE effect_key = $1', [effectKey]);
       return row === undefined ? undefined : toXrefCreated(row);

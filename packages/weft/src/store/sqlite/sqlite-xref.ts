@@ -1,5 +1,5 @@
 import { newId } from '../../core/ids.ts';
-import { planLink, type XrefRow } from '../../xref/xref-plan.ts';
+import { planLinkOrRefusal, type XrefRow } from '../../xref/xref-plan.ts';
 import type { XrefStore } from '../store.ts';
 import { recordText, toXrefCreated, toXrefGroup, toXrefRow, type XrefCreationRow, type XrefTableRow } from '../xref-rows.ts';
 import type { SqliteAccess } from './sqlite-connections.ts';
@@ -15,10 +15,11 @@ export function createSqliteXrefStore({ sql, write, read }: SqliteAccess): XrefS
 
   return {
     // The plan is made and applied inside one write closure: SQLite runs it in the group
-    // commit's transaction, so no other link interleaves.
-    link: (entity, a, b, now, createdBy) =>
-      write(() => {
-        const plan = planLink(entity, a, b, groupOf(entity, a.system, a.id), groupOf(entity, b.system, b.id), newId('xg', now));
+    // commit's transaction, so no other link interleaves. A refused link links nothing but keeps
+    // its creation, so the conflict is thrown once that has committed, not inside the closure.
+    link: async (entity, a, b, now, createdBy) => {
+      const refused = await write(() => {
+        const plan = planLinkOrRefusal(entity, a, b, groupOf(entity, a.system, a.id), groupOf(entity, b.system, b.id), newId('xg', now));
         if (plan.kind === 'insert') {
           const insert = sql('INSERT INTO xrefs (entity, system, external_id, group_id, linked_at) VALUES (?, ?, ?, ?, ?)');
           for (const ref of plan.rows) insert.run(entity, ref.system, ref.id, plan.group, now);
@@ -31,7 +32,10 @@ export function createSqliteXrefStore({ sql, write, read }: SqliteAccess): XrefS
             ON CONFLICT (effect_key) DO UPDATE SET entity = excluded.entity, system = excluded.system, external_id = excluded.external_id,
               record = excluded.record, created_at = excluded.created_at`).run(createdBy.effectKey, entity, b.system, b.id, recordText(createdBy.record), now);
         }
-      }),
+        return plan.kind === 'refused' ? plan.conflict : undefined;
+      });
+      if (refused !== undefined) throw refused;
+    },
     creationOf: (effectKey) =>
       read(() => {
         const row = sql('SELECT entity, system, external_id, record, created_at FROM xref_creations WHERE effect_key = ?').get(effectKey) as XrefCreationRow | undefined;
