@@ -118,5 +118,14 @@ describe('an edited replay of a failed call', () => {
     const conflict = await openException((exception) => exception.runId === down.runId && exception.reason === 'conflict');
     assert.match(conflict.message, /^The step 'create' was sent before the input was edited, with another request under idempotency key weft-[0-9a-f]+, and it last failed as destination-down: the destination may have acted on it\./);
     assert.equal(destination.received.length, before, 'nothing was sent');
+
+    // The way back the message gives: the input the first exception recorded sends the first request again, under its key.
+    assert.match(conflict.message, new RegExp(`replay it with the input as it was first received, which exception ${down.id} shows`));
+    const first = destination.received.find((request) => request.sku === 'DOWN-1')!;
+    await weft.store.replayException(conflict.id, { now: Date.now(), input: down.input });
+    weft.engine.kick();
+    const deadline = Date.now() + 15_000;
+    while (destination.received.length === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.deepEqual(destination.received.slice(before, before + 1).map((request) => [request.sku, request.key]), [['DOWN-1', first.key]]);
   });
 });

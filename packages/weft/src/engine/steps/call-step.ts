@@ -219,7 +219,8 @@ const REFUSED_WITHOUT_EFFECT: ReadonlySet<Reason> = new Set(['validation', 'not-
 async function keyForEditedRequest(deps: Pick<CallStepDeps, 'store'>, ctx: CallContext, firstKey: string, requestHash: string): Promise<string> {
   const key = idempotencyKey(ctx.flow.flow.id, ctx.eventId, `${ctx.stepPath}#${requestHash.slice(0, 16)}`);
   if ((await deps.store.getEffect(key)) !== undefined) return key;
-  const last = (await deps.store.listExceptions({ runId: ctx.runId }))
+  const exceptions = await deps.store.listExceptions({ runId: ctx.runId });
+  const last = exceptions
     .filter((exception) => exception.stepPath === ctx.stepPath)
     .reduce<ExceptionRecord | undefined>((latest, exception) => (latest === undefined || exception.createdAt > latest.createdAt ? exception : latest), undefined);
   if (last !== undefined && REFUSED_WITHOUT_EFFECT.has(last.reason)) return key;
@@ -227,8 +228,19 @@ async function keyForEditedRequest(deps: Pick<CallStepDeps, 'store'>, ctx: CallC
   throw new StepFailedError({
     retryable: false,
     reason: 'conflict',
-    message: `The step '${ctx.stepPath}' was sent before the input was edited, with another request under idempotency key ${firstKey}, and ${outcome}: the destination may have acted on it. Weft sends the edited request neither under that key (it would be refused, or answered with the earlier result) nor under a new one (it could do the work twice). Check what the destination holds; then discard this exception, or replay it without an edited input.`,
+    message: `The step '${ctx.stepPath}' was sent before the input was edited, with another request under idempotency key ${firstKey}, and ${outcome}: the destination may have acted on it. Weft sends the edited request neither under that key (it would be refused, or answered with the earlier result) nor under a new one (it could do the work twice). Check what the destination holds; then discard this exception, or ${replayAsFirstSent(exceptions)}`,
   });
+}
+
+/**
+ * How to send the first request again. A replay without `--input` keeps the edited input (it
+ * replaced the run's), so the way back is the input the run had before any edit: the one its
+ * first exception recorded, since an edit is only made by replaying an exception.
+ */
+function replayAsFirstSent(exceptions: readonly ExceptionRecord[]): string {
+  const first = exceptions.reduce<ExceptionRecord | undefined>((earliest, exception) => (earliest === undefined || exception.createdAt < earliest.createdAt ? exception : earliest), undefined);
+  if (first === undefined) return 'replay it with the input as it was first received.';
+  return `replay it with the input as it was first received, which exception ${first.id} shows (\`weft exceptions show ${first.id}\`): saved to a file and given with \`--input\`, it sends the first request again under that key. A replay without \`--input\` keeps the edited input and parks here again.`;
 }
 
 interface RenderedRequest {
