@@ -1140,6 +1140,30 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.deepEqual(await store.tokens.list(), []);
       });
 
+      it('creates a token and its audit entry in one transaction: neither is kept without the other', async () => {
+        const audit = { at: T0, actor: 'admin', role: 'admin' as const, action: 'token.create', target: 'tok_1', detail: { name: 'ci', role: 'operator' } };
+        await store.tokens.create({ id: 'tok_1', name: 'ci', role: 'operator', kind: 'api', hash: 'h1', now: T0 }, audit);
+        assert.equal((await store.tokens.findByHash('h1', T0))?.id, 'tok_1');
+        assert.deepEqual((await store.adminAudit.list({ limit: 10 })).items.map(({ id: _id, ...entry }) => entry), [audit]);
+
+        // An audit entry the store refuses (no action: NOT NULL) takes the token with it.
+        const refusedAudit = { ...audit, target: 'tok_2', action: null as unknown as string };
+        await assert.rejects(store.tokens.create({ id: 'tok_2', name: 'lost', role: 'admin', kind: 'api', hash: 'h2', now: T0 }, refusedAudit));
+        assert.equal(await store.tokens.findByHash('h2', T0), undefined, 'the token was not kept');
+        // A token the store refuses (its hash is taken) takes its audit entry with it.
+        await assert.rejects(store.tokens.create({ id: 'tok_3', name: 'dup', role: 'admin', kind: 'api', hash: 'h1', now: T0 }, { ...audit, target: 'tok_3' }));
+        assert.deepEqual((await store.tokens.list()).map((token) => token.id), ['tok_1']);
+        assert.deepEqual((await store.adminAudit.list({ limit: 10 })).items.map((entry) => entry.target), ['tok_1'], 'no audit entry of a token not kept');
+
+        // A session with its sign-in's audit, in the same way.
+        await store.tokens.create(
+          { id: 'ses_1', name: 'admin', role: 'admin', kind: 'session', hash: 'h4', now: T0, expiresAt: T0 + 1000 },
+          { at: T0, actor: 'admin', role: 'admin', action: 'session.create', target: 'admin', detail: { expiresAt: T0 + 1000 } },
+        );
+        assert.equal((await store.tokens.findByHash('h4', T0))?.kind, 'session');
+        assert.deepEqual((await store.adminAudit.list({ limit: 10, action: 'session.create' })).items.map((entry) => entry.detail), [{ expiresAt: T0 + 1000 }]);
+      });
+
       it('sets the admin password hash once unless told to replace it', async () => {
         assert.equal(await store.tokens.adminPasswordHash(), undefined);
         assert.equal(await store.tokens.setAdminPasswordHash('scrypt$a', T0), true);

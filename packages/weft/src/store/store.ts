@@ -424,8 +424,11 @@ export interface ApiToken {
 }
 
 export interface TokenStore {
-  /** Stores the token's hash, never the token. */
-  create(token: { id: string; name: string; role: ApiRole; kind: ApiToken['kind']; hash: string; now: number; expiresAt?: number }): Promise<void>;
+  /**
+   * Stores the token's hash, never the token, and `audit` (the admin-audit entry of its creation)
+   * in the same transaction: a token whose creation could not be audited is never live.
+   */
+  create(token: { id: string; name: string; role: ApiRole; kind: ApiToken['kind']; hash: string; now: number; expiresAt?: number }, audit?: AdminAuditEntry): Promise<void>;
   /** The live token with this hash: not revoked, not expired at `now`. */
   findByHash(hash: string, now: number): Promise<ApiToken | undefined>;
   touch(id: string, now: number): Promise<void>;

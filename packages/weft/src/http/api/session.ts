@@ -66,8 +66,12 @@ export async function sessionRoutes(app: FastifyInstance, context: ApiContext): 
       const now = clock.now();
       const { token, hash } = newToken();
       const expiresAt = now + context.sessionTtlMs;
-      await store.tokens.create({ id: newId('ses', now), name: ADMIN_ACTOR, role: 'admin', kind: 'session', hash, now, expiresAt });
-      await store.adminAudit.record({ at: now, actor: ADMIN_ACTOR, role: 'admin', action: 'session.create', target: 'admin', detail: { expiresAt } });
+      // The session and its audit entry commit together: a session whose sign-in cannot be
+      // audited is never handed out, so it must not be live either.
+      await store.tokens.create(
+        { id: newId('ses', now), name: ADMIN_ACTOR, role: 'admin', kind: 'session', hash, now, expiresAt },
+        { at: now, actor: ADMIN_ACTOR, role: 'admin', action: 'session.create', target: 'admin', detail: { expiresAt } },
+      );
       return { token, role: 'admin', name: ADMIN_ACTOR, expiresAt };
     },
   });

@@ -33,18 +33,13 @@ export async function tokenRoutes(app: FastifyInstance, context: ApiContext): Pr
       const now = clock.now();
       const id = newId('tok', now);
       const { token, hash } = newToken();
-      await store.tokens.create({ id, name: body.name.trim(), role: body.role as ApiRole, kind: 'api', hash, now });
-      try {
-        await app.weftAuth.audit(request, 'token.create', id, { name: body.name.trim(), role: body.role });
-      } catch (error) {
-        // Answered with an error, the token is never shown: revoked, it is no live credential
-        // that nobody holds and no audit record accounts for.
-        await store.tokens.revoke(id, clock.now()).catch((undoError: unknown) => {
-          request.log.error({ err: undoError, tokenId: id }, 'token.create_undo_failed');
-        });
-        throw error;
-      }
-      return reply.code(201).send({ id, name: body.name.trim(), role: body.role, token });
+      const name = body.name.trim();
+      const principal = request.principal!;
+      // The token and its audit entry commit together: a token whose creation cannot be audited
+      // is never shown, so it must not be live either (nobody would hold it).
+      const audit = { at: now, actor: principal.name, role: principal.role, action: 'token.create', target: id, detail: { name, role: body.role } };
+      await store.tokens.create({ id, name, role: body.role as ApiRole, kind: 'api', hash, now }, audit);
+      return reply.code(201).send({ id, name, role: body.role, token });
     },
   });
 

@@ -1,5 +1,5 @@
-import type { ApiRole, ApiToken, TokenStore } from '../store.ts';
-import type { PostgresAccess } from './postgres-access.ts';
+import type { AdminAuditEntry, ApiRole, ApiToken, TokenStore } from '../store.ts';
+import type { PostgresAccess, PostgresTx } from './postgres-access.ts';
 
 interface TokenRow {
   id: string;
@@ -25,18 +25,40 @@ function toToken(row: TokenRow): ApiToken {
 
 const TOKEN_COLUMNS = 'id, name, role, kind, created_at, last_used_at, expires_at';
 
-export function createPostgresTokenStore({ query }: PostgresAccess): TokenStore {
+/** The admin-audit row of a token's creation, as `adminAudit.record` writes it, inside the token's transaction. */
+async function insertAuditEntry(tx: PostgresTx, entry: AdminAuditEntry): Promise<void> {
+  await tx.query('INSERT INTO admin_audit (at, actor, role, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)', [
+    entry.at,
+    entry.actor,
+    entry.role,
+    entry.action,
+    entry.target,
+    entry.detail === undefined ? null : JSON.stringify(entry.detail),
+  ]);
+}
+
+export function createPostgresTokenStore({ query, transaction }: PostgresAccess): TokenStore {
   return {
-    create: async (token) => {
-      await query('INSERT INTO api_tokens (id, name, role, kind, hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-        token.id,
-        token.name,
-        token.role,
-        token.kind,
-        token.hash,
-        token.now,
-        token.expiresAt ?? null,
-      ]);
+    create: async (token, audit) => {
+      const insertToken = (tx: PostgresTx) =>
+        tx.query('INSERT INTO api_tokens (id, name, role, kind, hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+          token.id,
+          token.name,
+          token.role,
+          token.kind,
+          token.hash,
+          token.now,
+          token.expiresAt ?? null,
+        ]);
+      if (audit === undefined) {
+        await insertToken({ query });
+        return;
+      }
+      // One transaction: a token whose audit entry cannot be written is not kept.
+      await transaction(async (tx) => {
+        await insertToken(tx);
+        await insertAuditEntry(tx, audit);
+      });
     },
     findByHash: async (hash, now) => {
       const [row] = await query<TokenRow>(

@@ -1,4 +1,4 @@
-import type { ApiRole, ApiToken, TokenStore } from '../store.ts';
+import type { AdminAuditEntry, ApiRole, ApiToken, TokenStore } from '../store.ts';
 import type { SqliteAccess } from './sqlite-connections.ts';
 
 interface TokenRow {
@@ -25,9 +25,22 @@ function toToken(row: TokenRow): ApiToken {
 
 const TOKEN_COLUMNS = 'id, name, role, kind, created_at, last_used_at, expires_at';
 
+/** The admin-audit row of a token's creation, as `adminAudit.record` writes it, inside the token's write. */
+function insertAuditEntry(sql: SqliteAccess['sql'], entry: AdminAuditEntry): void {
+  sql('INSERT INTO admin_audit (at, actor, role, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)').run(
+    entry.at,
+    entry.actor,
+    entry.role,
+    entry.action,
+    entry.target,
+    entry.detail === undefined ? null : JSON.stringify(entry.detail),
+  );
+}
+
 export function createSqliteTokenStore({ sql, write, read }: SqliteAccess): TokenStore {
   return {
-    create: (token) =>
+    create: (token, audit) =>
+      // One write, one transaction: a token whose audit entry cannot be written is not kept.
       write(() => {
         sql(`INSERT INTO api_tokens (id, name, role, kind, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
           token.id,
@@ -38,6 +51,7 @@ export function createSqliteTokenStore({ sql, write, read }: SqliteAccess): Toke
           token.now,
           token.expiresAt ?? null,
         );
+        if (audit !== undefined) insertAuditEntry(sql, audit);
       }),
     findByHash: (hash, now) =>
       read(() => {
