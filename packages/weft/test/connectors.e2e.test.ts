@@ -11,12 +11,14 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:http';
 import { request } from 'undici';
 import { bearer, defineAction, defineConnector, schema } from '@weft/sdk';
 import { startErp, type Erp } from '../src/demo/erp.ts';
 import { generateMasterKey, parseMasterKey } from '../src/connectors/vault/master-key.ts';
 import { openVault } from '../src/connectors/vault/open-vault.ts';
 import { settledRuns, startTestWeft } from './support/weft-harness.ts';
+import { listenOnLoopback } from './support/loopback.ts';
 import { maxInAnyWindow } from '../src/connectors/rate-limit/virtual-time.ts';
 import { openOutbound, openStore } from '../src/main.ts';
 import { testConnection } from '../src/connectors/test-connection.ts';
@@ -229,6 +231,34 @@ describe('connectors end to end', () => {
       delete process.env.WEFT_MASTER_KEY_PREVIOUS_FILE;
       process.env.WEFT_MASTER_KEY = masterKey;
       await weft.close();
+    }
+  });
+  it("keeps a key the vendor quotes in its refusal out of the exception's sentence", { timeout: 30_000 }, async () => {
+    // A vendor that refuses the key it was sent and says which, as some do ("API key … is disabled").
+    const vendor = createServer((req, res) => {
+      const token = String(req.headers.authorization).replace(/^Bearer /, '');
+      req.resume().on('end', () => res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ message: `API key ${token} may not create sales orders` })));
+    });
+    const { url, close } = await listenOnLoopback(vendor);
+    const weft = await startTestWeft(
+      { 'f.yaml': flow(GOOD_INPUT) },
+      {
+        connectors: [testErp],
+        prepare: async (store) => {
+          await store.connections.put({ id: 'erp', connectorId: 'test-erp', config: { baseUrl: url }, now: Date.now() });
+          await openVault(store.secrets, process.env).vault.put('erp', 'token', CANARY);
+        },
+      },
+    );
+    try {
+      assert.equal(await post(`${weft.url}/hooks/erp-orders`, { id: 'conn-quoted', sku: 'CAP-BLACK' }), 202);
+      await settledRuns(weft, 'erp-orders', 1);
+      const [exception] = await weft.store.listExceptions({ flowId: 'erp-orders' });
+      assert.match(exception?.message ?? '', /API key \[REDACTED\] may not create sales orders/);
+      assert.doesNotMatch(exception!.message, new RegExp(CANARY));
+    } finally {
+      await weft.close();
+      await close();
     }
   });
 });

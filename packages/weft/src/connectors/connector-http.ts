@@ -84,10 +84,20 @@ export interface AuditedRequestHandle {
  * The engine's side of `ctx.http`: base URL, auth, the egress guard (through the dispatcher),
  * the audit record and error classification live here, so a connector cannot bypass them.
  */
-export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpClient {
+/** A connector's HttpClient that can also scrub, from text built out of its answers, the credentials it sent. */
+export interface ConnectorHttpClient extends HttpClient {
+  /**
+   * `text` with every credential value this client has put on a request replaced: for messages
+   * made from a vendor's answer (an exception's sentence), since a vendor may quote the key it refused.
+   */
+  scrubCredentials(text: string): string;
+}
+
+export function createConnectorHttpClient(options: ConnectorHttpOptions): ConnectorHttpClient {
   const { clock } = options;
   const credentialsAt = credentialPlaces(options.connector);
   const redactedQueryNames = [...options.redactFields, ...credentialsAt.query];
+  const credentialsSent = new Set<string>();
 
   /** The request as it will leave, credentials on: a signature covers exactly the bytes sent. */
   async function prepare(request: HttpRequest): Promise<PreparedRequest> {
@@ -100,7 +110,9 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
     headers.accept ??= 'application/json';
     const outgoing = { url, method: request.method, headers, ...(encoded ? { body: encoded.body } : {}) };
     const accessToken = (await options.auth.authorize(outgoing)) ?? undefined;
-    const scrub = credentialScrubber(credentialValuesOn(outgoing, credentialsAt, accessToken));
+    const credentials = credentialValuesOn(outgoing, credentialsAt, accessToken);
+    for (const value of credentials) credentialsSent.add(value);
+    const scrub = credentialScrubber(credentials);
     return { ...outgoing, scrub, ...(encoded ? { unsignedBody: encoded.body } : {}), ...(accessToken === undefined ? {} : { accessToken }) };
   }
 
@@ -215,6 +227,7 @@ export function createConnectorHttpClient(options: ConnectorHttpOptions): HttpCl
   }
 
   return {
+    scrubCredentials: (text) => credentialScrubber([...credentialsSent]).text(text),
     async request(request) {
       const first = await limitedSend(request);
       let { response } = first;

@@ -101,7 +101,7 @@ export async function executeActionStep(
       if (error instanceof CapacityWaitError) throw new PostponeError(error.until);
       if (ctx.signal.aborted || error instanceof EgressDeniedError || !isConnectorError(error)) throw error;
       const subject = call.describe ? String((await ctx.flow.expression(call.describe).evaluate(scope).catch(() => '')) ?? '') : '';
-      const failure = toStepFailure(error, resolved, subject);
+      const failure = toStepFailure(error, resolved, subject, http.scrubCredentials);
       // A create that conflicts ("that name exists") while another run of the same record is
       // creating it: the retry looks the link up again and reuses what that run made.
       const retryable = failure.retryable || (xref !== undefined && failure.reason === 'conflict');
@@ -201,7 +201,8 @@ async function runAction(action: Action, resolved: ResolvedConnection, input: un
 /** Connector code logs through the engine's logger in a later step; until then it is quiet. */
 const silentLog = { debug() {}, info() {}, warn() {}, error() {} };
 
-function toStepFailure(error: ConnectorError, resolved: ResolvedConnection, subject: string) {
+/** The exception's sentence, from the vendor's own words; credentials it quotes (a refused key) are scrubbed. */
+function toStepFailure(error: ConnectorError, resolved: ResolvedConnection, subject: string, scrubCredentials: (text: string) => string) {
   const name = resolved.connector.name;
   const vendorMessage = (error.details as { vendorMessage?: unknown } | undefined)?.vendorMessage;
   const words = typeof vendorMessage === 'string' ? vendorMessage : error.message.replace(/ \(HTTP \d+\)$/, '');
@@ -217,7 +218,7 @@ function toStepFailure(error: ConnectorError, resolved: ResolvedConnection, subj
   return {
     retryable: error.retryable,
     reason: error.reason,
-    message: sentence.replace(/\.\.$/, '.'),
+    message: scrubCredentials(sentence.replace(/\.\.$/, '.')),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   };
 }
