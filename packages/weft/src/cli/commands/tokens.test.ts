@@ -34,6 +34,21 @@ describe('weft tokens', () => {
     assert.match(again.stderr, /no live token/);
   });
 
+  it('creates no token when its creation cannot be audited: the value was never shown, so nobody would hold it', async () => {
+    const dir = tempDir();
+    const { path } = await seedStore(dir);
+    const db = new Database(path);
+    try {
+      db.exec("CREATE TRIGGER audit_refused BEFORE INSERT ON admin_audit BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    } finally {
+      db.close();
+    }
+    const created = await runWeft(['tokens', 'create', '--name', 'ci', '--role', 'admin', '--db', path, '--json'], { cwd: dir });
+    assert.equal(created.code, 1);
+    assert.equal(created.stdout, '');
+    assert.deepEqual(JSON.parse((await runWeft(['tokens', 'list', '--db', path, '--json'], { cwd: dir })).stdout), []);
+  });
+
   it('refuses a role that does not exist', async () => {
     const dir = tempDir();
     const { path } = await seedStore(dir);

@@ -26,10 +26,10 @@ export function tokensCommand(context: CliContext): Command {
     const now = Date.now();
     const id = newId('tok', now);
     const { token, hash } = newToken();
-    await withStore(config, async (store) => {
-      await store.tokens.create({ id, name, role: flags.role, kind: 'api', hash, now });
-      await store.adminAudit.record({ at: now, actor: CLI_ACTOR, role: 'admin', action: 'token.create', target: id, detail: { name, role: flags.role } });
-    });
+    // One transaction: a token whose creation cannot be audited is not created (it would never be shown).
+    await withStore(config, (store) =>
+      store.tokens.create({ id, name, role: flags.role, kind: 'api', hash, now }, { at: now, actor: CLI_ACTOR, role: 'admin', action: 'token.create', target: id, detail: { name, role: flags.role } }),
+    );
     const out = createOutput(context);
     if (flags.json) return out.json({ id, name, role: flags.role, token });
     out.line(token);
