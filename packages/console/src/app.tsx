@@ -198,7 +198,7 @@ function Screen({ route }: { route: Route }) {
     case 'xref':
       return <Xref />;
     case 'audit':
-      return <Audit />;
+      return <Audit {...route} />;
     case 'not-found':
       return (
         <>

@@ -9,12 +9,15 @@ describe('console routes', () => {
       { screen: 'exceptions' },
       { screen: 'exceptions', flow: 'shop orders', reason: 'validation' },
       { screen: 'exception', id: 'exc_1' },
+      { screen: 'exceptions', flow: 'orders', cursors: ['WyJleGNlcHRpb25zIl0'] },
       { screen: 'runs', status: 'exception', q: '5000019' },
+      { screen: 'runs', flow: 'orders', cursors: ['WyJydW5zIiw1MF0', 'WyJydW5zIiwxMDBd'] },
       { screen: 'run', id: 'run_01/x' },
       { screen: 'flows' },
       { screen: 'connections' },
       { screen: 'xref' },
       { screen: 'audit' },
+      { screen: 'audit', actor: 'ops ann', action: 'exception.replay', cursors: ['WyJhdWRpdCIsNTBd'] },
     ];
     for (const route of routes) {
       const url = new URL(routeHref(route), 'http://console');

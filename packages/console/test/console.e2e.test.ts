@@ -464,6 +464,73 @@ describe('console in a real browser', { skip }, () => {
     pageProblems.length = 0;
   });
 
+  it('list pages and the audit search are in the URL: Back from a run or an exception lands on the page it was opened from, and the audit keeps its search', { timeout: 60_000 }, async () => {
+    const hookUrl = `${weft.url}/hooks/shop/orders`;
+    const runsBefore = runTotal(await weft.store.countRuns(FLOW_ID));
+    // More than one page of 50 runs.
+    for (let n = 200; n < 255; n++) await deliverOrder({ hookUrl, secret: SECRET, order: makeOrder(n), webhookId: `console-pages-${n}`, nowMs: Date.now() });
+    await settledRuns(weft, FLOW_ID, runsBefore + 55);
+
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Runs' }).click();
+    const runs = page.getByRole('table', { name: 'Runs' });
+    const pager = page.getByRole('navigation', { name: 'Runs pages' });
+    await pager.getByText('page 1').waitFor();
+    const firstOnPageOne = await runs.locator('tbody tr').first().getByRole('link').innerText();
+    await pager.getByRole('button', { name: 'Next page' }).click();
+    await pager.getByText('page 2').waitFor();
+    await waitFor(async () => (await runs.locator('tbody tr').first().getByRole('link').innerText()) !== firstOnPageOne, 10_000, 'the rows of page 2');
+    const opened = runs.locator('tbody tr').first().getByRole('link');
+    const openedId = await opened.innerText();
+    await opened.click();
+    await page.getByRole('heading', { level: 1, name: new RegExp(`Run ${openedId}`) }).waitFor();
+    await page.goBack();
+    await pager.getByText('page 2').waitFor();
+    await runs.getByRole('link', { name: openedId }).waitFor();
+    await page.reload();
+    await runs.getByRole('link', { name: openedId }).waitFor();
+    await pager.getByRole('button', { name: 'Previous page' }).click();
+    await pager.getByText('page 1').waitFor();
+    await runs.getByRole('link', { name: firstOnPageOne }).waitFor();
+
+    // The same in the exceptions inbox.
+    for (let n = 300; n < 351; n++) await deliverOrder({ hookUrl, secret: SECRET, order: makeOrder(n, { badSku: true }), webhookId: `console-pages-${n}`, nowMs: Date.now() });
+    await settledRuns(weft, FLOW_ID, runsBefore + 55 + 51);
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Exceptions' }).click();
+    const inbox = page.getByRole('table', { name: 'Open exceptions' });
+    const inboxPager = page.getByRole('navigation', { name: 'Exceptions pages' });
+    await inbox.waitFor();
+    const firstOpen = await inbox.locator('tbody tr').first().getAttribute('aria-label');
+    await inboxPager.getByRole('button', { name: 'Next page' }).click();
+    await inboxPager.getByText('page 2').waitFor();
+    await waitFor(async () => (await inbox.locator('tbody tr').first().getAttribute('aria-label')) !== firstOpen, 10_000, 'the rows of page 2');
+    const openedException = inbox.locator('tbody tr').first();
+    const openedMessage = (await openedException.getAttribute('aria-label'))!;
+    await openedException.getByRole('link').click();
+    await page.getByRole('textbox', { name: 'Input JSON' }).waitFor();
+    await page.goBack();
+    await inboxPager.getByText('page 2').waitFor();
+    await inbox.getByRole('row', { name: openedMessage, exact: true }).waitFor();
+
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Audit' }).click();
+    const search = page.getByRole('search', { name: 'Search the audit log' });
+    await search.getByLabel('Actor').fill('admin');
+    await search.getByLabel('Action').fill('exception.replay');
+    await search.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/\/audit\?actor=admin&action=exception.replay$/);
+    const auditActions = () => page.getByRole('table', { name: 'Audit log' }).locator('tbody tr td:nth-child(4)').allInnerTexts();
+    await waitFor(async () => (await auditActions()).every((action) => action === 'exception.replay'), 10_000, 'only replays in the audit');
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Runs' }).click();
+    await runs.waitFor();
+    await page.goBack();
+    await page.getByRole('heading', { level: 1, name: 'Audit' }).waitFor();
+    assert.equal(await search.getByLabel('Actor').inputValue(), 'admin');
+    assert.equal(await search.getByLabel('Action').inputValue(), 'exception.replay');
+    await page.getByRole('table', { name: 'Audit log' }).waitFor();
+    const shown = await auditActions();
+    assert.ok(shown.length > 0 && shown.every((action) => action === 'exception.replay'), `only replays, as searched: ${shown.join(', ')}`);
+    assert.deepEqual(pageProblems, [], 'the page logged no errors');
+  });
+
   it('shows each linked record with its id in each system, a system named like a column of the table included', { timeout: 30_000 }, async () => {
     await weft.store.xref.link('customer', { system: 'shop', id: '7001' }, { system: 'erp', id: '3345' }, Date.UTC(2026, 10, 1));
     // Connections may be named anything: these were lost in the row's own fields when ids sat beside them.

@@ -1,20 +1,29 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { AuditEntry, Page } from '../api-types.ts';
 import { Notice } from '../components/notice.tsx';
 import { Pager } from '../components/pager.tsx';
 import { useConsole } from '../console-context.ts';
 import { formatTime } from '../format.ts';
-import { useCursorPages } from '../use-cursor-pages.ts';
+import { routePages } from '../route-pages.ts';
+import type { PageCursors } from '../router.ts';
 import { useLoader } from '../use-loader.ts';
 
-/** Who did what, when: every operator and admin action the API carried out. */
-export function Audit() {
-  const { api } = useConsole();
-  const pages = useCursorPages();
-  const [actor, setActor] = useState('');
-  const [action, setAction] = useState('');
-  const [applied, setApplied] = useState({ actor: '', action: '' });
-  const audit = useLoader(() => api.get<Page<AuditEntry>>('/audit', { actor: applied.actor, action: applied.action, cursor: pages.cursor, limit: 50 }), [applied, pages.cursor], ['exception'], 2_000);
+/**
+ * Who did what, when: every operator and admin action the API carried out. The applied search and
+ * the page are in the URL, so Back, a reload or a shared link shows the same entries.
+ */
+export function Audit({ actor: appliedActor = '', action: appliedAction = '', cursors }: { actor?: string; action?: string; cursors?: PageCursors }) {
+  const { api, navigate } = useConsole();
+  const [actor, setActor] = useState(appliedActor);
+  const [action, setAction] = useState(appliedAction);
+  // Back or a link to another search: the fields show the search that is applied.
+  useEffect(() => setActor(appliedActor), [appliedActor]);
+  useEffect(() => setAction(appliedAction), [appliedAction]);
+  const search = (next: { actor: string; action: string }, pageCursors: PageCursors = []) =>
+    navigate({ screen: 'audit', ...(next.actor ? { actor: next.actor } : {}), ...(next.action ? { action: next.action } : {}), ...(pageCursors.length > 0 ? { cursors: pageCursors } : {}) });
+  const applied = { actor: appliedActor, action: appliedAction };
+  const pages = routePages(cursors, (pageCursors) => search(applied, pageCursors));
+  const audit = useLoader(() => api.get<Page<AuditEntry>>('/audit', { actor: applied.actor, action: applied.action, cursor: pages.cursor, limit: 50 }), [applied.actor, applied.action, pages.cursor], ['exception'], 2_000);
   return (
     <>
       <h1>Audit</h1>
@@ -24,8 +33,7 @@ export function Audit() {
         aria-label="Search the audit log"
         onSubmit={(event) => {
           event.preventDefault();
-          pages.reset();
-          setApplied({ actor: actor.trim(), action: action.trim() });
+          search({ actor: actor.trim(), action: action.trim() });
         }}
       >
         <label class="inline">

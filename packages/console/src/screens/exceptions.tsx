@@ -1,12 +1,12 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { BulkJob, ExceptionGroup, ExceptionRecord, Page } from '../api-types.ts';
 import { Notice } from '../components/notice.tsx';
 import { Pager } from '../components/pager.tsx';
 import type { ApiClient } from '../api-client.ts';
 import { canOperate, useConsole } from '../console-context.ts';
 import { formatAge, formatTime } from '../format.ts';
-import { routeHref } from '../router.ts';
-import { useCursorPages } from '../use-cursor-pages.ts';
+import { routePages } from '../route-pages.ts';
+import { routeHref, type PageCursors } from '../router.ts';
 import { rowKeys, useListKeys } from '../use-list-keys.ts';
 import { useLoader } from '../use-loader.ts';
 import { useNow } from '../use-now.ts';
@@ -17,11 +17,10 @@ function countMatching(groups: ExceptionGroup[], flow: string | undefined, reaso
 }
 
 /** The inbox: open exceptions grouped by reason and flow, oldest first, with bulk actions. */
-export function Exceptions({ flow, reason }: { flow?: string; reason?: string }) {
+export function Exceptions({ flow, reason, cursors }: { flow?: string; reason?: string; cursors?: PageCursors }) {
   const { api, navigate, session } = useConsole();
   const now = useNow();
-  const pages = useCursorPages();
-  useEffect(pages.reset, [flow, reason]);
+  const pages = routePages(cursors, (pageCursors) => navigate({ screen: 'exceptions', ...(flow ? { flow } : {}), ...(reason ? { reason } : {}), cursors: pageCursors }));
   const groups = useLoader(() => api.get<{ items: ExceptionGroup[] }>('/exceptions/groups', { status: 'open' }), [], ['exception', 'run']);
   const list = useLoader(
     () => api.get<Page<ExceptionRecord>>('/exceptions', { status: 'open', flow, reason, cursor: pages.cursor, limit: 50 }),

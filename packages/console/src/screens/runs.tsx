@@ -5,27 +5,33 @@ import { Pager } from '../components/pager.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useConsole } from '../console-context.ts';
 import { formatTime } from '../format.ts';
-import { routeHref } from '../router.ts';
-import { useCursorPages } from '../use-cursor-pages.ts';
+import { routePages } from '../route-pages.ts';
+import { routeHref, type PageCursors } from '../router.ts';
 import { rowKeys, useListKeys } from '../use-list-keys.ts';
 import { useLoader } from '../use-loader.ts';
 
 const STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'exception'];
 
 /** Runs, newest first, one server-side page at a time: as fast on 100,000 runs as on ten. */
-export function Runs({ flow, status, q }: { flow?: string; status?: string; q?: string }) {
+export function Runs({ flow, status, q, cursors }: { flow?: string; status?: string; q?: string; cursors?: PageCursors }) {
   const { api, navigate } = useConsole();
-  const pages = useCursorPages();
   const [search, setSearch] = useState(q ?? '');
-  useEffect(pages.reset, [flow, status, q]);
   useEffect(() => setSearch(q ?? ''), [q]);
+  // Another filter starts again at the first page: no cursors.
+  const filter = (change: { flow?: string | undefined; status?: string | undefined; q?: string | undefined }, pageCursors: PageCursors = []) => {
+    const next = { flow, status, q, ...change };
+    navigate({
+      screen: 'runs',
+      ...(next.flow ? { flow: next.flow } : {}),
+      ...(next.status ? { status: next.status } : {}),
+      ...(next.q ? { q: next.q } : {}),
+      ...(pageCursors.length > 0 ? { cursors: pageCursors } : {}),
+    });
+  };
+  const pages = routePages(cursors, (pageCursors) => filter({}, pageCursors));
   const flows = useLoader(() => api.get<{ items: FlowSummary[] }>('/flows'), []);
   const runs = useLoader(() => api.get<Page<RunSummary>>('/runs', { flow, status, q, cursor: pages.cursor, limit: 50 }), [flow, status, q, pages.cursor], pages.page === 0 ? ['run'] : []);
   useListKeys('run-list');
-  const filter = (change: { flow?: string | undefined; status?: string | undefined; q?: string | undefined }) => {
-    const next = { flow, status, q, ...change };
-    navigate({ screen: 'runs', ...(next.flow ? { flow: next.flow } : {}), ...(next.status ? { status: next.status } : {}), ...(next.q ? { q: next.q } : {}) });
-  };
 
   return (
     <>
