@@ -211,15 +211,24 @@ function Screen({ route }: { route: Route }) {
   }
 }
 
+/** How long a `g` waits for its letter: a letter typed much later is not meant as a screen. */
+const CHORD_TIMEOUT_MS = 1_500;
+
 /** `/` focuses the screen's search, `g` + letter opens a screen, `?` lists the keys. */
 function useShortcuts(navigate: (route: Route) => void, toggleHelp: () => void, enabled: boolean) {
   useEffect(() => {
     if (!enabled) return;
     let awaitingScreen = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const disarm = () => {
+      awaitingScreen = false;
+      clearTimeout(timer);
+    };
     const onKey = (event: KeyboardEvent) => {
-      if (isTyping(event.target) || event.metaKey || event.ctrlKey || event.altKey) return;
+      // A key typed into a field ends a `g` pressed before it: the letter after is not its second half.
+      if (isTyping(event.target) || event.metaKey || event.ctrlKey || event.altKey) return disarm();
       if (awaitingScreen) {
-        awaitingScreen = false;
+        disarm();
         const item = NAV.find((nav) => nav.key === event.key);
         if (item) {
           event.preventDefault();
@@ -235,12 +244,22 @@ function useShortcuts(navigate: (route: Route) => void, toggleHelp: () => void, 
         }
       } else if (event.key === 'g') {
         awaitingScreen = true;
+        timer = setTimeout(disarm, CHORD_TIMEOUT_MS);
       } else if (event.key === '?') {
         toggleHelp();
       }
     };
+    // Focus moved into a field (a click, Tab): whatever is typed next is text, and so is what follows it.
+    const onFocus = (event: FocusEvent) => {
+      if (isTyping(event.target)) disarm();
+    };
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    window.addEventListener('focusin', onFocus);
+    return () => {
+      disarm();
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('focusin', onFocus);
+    };
   }, [navigate, toggleHelp, enabled]);
 }
 

@@ -531,6 +531,39 @@ describe('console in a real browser', { skip }, () => {
     assert.deepEqual(pageProblems, [], 'the page logged no errors');
   });
 
+  it('a `g` pressed before focusing a field, or long before its letter, opens no screen', { timeout: 30_000 }, async () => {
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Runs' }).click();
+    const runsHeading = page.getByRole('heading', { level: 1, name: 'Runs' });
+    await runsHeading.waitFor();
+    const stillOnRuns = async (what: string) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.ok(await runsHeading.isVisible(), what);
+      assert.equal(new URL(page.url()).pathname, '/runs', what);
+    };
+    const outsideFields = () => page.locator('main').click({ position: { x: 5, y: 5 } });
+
+    // `g`, then the operator clicks into the search, thinks better of it and clicks away: an `f` now is only an `f`.
+    await outsideFields();
+    await page.keyboard.press('g');
+    await page.getByRole('searchbox', { name: 'Search runs' }).click();
+    await outsideFields();
+    await page.keyboard.press('f');
+    await stillOnRuns('a g before focusing a field is not armed after it');
+
+    // `g`, and the letter a long while later.
+    await outsideFields();
+    await page.keyboard.press('g');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await page.keyboard.press('f');
+    await stillOnRuns('a g long before its letter has lapsed');
+
+    // The chord itself still works.
+    await page.keyboard.press('g');
+    await page.keyboard.press('f');
+    await page.getByRole('heading', { level: 1, name: 'Flows' }).waitFor();
+    assert.deepEqual(pageProblems, [], 'the page logged no errors');
+  });
+
   it('shows each linked record with its id in each system, a system named like a column of the table included', { timeout: 30_000 }, async () => {
     await weft.store.xref.link('customer', { system: 'shop', id: '7001' }, { system: 'erp', id: '3345' }, Date.UTC(2026, 10, 1));
     // Connections may be named anything: these were lost in the row's own fields when ids sat beside them.
