@@ -6,7 +6,8 @@ export interface Loaded<T> {
   data: T | undefined;
   error: string | undefined;
   loading: boolean;
-  reload(): void;
+  /** Loads again; settles once that load is on screen (or failed, or was overtaken by a later one). */
+  reload(): Promise<void>;
 }
 
 /**
@@ -25,7 +26,7 @@ export function useLoader<T>(load: () => Promise<T>, deps: readonly unknown[], l
   const reload = useCallback(() => {
     const mine = ++generation.current;
     setLoading(true);
-    loadRef.current().then(
+    return loadRef.current().then(
       (value) => {
         if (mine !== generation.current) return;
         setData(value);
@@ -40,7 +41,7 @@ export function useLoader<T>(load: () => Promise<T>, deps: readonly unknown[], l
     );
   }, []);
 
-  useEffect(reload, deps);
+  useEffect(() => void reload(), deps);
 
   useEffect(() => {
     if (liveKinds.length === 0) return;
@@ -48,7 +49,7 @@ export function useLoader<T>(load: () => Promise<T>, deps: readonly unknown[], l
     const unsubscribe = live.subscribe(liveKinds, () => {
       timer ??= setTimeout(() => {
         timer = undefined;
-        reload();
+        void reload();
       }, throttleMs);
     });
     return () => {

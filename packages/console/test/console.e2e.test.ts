@@ -564,6 +564,43 @@ describe('console in a real browser', { skip }, () => {
     assert.deepEqual(pageProblems, [], 'the page logged no errors');
   });
 
+  it('a double click on a flow switch or a connection action sends one request, not two', { timeout: 30_000 }, async () => {
+    const sent: Record<string, number> = {};
+    // As on a busy engine: each answer takes a moment, long enough for a second click.
+    const slow = (name: string) => async (route: Parameters<Parameters<Page['route']>[1]>[0]) => {
+      sent[name] = (sent[name] ?? 0) + 1;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await route.continue();
+    };
+    const watched = {
+      disable: `${weft.url}/api/v1/flows/${FLOW_ID}/disable`,
+      enable: `${weft.url}/api/v1/flows/${FLOW_ID}/enable`,
+      test: `${weft.url}/api/v1/connections/payments/test`,
+      connect: `${weft.url}/api/v1/connections/payments/authorize`,
+    };
+    for (const [name, url] of Object.entries(watched)) await page.route(url, slow(name));
+    try {
+      await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Flows' }).click();
+      await page.getByRole('button', { name: `Disable flow ${FLOW_ID}` }).dblclick();
+      await page.getByRole('button', { name: `Enable flow ${FLOW_ID}` }).dblclick();
+      await page.getByRole('button', { name: `Disable flow ${FLOW_ID}` }).waitFor();
+
+      await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Connections' }).click();
+      await page.getByRole('button', { name: 'Test connection payments' }).dblclick();
+      await page.getByRole('status').filter({ hasText: /payments: / }).waitFor();
+      await page.getByRole('button', { name: 'Connect payments with OAuth' }).dblclick();
+      await page.getByRole('status').filter({ hasText: /Not an OAuth 2 connection/ }).waitFor();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.deepEqual(sent, { disable: 1, enable: 1, test: 1, connect: 1 });
+    } finally {
+      for (const url of Object.values(watched)) await page.unroute(url);
+    }
+    assert.equal((await weft.store.flowStates.disabled()).length, 0, 'the flow is on again');
+    const unexpected = pageProblems.filter((problem) => !/409/.test(problem));
+    assert.deepEqual(unexpected, [], 'the page logged no other errors');
+    pageProblems.length = 0;
+  });
+
   it('shows each linked record with its id in each system, a system named like a column of the table included', { timeout: 30_000 }, async () => {
     await weft.store.xref.link('customer', { system: 'shop', id: '7001' }, { system: 'erp', id: '3345' }, Date.UTC(2026, 10, 1));
     // Connections may be named anything: these were lost in the row's own fields when ids sat beside them.

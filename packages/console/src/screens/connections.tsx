@@ -4,6 +4,7 @@ import { Notice } from '../components/notice.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useConsole } from '../console-context.ts';
 import { formatAge, formatTime } from '../format.ts';
+import { useInFlight } from '../use-in-flight.ts';
 import { useLoader } from '../use-loader.ts';
 import { useNow } from '../use-now.ts';
 
@@ -35,25 +36,30 @@ export function Connections() {
     return () => window.removeEventListener('focus', connections.reload);
   }, [connections.reload]);
 
-  const test = async (connection: ConnectionSummary) => {
-    try {
-      const answer = await api.post<{ ok: boolean; detail: string }>(`/connections/${encodeURIComponent(connection.id)}/test`);
-      setMessage({ text: `${connection.id}: ${answer.ok ? 'works' : 'fails'} — ${answer.detail}`, isError: !answer.ok });
-      connections.reload();
-    } catch (failure) {
-      setMessage({ text: `${connection.id}: ${(failure as Error).message}`, isError: true });
-    }
-  };
-  const connect = async (connection: ConnectionSummary) => {
-    try {
-      const { url } = await api.get<{ url: string }>(`/connections/${encodeURIComponent(connection.id)}/authorize`);
-      // The provider's consent page opens beside the console; the engine's callback page ends there.
-      window.open(url, '_blank', 'noopener');
-      setMessage({ text: `${connection.id}: finish signing in in the new tab; this list refreshes when you come back.`, isError: false });
-    } catch (failure) {
-      setMessage({ text: `${connection.id}: ${(failure as Error).message}`, isError: true });
-    }
-  };
+  const inFlight = useInFlight();
+  // A test calls the vendor: a double click must not run it twice.
+  const test = (connection: ConnectionSummary) =>
+    inFlight.run(`test ${connection.id}`, async () => {
+      try {
+        const answer = await api.post<{ ok: boolean; detail: string }>(`/connections/${encodeURIComponent(connection.id)}/test`);
+        setMessage({ text: `${connection.id}: ${answer.ok ? 'works' : 'fails'} — ${answer.detail}`, isError: !answer.ok });
+        void connections.reload();
+      } catch (failure) {
+        setMessage({ text: `${connection.id}: ${(failure as Error).message}`, isError: true });
+      }
+    });
+  // One consent tab per click, not two.
+  const connect = (connection: ConnectionSummary) =>
+    inFlight.run(`connect ${connection.id}`, async () => {
+      try {
+        const { url } = await api.get<{ url: string }>(`/connections/${encodeURIComponent(connection.id)}/authorize`);
+        // The provider's consent page opens beside the console; the engine's callback page ends there.
+        window.open(url, '_blank', 'noopener');
+        setMessage({ text: `${connection.id}: finish signing in in the new tab; this list refreshes when you come back.`, isError: false });
+      } catch (failure) {
+        setMessage({ text: `${connection.id}: ${(failure as Error).message}`, isError: true });
+      }
+    });
 
   return (
     <>
@@ -98,10 +104,10 @@ export function Connections() {
                   <StatusBadge value={connection.breaker} />
                 </td>
                 <td class="nowrap">
-                  <button type="button" disabled={!isAdmin} onClick={() => void test(connection)} aria-label={`Test connection ${connection.id}`}>
+                  <button type="button" disabled={!isAdmin || inFlight.isBusy(`test ${connection.id}`)} onClick={() => void test(connection)} aria-label={`Test connection ${connection.id}`}>
                     Test
                   </button>{' '}
-                  <button type="button" disabled={!isAdmin} onClick={() => void connect(connection)} aria-label={`Connect ${connection.id} with OAuth`}>
+                  <button type="button" disabled={!isAdmin || inFlight.isBusy(`connect ${connection.id}`)} onClick={() => void connect(connection)} aria-label={`Connect ${connection.id} with OAuth`}>
                     Connect
                   </button>
                 </td>

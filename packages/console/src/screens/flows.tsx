@@ -4,6 +4,7 @@ import { Notice } from '../components/notice.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useConsole } from '../console-context.ts';
 import { routeHref } from '../router.ts';
+import { useInFlight } from '../use-in-flight.ts';
 import { useLoader } from '../use-loader.ts';
 
 const COUNTED = ['queued', 'running', 'waiting', 'completed', 'exception'];
@@ -14,15 +15,18 @@ export function Flows() {
   const flows = useLoader(() => api.get<{ items: FlowSummary[] }>('/flows'), [], ['run'], 2_000);
   const [error, setError] = useState<string>();
   const isAdmin = session.role === 'admin';
-  const toggle = async (flow: FlowSummary) => {
-    setError(undefined);
-    try {
-      await api.post(`/flows/${encodeURIComponent(flow.id)}/${flow.enabled ? 'disable' : 'enable'}`);
-      flows.reload();
-    } catch (failure) {
-      setError((failure as Error).message);
-    }
-  };
+  const inFlight = useInFlight();
+  // Busy until the list shows the new state: the button must not offer the old action meanwhile.
+  const toggle = (flow: FlowSummary) =>
+    inFlight.run(`toggle ${flow.id}`, async () => {
+      setError(undefined);
+      try {
+        await api.post(`/flows/${encodeURIComponent(flow.id)}/${flow.enabled ? 'disable' : 'enable'}`);
+        await flows.reload();
+      } catch (failure) {
+        setError((failure as Error).message);
+      }
+    });
   return (
     <>
       <h1>Flows</h1>
@@ -65,7 +69,11 @@ export function Flows() {
                 ))}
                 <td>
                   <StatusBadge value={flow.enabled ? 'enabled' : 'disabled'} />{' '}
-                  <button type="button" disabled={!isAdmin} title={isAdmin ? undefined : 'admins only'} onClick={() => void toggle(flow)} aria-label={`${flow.enabled ? 'Disable' : 'Enable'} flow ${flow.id}`}>
+                  <button
+                    type="button"
+                    disabled={!isAdmin || inFlight.isBusy(`toggle ${flow.id}`)}
+                    title={isAdmin ? undefined : 'admins only'}
+                    onClick={() => void toggle(flow)} aria-label={`${flow.enabled ? 'Disable' : 'Enable'} flow ${flow.id}`}>
                     {flow.enabled ? 'Disable' : 'Enable'}
                   </button>
                 </td>
