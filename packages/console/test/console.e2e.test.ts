@@ -601,6 +601,60 @@ describe('console in a real browser', { skip }, () => {
     pageProblems.length = 0;
   });
 
+  it('moving in place from one exception or run to another shows loading, then the new one or its error, never the previous one under the new URL', { timeout: 30_000 }, async () => {
+    const [first, second] = await weft.store.listExceptions({ flowId: FLOW_ID, status: 'open' });
+    assert.ok(first && second && first.message !== second.message, 'two open exceptions that read differently');
+    /** A link followed inside the app, as Back and Forward also move between two records: the screen stays mounted. */
+    const followLink = (href: string) =>
+      page.evaluate((to) => {
+        const link = Object.assign(document.createElement('a'), { href: to, textContent: 'next' });
+        document.querySelector('main')!.append(link);
+        link.click();
+      }, href);
+    const failSlowly = async (route: Parameters<Parameters<Page['route']>[1]>[0]) => {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      await route.fulfill({
+        status: 503,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({ type: 'https://weft.dev/problems/store-unavailable', title: 'The store is unavailable', status: 503, detail: 'retry shortly', code: 'store-unavailable' }),
+      });
+    };
+
+    await page.goto(`${weft.url}/exceptions/${first.id}`);
+    const heading = page.getByRole('heading', { level: 1 });
+    await heading.filter({ hasText: first.message }).waitFor();
+    const secondUrl = `${weft.url}/api/v1/exceptions/${second.id}`;
+    await page.route(secondUrl, failSlowly);
+    try {
+      await followLink(`/exceptions/${second.id}`);
+      await page.waitForURL(new RegExp(`/exceptions/${second.id}$`));
+      await page.getByText('Loading…').waitFor();
+      assert.equal(await page.getByText(first.message).count(), 0, 'the previous exception is not shown while the next one loads');
+      await page.getByRole('alert').filter({ hasText: /store is unavailable/ }).waitFor();
+      assert.equal(await page.getByText(first.message).count(), 0, 'nor once its load failed');
+      assert.equal(await page.getByRole('textbox', { name: 'Input JSON' }).count(), 0, 'no input to replay under the wrong URL');
+    } finally {
+      await page.unroute(secondUrl);
+    }
+    await page.goBack();
+    await heading.filter({ hasText: first.message }).waitFor();
+
+    await page.goto(`${weft.url}/runs/${first.runId}`);
+    await heading.filter({ hasText: first.runId }).waitFor();
+    const secondRunUrl = `${weft.url}/api/v1/runs/${second.runId}`;
+    await page.route(secondRunUrl, failSlowly);
+    try {
+      await followLink(`/runs/${second.runId}`);
+      await page.getByRole('alert').filter({ hasText: /store is unavailable/ }).waitFor();
+      assert.equal(await page.getByText(first.runId).count(), 0, 'the previous run is not shown under the next one’s URL');
+    } finally {
+      await page.unroute(secondRunUrl);
+    }
+    const unexpected = pageProblems.filter((problem) => !/503/.test(problem));
+    assert.deepEqual(unexpected, [], 'the page logged no other errors');
+    pageProblems.length = 0;
+  });
+
   it('shows each linked record with its id in each system, a system named like a column of the table included', { timeout: 30_000 }, async () => {
     await weft.store.xref.link('customer', { system: 'shop', id: '7001' }, { system: 'erp', id: '3345' }, Date.UTC(2026, 10, 1));
     // Connections may be named anything: these were lost in the row's own fields when ids sat beside them.
