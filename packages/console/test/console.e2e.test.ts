@@ -655,6 +655,31 @@ describe('console in a real browser', { skip }, () => {
     pageProblems.length = 0;
   });
 
+  it('after a successful replay the Replay button stays disabled, also before the page has reloaded the exception', { timeout: 30_000 }, async () => {
+    const [exception] = await weft.store.listExceptions({ flowId: FLOW_ID, status: 'open' });
+    assert.ok(exception);
+    await page.goto(`${weft.url}/exceptions/${exception.id}`);
+    const replay = page.getByRole('button', { name: 'Replay', exact: true });
+    await replay.waitFor();
+    // As on a busy engine: the exception as it now is comes back a while after the replay's answer.
+    const detailUrl = `${weft.url}/api/v1/exceptions/${exception.id}`;
+    await page.route(detailUrl, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await route.continue();
+    });
+    try {
+      await replay.click();
+      await page.getByRole('status').filter({ hasText: 'Replayed as run' }).waitFor();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(await replay.isDisabled(), true, 'no second replay offered while the page reloads');
+      assert.equal(await page.getByRole('button', { name: 'Discard' }).isDisabled(), true);
+    } finally {
+      await page.unroute(detailUrl);
+    }
+    await page.locator('.facts').getByText('replayed', { exact: true }).waitFor();
+    assert.deepEqual(pageProblems, [], 'the page logged no errors');
+  });
+
   it('shows each linked record with its id in each system, a system named like a column of the table included', { timeout: 30_000 }, async () => {
     await weft.store.xref.link('customer', { system: 'shop', id: '7001' }, { system: 'erp', id: '3345' }, Date.UTC(2026, 10, 1));
     // Connections may be named anything: these were lost in the row's own fields when ids sat beside them.

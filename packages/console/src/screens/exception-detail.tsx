@@ -74,7 +74,7 @@ export function ExceptionDetail({ id }: { id: string }) {
   );
 }
 
-function InputEditor({ detail, canAct, onChanged }: { detail: Detail; canAct: boolean; onChanged(): void }) {
+function InputEditor({ detail, canAct, onChanged }: { detail: Detail; canAct: boolean; onChanged(): Promise<void> }) {
   const { api } = useConsole();
   const original = useMemo(() => prettyJson(detail.input), [detail.input]);
   const [text, setText] = useState(original);
@@ -82,6 +82,8 @@ function InputEditor({ detail, canAct, onChanged }: { detail: Detail; canAct: bo
   const [outcome, setOutcome] = useState<{ runId?: string; message: string }>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  // Replayed or discarded from here: nothing is left to act on, also before the reload says so.
+  const [acted, setActed] = useState(false);
   useEffect(() => setText(original), [original]);
   const parsed = parseInput(text);
   const changed = parsed.ok && parsed.text !== original;
@@ -92,11 +94,12 @@ function InputEditor({ detail, canAct, onChanged }: { detail: Detail; canAct: bo
     setError(undefined);
     try {
       setOutcome(await run());
-      onChanged();
+      setActed(true);
+      void onChanged();
     } catch (failure) {
       setError((failure as Error).message);
       // Refused because the exception changed elsewhere (409): show it as it is now.
-      onChanged();
+      void onChanged();
     } finally {
       setBusy(false);
     }
@@ -158,11 +161,11 @@ function InputEditor({ detail, canAct, onChanged }: { detail: Detail; canAct: bo
       </div>
       {canAct ? (
         <div class="actions">
-          <button type="button" class="primary" disabled={busy || !parsed.ok} onClick={() => void replay()}>
+          <button type="button" class="primary" disabled={busy || acted || !parsed.ok} onClick={() => void replay()}>
             {changed ? 'Replay with edited input' : 'Replay'}
           </button>
           {changed ? (
-            <button type="button" onClick={() => setText(original)} disabled={busy}>
+            <button type="button" onClick={() => setText(original)} disabled={busy || acted}>
               Undo edits
             </button>
           ) : null}
@@ -170,7 +173,7 @@ function InputEditor({ detail, canAct, onChanged }: { detail: Detail; canAct: bo
             Comment
             <input value={comment} onInput={(event) => setComment(event.currentTarget.value)} placeholder="why it is discarded" />
           </label>
-          <button type="button" class="danger" disabled={busy} onClick={() => void discard()}>
+          <button type="button" class="danger" disabled={busy || acted} onClick={() => void discard()}>
             Discard
           </button>
         </div>
