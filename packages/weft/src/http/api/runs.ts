@@ -31,7 +31,7 @@ const RunDetail = Type.Object({
     source: Type.String(),
     receivedAt: Millis,
     headers: Type.Record(Type.String(), Type.String(), { description: 'redacted' }),
-    query: Type.Record(Type.String(), Type.String(), { description: 'parameters named like credentials (token, signature, api_key…) redacted' }),
+    query: Type.Record(Type.String(), Type.String(), { description: 'parameters named like credentials (token, signature, api_key…) or listed in the redactFields setting redacted' }),
     body: Type.Unknown({ description: 'the trigger body the run sees (an edited replay input replaces it)' }),
   }),
   timeline: Type.Array(TimelineEntry, { description: 'in time order' }),
