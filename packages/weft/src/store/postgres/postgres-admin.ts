@@ -1,6 +1,6 @@
 import { decodeCursor, encodeCursor } from '../page-cursor.ts';
 import type { AdminAuditEntry, AdminAuditStore, ApiRole, FlowStateStore } from '../store.ts';
-import type { PostgresAccess } from './postgres-access.ts';
+import type { PostgresAccess, PostgresTx } from './postgres-access.ts';
 
 interface AuditRow {
   id: number;
@@ -12,18 +12,21 @@ interface AuditRow {
   detail: string | null;
 }
 
+/** Writes one admin-audit entry, alone or inside the caller's transaction (a token's creation writes its entry in its own). */
+export async function insertAdminAuditEntry(db: PostgresTx, entry: AdminAuditEntry): Promise<void> {
+  await db.query('INSERT INTO admin_audit (at, actor, role, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)', [
+    entry.at,
+    entry.actor,
+    entry.role,
+    entry.action,
+    entry.target,
+    entry.detail === undefined ? null : JSON.stringify(entry.detail),
+  ]);
+}
+
 export function createPostgresAdminAudit({ query }: PostgresAccess): AdminAuditStore {
   return {
-    record: async (entry) => {
-      await query('INSERT INTO admin_audit (at, actor, role, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)', [
-        entry.at,
-        entry.actor,
-        entry.role,
-        entry.action,
-        entry.target,
-        entry.detail === undefined ? null : JSON.stringify(entry.detail),
-      ]);
-    },
+    record: (entry) => insertAdminAuditEntry({ query }, entry),
     list: async (filter) => {
       const before = filter.cursor === undefined ? null : (decodeCursor('audit', filter.cursor, ['number'])[0] as number);
       const rows = await query<AuditRow>(

@@ -1,5 +1,6 @@
-import type { AdminAuditEntry, ApiRole, ApiToken, TokenStore } from '../store.ts';
+import type { ApiRole, ApiToken, TokenStore } from '../store.ts';
 import type { PostgresAccess, PostgresTx } from './postgres-access.ts';
+import { insertAdminAuditEntry } from './postgres-admin.ts';
 
 interface TokenRow {
   id: string;
@@ -25,18 +26,6 @@ function toToken(row: TokenRow): ApiToken {
 
 const TOKEN_COLUMNS = 'id, name, role, kind, created_at, last_used_at, expires_at';
 
-/** The admin-audit row of a token's creation, as `adminAudit.record` writes it, inside the token's transaction. */
-async function insertAuditEntry(tx: PostgresTx, entry: AdminAuditEntry): Promise<void> {
-  await tx.query('INSERT INTO admin_audit (at, actor, role, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)', [
-    entry.at,
-    entry.actor,
-    entry.role,
-    entry.action,
-    entry.target,
-    entry.detail === undefined ? null : JSON.stringify(entry.detail),
-  ]);
-}
-
 export function createPostgresTokenStore({ query, transaction }: PostgresAccess): TokenStore {
   return {
     create: async (token, audit) => {
@@ -57,7 +46,7 @@ export function createPostgresTokenStore({ query, transaction }: PostgresAccess)
       // One transaction: a token whose audit entry cannot be written is not kept.
       await transaction(async (tx) => {
         await insertToken(tx);
-        await insertAuditEntry(tx, audit);
+        await insertAdminAuditEntry(tx, audit);
       });
     },
     findByHash: async (hash, now) => {

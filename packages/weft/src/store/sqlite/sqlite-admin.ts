@@ -12,19 +12,21 @@ interface AuditRow {
   detail: string | null;
 }
 
+/** Writes one admin-audit entry; the transaction is the caller's (a token's creation writes its entry in its own). */
+export function insertAdminAuditEntry(sql: SqliteAccess['sql'], entry: AdminAuditEntry): void {
+  sql('INSERT INTO admin_audit (at, actor, role, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)').run(
+    entry.at,
+    entry.actor,
+    entry.role,
+    entry.action,
+    entry.target,
+    entry.detail === undefined ? null : JSON.stringify(entry.detail),
+  );
+}
+
 export function createSqliteAdminAudit({ sql, write, read }: SqliteAccess): AdminAuditStore {
   return {
-    record: (entry) =>
-      write(() => {
-        sql('INSERT INTO admin_audit (at, actor, role, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)').run(
-          entry.at,
-          entry.actor,
-          entry.role,
-          entry.action,
-          entry.target,
-          entry.detail === undefined ? null : JSON.stringify(entry.detail),
-        );
-      }),
+    record: (entry) => write(() => insertAdminAuditEntry(sql, entry)),
     list: (filter) =>
       read(() => {
         const before = filter.cursor === undefined ? undefined : (decodeCursor('audit', filter.cursor, ['number'])[0] as number);

@@ -1,4 +1,5 @@
-import type { AdminAuditEntry, ApiRole, ApiToken, TokenStore } from '../store.ts';
+import type { ApiRole, ApiToken, TokenStore } from '../store.ts';
+import { insertAdminAuditEntry } from './sqlite-admin.ts';
 import type { SqliteAccess } from './sqlite-connections.ts';
 
 interface TokenRow {
@@ -25,18 +26,6 @@ function toToken(row: TokenRow): ApiToken {
 
 const TOKEN_COLUMNS = 'id, name, role, kind, created_at, last_used_at, expires_at';
 
-/** The admin-audit row of a token's creation, as `adminAudit.record` writes it, inside the token's write. */
-function insertAuditEntry(sql: SqliteAccess['sql'], entry: AdminAuditEntry): void {
-  sql('INSERT INTO admin_audit (at, actor, role, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)').run(
-    entry.at,
-    entry.actor,
-    entry.role,
-    entry.action,
-    entry.target,
-    entry.detail === undefined ? null : JSON.stringify(entry.detail),
-  );
-}
-
 export function createSqliteTokenStore({ sql, write, read }: SqliteAccess): TokenStore {
   return {
     create: (token, audit) =>
@@ -51,7 +40,7 @@ export function createSqliteTokenStore({ sql, write, read }: SqliteAccess): Toke
           token.now,
           token.expiresAt ?? null,
         );
-        if (audit !== undefined) insertAuditEntry(sql, audit);
+        if (audit !== undefined) insertAdminAuditEntry(sql, audit);
       }),
     findByHash: (hash, now) =>
       read(() => {
