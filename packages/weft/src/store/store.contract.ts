@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LeaseLostError, NO_ANSWER_RECORDED, NO_ANSWER_YET, NotReplayableError } from './store.ts';
+import { LeaseLostError, NO_ANSWER_RECORDED, NO_ANSWER_YET, NotReplayableError, XREF_FIND_MANY_CHUNK } from './store.ts';
 import type { CallAnswer, CallRequestRecord, ClaimedRun, ClaimRequest, NewCallRecord, NewEvent, NewException, ReconciliationReport, Store, XrefGroup } from './store.ts';
 import { XrefConflictError } from '../xref/xref-plan.ts';
 import { keyText } from '../core/ids.ts';
@@ -751,6 +751,22 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         await assert.rejects(store.xref.link('customer', { system: 'netsuite', id: '9999' }, shopify7001, T0 + 1), XrefConflictError);
         assert.deepEqual(ids(await store.xref.find('customer', shopify7001)), ['netsuite:3345', 'shopify:7001']);
         assert.equal(await store.xref.find('customer', { system: 'netsuite', id: '9999' }), undefined);
+      });
+
+      it('finds the groups of many refs at once, each group once, across chunks', async () => {
+        const quoted = { system: 'shopify', id: `70'03, "x" \u00e9` };
+        await store.xref.link('customer', shopify7001, netsuite3345, T0);
+        await store.xref.link('customer', stripeCus9, shopify7001, T0 + 1);
+        await store.xref.link('customer', quoted, { system: 'netsuite', id: '3346' }, T0 + 2);
+        await store.xref.link('order', { system: 'shopify', id: '7004' }, { system: 'netsuite', id: 'SO-1' }, T0 + 3);
+        const unlinked = Array.from({ length: XREF_FIND_MANY_CHUNK }, (_, index) => ({ system: 'shopify', id: `u${index}` }));
+        // 7001 is in the first chunk and its group's netsuite id in the second: one group, once.
+        const refs = [shopify7001, ...unlinked, netsuite3345, quoted, { system: 'shopify', id: '7004' }];
+        const groups = await store.xref.findMany('customer', refs);
+        assert.deepEqual(groups.map(ids).sort(), [['netsuite:3345', 'shopify:7001', 'stripe:cus_9'], ['netsuite:3346', `shopify:${quoted.id}`]]);
+        for (const group of groups) assert.deepEqual(group, await store.xref.find('customer', group.links[0]!), 'as find answers it');
+        assert.deepEqual(await store.xref.findMany('customer', []), []);
+        assert.deepEqual((await store.xref.findMany('order', refs)).map(ids), [['netsuite:SO-1', 'shopify:7004']], 'entities are separate');
       });
 
       it('merges two groups that share no system', async () => {

@@ -458,6 +458,9 @@ export interface AdminAuditStore {
   list(filter: PageRequest & { actor?: string; action?: string }): Promise<Page<AdminAuditEntry & { id: number }>>;
 }
 
+/** How many refs one query of `XrefStore.findMany` looks up: bounds each statement and its result. */
+export const XREF_FIND_MANY_CHUNK = 1000;
+
 /**
  * Cross-references, grouped per entity: a group is one business object with at most one id per
  * system. The linking rules are `planLink` (xref/xref-plan.ts); every store applies them inside
@@ -480,6 +483,12 @@ export interface XrefStore {
   creationOf(effectKey: string): Promise<XrefCreated | undefined>;
   /** The group `ref` belongs to, every system's id in it; undefined when it is not linked. */
   find(entity: string, ref: XrefRef): Promise<XrefGroup | undefined>;
+  /**
+   * `find` for many refs at once (a reconciliation's records): the groups any of `refs` belongs
+   * to, each once, in no particular order; a ref that is not linked is in none. A few queries
+   * (one per `XREF_FIND_MANY_CHUNK` refs), not one per ref.
+   */
+  findMany(entity: string, refs: readonly XrefRef[]): Promise<XrefGroup[]>;
   /** Groups, newest link first, optionally of one entity, holding an id of one system, or holding one id (in any system). */
   list(filter: { entity?: string; system?: string; id?: string; limit?: number }): Promise<XrefGroup[]>;
   /** Take `ref` out of its group (the others stay linked to each other). False when it was not linked. */

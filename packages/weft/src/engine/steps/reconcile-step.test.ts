@@ -251,6 +251,32 @@ describe('reconcile step', () => {
     assert.equal((await weft.store.listExceptions({ flowId: 'repair' })).length, 2);
   });
 
+  it('looks the links of a night up in a batch, not one query per record', { timeout: 60_000 }, async () => {
+    const lookups = { find: 0, findMany: 0 };
+    const weft = await startEngine('report', (store) => ({
+      ...store,
+      xref: {
+        ...store.xref,
+        find: (...args) => ((lookups.find += 1), store.xref.find(...args)),
+        findMany: (...args) => ((lookups.findMany += 1), store.xref.findMany(...args)),
+      },
+    }));
+    opened.push(weft);
+    const updatedAt = HOUR_AGO();
+    const count = 2_500;
+    for (let start = 0; start < count; start += 500) {
+      await Promise.all(
+        Array.from({ length: 500 }, (_, offset) => start + offset).map((index) => weft.store.xref.link('customer', { system: 'shop', id: String(index) }, { system: 'erp', id: `E${index}` }, Date.now())),
+      );
+    }
+    const { output } = await weft.night({
+      shop: Array.from({ length: count }, (_, index) => ({ id: index, updatedAt })),
+      erp: Array.from({ length: count }, (_, index) => ({ customerId: `E${index}` })),
+    });
+    assert.deepEqual({ matched: output?.matched, missing: output?.missing }, { matched: count, missing: 0 });
+    assert.deepEqual(lookups, { find: 0, findMany: 1 });
+  });
+
   it('compares canonically and keeps a missing compared value as null in the report', { timeout: 30_000 }, async () => {
     const weft = await startEngine('report');
     opened.push(weft);

@@ -122,12 +122,14 @@ export async function executeReconcileStep(
   const run = await deps.store.getRun(ctx.runId);
   if (run === undefined) throw new Error(`run ${ctx.runId} of a reconcile step is not in the store`);
 
-  const links = new Map<string, string | undefined>();
-  for (const record of sourceRecords) {
-    if (links.has(record.id)) continue;
-    const group = await deps.store.xref.find(entity, { system: source.system, id: record.id });
-    links.set(record.id, group?.links.find((link) => link.system === target.system)?.id);
-  }
+  // The links in one lookup, not one query per record: a night's listing is thousands.
+  const groups = await deps.store.xref.findMany(entity, [...new Set(sourceRecords.map((record) => record.id))].map((id) => ({ system: source.system, id })));
+  const links = new Map(
+    groups.flatMap((group) => {
+      const sourceId = group.links.find((link) => link.system === source.system)?.id;
+      return sourceId === undefined ? [] : [[sourceId, group.links.find((link) => link.system === target.system)?.id] as const];
+    }),
+  );
   // Measured from when the run was created, not from the clock: a retried step judges the same records.
   const { matched, unmatched, duplicates } = classify(sourceRecords, targetRecords, (id) => links.get(id), { compare, settledBefore: run.createdAt - toMs(settle) });
 

@@ -1,6 +1,6 @@
 import { newId } from '../../core/ids.ts';
-import { planLinkOrRefusal, type XrefRef } from '../../xref/xref-plan.ts';
-import type { XrefStore } from '../store.ts';
+import { planLinkOrRefusal, type XrefRef, type XrefRow } from '../../xref/xref-plan.ts';
+import { XREF_FIND_MANY_CHUNK, type XrefGroup, type XrefStore } from '../store.ts';
 import { recordText, toXrefCreated, toXrefGroup, toXrefRow, type XrefCreationRow, type XrefTableRow } from '../xref-rows.ts';
 import type { PostgresAccess, PostgresTx } from './postgres-access.ts';
 
@@ -8,6 +8,13 @@ const GROUP_OF = `
   SELECT entity, system, external_id, group_id, linked_at FROM xrefs
   WHERE entity = $1 AND group_id = (SELECT group_id FROM xrefs WHERE entity = $1 AND system = $2 AND external_id = $3)
   ORDER BY linked_at, system COLLATE "C"`;
+
+/** The groups any of the refs ($2 systems, $3 ids, pairwise) belongs to, every row of each. */
+const GROUPS_OF = `
+  SELECT entity, system, external_id, group_id, linked_at FROM xrefs
+  WHERE entity = $1 AND group_id IN (
+    SELECT group_id FROM xrefs WHERE entity = $1 AND (system, external_id) IN (SELECT * FROM unnest($2::text[], $3::text[])))
+  ORDER BY group_id, linked_at, system COLLATE "C"`;
 
 export function createPostgresXrefStore({ query, transaction }: PostgresAccess): XrefStore {
   const groupOf = async (tx: PostgresTx | PostgresAccess, entity: string, ref: XrefRef) => (await tx.query<XrefTableRow>(GROUP_OF, [entity, ref.system, ref.id])).map(toXrefRow);
@@ -50,6 +57,18 @@ export function createPostgresXrefStore({ query, transaction }: PostgresAccess):
     find: async (entity, ref) => {
       const rows = await groupOf({ query } as PostgresAccess, entity, ref);
       return rows.length === 0 ? undefined : toXrefGroup(entity, rows);
+    },
+    findMany: async (entity, refs) => {
+      const groups = new Map<string, XrefGroup>();
+      for (let start = 0; start < refs.length; start += XREF_FIND_MANY_CHUNK) {
+        const chunk = refs.slice(start, start + XREF_FIND_MANY_CHUNK);
+        const rows = (await query<XrefTableRow>(GROUPS_OF, [entity, chunk.map((ref) => ref.system), chunk.map((ref) => ref.id)])).map(toXrefRow);
+        // Two chunks can reach one group: the later one's copy of it is skipped.
+        const found = new Map<string, XrefRow[]>();
+        for (const row of rows) if (!groups.has(row.group)) found.set(row.group, [...(found.get(row.group) ?? []), row]);
+        for (const [id, members] of found) groups.set(id, toXrefGroup(entity, members));
+      }
+      return [...groups.values()];
     },
     list: async ({ entity, system, id, limit = 100 }) => {
       const groups = await query<{ entity: string; group_id: string }>(

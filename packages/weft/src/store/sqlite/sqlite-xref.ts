@@ -1,6 +1,6 @@
 import { newId } from '../../core/ids.ts';
 import { planLinkOrRefusal, type XrefRow } from '../../xref/xref-plan.ts';
-import type { XrefStore } from '../store.ts';
+import { XREF_FIND_MANY_CHUNK, type XrefGroup, type XrefStore } from '../store.ts';
 import { recordText, toXrefCreated, toXrefGroup, toXrefRow, type XrefCreationRow, type XrefTableRow } from '../xref-rows.ts';
 import type { SqliteAccess } from './sqlite-connections.ts';
 
@@ -46,6 +46,29 @@ export function createSqliteXrefStore({ sql, write, read }: SqliteAccess): XrefS
         const rows = groupOf(entity, ref.system, ref.id);
         return rows.length === 0 ? undefined : toXrefGroup(entity, rows);
       }),
+    // The refs go in as one JSON parameter: one statement text whatever the chunk's size (the
+    // statement cache keeps one), and no limit on bound variables to mind. A read per chunk
+    // leaves the event loop to others between them.
+    findMany: async (entity, refs) => {
+      const groups = new Map<string, XrefGroup>();
+      for (let start = 0; start < refs.length; start += XREF_FIND_MANY_CHUNK) {
+        const chunk = JSON.stringify(refs.slice(start, start + XREF_FIND_MANY_CHUNK).map((ref) => [ref.system, ref.id]));
+        const rows = await read(() =>
+          (
+            sql(`
+              SELECT entity, system, external_id, group_id, linked_at FROM xrefs
+              WHERE entity = @entity AND group_id IN (
+                SELECT group_id FROM xrefs WHERE entity = @entity AND (system, external_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(@chunk)))
+              ORDER BY group_id, linked_at, system`).all({ entity, chunk }) as XrefTableRow[]
+          ).map(toXrefRow),
+        );
+        // Two chunks can reach one group: the later one's copy of it is skipped.
+        const found = new Map<string, XrefRow[]>();
+        for (const row of rows) if (!groups.has(row.group)) found.set(row.group, [...(found.get(row.group) ?? []), row]);
+        for (const [id, members] of found) groups.set(id, toXrefGroup(entity, members));
+      }
+      return [...groups.values()];
+    },
     list: ({ entity, system, id, limit = 100 }) =>
       read(() => {
         const groups = sql(`
