@@ -268,7 +268,8 @@ export const ReconcileStepSchema = Type.Object(
   },
   {
     ...closed,
-    description: 'Compare source and target records through the cross-reference: matched, missing and different counts, recorded as a report (`weft reconcile report`).',
+    description:
+      'Compare source and target records through the cross-reference: matched, missing and different counts, recorded as a report (`weft reconcile report`), with orphans: target records no id of the source system links to (a duplicate, one made by hand), reported and never handed over.',
   },
 );
 

@@ -520,8 +520,10 @@ export interface ReconciliationReport {
 }
 
 export interface ReconciliationItem {
-  status: 'missing' | 'different';
-  sourceId: string;
+  /** missing, different: a source record. orphan: a target record no record of the source system links to. */
+  status: 'missing' | 'different' | 'orphan';
+  /** The source record's id; an orphan has none. */
+  sourceId?: string;
   /** "order #1001", from the step's describe, else the id. */
   name: string;
   targetId?: string;

@@ -13,6 +13,7 @@ const ITEMS: ReconcileReportItem[] = [
   { status: 'missing', sourceId: '7003', name: 'customer kim@example.com', targetId: '9999', action: { kind: 'exception', runId: 'run_r1', exceptionId: 'exc_1' } },
   { status: 'missing', sourceId: '7004', name: 'customer lee@example.com', action: { kind: 'already-handled', runId: 'run_r0', exceptionId: 'exc_0' }, handOver: 2 },
   { status: 'missing', sourceId: '7005', name: 'customer pat@example.com', notHandedOver: 'over-limit' },
+  { status: 'orphan', name: 'erp record C-77', targetId: 'C-77' },
 ];
 
 /** A database with one reconcile run whose step listed a record twice, and its report. */
@@ -41,21 +42,28 @@ describe('weft reconcile report <id>', () => {
     const shown = await weft(dir, 'reconcile', 'report', reportId);
     assert.equal(shown.code, 0, shown.stderr);
     const lines = shown.stdout.split('\n');
-    assert.match(lines[1]!, /^matched 3  missing 3  different 1  settling 1 \(changed too recently to judge\)  not handed over 1 \(over the limit of 100 a run\)  listed twice 1 \(judged once\)$/);
+    assert.match(
+      lines[1]!,
+      /^matched 3  missing 3  different 1  settling 1 \(changed too recently to judge\)  not handed over 1 \(over the limit of 100 a run\)  listed twice 1 \(judged once\)  orphans 1 \(erp records no shop record links to\)$/,
+    );
     const rowOf = (id: string) => lines.find((line) => line.includes(` ${id} `)) ?? assert.fail(`no row for ${id}:\n${shown.stdout}`);
     assert.match(rowOf('7001'), /\(no value\) ≠ "555-0100"$/);
     assert.match(rowOf('7002'), /^settling \(missing\) .*changed within the settle window: judged on a later run$/);
     assert.match(rowOf('7003'), /exception exc_1 \(if erp 9999 is gone: weft xref unlink customer erp:9999, then weft replay exc_1\)$/);
     assert.match(rowOf('7004'), /still open from an earlier run: exception exc_0 \(weft replay exc_0\)$/);
     assert.match(rowOf('7005'), /not handed over: over the limit of 100 a run \(a later run hands it over\)$/);
+    assert.match(
+      rowOf('C-77'),
+      /^orphan +erp record C-77 +— +C-77 +no shop customer links to it \(a duplicate, or made in erp by hand\): check it in erp, nothing deletes it; if it is a shop customer's, weft xref set customer shop:<id> erp:C-77$/,
+    );
   });
 
   it('--json keeps a compared value nobody had as null, with the counts the report view shows', { timeout: 60_000 }, async () => {
     const { dir, reportId } = await seededReport();
     const printed = await weft(dir, 'reconcile', 'report', reportId, '--json');
     assert.equal(printed.code, 0, printed.stderr);
-    const report = JSON.parse(printed.stdout) as { settling: number; notHandedOver: number; duplicates: number; items: ReconcileReportItem[] };
-    assert.deepEqual([report.settling, report.notHandedOver, report.duplicates], [1, 1, 1]);
+    const report = JSON.parse(printed.stdout) as { settling: number; notHandedOver: number; duplicates: number; orphans: number; items: ReconcileReportItem[] };
+    assert.deepEqual([report.settling, report.notHandedOver, report.duplicates, report.orphans], [1, 1, 1, 1]);
     const different = report.items.find((item) => item.status === 'different')!;
     assert.deepEqual([different.sourceValue, different.targetValue], [null, '555-0100']);
   });

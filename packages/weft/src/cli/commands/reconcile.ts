@@ -38,7 +38,8 @@ export function reconcileCommand(context: CliContext): Command {
       );
       const settling = items.filter((item) => item.settling !== undefined).length;
       const notHandedOver = items.filter((item) => item.notHandedOver !== undefined).length;
-      if (flags.json) return out.json({ ...shown, settling, notHandedOver, duplicates, items });
+      const orphans = items.filter((item) => item.status === 'orphan').length;
+      if (flags.json) return out.json({ ...shown, settling, notHandedOver, duplicates, orphans, items });
       out.line(`${shown.id}  ${shown.flowId}  ${formatTime(shown.at)}  ${shown.entity}: ${shown.sourceSystem} → ${shown.targetSystem}`);
       out.line(
         [
@@ -46,13 +47,14 @@ export function reconcileCommand(context: CliContext): Command {
           ...(settling > 0 ? [`settling ${settling} (changed too recently to judge)`] : []),
           ...(notHandedOver > 0 ? [`not handed over ${notHandedOver} (over the limit of ${MAX_HAND_OVERS_PER_RUN} a run)`] : []),
           ...(duplicates > 0 ? [`listed twice ${duplicates} (judged once)`] : []),
+          ...(orphans > 0 ? [`orphans ${orphans} (${shown.targetSystem} records no ${shown.sourceSystem} record links to)`] : []),
         ].join('  '),
       );
       if (items.length === 0) return;
       out.table(items, [
         { header: 'status', value: (item) => (item.settling ? `settling (${item.status})` : item.status) },
         { header: 'record', value: (item) => item.name },
-        { header: shown.sourceSystem, value: (item) => item.sourceId },
+        { header: shown.sourceSystem, value: (item) => item.sourceId ?? '—' },
         { header: shown.targetSystem, value: (item) => item.targetId ?? '—' },
         // The last column, never cut: it holds the command to run next.
         { header: 'detail', value: (item) => detailOf(item, shown), maxWidth: Number.MAX_SAFE_INTEGER },
@@ -80,6 +82,13 @@ export function reconcileCommand(context: CliContext): Command {
 function detailOf(item: ReconcileReportItem, report: ReconciliationReport): string {
   const values = item.status === 'different' ? `${describeValue(item.sourceValue)} ≠ ${describeValue(item.targetValue)}` : undefined;
   if (item.settling) return `changed within the settle window: judged on a later run${values ? ` (now ${values})` : ''}`;
+  // Never handed over: its repair would be deleting it, and a record made by hand may be wanted.
+  if (item.status === 'orphan') {
+    return (
+      `no ${report.sourceSystem} ${report.entity} links to it (a duplicate, or made in ${report.targetSystem} by hand): check it in ${report.targetSystem}, nothing deletes it; ` +
+      `if it is a ${report.sourceSystem} ${report.entity}'s, weft xref set ${report.entity} ${report.sourceSystem}:<id> ${report.targetSystem}:${item.targetId}`
+    );
+  }
   if (values !== undefined) return values;
   // Linked to a target id the target records did not include: a repair would reuse the link and create nothing.
   const unlink = item.targetId === undefined ? '' : `weft xref unlink ${report.entity} ${report.targetSystem}:${item.targetId}`;

@@ -251,6 +251,28 @@ describe('reconcile step', () => {
     assert.equal((await weft.store.listExceptions({ flowId: 'repair' })).length, 2);
   });
 
+  it('reports target records no source record links to as orphans, and hands none of them over', { timeout: 30_000 }, async () => {
+    const weft = await startEngine('redrive');
+    opened.push(weft);
+    const now = Date.now();
+    await weft.store.xref.link('customer', { system: 'shop', id: '7001' }, { system: 'erp', id: 'A' }, now);
+    // Linked to a shop customer this night's listing does not include (changed before its window): not an orphan.
+    await weft.store.xref.link('customer', { system: 'shop', id: '6000' }, { system: 'erp', id: 'B' }, now);
+    // Linked, but to no shop id: a business key alone does not make it the shop's.
+    await weft.store.xref.link('customer', { system: 'email', id: 'dup@example.com' }, { system: 'erp', id: 'D' }, now);
+    const { output, report, items } = await weft.night({
+      shop: [{ id: 7001, email: 'jane@example.com', phone: '555-0100', updatedAt: HOUR_AGO() }],
+      erp: [{ customerId: 'A', phone: '555-0100' }, { customerId: 'B' }, { customerId: 'C' }, { customerId: 'D' }, { customerId: 'C' }],
+    });
+    assert.deepEqual({ matched: output?.matched, missing: output?.missing, different: output?.different, orphans: output?.orphans }, { matched: 1, missing: 0, different: 0, orphans: 2 });
+    assert.deepEqual([report?.missing, report?.different], [0, 0], 'an orphan is neither missing nor different');
+    assert.deepEqual(items, [
+      { status: 'orphan', name: 'erp record C', targetId: 'C' },
+      { status: 'orphan', name: 'erp record D', targetId: 'D' },
+    ]);
+    assert.equal((await weft.store.listRuns({ flowId: 'repair' })).length, 0, 'nothing is handed over to delete or repair an orphan');
+  });
+
   it('looks the links of a night up in a batch, not one query per record', { timeout: 60_000 }, async () => {
     const lookups = { find: 0, findMany: 0 };
     const weft = await startEngine('report', (store) => ({
@@ -273,7 +295,7 @@ describe('reconcile step', () => {
       shop: Array.from({ length: count }, (_, index) => ({ id: index, updatedAt })),
       erp: Array.from({ length: count }, (_, index) => ({ customerId: `E${index}` })),
     });
-    assert.deepEqual({ matched: output?.matched, missing: output?.missing }, { matched: count, missing: 0 });
+    assert.deepEqual({ matched: output?.matched, missing: output?.missing, orphans: output?.orphans }, { matched: count, missing: 0, orphans: 0 });
     assert.deepEqual(lookups, { find: 0, findMany: 1 });
   });
 

@@ -2,7 +2,7 @@ import type { ReconcileStep } from '../../flows/flow-schema.ts';
 import type { Clock } from '../../core/clock.ts';
 import { toMs } from '../../core/duration.ts';
 import { keyText, sha256Hex } from '../../core/ids.ts';
-import type { ReconciliationItem, Store } from '../../store/store.ts';
+import type { ReconciliationItem, Store, XrefGroup } from '../../store/store.ts';
 import type { RepairLauncher } from '../repairs.ts';
 import { StepFailedError } from '../step-failure.ts';
 import type { Evaluate } from './canonical-steps.ts';
@@ -41,6 +41,8 @@ export interface ReconcileOutput {
   notHandedOver: number;
   /** Source records the source side listed more than once; each is judged once. */
   duplicates: number;
+  /** Target records no record of the source system links to: reported, never handed over. */
+  orphans: number;
 }
 
 /**
@@ -66,20 +68,46 @@ export interface SideRecord {
   record: unknown;
 }
 
-export type UnmatchedRecord = Omit<ReconcileReportItem, 'action'> & { record: unknown };
+/** A source record that did not match, as the report will hold it, with the record for a hand-over. */
+export type UnmatchedRecord = SourceItem & { record: unknown };
+
+/** A source record's item before anything is done about it. */
+type SourceItem = Omit<ReconcileReportItem, 'action' | 'sourceId'> & { sourceId: string };
+
+/** What the cross-reference says about the records of both sides. */
+export interface SideLinks {
+  /** The target system's id linked to this source id. */
+  targetOf(sourceId: string): string | undefined;
+  /** Whether this target id is linked to any id of the source system (listed by the source side or not). */
+  hasSource(targetId: string): boolean;
+}
+
+/** The links between the two systems, from the groups of both sides' records (`XrefStore.findMany`). */
+function sideLinks(groups: readonly XrefGroup[], sourceSystem: string, targetSystem: string): SideLinks {
+  const targetBySource = new Map<string, string | undefined>();
+  const targetsWithSource = new Set<string>();
+  for (const group of groups) {
+    const sourceId = group.links.find((link) => link.system === sourceSystem)?.id;
+    const targetId = group.links.find((link) => link.system === targetSystem)?.id;
+    if (sourceId !== undefined) targetBySource.set(sourceId, targetId);
+    if (sourceId !== undefined && targetId !== undefined) targetsWithSource.add(targetId);
+  }
+  return { targetOf: (sourceId) => targetBySource.get(sourceId), hasSource: (targetId) => targetsWithSource.has(targetId) };
+}
 
 /**
  * Pure: classifies each source record by the cross-reference. Missing: no link to the target
  * system, or a link to a record the target side did not return (the item keeps that target id).
  * Different: linked and present, but the compared values disagree (`sameValue`). A record that
  * is either but changed after `settledBefore` is settling: not judged. A record the source lists
- * twice is judged once, by its last copy. Target records nobody links to are not the source's
- * problem and are not counted.
+ * twice is judged once, by its last copy. A target record no id of the source system links to
+ * (a duplicate a race created, one made by hand) is an orphan: in the report, never handed over,
+ * since its repair is deleting or linking it, a person's call.
  */
 export function classify(
   source: readonly SideRecord[],
   target: readonly SideRecord[],
-  linkedTargetId: (sourceId: string) => string | undefined,
+  links: SideLinks,
   options: { compare: boolean; settledBefore?: number },
 ) {
   const sourceById = new Map<string, SideRecord>();
@@ -88,7 +116,7 @@ export function classify(
   let matched = 0;
   const unmatched: UnmatchedRecord[] = [];
   for (const record of sourceById.values()) {
-    const targetId = linkedTargetId(record.id);
+    const targetId = links.targetOf(record.id);
     const counterpart = targetId === undefined ? undefined : targetById.get(targetId);
     const settling = options.settledBefore !== undefined && record.changedAt !== undefined && record.changedAt > options.settledBefore ? { settling: true as const } : {};
     if (counterpart === undefined) {
@@ -101,13 +129,18 @@ export function classify(
       matched += 1;
     }
   }
-  return { matched, unmatched, duplicates: source.length - sourceById.size };
+  const orphans: ReconcileReportItem[] = [];
+  for (const record of targetById.values()) {
+    if (!links.hasSource(record.id)) orphans.push({ status: 'orphan', name: record.name, targetId: record.id });
+  }
+  return { matched, unmatched, orphans, duplicates: source.length - sourceById.size };
 }
 
 /**
  * `reconcile:` compares both sides, records a report, and handles what is missing: counted
  * (report), parked as a replayable `not-found` exception of the repair flow (exception), or
- * queued to the repair flow (redrive). See `handOver` for when a record is handed over.
+ * queued to the repair flow (redrive). See `handOver` for when a record is handed over. Orphans
+ * (target records nothing in the source system links to) are only reported.
  */
 export async function executeReconcileStep(
   deps: ReconcileDeps,
@@ -122,22 +155,19 @@ export async function executeReconcileStep(
   const run = await deps.store.getRun(ctx.runId);
   if (run === undefined) throw new Error(`run ${ctx.runId} of a reconcile step is not in the store`);
 
-  // The links in one lookup, not one query per record: a night's listing is thousands.
-  const groups = await deps.store.xref.findMany(entity, [...new Set(sourceRecords.map((record) => record.id))].map((id) => ({ system: source.system, id })));
-  const links = new Map(
-    groups.flatMap((group) => {
-      const sourceId = group.links.find((link) => link.system === source.system)?.id;
-      return sourceId === undefined ? [] : [[sourceId, group.links.find((link) => link.system === target.system)?.id] as const];
-    }),
-  );
+  // Both sides' links in one lookup, not one per record: a night's listing is thousands.
+  const refsOf = (system: string, records: readonly SideRecord[]) => [...new Set(records.map((record) => record.id))].map((id) => ({ system, id }));
+  const groups = await deps.store.xref.findMany(entity, [...refsOf(source.system, sourceRecords), ...refsOf(target.system, targetRecords)]);
+  const links = sideLinks(groups, source.system, target.system);
   // Measured from when the run was created, not from the clock: a retried step judges the same records.
-  const { matched, unmatched, duplicates } = classify(sourceRecords, targetRecords, (id) => links.get(id), { compare, settledBefore: run.createdAt - toMs(settle) });
+  const { matched, unmatched, orphans, duplicates } = classify(sourceRecords, targetRecords, links, { compare, settledBefore: run.createdAt - toMs(settle) });
 
   const handOver = onMissing === 'report' ? undefined : createHandOver(deps, { ...ctx, runCreatedAt: run.createdAt }, step, await previousHandOvers(deps.store, ctx));
   const items: ReconcileReportItem[] = [];
   for (const { record, ...item } of unmatched) {
     items.push(item.status === 'missing' && item.settling === undefined && handOver !== undefined ? await handOver(item, record) : item);
   }
+  items.push(...orphans);
 
   const judged = items.filter((item) => item.settling === undefined);
   const report = {
@@ -160,9 +190,10 @@ export async function executeReconcileStep(
     matched,
     missing: report.missing,
     different: report.different,
-    settling: items.length - judged.length,
+    settling: items.filter((item) => item.settling !== undefined).length,
     notHandedOver: items.filter((item) => item.notHandedOver !== undefined).length,
     duplicates,
+    orphans: orphans.length,
   };
 }
 
@@ -185,7 +216,7 @@ async function previousHandOvers(store: Store, ctx: { flowId: string; runId: str
   const reports = await store.reconciliations.list({ flowId: ctx.flowId, limit: 20 });
   const previous = reports.find((report) => report.stepPath === ctx.stepPath && report.runId !== ctx.runId);
   const items = previous === undefined ? [] : (((await store.reconciliations.get(previous.id))?.items ?? []) as ReconcileReportItem[]);
-  return new Map(items.flatMap((item) => (item.action === undefined ? [] : [[item.sourceId, { runId: item.action.runId, handOver: item.handOver ?? 1 }] as const])));
+  return new Map(items.flatMap((item) => (item.action === undefined || item.sourceId === undefined ? [] : [[item.sourceId, { runId: item.action.runId, handOver: item.handOver ?? 1 }] as const])));
 }
 
 /** Where a hand-over's run stands: open while it is queued, running or waiting, or parked with an open exception. */
@@ -221,7 +252,7 @@ function createHandOver(
   ctx: { runCreatedAt: number },
   step: ReconcileStep,
   earlier: ReadonlyMap<string, EarlierHandOver>,
-): (item: Omit<ReconcileReportItem, 'action'>, record: unknown) => Promise<ReconcileReportItem> {
+): (item: SourceItem, record: unknown) => Promise<ReconcileReportItem> {
   const { entity, source, target, onMissing, repairFlow } = step.reconcile;
   const keyOf = (sourceId: string, generation: number) =>
     `reconcile:${repairFlow}:${entity}:${source.system}${generation === 1 ? '' : `#${generation}`}:${keyText(sourceId)}`;
@@ -265,7 +296,7 @@ function withAction(item: Omit<ReconcileReportItem, 'action'>, kind: NonNullable
 }
 
 /** The exception's sentence: what is missing, and for a stale link which link to remove before replaying. */
-function sentenceFor(step: ReconcileStep, item: Omit<ReconcileReportItem, 'action'>): string {
+function sentenceFor(step: ReconcileStep, item: SourceItem): string {
   const { entity, source, target } = step.reconcile;
   const name = capitalize(item.name);
   if (item.targetId === undefined) return `${name} in ${source.system} has no ${entity} in ${target.system}.`;
