@@ -11,8 +11,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { canonical, defineAction, defineConnector, defineMapping, schema, type CanonicalOrder } from '@weft/sdk';
+import { canonical, defineConnector, defineMapping, schema, type CanonicalOrder } from '@weft/sdk';
 import { settledRuns, startTestWeft } from './support/weft-harness.ts';
+import { createCustomer } from './support/toy-erp-customers.ts';
 
 /** A shop order as the fictional shop sends it. */
 const ShopOrder = schema.Object({
@@ -55,14 +56,6 @@ const orderToCanonical = defineMapping({
 });
 
 /** Its ERP: creates customers, answering the existing customer for a known email (no idempotency keys). */
-const createCustomer = defineAction({
-  id: 'create-customer',
-  name: 'Create customer',
-  input: schema.Object({ email: schema.String() }),
-  output: schema.Object({ customerId: schema.String() }),
-  xref: { entity: 'customer', id: (output) => output.customerId },
-  request: (input) => ({ method: 'POST', path: '/customers', body: input }),
-});
 const erpConnector = defineConnector({
   id: 'toy-erp',
   name: 'Toy ERP',

@@ -9,19 +9,12 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { request } from 'undici';
-import { defineAction, defineConnector, schema } from '@weft/sdk';
+import { defineConnector } from '@weft/sdk';
 import { scratchDatabase, skipWithoutPostgres } from './support/postgres.ts';
 import { listenOnLoopback } from './support/loopback.ts';
 import { settledRuns, startTestWeft } from './support/weft-harness.ts';
+import { createCustomer } from './support/toy-erp-customers.ts';
 
-const createCustomer = defineAction({
-  id: 'create-customer',
-  name: 'Create customer',
-  input: schema.Object({ email: schema.String() }),
-  output: schema.Object({ customerId: schema.String() }),
-  xref: { entity: 'customer', id: (output) => output.customerId },
-  request: (input) => ({ method: 'POST', path: '/customers', body: input }),
-});
 /** Declares no idempotency key: the ERP would ignore one anyway. */
 const erpConnector = defineConnector({ id: 'toy-erp', name: 'Toy ERP', baseUrl: (config) => String(config.baseUrl), auth: [], idempotencyKey: 'none', actions: [createCustomer] });
 

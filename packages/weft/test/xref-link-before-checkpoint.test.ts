@@ -12,23 +12,16 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { defineAction, defineConnector, schema } from '@weft/sdk';
+import { defineConnector } from '@weft/sdk';
 import { loadConfig } from '../src/config.ts';
 import { loadFlows } from '../src/flows/load-flow.ts';
 import { createConfiguredEngine, openOutbound, openStore } from '../src/main.ts';
 import { StoreUnavailableError, type Store } from '../src/store/store.ts';
 import { createExpressionEngine } from '../src/transforms/expression.ts';
 import { listenOnLoopback } from './support/loopback.ts';
+import { createCustomer } from './support/toy-erp-customers.ts';
 
 /** An ERP with no idempotency support: every POST creates a customer. */
-const createCustomer = defineAction({
-  id: 'create-customer',
-  name: 'Create customer',
-  input: schema.Object({ email: schema.String() }),
-  output: schema.Object({ customerId: schema.String() }),
-  xref: { entity: 'customer', id: (output) => output.customerId },
-  request: (input) => ({ method: 'POST', path: '/customers', body: input }),
-});
 const erpConnector = defineConnector({ id: 'toy-erp', name: 'Toy ERP', baseUrl: (config) => String(config.baseUrl), auth: [], actions: [createCustomer] });
 
 const FLOW = `id: new-customers
