@@ -1,5 +1,9 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { createManualClock } from '../core/clock.ts';
 import { observeStore, type ObservedStore } from '../store/observed-store.ts';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
@@ -170,5 +174,45 @@ describe('metrics', () => {
     assert.equal(stepLabel('outer[1].inner[2].call'), 'outer[].inner[].call');
     assert.equal(stepLabel('map'), 'map');
     assert.equal(stepLabel('lines["ABC-9"].post'), 'lines[].post', 'an item named by its key is one step too');
+  });
+});
+
+describe('the SQLite WAL gauge', () => {
+  it("reads the -wal file's size at each scrape, and shows it growing while a long reader holds a snapshot", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-wal-gauge-'));
+    const path = join(dir, 'weft.db');
+    const store = observeStore(createSqliteStore({ path }));
+    const metrics = createMetrics({ store, clock: createManualClock(T0), includeProcessMetrics: false, sqlitePath: path });
+    const reader = new Database(path, { readonly: true });
+    try {
+      await store.ingest(makeEvent('orders'));
+      assert.equal(sample(await metrics.render(), 'weft_sqlite_wal_bytes'), statSync(`${path}-wal`).size);
+      // A read transaction left open (a backup, a long listing) pins the WAL: checkpoints cannot recycle it.
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) FROM events').get();
+      const padding = 'x'.repeat(4000);
+      for (let batch = 0; batch < 6; batch += 1) {
+        await Promise.all(Array.from({ length: 500 }, () => store.ingest({ ...makeEvent('orders'), event: { ...makeEvent('orders').event, body: { padding } } })));
+      }
+      const walBytes = sample(await metrics.render(), 'weft_sqlite_wal_bytes')!;
+      assert.equal(walBytes, statSync(`${path}-wal`).size);
+      assert.ok(walBytes > 12 * 1024 * 1024, `the pinned WAL grew to ${walBytes} bytes (unpinned, checkpoints keep it near 4 MB)`);
+    } finally {
+      reader.close();
+      metrics.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is not reported without a SQLite file (PostgreSQL)', async () => {
+    const store = observeStore(createSqliteStore({ path: ':memory:' }));
+    const metrics = createMetrics({ store, clock: createManualClock(T0), includeProcessMetrics: false });
+    try {
+      assert.doesNotMatch(await metrics.render(), /weft_sqlite_wal_bytes/);
+    } finally {
+      metrics.stop();
+      await store.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../core/clock.ts';
 import { withAnyItem } from '../core/step-path.ts';
@@ -30,6 +31,8 @@ export interface MetricsOptions {
   clock: Clock;
   /** Node process metrics (memory, CPU, event loop lag); off in tests that compare whole outputs. */
   includeProcessMetrics?: boolean;
+  /** The SQLite database file, when the store is one: its WAL's size becomes a gauge. */
+  sqlitePath?: string;
 }
 
 /**
@@ -106,6 +109,18 @@ export function createMetrics(options: MetricsOptions): WeftMetrics {
     help: "How long the run due the longest has waited to start, a dead worker's run counting from its lease expiry (0 when none is due).",
     registers,
   });
+  if (options.sqlitePath !== undefined) {
+    const walPath = `${options.sqlitePath}-wal`;
+    new Gauge({
+      name: 'weft_sqlite_wal_bytes',
+      help: "Size of the SQLite database's write-ahead log (0 when there is none). It grows while a long reader keeps checkpoints from recycling it.",
+      registers,
+      // Read at scrape time: the file is SQLite's to write, and a clean close deletes it.
+      collect() {
+        this.set(statSync(walPath, { throwIfNoEntry: false })?.size ?? 0);
+      },
+    });
+  }
 
   /** Where each run's current step started: the claim, then each checkpoint. */
   const stepStartedAt = new Map<string, number>();
