@@ -2,6 +2,7 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { Pool } from 'undici';
 
@@ -29,11 +30,12 @@ const schema = `
   CREATE TABLE calls (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, run_id TEXT NOT NULL, url TEXT NOT NULL, status INTEGER,
     duration_ms REAL NOT NULL, request_headers TEXT NOT NULL, request_body TEXT, response_headers TEXT NOT NULL, response_body TEXT);`;
 
-function openDatabase(path: string) {
-  const db = new Database(path);
+function openDatabase(path: string, options: { createSchema?: boolean } = {}) {
+  // Both threads' connections wait for each other's write lock rather than fail.
+  const db = new Database(path, { timeout: 5000 });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  db.exec(schema);
+  if (options.createSchema) db.exec(schema);
   const statements = {
     insertEvent: db.prepare('INSERT INTO events (id, dedupe_key, received_at, payload) VALUES (?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING'),
     insertRun: db.prepare(`INSERT INTO runs (id, event_id, status, updated_at) VALUES (?, ?, 'running', ?)`),
@@ -68,13 +70,21 @@ function openDatabase(path: string) {
   return { db, statements, write };
 }
 
-export async function startDurableFloor(options: { sinkUrl: string; secret: string; dbPath: string; port?: number }) {
-  const sink = new URL(options.sinkUrl);
+/** What the ingest thread hands the delivering thread once an event's run is committed. */
+interface CommittedRun {
+  runId: string;
+  order: ShopifyOrder;
+}
+
+type FloorDatabase = ReturnType<typeof openDatabase>;
+
+/** Delivers committed runs, writing through `database` (the ingest's own, or a thread's). */
+function startDeliverer(sinkUrl: string, { statements, write }: FloorDatabase) {
+  const sink = new URL(sinkUrl);
   const pool = new Pool(sink.origin, { connections: 32 });
   const sinkPath = `${sink.pathname.replace(/\/$/, '')}/api/sales-orders`;
-  const { db, statements, write } = openDatabase(options.dbPath);
 
-  async function deliver(runId: string, order: ShopifyOrder): Promise<void> {
+  async function deliver({ runId, order }: CommittedRun): Promise<void> {
     const body = JSON.stringify({
       externalId: String(order.order_number),
       currency: order.currency,
@@ -92,6 +102,44 @@ export async function startDurableFloor(options: { sinkUrl: string; secret: stri
       statements.endRun.run(Date.now(), runId);
     });
   }
+  return {
+    // As in the bare forwarder, a failed forward is dropped: the floor has no retries.
+    deliver: (run: CommittedRun) => void deliver(run).catch(() => {}),
+    close: () => pool.close(),
+  };
+}
+
+/**
+ * With `threads: 2` the runs are delivered by a worker thread with a connection of its own, so
+ * an acknowledgement never waits behind delivery work: the two threads share only SQLite's
+ * write lock. It prices what spreading the durable work over both cores can buy on this machine.
+ */
+function startDeliveringThread(options: { sinkUrl: string; dbPath: string }) {
+  const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+    .then((api) => { api.register(); return import(${JSON.stringify(import.meta.url)}); });`;
+  const worker = new Worker(bootstrap, { eval: true, execArgv: [], workerData: options });
+  let batch: CommittedRun[] = [];
+  return {
+    ready: new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    }),
+    // Runs committed in one turn go over in one message.
+    deliver(run: CommittedRun): void {
+      if (batch.length === 0) setImmediate(() => worker.postMessage(batch.splice(0)));
+      batch.push(run);
+    },
+    close: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+export async function startDurableFloor(options: { sinkUrl: string; secret: string; dbPath: string; threads: 1 | 2; port?: number }) {
+  const database = openDatabase(options.dbPath, { createSchema: true });
+  const { db, statements, write } = database;
+  const deliverer = options.threads === 2 ? startDeliveringThread(options) : startDeliverer(options.sinkUrl, database);
+  if ('ready' in deliverer) await deliverer.ready;
 
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -121,8 +169,7 @@ export async function startDurableFloor(options: { sinkUrl: string; secret: stri
         return inserted.changes === 1;
       }).then((isNew) => {
         response.writeHead(isNew ? 202 : 200).end();
-        // As in the bare forwarder, a failed forward is dropped: the floor has no retries.
-        if (isNew) deliver(runId, order).catch(() => {});
+        if (isNew) deliverer.deliver({ runId, order });
       }, () => response.writeHead(503).end());
     });
   });
@@ -135,16 +182,24 @@ export async function startDurableFloor(options: { sinkUrl: string; secret: stri
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await pool.close();
+      await deliverer.close();
       db.close();
     },
   };
 }
 
-const { values } = parseArgs({ options: { 'sink-url': { type: 'string' }, secret: { type: 'string' }, db: { type: 'string' } } });
-if (values['sink-url'] === undefined || values.secret === undefined || values.db === undefined) throw new Error('--sink-url, --secret and --db are required');
-const floor = await startDurableFloor({ sinkUrl: values['sink-url'], secret: values.secret, dbPath: values.db });
-process.stdout.write(`floor listening on ${floor.url}\n`);
-const stop = () => void floor.close().then(() => process.exit(0), () => process.exit(1));
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+if (isMainThread) {
+  const { values } = parseArgs({ options: { 'sink-url': { type: 'string' }, secret: { type: 'string' }, db: { type: 'string' }, threads: { type: 'string', default: '1' } } });
+  if (values['sink-url'] === undefined || values.secret === undefined || values.db === undefined) throw new Error('--sink-url, --secret and --db are required');
+  if (values.threads !== '1' && values.threads !== '2') throw new Error(`--threads takes 1 or 2, got ${values.threads}`);
+  const floor = await startDurableFloor({ sinkUrl: values['sink-url'], secret: values.secret, dbPath: values.db, threads: values.threads === '2' ? 2 : 1 });
+  process.stdout.write(`floor listening on ${floor.url}\n`);
+  const stop = () => void floor.close().then(() => process.exit(0), () => process.exit(1));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+} else {
+  const { sinkUrl, dbPath } = workerData as { sinkUrl: string; dbPath: string };
+  const deliverer = startDeliverer(sinkUrl, openDatabase(dbPath));
+  parentPort?.on('message', (runs: CommittedRun[]) => runs.forEach(deliverer.deliver));
+  parentPort?.postMessage('ready');
+}

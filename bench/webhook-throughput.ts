@@ -37,7 +37,7 @@ steps:
     call: { method: POST, url: "\${env:ERP_URL}/api/sales-orders", body: steps.toErp }
 `;
 
-type TargetName = 'bare' | 'floor' | 'weft';
+type TargetName = 'bare' | 'floor' | 'floor2' | 'weft';
 export type Mode = { kind: 'max'; concurrency: number } | { kind: 'rate'; ratePerSecond: number };
 
 interface Config {
@@ -107,7 +107,7 @@ function parseConfig(): Config {
   };
   const targets = values.targets.split(',').map((name) => name.trim());
   for (const name of targets) {
-    if (name !== 'bare' && name !== 'floor' && name !== 'weft') throw new Error(`--targets takes bare, floor and/or weft, got ${name}`);
+    if (name !== 'bare' && name !== 'floor' && name !== 'floor2' && name !== 'weft') throw new Error(`--targets takes bare, floor, floor2 and/or weft, got ${name}`);
   }
   return {
     events: positive('events', values.events),
@@ -175,9 +175,10 @@ export async function startTarget(name: TargetName, erpUrl: string, workDir: str
     );
     return { hookUrl: baseUrl + hookPath, pid: child.pid ?? 0, stop: () => stopChild(child) };
   }
-  if (name === 'floor') {
+  if (name === 'floor' || name === 'floor2') {
+    const threads = name === 'floor2' ? '2' : '1';
     const { child, baseUrl } = await spawnTarget(
-      [process.execPath, '--import', 'tsx', floorScript, '--sink-url', erpUrl, '--secret', secret, '--db', join(workDir, 'floor.db')],
+      [process.execPath, '--import', 'tsx', floorScript, '--sink-url', erpUrl, '--secret', secret, '--db', join(workDir, `${name}.db`), '--threads', threads],
       process.env,
       /floor listening on (http:\/\/\S+)/,
     );
@@ -522,7 +523,7 @@ async function main(): Promise<void> {
   const ratios: Record<string, number> = {};
   const maxLabel = modeLabel(modes[0]?.mode ?? { kind: 'max', concurrency: config.concurrency });
   const bare = medians.find((m) => m.target === 'bare' && m.mode === maxLabel);
-  for (const durable of ['floor', 'weft'] as const) {
+  for (const durable of ['floor', 'floor2', 'weft'] as const) {
     const measured = medians.find((m) => m.target === durable && m.mode === maxLabel);
     if (!bare || !measured) continue;
     ratios[`${durable}/bare acked events/s (max)`] = measured.ackedPerSecond / bare.ackedPerSecond;
