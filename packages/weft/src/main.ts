@@ -224,7 +224,7 @@ export async function startWeft(
   }
   const store = observeStore(await openStore(config), (error) => log.error({ err: error }, 'store.listener_failed'));
   store.observe(runLogContext.listener);
-  const metrics = createMetrics({ store, clock: systemClock });
+  const metrics = createMetrics({ store, clock: systemClock, ...(config.database === '' && config.db !== ':memory:' ? { sqlitePath: config.db } : {}) });
   const stopTracing = startTracing({ store });
   const outbound = openOutbound(config, store, options.connectors, metrics);
   for (const warning of outbound.vault.warnings) log.warn({ warning }, 'vault.master_key');

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import type { CliContext } from './context.ts';
 import type { CliIo } from './output.ts';
 import { backfillCommand } from './commands/backfill.ts';
+import { backupCommand } from './commands/backup.ts';
 import { callsCommand } from './commands/calls.ts';
 import { connectCommand } from './commands/connect.ts';
 import { connectionsCommand } from './commands/connections.ts';
@@ -54,6 +55,7 @@ const COMMANDS = [
   tokensCommand,
   migrateCommand,
   migrateStoreCommand,
+  backupCommand,
 ] as const;
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
