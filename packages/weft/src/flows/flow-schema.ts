@@ -262,6 +262,19 @@ export const ReconcileStepSchema = Type.Object(
           }),
         ),
         repairFlow: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'A manual-trigger flow run with the missing source record as input (exception and redrive).' })),
+        linkedBy: Type.Optional(
+          Type.Object(
+            {
+              flow: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'The flow whose runs link the source records to the target (the one the repair flow stands in for); it must have an orderingKey.' }),
+              orderingKey: expressionFor("JSONata over one source record giving that flow's ordering key for it, e.g. id."),
+            },
+            {
+              ...closed,
+              description:
+                "The record's own run: a missing or different record with a run of `flow` under its ordering key that has not ended (queued, running, waiting for a retry) or is parked with an open exception is in flight, reported as settling with that run, and not handed over, however long ago it changed; a hand-over beside it could create the record a second time. Without it, only `settle` stands in for the record's own run.",
+            },
+          ),
+        ),
       },
       closed,
     ),

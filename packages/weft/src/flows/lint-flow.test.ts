@@ -90,4 +90,21 @@ steps:
     });
     assert.deepEqual(await load({ 'nightly.flow.yaml': nightly('repair-customer'), 'repair.flow.yaml': REPAIR }), { ids: ['nightly', 'repair-customer'], problems: [] });
   });
+
+  it('refuses a linkedBy.flow that is not loaded or has no orderingKey: the record’s own run could never be found', async () => {
+    const linked = (flow: string) => `${nightly('repair-customer')}      linkedBy: { flow: ${flow}, orderingKey: $string(id) }\n`;
+    const signups = (orderingKey: string) => `id: signups\ntrigger: { manual: {} }\n${orderingKey}steps:\n  - id: looked_at\n    map: 'trigger.body.id'\n`;
+    assert.deepEqual(await load({ 'nightly.flow.yaml': linked('signup'), 'repair.flow.yaml': REPAIR, 'signups.flow.yaml': signups('orderingKey: $string(trigger.body.id)\n') }), {
+      ids: ['repair-customer', 'signups'],
+      problems: ["11:25 ERR_FLOW_INVALID_VALUE linkedBy.flow 'signup' of step 'compare' names no flow loaded with this one (did you mean 'signups'?)"],
+    });
+    assert.deepEqual(await load({ 'nightly.flow.yaml': linked('signups'), 'repair.flow.yaml': REPAIR, 'signups.flow.yaml': signups('') }), {
+      ids: ['repair-customer', 'signups'],
+      problems: [
+        "11:25 ERR_FLOW_INVALID_VALUE linkedBy.flow 'signups' of step 'compare' has no orderingKey, so its run of a record cannot be found (give signups an orderingKey that names the record (e.g. its id), the value linkedBy.orderingKey gives for it)",
+      ],
+    });
+    const fine = await load({ 'nightly.flow.yaml': linked('signups'), 'repair.flow.yaml': REPAIR, 'signups.flow.yaml': signups('orderingKey: $string(trigger.body.id)\n') });
+    assert.deepEqual(fine, { ids: ['nightly', 'repair-customer', 'signups'], problems: [] });
+  });
 });

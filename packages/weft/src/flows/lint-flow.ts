@@ -217,6 +217,7 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
           if (source !== undefined) checkExpression([...path, 'reconcile', side, field], source, scope);
         }
       }
+      if (step.reconcile.linkedBy !== undefined) checkExpression([...path, 'reconcile', 'linkedBy', 'orderingKey'], step.reconcile.linkedBy.orderingKey, scope);
       const { source, target } = step.reconcile;
       if ((source.compare === undefined) !== (target.compare === undefined)) {
         // The step compares only when both sides say what to compare: one side alone would pass every record as matched.
@@ -376,11 +377,14 @@ export function lintFlow(flow: Flow, options: LintOptions): FlowIssue[] {
 
 /**
  * What no one flow can tell: a reconcile step's repairFlow must name a flow loaded with it, or
- * the first night with a missing record fails the run. Issues per flow, in the order given; a
- * flow not well shaped is skipped (the schema has reported it).
+ * the first night with a missing record fails the run; its linkedBy.flow must name a loaded flow
+ * with an orderingKey, or no record's own run would ever be found and the step would hand
+ * records over beside them. Issues per flow, in the order given; a flow not well shaped is
+ * skipped (the schema has reported it).
  */
 export function lintRepairFlows(flows: readonly Flow[]): FlowIssue[][] {
   const ids = flows.map((flow) => flow.id);
+  const ordered = new Set(flows.filter((flow) => flow.orderingKey !== undefined).map((flow) => flow.id));
   return flows.map((flow) => {
     const issues: FlowIssue[] = [];
     const visit = (steps: unknown, path: FlowPath) => {
@@ -395,6 +399,22 @@ export function lintRepairFlows(flows: readonly Flow[]): FlowIssue[][] {
             code: 'ERR_FLOW_INVALID_VALUE',
             message: `repairFlow '${repairFlow}' of ${describeLocation(stepPath, flow)} names no flow loaded with this one`,
             hint: suggestion !== undefined ? `did you mean '${suggestion}'?` : 'load the repair flow with it (weft start and weft validate read whole folders), or fix its own diagnostics',
+          });
+        }
+        const linkedBy = isMapping(step) && 'reconcile' in step ? (step as ReconcileStep).reconcile.linkedBy?.flow : undefined;
+        if (linkedBy !== undefined && !ordered.has(linkedBy)) {
+          const suggestion = ids.includes(linkedBy) ? undefined : closestMatch(linkedBy, ids);
+          issues.push({
+            path: [...stepPath, 'reconcile', 'linkedBy', 'flow'],
+            code: 'ERR_FLOW_INVALID_VALUE',
+            message: ids.includes(linkedBy)
+              ? `linkedBy.flow '${linkedBy}' of ${describeLocation(stepPath, flow)} has no orderingKey, so its run of a record cannot be found`
+              : `linkedBy.flow '${linkedBy}' of ${describeLocation(stepPath, flow)} names no flow loaded with this one`,
+            hint: ids.includes(linkedBy)
+              ? `give ${linkedBy} an orderingKey that names the record (e.g. its id), the value linkedBy.orderingKey gives for it`
+              : suggestion !== undefined
+                ? `did you mean '${suggestion}'?`
+                : 'load that flow with it (weft start and weft validate read whole folders), or fix its own diagnostics',
           });
         }
         visit(nestedSteps(step), [...stepPath, 'steps']);

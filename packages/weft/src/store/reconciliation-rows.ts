@@ -1,4 +1,5 @@
-import type { ReconciliationItem, ReconciliationReport } from './store.ts';
+import type { RunStatus } from '../core/run.ts';
+import type { ReconciliationItem, ReconciliationReport, RunInFlight } from './store.ts';
 
 /** The reconciliations table's row, the same in SQLite and PostgreSQL. */
 export interface ReconciliationRow {
@@ -33,4 +34,23 @@ export function reportFromRow(row: ReconciliationRow): Omit<ReconciliationReport
     at: row.created_at,
     ...(row.items === undefined ? {} : { items: JSON.parse(row.items) as ReconciliationItem[] }),
   };
+}
+
+/** A run of `runsInFlight`'s queries: one not ended, or parked with an open exception. */
+export interface RunInFlightRow {
+  ordering_key: string;
+  id: string;
+  status: RunStatus;
+  exception_id: string | null;
+  seq: number | string;
+}
+
+/** The earliest run in flight per ordering key, from the rows of both queries (a run may be in both). */
+export function earliestInFlight(rows: readonly RunInFlightRow[]): RunInFlight[] {
+  const byKey = new Map<string, RunInFlightRow>();
+  for (const row of rows) {
+    const kept = byKey.get(row.ordering_key);
+    if (kept === undefined || Number(row.seq) < Number(kept.seq) || (row.id === kept.id && kept.exception_id === null)) byKey.set(row.ordering_key, row);
+  }
+  return [...byKey.values()].map((row) => ({ orderingKey: row.ordering_key, runId: row.id, status: row.status, ...(row.exception_id === null ? {} : { exceptionId: row.exception_id }) }));
 }

@@ -874,6 +874,33 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         await store.reconciliations.record(report({ id: 'rec_retry', matched: 9, missing: 0, at: T0 + 5 }));
         assert.deepEqual((await store.reconciliations.list({})).map((r) => [r.id, r.matched, r.missing]), [['rec_retry', 9, 0]]);
       });
+
+      it('finds the runs of a flow still on their way by ordering key: not ended, or parked with an open exception', async () => {
+        const queued = await ingestRun({ orderingKey: 'order-1' });
+        await ingestRun({ orderingKey: 'order-1' });
+        const parked = makeEvent({ orderingKey: 'order-2' });
+        const parkedOutcome = await store.ingestParked(parked, exceptionFor(T0));
+        assert.equal(parkedOutcome.status, 'accepted');
+        const discarded = makeEvent({ orderingKey: 'order-3' });
+        const discardedOutcome = await store.ingestParked(discarded, exceptionFor(T0));
+        await store.discardException(discardedOutcome.status === 'accepted' ? discardedOutcome.exceptionId : '', T0, 'not needed');
+        const done = await ingestRun({ orderingKey: 'order-4' });
+        await store.completeRun(done.runId, (await claimOne(done.runId)).fence, T0);
+        await ingestRun({ flowId: 'invoices', orderingKey: 'order-5' });
+
+        const found = await store.reconciliations.runsInFlight('orders', ['order-1', 'order-2', 'order-3', 'order-4', 'order-5', 'order-6']);
+        assert.deepEqual(
+          found.sort((a, b) => a.orderingKey.localeCompare(b.orderingKey)),
+          [
+            // Claimed with order-4's run; the second run of order-1 waits behind it (not listed: one a key, the earliest).
+            { orderingKey: 'order-1', runId: queued.runId, status: 'running' },
+            { orderingKey: 'order-2', runId: parked.runId, status: 'exception', exceptionId: parkedOutcome.status === 'accepted' ? parkedOutcome.exceptionId : '' },
+          ],
+        );
+        assert.deepEqual(await store.reconciliations.runsInFlight('orders', []), []);
+        const many = Array.from({ length: XREF_FIND_MANY_CHUNK + 1 }, (_, index) => `none-${index}`);
+        assert.deepEqual((await store.reconciliations.runsInFlight('orders', [...many, 'order-1'])).map((run) => run.runId), [queued.runId], 'keys past the first chunk are looked up too');
+      });
     });
 
     describe('queries', () => {

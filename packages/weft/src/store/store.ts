@@ -501,6 +501,21 @@ export interface ReconciliationStore {
   /** Newest first, without their items. */
   list(filter: { flowId?: string; limit?: number }): Promise<Omit<ReconciliationReport, 'items'>[]>;
   get(id: string): Promise<ReconciliationReport | undefined>;
+  /**
+   * The runs of `flowId` under these ordering keys that are still on their way: not ended
+   * (queued, running, waiting), or parked with an open exception. At most one per key, the
+   * earliest; keys with none are absent. A reconcile step's `linkedBy`: a record whose own run is
+   * one of these is not handed over. A few queries (one per `XREF_FIND_MANY_CHUNK` keys).
+   */
+  runsInFlight(flowId: string, orderingKeys: readonly string[]): Promise<RunInFlight[]>;
+}
+
+export interface RunInFlight {
+  orderingKey: string;
+  runId: string;
+  status: RunStatus;
+  /** The run's open exception, when it is parked with one. */
+  exceptionId?: string;
 }
 
 export interface ReconciliationReport {

@@ -14,6 +14,7 @@ const ITEMS: ReconcileReportItem[] = [
   { status: 'missing', sourceId: '7004', name: 'customer lee@example.com', action: { kind: 'already-handled', runId: 'run_r0', exceptionId: 'exc_0' }, handOver: 2 },
   { status: 'missing', sourceId: '7005', name: 'customer pat@example.com', notHandedOver: 'over-limit' },
   { status: 'orphan', name: 'erp record C-77', targetId: 'C-77' },
+  { status: 'missing', sourceId: '7006', name: 'customer ann@example.com', settling: true, inFlight: { runId: 'run_s1', exceptionId: 'exc_s1' } },
 ];
 
 /** A database with one reconcile run whose step listed a record twice, and its report. */
@@ -26,7 +27,7 @@ async function seededReport(): Promise<{ dir: string; reportId: string }> {
     const event = { id: newId('evt', now), source: 'schedule' as const, receivedAt: new Date(now).toISOString(), headers: {}, query: {}, body: {} };
     await store.ingest({ id: event.id, flowId: 'nightly', dedupeKey: 'tick-1', orderingKey: null, receivedAt: now, event, runId });
     const [run] = await store.claimRuns({ workerId: 'seed', now, leaseMs: 30_000, limit: 1, flowConcurrency: {}, flowIds: ['nightly'] });
-    await store.checkpoint(runId, run!.fence, { path: 'compare', output: { reportId: 'rec_1', matched: 3, missing: 3, different: 1, settling: 1, notHandedOver: 1, duplicates: 1 }, outcome: 'done' }, { now });
+    await store.checkpoint(runId, run!.fence, { path: 'compare', output: { reportId: 'rec_1', matched: 3, missing: 3, different: 1, settling: 2, notHandedOver: 1, duplicates: 1 }, outcome: 'done' }, { now });
     await store.reconciliations.record({ id: 'rec_1', flowId: 'nightly', runId, stepPath: 'compare', entity: 'customer', sourceSystem: 'shop', targetSystem: 'erp', matched: 3, missing: 3, different: 1, at: now, items: ITEMS });
     return { dir, reportId: 'rec_1' };
   } finally {
@@ -44,13 +45,14 @@ describe('weft reconcile report <id>', () => {
     const lines = shown.stdout.split('\n');
     assert.match(
       lines[1]!,
-      /^matched 3  missing 3  different 1  settling 1 \(changed too recently to judge\)  not handed over 1 \(over the limit of 100 a run\)  listed twice 1 \(judged once\)  orphans 1 \(erp records no shop record links to\)$/,
+      /^matched 3  missing 3  different 1  settling 2 \(changed too recently to judge, or its own run still on its way\)  not handed over 1 \(over the limit of 100 a run\)  listed twice 1 \(judged once\)  orphans 1 \(erp records no shop record links to\)$/,
     );
     const rowOf = (id: string) => lines.find((line) => line.includes(` ${id} `)) ?? assert.fail(`no row for ${id}:\n${shown.stdout}`);
     assert.match(rowOf('7001'), /\(no value\) ≠ "555-0100"$/);
     assert.match(rowOf('7002'), /^settling \(missing\) .*changed within the settle window: judged on a later run$/);
     assert.match(rowOf('7003'), /exception exc_1 \(if erp 9999 is gone: weft xref unlink customer erp:9999, then weft replay exc_1\)$/);
     assert.match(rowOf('7004'), /still open from an earlier run: exception exc_0 \(weft replay exc_0\)$/);
+    assert.match(rowOf('7006'), /^settling \(missing\) .*its own run run_s1 is parked as exception exc_s1 \(weft replay exc_s1\): judged on a later run once it has ended$/);
     assert.match(rowOf('7005'), /not handed over: over the limit of 100 a run \(a later run hands it over\)$/);
     assert.match(
       rowOf('C-77'),
@@ -63,7 +65,7 @@ describe('weft reconcile report <id>', () => {
     const printed = await weft(dir, 'reconcile', 'report', reportId, '--json');
     assert.equal(printed.code, 0, printed.stderr);
     const report = JSON.parse(printed.stdout) as { settling: number; notHandedOver: number; duplicates: number; orphans: number; items: ReconcileReportItem[] };
-    assert.deepEqual([report.settling, report.notHandedOver, report.duplicates, report.orphans], [1, 1, 1, 1]);
+    assert.deepEqual([report.settling, report.notHandedOver, report.duplicates, report.orphans], [2, 1, 1, 1]);
     const different = report.items.find((item) => item.status === 'different')!;
     assert.deepEqual([different.sourceValue, different.targetValue], [null, '555-0100']);
   });

@@ -44,7 +44,7 @@ export function reconcileCommand(context: CliContext): Command {
       out.line(
         [
           `matched ${shown.matched}  missing ${shown.missing}  different ${shown.different}`,
-          ...(settling > 0 ? [`settling ${settling} (changed too recently to judge)`] : []),
+          ...(settling > 0 ? [`settling ${settling} (changed too recently to judge, or its own run still on its way)`] : []),
           ...(notHandedOver > 0 ? [`not handed over ${notHandedOver} (over the limit of ${MAX_HAND_OVERS_PER_RUN} a run)`] : []),
           ...(duplicates > 0 ? [`listed twice ${duplicates} (judged once)`] : []),
           ...(orphans > 0 ? [`orphans ${orphans} (${shown.targetSystem} records no ${shown.sourceSystem} record links to)`] : []),
@@ -81,6 +81,11 @@ export function reconcileCommand(context: CliContext): Command {
 /** What was found and done about one record, in the operator's words, with the command to run next. */
 function detailOf(item: ReconcileReportItem, report: ReconciliationReport): string {
   const values = item.status === 'different' ? `${describeValue(item.sourceValue)} ≠ ${describeValue(item.targetValue)}` : undefined;
+  if (item.inFlight) {
+    // Its own run will link it (or its exception is a person's): a hand-over beside it could create it twice.
+    const run = item.inFlight.exceptionId === undefined ? `its own run ${item.inFlight.runId} is still on its way` : `its own run ${item.inFlight.runId} is parked as exception ${item.inFlight.exceptionId} (weft replay ${item.inFlight.exceptionId})`;
+    return `${run}: judged on a later run once it has ended${values ? ` (now ${values})` : ''}`;
+  }
   if (item.settling) return `changed within the settle window: judged on a later run${values ? ` (now ${values})` : ''}`;
   // Never handed over: its repair would be deleting it, and a record made by hand may be wanted.
   if (item.status === 'orphan') {

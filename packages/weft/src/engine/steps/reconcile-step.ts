@@ -2,7 +2,7 @@ import type { ReconcileStep } from '../../flows/flow-schema.ts';
 import type { Clock } from '../../core/clock.ts';
 import { toMs } from '../../core/duration.ts';
 import { keyText, sha256Hex } from '../../core/ids.ts';
-import type { ReconciliationItem, Store, XrefGroup } from '../../store/store.ts';
+import type { ReconciliationItem, RunInFlight, Store, XrefGroup } from '../../store/store.ts';
 import type { RepairLauncher } from '../repairs.ts';
 import { StepFailedError } from '../step-failure.ts';
 import type { Evaluate } from './canonical-steps.ts';
@@ -35,7 +35,7 @@ export interface ReconcileOutput {
   missing: number;
   /** Judged different (settling records not included). */
   different: number;
-  /** Missing or different, but changed within `settle`: not judged this run. */
+  /** Missing or different, but changed within `settle` or its own run in flight (`linkedBy`): not judged this run. */
   settling: number;
   /** Missing records not handed to the repair flow because this run reached MAX_HAND_OVERS_PER_RUN. */
   notHandedOver: number;
@@ -50,8 +50,10 @@ export interface ReconcileOutput {
  * step and `weft reconcile report` read. `status` is what the record looks like now.
  */
 export interface ReconcileReportItem extends ReconciliationItem {
-  /** Changed within `settle`: not judged, not counted as missing or different, not handed over. */
+  /** Changed within `settle`, or its own run in flight: not judged, not counted as missing or different, not handed over. */
   settling?: true;
+  /** The record's own run (of `linkedBy.flow`) still on its way when this run judged it: why it is settling. */
+  inFlight?: { runId: string; exceptionId?: string };
   /** Missing but not handed over this run, and why. */
   notHandedOver?: 'over-limit';
   /** Which hand-over of this record `action` is: the generation in its dedupe key (1 when absent). */
@@ -67,6 +69,9 @@ export interface SideRecord {
   changedAt?: number;
   record: unknown;
 }
+
+/** A record's own run still on its way, by source id (`linkedBy`). */
+export type RunsInFlight = ReadonlyMap<string, Pick<RunInFlight, 'runId' | 'exceptionId'>>;
 
 /** A source record that did not match, as the report will hold it, with the record for a hand-over. */
 export type UnmatchedRecord = SourceItem & { record: unknown };
@@ -99,7 +104,8 @@ function sideLinks(groups: readonly XrefGroup[], sourceSystem: string, targetSys
  * Pure: classifies each source record by the cross-reference. Missing: no link to the target
  * system, or a link to a record the target side did not return (the item keeps that target id).
  * Different: linked and present, but the compared values disagree (`sameValue`). A record that
- * is either but changed after `settledBefore` is settling: not judged. A record the source lists
+ * is either but changed after `settledBefore`, or whose own run is in `inFlight`, is settling:
+ * not judged. A record the source lists
  * twice is judged once, by its last copy. A target record no id of the source system links to
  * (a duplicate a race created, one made by hand) is an orphan: in the report, never handed over,
  * since its repair is deleting or linking it, a person's call.
@@ -108,7 +114,7 @@ export function classify(
   source: readonly SideRecord[],
   target: readonly SideRecord[],
   links: SideLinks,
-  options: { compare: boolean; settledBefore?: number },
+  options: { compare: boolean; settledBefore?: number; inFlight?: RunsInFlight },
 ) {
   const sourceById = new Map<string, SideRecord>();
   for (const record of source) sourceById.set(record.id, record);
@@ -118,7 +124,13 @@ export function classify(
   for (const record of sourceById.values()) {
     const targetId = links.targetOf(record.id);
     const counterpart = targetId === undefined ? undefined : targetById.get(targetId);
-    const settling = options.settledBefore !== undefined && record.changedAt !== undefined && record.changedAt > options.settledBefore ? { settling: true as const } : {};
+    const ownRun = options.inFlight?.get(record.id);
+    const settling =
+      ownRun !== undefined
+        ? { settling: true as const, inFlight: { runId: ownRun.runId, ...(ownRun.exceptionId === undefined ? {} : { exceptionId: ownRun.exceptionId }) } }
+        : options.settledBefore !== undefined && record.changedAt !== undefined && record.changedAt > options.settledBefore
+          ? { settling: true as const }
+          : {};
     if (counterpart === undefined) {
       unmatched.push({ status: 'missing', sourceId: record.id, name: record.name, ...(targetId === undefined ? {} : { targetId }), ...settling, record: record.record });
     } else if (options.compare && !sameValue(record.value, counterpart.value)) {
@@ -149,18 +161,21 @@ export async function executeReconcileStep(
   evaluate: Evaluate,
   evaluateOn: EvaluateOn,
 ): Promise<ReconcileOutput> {
-  const { entity, source, target, onMissing = 'report', repairFlow, settle = DEFAULT_SETTLE } = step.reconcile;
+  const { entity, source, target, onMissing = 'report', repairFlow, settle = DEFAULT_SETTLE, linkedBy } = step.reconcile;
   const compare = source.compare !== undefined && target.compare !== undefined;
   const [sourceRecords, targetRecords] = await Promise.all([readSide(source, evaluate, evaluateOn, step.id, compare), readSide(target, evaluate, evaluateOn, step.id, compare)]);
   const run = await deps.store.getRun(ctx.runId);
   if (run === undefined) throw new Error(`run ${ctx.runId} of a reconcile step is not in the store`);
 
+  // Before the links are read: a run that ends after this read has linked its record by the time
+  // the links are read, so a record is never both out of flight here and unlinked there for it.
+  const inFlight = linkedBy === undefined ? undefined : await runsInFlightOf(deps.store, linkedBy, sourceRecords, evaluateOn, step.id);
   // Both sides' links in one lookup, not one per record: a night's listing is thousands.
   const refsOf = (system: string, records: readonly SideRecord[]) => [...new Set(records.map((record) => record.id))].map((id) => ({ system, id }));
   const groups = await deps.store.xref.findMany(entity, [...refsOf(source.system, sourceRecords), ...refsOf(target.system, targetRecords)]);
   const links = sideLinks(groups, source.system, target.system);
   // Measured from when the run was created, not from the clock: a retried step judges the same records.
-  const { matched, unmatched, orphans, duplicates } = classify(sourceRecords, targetRecords, links, { compare, settledBefore: run.createdAt - toMs(settle) });
+  const { matched, unmatched, orphans, duplicates } = classify(sourceRecords, targetRecords, links, { compare, settledBefore: run.createdAt - toMs(settle), ...(inFlight === undefined ? {} : { inFlight }) });
 
   const handOver = onMissing === 'report' ? undefined : createHandOver(deps, { ...ctx, runCreatedAt: run.createdAt }, step, await previousHandOvers(deps.store, ctx));
   const items: ReconcileReportItem[] = [];
@@ -305,6 +320,43 @@ function sentenceFor(step: ReconcileStep, item: SourceItem): string {
     `If it no longer exists in ${target.system}, remove the stale link with \`weft xref unlink ${entity} ${target.system}:${item.targetId}\`, then replay this exception; ` +
     `replayed without that, the repair reuses the link and creates nothing. If ${target.system} still has it, discard this exception.`
   );
+}
+
+/**
+ * `linkedBy`: the source records whose own run (of the flow that links them, found by its
+ * ordering key) has not ended or is parked with an open exception. Such a record is left to that
+ * run: a hand-over beside it would run a second create of the record — beside the run's retry,
+ * or after an attempt that reached the target and lost its answer — and at a vendor without
+ * idempotency (or under another idempotency key) that is a second record. `settle` cannot stand
+ * in for this: a run retries for longer than any settle window when the target is down.
+ */
+async function runsInFlightOf(
+  store: Store,
+  linkedBy: NonNullable<ReconcileStep['reconcile']['linkedBy']>,
+  records: readonly SideRecord[],
+  evaluateOn: EvaluateOn,
+  stepId: string,
+): Promise<RunsInFlight> {
+  const keyOf = new Map<string, string>();
+  for (const record of records) {
+    if (keyOf.has(record.id)) continue;
+    const value = await evaluateOn(linkedBy.orderingKey, record.record);
+    if (value === undefined || value === null || value === '') {
+      throw new StepFailedError({
+        retryable: false,
+        reason: 'mapping',
+        message: `The reconcile step '${stepId}' cannot find the ${linkedBy.flow} run of ${record.name}: its linkedBy.orderingKey expression gave ${JSON.stringify(value) ?? 'nothing'}.`,
+      });
+    }
+    keyOf.set(record.id, keyText(value));
+  }
+  const runs = new Map((await store.reconciliations.runsInFlight(linkedBy.flow, [...new Set(keyOf.values())])).map((run) => [run.orderingKey, run]));
+  const bySource = new Map<string, RunInFlight>();
+  for (const [sourceId, key] of keyOf) {
+    const run = runs.get(key);
+    if (run !== undefined) bySource.set(sourceId, run);
+  }
+  return bySource;
 }
 
 async function readSide(side: ReconcileStep['reconcile']['source'], evaluate: Evaluate, evaluateOn: EvaluateOn, stepId: string, compare: boolean): Promise<SideRecord[]> {

@@ -1,6 +1,6 @@
-import type { ReconciliationReport, ReconciliationStore } from '../store.ts';
+import { XREF_FIND_MANY_CHUNK, type ReconciliationStore, type ReconciliationReport, type RunInFlight } from '../store.ts';
 import type { PostgresAccess } from './postgres-access.ts';
-import { reportFromRow, type ReconciliationRow, RECONCILIATION_SUMMARY_COLUMNS } from '../reconciliation-rows.ts';
+import { earliestInFlight, reportFromRow, type ReconciliationRow, type RunInFlightRow, RECONCILIATION_SUMMARY_COLUMNS } from '../reconciliation-rows.ts';
 
 export function createPostgresReconciliations({ query }: PostgresAccess): ReconciliationStore {
   return {
@@ -23,6 +23,23 @@ export function createPostgresReconciliations({ query }: PostgresAccess): Reconc
     get: async (id) => {
       const [row] = await query<ReconciliationRow>(`SELECT ${RECONCILIATION_SUMMARY_COLUMNS}, items FROM reconciliations WHERE id = $1`, [id]);
       return row === undefined ? undefined : (reportFromRow(row) as ReconciliationReport);
+    },
+    // Runs not ended (on runs_ordering), and the flow's open exceptions with their runs' keys.
+    runsInFlight: async (flowId, orderingKeys) => {
+      const found: RunInFlight[] = [];
+      for (let start = 0; start < orderingKeys.length; start += XREF_FIND_MANY_CHUNK) {
+        const keys = orderingKeys.slice(start, start + XREF_FIND_MANY_CHUNK);
+        const rows = await query<RunInFlightRow>(
+          `SELECT r.ordering_key, r.id, r.status, NULL AS exception_id, r.seq FROM runs r
+           WHERE r.flow_id = $1 AND r.claimable_at IS NOT NULL AND r.ordering_key = ANY($2::text[])
+           UNION ALL
+           SELECT r.ordering_key, r.id, r.status, e.id, r.seq FROM exceptions e JOIN runs r ON r.id = e.run_id
+           WHERE e.flow_id = $1 AND e.status = 'open' AND r.ordering_key = ANY($2::text[])`,
+          [flowId, keys],
+        );
+        found.push(...earliestInFlight(rows));
+      }
+      return found;
     },
   };
 }

@@ -1,6 +1,6 @@
-import type { ReconciliationReport, ReconciliationStore } from '../store.ts';
+import { XREF_FIND_MANY_CHUNK, type ReconciliationReport, type ReconciliationStore, type RunInFlight } from '../store.ts';
 import type { SqliteAccess } from './sqlite-connections.ts';
-import { reportFromRow, type ReconciliationRow, RECONCILIATION_SUMMARY_COLUMNS } from '../reconciliation-rows.ts';
+import { earliestInFlight, reportFromRow, type ReconciliationRow, type RunInFlightRow, RECONCILIATION_SUMMARY_COLUMNS } from '../reconciliation-rows.ts';
 
 export function createSqliteReconciliations({ sql, write, read }: SqliteAccess): ReconciliationStore {
   return {
@@ -27,5 +27,24 @@ export function createSqliteReconciliations({ sql, write, read }: SqliteAccess):
         const row = sql(`SELECT ${RECONCILIATION_SUMMARY_COLUMNS}, items FROM reconciliations WHERE id = ?`).get(id) as ReconciliationRow | undefined;
         return row === undefined ? undefined : (reportFromRow(row) as ReconciliationReport);
       }),
+    // Two halves, each on its index: runs not ended (runs_ordering covers only those), and the
+    // flow's open exceptions (exceptions_open_by_flow) with their runs' keys.
+    runsInFlight: async (flowId, orderingKeys) => {
+      const found: RunInFlight[] = [];
+      for (let start = 0; start < orderingKeys.length; start += XREF_FIND_MANY_CHUNK) {
+        const keys = JSON.stringify(orderingKeys.slice(start, start + XREF_FIND_MANY_CHUNK));
+        const rows = await read(
+          () =>
+            sql(`
+              SELECT r.ordering_key, r.id, r.status, NULL AS exception_id, r.seq FROM runs r INDEXED BY runs_ordering
+              WHERE r.flow_id = @flowId AND r.claimable_at IS NOT NULL AND r.ordering_key IN (SELECT value FROM json_each(@keys))
+              UNION ALL
+              SELECT r.ordering_key, r.id, r.status, e.id, r.seq FROM exceptions e JOIN runs r ON r.id = e.run_id
+              WHERE e.flow_id = @flowId AND e.status = 'open' AND r.ordering_key IN (SELECT value FROM json_each(@keys))`).all({ flowId, keys }) as RunInFlightRow[],
+        );
+        found.push(...earliestInFlight(rows));
+      }
+      return found;
+    },
   };
 }
