@@ -1370,5 +1370,167 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.deepEqual(times, [{ path: 'map', outcome: 'done', at: start + MINUTE + 1 }]);
       });
     });
+
+    describe('retention', () => {
+      const DAY = 86_400_000;
+      /** Runs that finished before this go; the runs below finish around T0. */
+      const CUTOFF = T0 + 30 * DAY;
+      const NOTHING = { runs: 0, events: 0, checkpoints: 0, effects: 0, exceptions: 0, xrefCreations: 0, calls: 0 };
+
+      /** The audit record of a call a run's step sends at `at`. */
+      const callOf = (event: NewEvent, at: number): CallRequestRecord => ({
+        at,
+        flowId: event.flowId,
+        runId: event.runId,
+        stepPath: 'post',
+        attempt: 1,
+        method: 'POST',
+        url: 'https://erp.example.com/customers',
+        requestHeaders: {},
+        requestBody: '{"email":"a@example.com"}',
+      });
+
+      /**
+       * A claimed run that has done a call step: its effect created a customer (linked, the creation
+       * recorded), its call is audited and answered, its checkpoint marks the effect done.
+       */
+      async function runWithCallStep(fields: Parameters<typeof makeEvent>[0] = {}): Promise<{ event: NewEvent; fence: number; effectKey: string }> {
+        const event = await ingestRun(fields);
+        const { fence } = await claimOne(event.runId, { now: event.receivedAt, flowIds: [event.flowId], limit: 1 });
+        const effectKey = `effect-${event.runId}`;
+        const call = callOf(event, event.receivedAt + 1);
+        const begun = await store.beginEffect({ key: effectKey, runId: event.runId, stepPath: 'post', now: event.receivedAt + 1, call });
+        await store.completeCall({ ...call, id: begun.call!.id, status: 201, durationMs: 5, responseHeaders: {}, responseBody: '{"id":"C-1"}', error: null });
+        await store.xref.link('customer', { system: 'shop', id: event.runId }, { system: 'erp', id: `C-${event.runId}` }, event.receivedAt + 2, { effectKey, record: { id: `C-${event.runId}` } });
+        await store.checkpoint(event.runId, fence, { path: 'post', output: { id: `C-${event.runId}` }, outcome: 'done' }, { effectKey, now: event.receivedAt + 3 });
+        return { event, fence, effectKey };
+      }
+
+      async function succeededRun(fields: Parameters<typeof makeEvent>[0] = {}, finishedAt = (fields.receivedAt ?? T0) + 1000): Promise<NewEvent> {
+        const { event, fence } = await runWithCallStep(fields);
+        await store.completeRun(event.runId, fence, finishedAt);
+        return event;
+      }
+
+      async function parkedRun(fields: Parameters<typeof makeEvent>[0] = {}, finishedAt = (fields.receivedAt ?? T0) + 1000): Promise<{ event: NewEvent; exceptionId: string }> {
+        const { event, fence } = await runWithCallStep(fields);
+        const exceptionId = await store.parkException(event.runId, fence, exceptionFor(finishedAt, { reason: 'destination-down', stepPath: 'notify' }));
+        return { event, exceptionId };
+      }
+
+      it('prunes terminal runs finished before the cutoff with their checkpoints, effects, creations, calls, closed exceptions and events', async () => {
+        const succeeded = await succeededRun();
+        const discarded = await parkedRun();
+        await store.discardException(discarded.exceptionId, T0 + 2000, 'sent by hand');
+
+        const { counts, yieldedToAnother } = await store.retention.prune({ runsFinishedBefore: CUTOFF });
+        assert.deepEqual(counts, { runs: 2, events: 2, checkpoints: 2, effects: 2, exceptions: 1, xrefCreations: 2, calls: 2 });
+        assert.equal(yieldedToAnother, false);
+        for (const event of [succeeded, discarded.event]) {
+          assert.equal(await store.getRun(event.runId), undefined);
+          assert.equal(await store.getEffect(`effect-${event.runId}`), undefined);
+          assert.equal(await store.xref.creationOf(`effect-${event.runId}`), undefined);
+          assert.deepEqual(await store.listCalls({ runId: event.runId, now: CUTOFF }), []);
+          // Cross-references are business data: the records the runs linked stay linked.
+          assert.ok(await store.xref.find('customer', { system: 'shop', id: event.runId }));
+        }
+        assert.equal(await store.getException(discarded.exceptionId), undefined);
+        assert.deepEqual((await store.operations.pageEvents({ limit: 10 })).items, []);
+        // The event went with its run: a delivery of the same dedupe key is new again (why retention is at least 7 days).
+        assert.equal((await store.ingest(makeEvent({ dedupeKey: `delivery-${succeeded.id.slice('evt_'.length)}`, receivedAt: CUTOFF }))).status, 'accepted');
+      });
+
+      it('keeps runs on their way, runs with an open exception, and runs finished since the cutoff, with their rows', async () => {
+        const open = await parkedRun();
+        const finishedSince = await succeededRun({}, CUTOFF);
+        const running = await runWithCallStep();
+        const waiting = await runWithCallStep();
+        await store.scheduleRetry(waiting.event.runId, waiting.fence, { stepPath: 'notify', dueAt: CUTOFF + DAY, now: T0 + 5, error: 'HTTP 503' });
+        const queued = await ingestRun();
+        const young = await succeededRun({ flowId: 'invoices', receivedAt: CUTOFF + 1 });
+
+        // Of all their rows, only the old call of the run finished since the cutoff goes (the calls cutoff).
+        assert.deepEqual((await store.retention.prune({ runsFinishedBefore: CUTOFF, callsBefore: CUTOFF })).counts, { ...NOTHING, calls: 1 });
+        assert.deepEqual(await store.listCalls({ runId: finishedSince.runId, now: CUTOFF }), []);
+        for (const runId of [open.event.runId, running.event.runId, waiting.event.runId, queued.runId, finishedSince.runId, young.runId]) {
+          assert.ok(await store.getRun(runId), runId);
+        }
+        assert.equal((await store.getException(open.exceptionId))?.status, 'open');
+        // Everything an operator replaying it needs: its checkpoint, its effect and creation, its calls.
+        assert.equal((await store.getRun(open.event.runId))?.checkpoints.length, 1);
+        assert.equal((await store.getEffect(`effect-${open.event.runId}`))?.status, 'done');
+        assert.ok(await store.xref.creationOf(`effect-${open.event.runId}`));
+        assert.equal((await store.listCalls({ runId: open.event.runId, now: CUTOFF })).length, 1);
+        assert.equal((await store.listCalls({ runId: running.event.runId, now: CUTOFF })).length, 1);
+        assert.equal((await store.listCalls({ runId: waiting.event.runId, now: CUTOFF })).length, 1);
+      });
+
+      it('prunes in batches of the given size until every old run is gone, past the runs it keeps', async () => {
+        const pruned: string[] = [];
+        const kept: string[] = [];
+        for (let index = 0; index < 7; index += 1) {
+          if (index % 3 === 1) kept.push((await parkedRun()).event.runId);
+          else pruned.push((await succeededRun()).runId);
+        }
+        const { counts } = await store.retention.prune({ runsFinishedBefore: CUTOFF, batchSize: 2 });
+        assert.equal(counts.runs, pruned.length);
+        for (const runId of pruned) assert.equal(await store.getRun(runId), undefined, runId);
+        for (const runId of kept) assert.ok(await store.getRun(runId), runId);
+      });
+
+      it('prunes calls before their own cutoff, also of runs it keeps, but not of runs on their way or with an open exception', async () => {
+        const succeeded = await succeededRun();
+        const open = await parkedRun();
+        const running = await runWithCallStep();
+        const poll = { ...callOf(succeeded, T0 + 5), runId: '', stepPath: 'poll:orders', status: 200, durationMs: 3, responseHeaders: {}, responseBody: '[]', error: null };
+        await store.recordCall(poll);
+        const later = await store.startCall(callOf(succeeded, CUTOFF + 1));
+        await store.completeCall({ ...callOf(succeeded, CUTOFF + 1), id: later.id, status: 200, durationMs: 1, responseHeaders: {}, responseBody: null, error: null });
+
+        const { counts } = await store.retention.prune({ callsBefore: CUTOFF });
+        assert.deepEqual(counts, { ...NOTHING, calls: 2 });
+        assert.equal((await store.getRun(succeeded.runId))?.status, 'succeeded');
+        assert.deepEqual((await store.listCalls({ runId: succeeded.runId, now: CUTOFF })).map((call) => call.at), [CUTOFF + 1]);
+        assert.deepEqual((await store.listCalls({ runId: '', now: CUTOFF })), []);
+        assert.equal((await store.listCalls({ runId: open.event.runId, now: CUTOFF })).length, 1);
+        assert.equal((await store.listCalls({ runId: running.event.runId, now: CUTOFF })).length, 1);
+      });
+
+      it('counts on a dry run exactly what the prune then deletes, deleting nothing; a second prune deletes nothing', async () => {
+        await succeededRun();
+        const resolved = await parkedRun({ orderingKey: 'order-1' });
+        await succeededRun({ orderingKey: 'order-1' });
+        assert.equal((await store.getException(resolved.exceptionId))?.status, 'resolved');
+        await store.recordCall({ ...callOf(resolved.event, T0 + 7), runId: '', status: 200, durationMs: 1, responseHeaders: {}, responseBody: null, error: null });
+
+        const request = { runsFinishedBefore: CUTOFF, callsBefore: CUTOFF };
+        const dry = await store.retention.prune({ ...request, dryRun: true });
+        assert.deepEqual(dry.counts, { runs: 3, events: 3, checkpoints: 3, effects: 3, exceptions: 1, xrefCreations: 3, calls: 4 });
+        assert.equal((await store.countRuns()).succeeded, 2, 'a dry run deletes nothing');
+        assert.deepEqual((await store.retention.prune(request)).counts, dry.counts);
+        assert.deepEqual((await store.retention.prune(request)).counts, NOTHING);
+        assert.deepEqual((await store.retention.prune({ ...request, dryRun: true })).counts, NOTHING);
+      });
+
+      it('leaves ordering keys and the auto-resolve of a record as they were', async () => {
+        // order-1: an old failure, resolved by the old success after it: both go.
+        const resolved = await parkedRun({ orderingKey: 'order-1' });
+        await succeededRun({ orderingKey: 'order-1' });
+        assert.equal((await store.getException(resolved.exceptionId))?.status, 'resolved');
+        // order-2: an old run still waiting holds back the next one.
+        const waiting = await runWithCallStep({ orderingKey: 'order-2' });
+        await store.scheduleRetry(waiting.event.runId, waiting.fence, { stepPath: 'notify', dueAt: CUTOFF + DAY, now: T0 + 5, error: 'HTTP 503' });
+        // order-3: an old failure still open, kept for its replay.
+        const open = await parkedRun({ orderingKey: 'order-3' });
+
+        assert.equal((await store.retention.prune({ runsFinishedBefore: CUTOFF })).counts.runs, 2);
+        const next = await ingestRun({ orderingKey: 'order-3', receivedAt: CUTOFF });
+        const blocked = await ingestRun({ orderingKey: 'order-2', receivedAt: CUTOFF });
+        assert.deepEqual(await claimedIds({ now: CUTOFF }), [next.runId], 'order-2 still waits for its waiting run');
+        assert.equal((await store.getRun(blocked.runId))?.status, 'queued');
+        const { fence } = (await store.getRun(next.runId))!;
+        assert.deepEqual(await store.completeRun(next.runId, fence, CUTOFF + 1), [open.exceptionId], "the kept open exception is resolved by its record's next run");
+      });
+    });
   });
 }

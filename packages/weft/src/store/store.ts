@@ -151,6 +151,8 @@ export interface Store {
   reconciliations: ReconciliationStore;
   /** The management API's listings and summaries. */
   operations: OperationsStore;
+  /** Deletes finished work past its retention (ADR-0015). */
+  retention: RetentionStore;
 
   /**
    * Optional: calls `listener` when another process may have committed due work (PostgreSQL's
@@ -652,6 +654,61 @@ export interface OperationsStore {
   /** Activity from `since` to `now` (epoch ms). */
   summary(window: { since: number; now: number }): Promise<ActivitySummary>;
   connectionActivity(): Promise<ConnectionActivity[]>;
+}
+
+/** Runs examined, and at most deleted, in one transaction of `RetentionStore.prune`. */
+export const PRUNE_BATCH_SIZE = 500;
+
+/**
+ * Retention (ADR-0015): what is old and finished goes, in short transactions, so a busy store
+ * stops growing without a moment where ingest waits long.
+ */
+export interface RetentionStore {
+  /**
+   * Deletes, batch by batch (each batch its own transaction of at most `batchSize` runs or
+   * calls), the runs that are terminal and finished before `runsFinishedBefore`, with everything
+   * that belongs only to them: checkpoints, effects, what those effects created
+   * (`xref_creations`), calls, exceptions, and their event once no other run refers to it.
+   * Never a run that is queued, running or waiting, one with an open exception, nor one whose
+   * event has a run that is not prunable. Then the calls made before `callsBefore` of runs that
+   * are gone or terminal without an open exception. Cross-references, reconciliation reports,
+   * connections, secrets, tokens and the admin audit are never touched.
+   *
+   * Runs are walked in creation order and calls in the order they were recorded, each walk up to
+   * the first one younger than its cutoff: the work is bounded by what is old, not by the table.
+   * Pruning is idempotent: a second prune with the same cutoffs deletes nothing. On PostgreSQL a
+   * prune finding another process pruning stops at once (`yieldedToAnother`).
+   */
+  prune(request: PruneRequest): Promise<PruneResult>;
+}
+
+export interface PruneRequest {
+  /** Epoch ms; absent: no run is pruned. */
+  runsFinishedBefore?: number;
+  /** Epoch ms; absent: only the calls of pruned runs go. */
+  callsBefore?: number;
+  /** Count what would be deleted, delete nothing. */
+  dryRun?: boolean;
+  /** Default `PRUNE_BATCH_SIZE`. */
+  batchSize?: number;
+}
+
+/** Rows per table. */
+export interface PruneCounts {
+  runs: number;
+  events: number;
+  checkpoints: number;
+  effects: number;
+  exceptions: number;
+  xrefCreations: number;
+  calls: number;
+}
+
+export interface PruneResult {
+  /** Rows deleted (with `dryRun`: that a prune now would delete). */
+  counts: PruneCounts;
+  /** Another process was pruning this store: this one stopped and left the rest to it. */
+  yieldedToAnother: boolean;
 }
 
 export interface QueueStats {

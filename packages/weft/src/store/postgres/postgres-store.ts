@@ -1,6 +1,7 @@
 import { newId } from '../../core/ids.ts';
 import { createPostgresReconciliations } from './postgres-reconciliations.ts';
 import { createPostgresXrefStore } from './postgres-xref.ts';
+import { createPostgresRetention } from './postgres-retention.ts';
 import type { RunStatus, StepCheckpoint } from '../../core/run.ts';
 import { LeaseLostError, NotReplayableError } from '../store.ts';
 import type {
@@ -664,6 +665,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     xref: createPostgresXrefStore(access),
     reconciliations: createPostgresReconciliations(access),
     operations: createPostgresOperations(access),
+    retention: createPostgresRetention(access),
     ...createPostgresStats(access),
     alertIncidents: createPostgresAlertIncidents(access),
 

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createSqliteReconciliations } from './sqlite-reconciliations.ts';
+import { createSqliteRetention } from './sqlite-retention.ts';
 import { createSqliteXrefStore } from './sqlite-xref.ts';
 import Database from 'better-sqlite3';
 import { newId } from '../../core/ids.ts';
@@ -800,6 +801,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     xref: createSqliteXrefStore(access),
     reconciliations: createSqliteReconciliations(access),
     operations: createSqliteOperations(access),
+    retention: createSqliteRetention(access),
     ...createSqliteStats(access),
     alertIncidents: createSqliteAlertIncidents(access),
 

@@ -1,0 +1,136 @@
+import { addPruneCounts, noPruneCounts, walkPage, type WalkStep } from '../retention-walk.ts';
+import { PRUNE_BATCH_SIZE, type PruneCounts, type RetentionStore } from '../store.ts';
+import type { SqliteAccess } from './sqlite-connections.ts';
+
+interface RunKey {
+  seq: number;
+  id: string;
+  eventId: string;
+}
+
+const OPEN_EXCEPTION_OF = (run: string) => `EXISTS (SELECT 1 FROM exceptions x WHERE x.run_id = ${run}.id AND x.status = 'open')`;
+
+/**
+ * Runs by creation order, each with whether it may go: terminal, finished before the cutoff, no
+ * open exception, and no other run of its event that must stay (an event goes with its runs).
+ */
+const WALK_RUNS = `
+  SELECT r.seq, r.id, r.event_id, r.created_at >= @before AS is_young,
+    r.claimable_at IS NULL AND r.finished_at < @before AND NOT ${OPEN_EXCEPTION_OF('r')}
+      AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.event_id = r.event_id AND o.id <> r.id
+        AND (o.claimable_at IS NOT NULL OR o.finished_at >= @before OR ${OPEN_EXCEPTION_OF('o')})) AS is_prunable
+  FROM runs r WHERE r.seq > @after ORDER BY r.seq LIMIT @limit`;
+
+/** Calls by id, each with whether it may go: its run is gone, or terminal without an open exception. */
+const WALK_CALLS = `
+  SELECT c.id, c.at >= @before AS is_young,
+    NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = c.run_id AND (r.claimable_at IS NOT NULL OR ${OPEN_EXCEPTION_OF('r')})) AS is_prunable
+  FROM calls c WHERE c.id > @after ORDER BY c.id LIMIT @limit`;
+
+const BATCH_RUNS = '(SELECT value FROM json_each(@runs))';
+
+/**
+ * A batch's rows, per table, children before parents (the foreign keys are checked per
+ * statement). What an effect created goes before the effect that names it. An event goes when
+ * no run outside the batch refers to it: the same answer before the batch's runs are deleted (a
+ * dry run) and after.
+ */
+const BATCH_ROWS: ReadonlyArray<[keyof PruneCounts, string]> = [
+  ['xrefCreations', `xref_creations WHERE effect_key IN (SELECT key FROM effects WHERE run_id IN ${BATCH_RUNS})`],
+  ['effects', `effects WHERE run_id IN ${BATCH_RUNS}`],
+  ['checkpoints', `checkpoints WHERE run_id IN ${BATCH_RUNS}`],
+  // A dry run leaves the calls that the calls cutoff takes anyway to be counted there, once.
+  ['calls', `calls WHERE run_id IN ${BATCH_RUNS} AND (@dryRun = 0 OR @callsBefore IS NULL OR at >= @callsBefore)`],
+  ['exceptions', `exceptions WHERE run_id IN ${BATCH_RUNS}`],
+  ['runs', `runs WHERE id IN ${BATCH_RUNS}`],
+  ['events', `events WHERE id IN (SELECT value FROM json_each(@events)) AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.event_id = events.id AND o.id NOT IN ${BATCH_RUNS})`],
+];
+
+/**
+ * Retention on SQLite. Each batch is one closure on the write queue: it commits with whatever
+ * else is queued (ADR-0002) and, bounded to a batch, holds the queue for milliseconds; ingest
+ * and checkpoints queued meanwhile commit between two batches. A dry run only reads.
+ */
+export function createSqliteRetention({ sql, read, write }: SqliteAccess): RetentionStore {
+  /** One batch of runs after `after` (a seq): the walk's next step and the rows it deleted, or would. */
+  function pruneRuns(request: BatchRequest): { page: WalkStep<RunKey>; counts: Partial<PruneCounts> } {
+    const rows = sql(WALK_RUNS).all({ before: request.before, after: request.after, limit: request.limit }) as RunWalkRow[];
+    const page = walkPage<RunKey>(
+      rows.map((row) => ({ key: { seq: row.seq, id: row.id, eventId: row.event_id }, isYoung: row.is_young === 1, isPrunable: row.is_prunable === 1 })),
+      request.limit,
+    );
+    const counts: Partial<PruneCounts> = {};
+    if (page.prunable.length === 0) return { page, counts };
+    const batch = {
+      runs: JSON.stringify(page.prunable.map((run) => run.id)),
+      events: JSON.stringify([...new Set(page.prunable.map((run) => run.eventId))]),
+      dryRun: request.isDryRun ? 1 : 0,
+      callsBefore: request.callsBefore ?? null,
+    };
+    for (const [table, rowsOf] of BATCH_ROWS) {
+      counts[table] = request.isDryRun ? (sql(`SELECT count(*) FROM ${rowsOf}`).pluck().get(batch) as number) : sql(`DELETE FROM ${rowsOf}`).run(batch).changes;
+    }
+    return { page, counts };
+  }
+
+  /** One batch of calls after `after` (an id). */
+  function pruneCalls(request: BatchRequest): { page: WalkStep<number>; counts: Partial<PruneCounts> } {
+    const rows = sql(WALK_CALLS).all({ before: request.before, after: request.after, limit: request.limit }) as CallWalkRow[];
+    const page = walkPage<number>(
+      rows.map((row) => ({ key: row.id, isYoung: row.is_young === 1, isPrunable: row.is_prunable === 1 })),
+      request.limit,
+    );
+    if (page.prunable.length > 0 && !request.isDryRun) sql('DELETE FROM calls WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(page.prunable));
+    return { page, counts: { calls: page.prunable.length } };
+  }
+
+  return {
+    prune: async (request) => {
+      const limit = request.batchSize ?? PRUNE_BATCH_SIZE;
+      const isDryRun = request.dryRun === true;
+      const inTransaction = isDryRun ? read : write;
+      const counts = noPruneCounts();
+      if (request.runsFinishedBefore !== undefined) {
+        const before = request.runsFinishedBefore;
+        for (let after = 0; ; ) {
+          const { page, counts: deleted } = await inTransaction(() => pruneRuns({ before, after, limit, isDryRun, callsBefore: request.callsBefore }));
+          addPruneCounts(counts, deleted);
+          if (page.isDone || page.lastKey === undefined) break;
+          after = page.lastKey.seq;
+        }
+      }
+      if (request.callsBefore !== undefined) {
+        const before = request.callsBefore;
+        for (let after = 0; ; ) {
+          const { page, counts: deleted } = await inTransaction(() => pruneCalls({ before, after, limit, isDryRun }));
+          addPruneCounts(counts, deleted);
+          if (page.isDone || page.lastKey === undefined) break;
+          after = page.lastKey;
+        }
+      }
+      return { counts, yieldedToAnother: false };
+    },
+  };
+}
+
+interface BatchRequest {
+  before: number;
+  after: number;
+  limit: number;
+  isDryRun: boolean;
+  callsBefore?: number | undefined;
+}
+
+interface RunWalkRow {
+  seq: number;
+  id: string;
+  event_id: string;
+  is_young: number;
+  is_prunable: number;
+}
+
+interface CallWalkRow {
+  id: number;
+  is_young: number;
+  is_prunable: number;
+}
