@@ -217,7 +217,7 @@ export const LookupStepSchema = Type.Object(
 
 const reconcileSideFields = {
   system: connectionName,
-  records: expressionFor('JSONata giving the records of this side, e.g. steps.listOrders.orders. A record listed twice (pages that overlap) is judged once.'),
+  records: expressionFor('JSONata giving the records of this side, e.g. steps.listOrders.orders. A record listed twice (pages that overlap) is judged once; a null is no record (a read that found none, `onNotFound: continue`).'),
   id: expressionFor("JSONata over one record giving its id in this system, e.g. id."),
   compare: Type.Optional(
     expressionFor(
@@ -336,6 +336,12 @@ export const ConnectorCallStepSchema = Type.Object(
           }),
         ),
         describe: Type.Optional(expressionFor('JSONata naming the business object for exception sentences.')),
+        onNotFound: Type.Optional(
+          Type.Union([Type.Literal('exception'), Type.Literal('continue')], {
+            description:
+              "exception (default): the vendor saying the record does not exist (reason not-found) parks the run. continue: the step's output is null and the run goes on, for a read whose answer may be that there is none — inside an each, one absent record then does not end the others (a reconciliation reading linked records back, where a record deleted at the vendor is its own report line).",
+          }),
+        ),
         xref: Type.Optional(
           Type.Object(
             { from: XrefFromSchema },

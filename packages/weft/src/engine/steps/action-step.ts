@@ -100,6 +100,8 @@ export async function executeActionStep(
       // The connection's budget is full: wait as a persisted schedule, spending no attempt.
       if (error instanceof CapacityWaitError) throw new PostponeError(error.until);
       if (ctx.signal.aborted || error instanceof EgressDeniedError || !isConnectorError(error)) throw error;
+      // The step asked for absence as an answer: recorded as the effect's output like any other.
+      if (call.onNotFound === 'continue' && error.reason === 'not-found') return null;
       const subject = call.describe ? String((await ctx.flow.expression(call.describe).evaluate(scope).catch(() => '')) ?? '') : '';
       const failure = toStepFailure(error, resolved, subject, http.scrubCredentials);
       // A create that conflicts ("that name exists") while another run of the same record is

@@ -361,7 +361,8 @@ async function runsInFlightOf(
 
 async function readSide(side: ReconcileStep['reconcile']['source'], evaluate: Evaluate, evaluateOn: EvaluateOn, stepId: string, compare: boolean): Promise<SideRecord[]> {
   const value = await evaluate(side.records);
-  const records = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
+  // A null among them is a read that found nothing (a call step's `onNotFound: continue`): no record.
+  const records = (value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]).filter((record) => record !== null);
   return Promise.all(
     records.map(async (record, index) => {
       const id = await evaluateOn(side.id, record);
