@@ -1,5 +1,5 @@
 import type { RunStatus } from '../core/run.ts';
-import type { ReconciliationItem, ReconciliationReport, RunInFlight } from './store.ts';
+import type { ReconciliationItem, ReconciliationReport, ReconciliationSummary, RunInFlight } from './store.ts';
 
 /** The reconciliations table's row, the same in SQLite and PostgreSQL. */
 export interface ReconciliationRow {
@@ -17,7 +17,18 @@ export interface ReconciliationRow {
   items?: string;
 }
 
+/** A listed row: the counts its items hold, counted by the query (the items stay in the database). */
+export interface ReconciliationSummaryRow extends ReconciliationRow {
+  settling: number | string;
+  orphans: number | string;
+  not_handed_over: number | string;
+}
+
 export const RECONCILIATION_SUMMARY_COLUMNS = 'id, flow_id, run_id, step_path, entity, source_system, target_system, matched, missing, different, created_at';
+
+export function summaryFromRow(row: ReconciliationSummaryRow): ReconciliationSummary {
+  return { ...reportFromRow(row), settling: Number(row.settling), orphans: Number(row.orphans), notHandedOver: Number(row.not_handed_over) };
+}
 
 export function reportFromRow(row: ReconciliationRow): Omit<ReconciliationReport, 'items'> & { items?: ReconciliationItem[] } {
   return {

@@ -869,6 +869,24 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.equal(await store.reconciliations.get('rec_404'), undefined);
       });
 
+      it('lists each report with the counts its items hold: settling, orphans, not handed over', async () => {
+        await store.reconciliations.record(
+          report({
+            items: [
+              { status: 'missing', sourceId: '5001', name: 'order #1001', settling: true },
+              { status: 'different', sourceId: '5002', name: 'order #1002', targetId: 'SO-2', settling: true },
+              { status: 'missing', sourceId: '5003', name: 'order #1003', notHandedOver: 'over-limit' },
+              { status: 'orphan', name: 'netsuite record SO-9', targetId: 'SO-9' },
+              { status: 'missing', sourceId: '5004', name: 'order #1004', action: { kind: 'exception', runId: 'run_x', exceptionId: 'exc_1' } },
+            ],
+          }),
+        );
+        await store.reconciliations.record(report({ id: 'rec_2', runId: 'run_b', at: T0 + 1, items: [], missing: 0, different: 0 }));
+        const listed = await store.reconciliations.list({ flowId: 'nightly' });
+        assert.deepEqual(listed.map((r) => [r.id, r.settling, r.orphans, r.notHandedOver]), [['rec_2', 0, 0, 0], ['rec_1', 2, 1, 1]]);
+        assert.equal('items' in listed[1]!, false);
+      });
+
       it('replaces the report of a retried step instead of keeping two', async () => {
         await store.reconciliations.record(report());
         await store.reconciliations.record(report({ id: 'rec_retry', matched: 9, missing: 0, at: T0 + 5 }));

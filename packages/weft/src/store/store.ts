@@ -500,8 +500,8 @@ export interface XrefStore {
 export interface ReconciliationStore {
   /** Saves a report; a second report of the same run and step (a retried step) replaces the first. */
   record(report: ReconciliationReport): Promise<void>;
-  /** Newest first, without their items. */
-  list(filter: { flowId?: string; limit?: number }): Promise<Omit<ReconciliationReport, 'items'>[]>;
+  /** Newest first, without their items but with the counts only the items hold. */
+  list(filter: { flowId?: string; limit?: number }): Promise<ReconciliationSummary[]>;
   get(id: string): Promise<ReconciliationReport | undefined>;
   /**
    * The runs of `flowId` under these ordering keys that are still on their way: not ended
@@ -536,6 +536,16 @@ export interface ReconciliationReport {
   items: ReconciliationItem[];
 }
 
+/** A report as listed: its counts, those its items hold included, without the items. */
+export interface ReconciliationSummary extends Omit<ReconciliationReport, 'items'> {
+  /** Items not judged: changed within `settle`, or their own run in flight (`settling`). */
+  settling: number;
+  /** Items that are orphans: target records no record of the source system links to. */
+  orphans: number;
+  /** Missing items not handed over because the run reached its limit (`notHandedOver`). */
+  notHandedOver: number;
+}
+
 export interface ReconciliationItem {
   /** missing, different: a source record. orphan: a target record no record of the source system links to. */
   status: 'missing' | 'different' | 'orphan';
@@ -548,6 +558,10 @@ export interface ReconciliationItem {
   targetValue?: unknown;
   /** What was done about a missing record: an exception opened, a repair run queued, or one from an earlier report. */
   action?: { kind: 'exception' | 'redrive' | 'already-handled'; runId: string; exceptionId?: string };
+  /** Not judged this run (changed within `settle`, or its own run in flight): neither missing nor different. */
+  settling?: true;
+  /** Missing but not handed over this run, and why. */
+  notHandedOver?: 'over-limit';
 }
 
 export interface XrefGroup {

@@ -37,6 +37,19 @@ async function seededReport(): Promise<{ dir: string; reportId: string }> {
 
 const weft = (dir: string, ...args: string[]) => runWeft([...args, '--db', join(dir, 'weft.db')], { cwd: dir, env: { NO_COLOR: '1' } });
 
+describe('weft reconcile report', () => {
+  it('lists each report with its settling, orphan and over-the-limit counts', { timeout: 60_000 }, async () => {
+    const { dir } = await seededReport();
+    const listed = await weft(dir, 'reconcile', 'report');
+    assert.equal(listed.code, 0, listed.stderr);
+    const [header, row] = listed.stdout.split('\n');
+    assert.match(header!, /MATCHED +MISSING +DIFFERENT +SETTLING +ORPHANS +OVER LIMIT$/);
+    assert.match(row!, /^rec_1 +nightly .* 3 +3 +1 +2 +1 +1$/);
+    const printed = await weft(dir, 'reconcile', 'report', '--json');
+    assert.deepEqual((JSON.parse(printed.stdout) as { settling: number; orphans: number; notHandedOver: number }[]).map((r) => [r.settling, r.orphans, r.notHandedOver]), [[2, 1, 1]]);
+  });
+});
+
 describe('weft reconcile report <id>', () => {
   it('says what was found and done for each record, with the command to run next', { timeout: 60_000 }, async () => {
     const { dir, reportId } = await seededReport();

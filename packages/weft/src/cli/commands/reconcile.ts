@@ -72,6 +72,9 @@ export function reconcileCommand(context: CliContext): Command {
       { header: 'matched', value: (r) => String(r.matched) },
       { header: 'missing', value: (r) => String(r.missing) },
       { header: 'different', value: (r) => String(r.different) },
+      { header: 'settling', value: (r) => String(r.settling) },
+      { header: 'orphans', value: (r) => String(r.orphans) },
+      { header: 'over limit', value: (r) => String(r.notHandedOver) },
     ]);
   });
 

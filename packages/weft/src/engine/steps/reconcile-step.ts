@@ -50,12 +50,8 @@ export interface ReconcileOutput {
  * step and `weft reconcile report` read. `status` is what the record looks like now.
  */
 export interface ReconcileReportItem extends ReconciliationItem {
-  /** Changed within `settle`, or its own run in flight: not judged, not counted as missing or different, not handed over. */
-  settling?: true;
   /** The record's own run (of `linkedBy.flow`) still on its way when this run judged it: why it is settling. */
   inFlight?: { runId: string; exceptionId?: string };
-  /** Missing but not handed over this run, and why. */
-  notHandedOver?: 'over-limit';
   /** Which hand-over of this record `action` is: the generation in its dedupe key (1 when absent). */
   handOver?: number;
 }

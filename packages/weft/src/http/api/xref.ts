@@ -28,8 +28,11 @@ const Report = Type.Object({
   sourceSystem: Type.String(),
   targetSystem: Type.String(),
   matched: Type.Integer(),
-  missing: Type.Integer(),
-  different: Type.Integer(),
+  missing: Type.Integer({ description: 'Judged missing (settling records not included).' }),
+  different: Type.Integer({ description: 'Judged different (settling records not included).' }),
+  settling: Type.Integer({ description: 'Missing or different but not judged this run: changed within the step\'s settle window, or the record\'s own run still on its way (linkedBy).' }),
+  orphans: Type.Integer({ description: 'Target records no record of the source system links to: reported, never handed over.' }),
+  notHandedOver: Type.Integer({ description: 'Missing records not handed to the repair flow because the run reached its limit (100); a later run hands them over.' }),
   at: Type.String({ format: 'date-time' }),
 });
 

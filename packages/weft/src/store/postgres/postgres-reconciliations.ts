@@ -1,6 +1,6 @@
 import { XREF_FIND_MANY_CHUNK, type ReconciliationStore, type ReconciliationReport, type RunInFlight } from '../store.ts';
 import type { PostgresAccess } from './postgres-access.ts';
-import { earliestInFlight, reportFromRow, type ReconciliationRow, type RunInFlightRow, RECONCILIATION_SUMMARY_COLUMNS } from '../reconciliation-rows.ts';
+import { earliestInFlight, reportFromRow, summaryFromRow, type ReconciliationRow, type ReconciliationSummaryRow, type RunInFlightRow, RECONCILIATION_SUMMARY_COLUMNS } from '../reconciliation-rows.ts';
 
 export function createPostgresReconciliations({ query }: PostgresAccess): ReconciliationStore {
   return {
@@ -13,13 +13,19 @@ export function createPostgresReconciliations({ query }: PostgresAccess): Reconc
         [report.id, report.flowId, report.runId, report.stepPath, report.entity, report.sourceSystem, report.targetSystem, report.matched, report.missing, report.different, JSON.stringify(report.items), report.at],
       );
     },
+    // The counts only the items hold are counted here, for the listed reports only (the inner
+    // query limits first), so a listing never carries the items themselves.
     list: async ({ flowId, limit = 50 }) =>
       (
-        await query<ReconciliationRow>(
-          `SELECT ${RECONCILIATION_SUMMARY_COLUMNS} FROM reconciliations WHERE ($1::text IS NULL OR flow_id = $1) ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $2`,
+        await query<ReconciliationSummaryRow>(
+          `SELECT ${RECONCILIATION_SUMMARY_COLUMNS}, c.settling, c.orphans, c.not_handed_over
+           FROM (SELECT * FROM reconciliations WHERE ($1::text IS NULL OR flow_id = $1) ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $2) r,
+             LATERAL (SELECT count(*) FILTER (WHERE e ? 'settling') AS settling, count(*) FILTER (WHERE e ->> 'status' = 'orphan') AS orphans,
+               count(*) FILTER (WHERE e ? 'notHandedOver') AS not_handed_over FROM jsonb_array_elements(r.items::jsonb) e) c
+           ORDER BY created_at DESC, id COLLATE "C" DESC`,
           [flowId ?? null, limit],
         )
-      ).map((row) => reportFromRow(row)),
+      ).map((row) => summaryFromRow(row)),
     get: async (id) => {
       const [row] = await query<ReconciliationRow>(`SELECT ${RECONCILIATION_SUMMARY_COLUMNS}, items FROM reconciliations WHERE id = $1`, [id]);
       return row === undefined ? undefined : (reportFromRow(row) as ReconciliationReport);

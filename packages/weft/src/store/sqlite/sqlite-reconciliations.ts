@@ -1,6 +1,6 @@
 import { XREF_FIND_MANY_CHUNK, type ReconciliationReport, type ReconciliationStore, type RunInFlight } from '../store.ts';
 import type { SqliteAccess } from './sqlite-connections.ts';
-import { earliestInFlight, reportFromRow, type ReconciliationRow, type RunInFlightRow, RECONCILIATION_SUMMARY_COLUMNS } from '../reconciliation-rows.ts';
+import { earliestInFlight, reportFromRow, summaryFromRow, type ReconciliationRow, type ReconciliationSummaryRow, type RunInFlightRow, RECONCILIATION_SUMMARY_COLUMNS } from '../reconciliation-rows.ts';
 
 export function createSqliteReconciliations({ sql, write, read }: SqliteAccess): ReconciliationStore {
   return {
@@ -12,15 +12,19 @@ export function createSqliteReconciliations({ sql, write, read }: SqliteAccess):
           ON CONFLICT (run_id, step_path) DO UPDATE SET id = excluded.id, matched = excluded.matched, missing = excluded.missing,
             different = excluded.different, items = excluded.items, created_at = excluded.created_at`).run({ ...report, items: JSON.stringify(report.items) });
       }),
+    // The counts only the items hold are counted here, for the listed reports only (the inner
+    // query limits first), so a listing never carries the items themselves.
     list: ({ flowId, limit = 50 }) =>
       read(() =>
         (
-          sql(`SELECT ${RECONCILIATION_SUMMARY_COLUMNS} FROM reconciliations WHERE (? IS NULL OR flow_id = ?) ORDER BY created_at DESC, id DESC LIMIT ?`).all(
-            flowId ?? null,
-            flowId ?? null,
-            limit,
-          ) as ReconciliationRow[]
-        ).map((row) => reportFromRow(row)),
+          sql(`
+            SELECT ${RECONCILIATION_SUMMARY_COLUMNS},
+              (SELECT count(*) FROM json_each(r.items) WHERE value ->> '$.settling' IS NOT NULL) AS settling,
+              (SELECT count(*) FROM json_each(r.items) WHERE value ->> '$.status' = 'orphan') AS orphans,
+              (SELECT count(*) FROM json_each(r.items) WHERE value ->> '$.notHandedOver' IS NOT NULL) AS not_handed_over
+            FROM (SELECT * FROM reconciliations WHERE (@flowId IS NULL OR flow_id = @flowId) ORDER BY created_at DESC, id DESC LIMIT @limit) r
+            ORDER BY created_at DESC, id DESC`).all({ flowId: flowId ?? null, limit }) as ReconciliationSummaryRow[]
+        ).map((row) => summaryFromRow(row)),
       ),
     get: (id) =>
       read(() => {
