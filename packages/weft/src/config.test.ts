@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, configReferenceMarkdown, envVarName, loadConfig } from './config.ts';
+import { ConfigError, configReferenceMarkdown, envVarName, loadConfig, retentionMs } from './config.ts';
 
 const tempDirs: string[] = [];
 process.once('exit', () => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -44,7 +44,17 @@ describe('loadConfig', () => {
       adminSessionTtlMs: 8 * 60 * 60 * 1000,
       alerts: [],
       alertEvaluationSeconds: 30,
+      retentionRuns: '30d',
+      retentionCalls: '30d',
     });
+  });
+
+  it('reads retention as durations or off, from the file and the environment', () => {
+    const cwd = tempDir({ 'weft.config.yaml': 'retentionRuns: 90d\nretentionCalls: 36h\n' });
+    const config = loadConfig({ cwd, env: {} });
+    assert.deepEqual([retentionMs(config.retentionRuns), retentionMs(config.retentionCalls)], [90 * 86_400_000, 36 * 3_600_000]);
+    const off = loadConfig({ cwd, env: { WEFT_RETENTION_RUNS: 'off', WEFT_RETENTION_CALLS: '7d' } });
+    assert.deepEqual([retentionMs(off.retentionRuns), off.retentionCalls], [undefined, '7d']);
   });
 
   it('reads the PostgreSQL URL from WEFT_DATABASE_URL and refuses one of another scheme', () => {
@@ -110,6 +120,13 @@ describe('loadConfig', () => {
       { name: 'a bad environment variable, by name', env: { WEFT_LEASE_MS: '30s' }, message: /^WEFT_LEASE_MS: leaseMs must be an integer ≥ 1000; got "30s"$/ },
       { name: 'a fractional integer', env: { WEFT_WORKER_CONCURRENCY: '1.5' }, message: /^WEFT_WORKER_CONCURRENCY: / },
       { name: 'a bad override, by flag', overrides: { port: -1 }, message: /^--port: port must be/ },
+      {
+        name: 'a run retention shorter than vendors redeliver webhooks',
+        file: 'retentionRuns: 3d\n',
+        message: /^weft\.config\.yaml:1:16: retentionRuns must be at least 7d, or off: a vendor's webhook redelivered after its event was deleted would be run again .*; got "3d"$/,
+      },
+      { name: 'a calls retention shorter than the prune interval', env: { WEFT_RETENTION_CALLS: '30m' }, message: /^WEFT_RETENTION_CALLS: retentionCalls must be at least 1h, or off/ },
+      { name: 'a retention that is no duration', file: 'retentionCalls: forever\n', message: /retentionCalls must be a duration such as 30d or 12h, or off; got "forever"$/ },
       { name: 'a missing explicit config file', configPath: 'nope.yaml', message: /^config file not found: .*nope\.yaml$/ },
     ];
     for (const testCase of cases) {

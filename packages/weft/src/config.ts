@@ -3,8 +3,21 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { Type, KindGuard, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
+import { toMs } from './core/duration.ts';
 
 const Strict = { additionalProperties: false } as const;
+const RETENTION_PATTERN = '^(off|[0-9]+(\\.[0-9]+)?(ms|s|m|h|d))$';
+const HOUR_MS = 3_600_000;
+
+/**
+ * The shortest retention of each kind, and why. Runs: their events are the dedupe record, and a
+ * vendor redelivering a webhook after its event is gone gets it run again. Calls: the prune runs
+ * hourly, so a shorter setting would not be what it says.
+ */
+const MINIMUM_RETENTION: Partial<Record<ConfigKey, { ms: number; text: string; why: string }>> = {
+  retentionRuns: { ms: 7 * 24 * HOUR_MS, text: '7d', why: "a vendor's webhook redelivered after its event was deleted would be run again (Shopify retries for 48 h, Stripe for 3 days)" },
+  retentionCalls: { ms: HOUR_MS, text: '1h', why: 'the prune runs every hour' },
+};
 const HttpUrl = Type.String({ pattern: '^https?://[^\\s]+$', description: 'An http(s) URL.' });
 
 /** One alert rule: a condition watched every `alertEvaluationSeconds`, and where its incidents are sent (docs/guides/observability.md). */
@@ -142,6 +155,20 @@ export const ConfigSchema = Type.Object(
       default: 8 * 60 * 60 * 1000,
       description: 'How long an admin session token from the admin password stays valid.',
     }),
+    retentionRuns: Type.String({
+      pattern: RETENTION_PATTERN,
+      expected: 'a duration such as 30d or 12h, or off',
+      default: '30d',
+      description:
+        'How long a finished run is kept (succeeded, or parked with its exception closed: replayed, discarded, resolved), with its event, checkpoints, effects and calls; older ones are deleted every hour, in small batches (ADR-0015). Runs on their way and runs with an open exception are never deleted. At least 7d: a webhook redelivered after its event was deleted is accepted as a new one (Shopify retries for 48 h, Stripe for 3 days). `off` keeps everything.',
+    }),
+    retentionCalls: Type.String({
+      pattern: RETENTION_PATTERN,
+      expected: 'a duration such as 30d or 12h, or off',
+      default: '30d',
+      description:
+        "How long the audit of outbound calls (requests and answers, the bulk of the database) is kept, also for runs kept longer; never deleted while its run is on its way or has an open exception. At least 1h. A run's calls go with it whatever this says. `off`: as long as their run.",
+    }),
   },
   { additionalProperties: false, title: 'Weft configuration' },
 );
@@ -218,6 +245,11 @@ export function loadConfig(options: LoadConfigOptions): WeftConfig {
   return { ...config, db: resolvePaths(config.db, cwd) as string, flows: resolvePaths(config.flows, cwd) as string[] };
 }
 
+/** A retention setting in milliseconds; undefined for `off` (keep everything). */
+export function retentionMs(value: string): number | undefined {
+  return value === 'off' ? undefined : toMs(value);
+}
+
 /** Every setting at its default, paths unresolved. */
 function defaultConfig(): WeftConfig {
   return Value.Create(ConfigSchema);
@@ -289,7 +321,11 @@ function checked(key: ConfigKey, value: unknown, where: string): unknown {
 /** What is wrong with a setting's value ("port must be an integer from 0 to 65535; got …"), or undefined. */
 export function settingProblem(key: ConfigKey, value: unknown): string | undefined {
   const schema = ConfigSchema.properties[key];
-  if (Value.Check(schema, value)) return undefined;
+  if (Value.Check(schema, value)) {
+    const minimum = MINIMUM_RETENTION[key];
+    if (minimum === undefined || value === 'off' || toMs(value as string) >= minimum.ms) return undefined;
+    return `${key} must be at least ${minimum.text}, or off: ${minimum.why}; got ${JSON.stringify(value)}`;
+  }
   if (KindGuard.IsArray(schema) && KindGuard.IsObject(schema.items)) {
     // A whole list of rules quoted back would bury the mistake: name the first one instead.
     const first = Value.Errors(schema, value).First();

@@ -11,7 +11,7 @@ import pino, { type Logger } from 'pino';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import type { Connector, ConnectorRateLimit } from '@weft/sdk';
 import { builtInConnectors } from '@weft/connectors';
-import type { WeftConfig } from './config.ts';
+import { retentionMs, type WeftConfig } from './config.ts';
 import { systemClock, systemRandom } from './core/clock.ts';
 import { newId } from './core/ids.ts';
 import { TERMINAL_STATUSES } from './core/run.ts';
@@ -174,7 +174,7 @@ export async function checkFlowConnections(flows: LoadedFlow[], connections: Con
  */
 export function createConfiguredEngine(
   config: WeftConfig,
-  parts: { store: Store; outbound: Outbound; log: Logger; flows: LoadedFlow[]; concurrency: number; role?: string; startIdle?: boolean },
+  parts: { store: Store; outbound: Outbound; log: Logger; flows: LoadedFlow[]; concurrency: number; role?: string; startIdle?: boolean; prunes?: { metrics: WeftMetrics } },
 ): { engine: Engine; poller: Poller } {
   const { store, outbound, log } = parts;
   const engine = createEngine({
@@ -193,6 +193,10 @@ export function createConfiguredEngine(
     egressAllow: config.egressAllow,
     connections: outbound.connections,
     ...(parts.startIdle ? { startIdle: true } : {}),
+    // Only the engine that serves (start, dev) prunes: a `weft run` or a backfill is gone in a moment.
+    ...(parts.prunes
+      ? { retention: { runsMs: retentionMs(config.retentionRuns), callsMs: retentionMs(config.retentionCalls) }, onPruned: parts.prunes.metrics.recordPruned }
+      : {}),
   });
   const poller = createPoller({
     engine,
@@ -242,7 +246,7 @@ export async function startWeft(
   // Flows an admin disabled stay out of the engine from the first claim on.
   const disabledFlows = new Set(await store.flowStates.disabled());
   // Idle until the server listens: a start that cannot bind its port must have run nothing.
-  const { engine, poller } = createConfiguredEngine(config, { store, outbound, log, flows: enabledOf(flows, disabledFlows), concurrency: config.workerConcurrency, startIdle: true });
+  const { engine, poller } = createConfiguredEngine(config, { store, outbound, log, flows: enabledOf(flows, disabledFlows), concurrency: config.workerConcurrency, startIdle: true, prunes: { metrics } });
   const feedOptions = { engine, store, clock: systemClock, log, intervalMs: config.pollIntervalMs };
   // What makes new runs of a flow (its schedule, polling, exception feed) runs only while it is
   // enabled, flow by flow: a switch or a reload restarts only the flows it changed.

@@ -5,8 +5,9 @@ import type { Clock, Random } from '../core/clock.ts';
 import { keyText, newId, sha256Hex } from '../core/ids.ts';
 import type { TriggerEvent } from '../core/run.ts';
 import type { LoadedFlow } from '../flows/load-flow.ts';
-import type { IngestOutcome, NewEvent, Store } from '../store/store.ts';
+import type { IngestOutcome, NewEvent, PruneCounts, Store } from '../store/store.ts';
 import { startWorker, type Worker } from './worker.ts';
+import { startPruning, type Pruning, type RetentionPolicy } from './pruning.ts';
 import { createCodeRunner } from './code-runner.ts';
 import type { RepairLauncher } from './repairs.ts';
 import { StepFailedError } from './step-failure.ts';
@@ -35,6 +36,13 @@ export interface EngineOptions {
   connections: ConnectionRuntime;
   /** Run nothing until `start()` (a server, once it listens); events are still accepted. */
   startIdle?: boolean;
+  /**
+   * Prune finished work past this retention, hourly (ADR-0015). Only the long-running engine of
+   * `weft start` / `weft dev` is given one; a `weft run` or a test engine prunes nothing.
+   */
+  retention?: RetentionPolicy;
+  /** Told the rows each prune deleted (the metrics' counter). */
+  onPruned?: (counts: PruneCounts) => void;
 }
 
 export interface IncomingEvent {
@@ -104,6 +112,14 @@ export function createEngine(options: EngineOptions): Engine {
       code,
     },
   });
+
+  // Off the ingest path: its own timer, each batch a short transaction of its own.
+  let pruning: Pruning | undefined;
+  const startPruningOnce = () => {
+    if (options.retention === undefined || pruning !== undefined) return;
+    pruning = startPruning({ store, clock, log: options.log, retention: options.retention, ...(options.onPruned ? { onPruned: options.onPruned } : {}) });
+  };
+  if (!options.startIdle) startPruningOnce();
 
   /**
    * A reconcile step's hand-off to the repair flow. For an exception, the run is committed parked
@@ -215,9 +231,13 @@ export function createEngine(options: EngineOptions): Engine {
       worker.kick();
     },
     kick: () => worker.kick(),
-    start: () => worker.start(),
+    start: () => {
+      worker.start();
+      startPruningOnce();
+    },
     async stop(graceMs) {
-      await worker.stop(graceMs);
+      // A prune under way stops after its batch, before the store is closed.
+      await Promise.all([worker.stop(graceMs), pruning?.stop()]);
       // After the runs: a code step still running past the grace was abandoned by its run.
       await code.close();
     },

@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Clock } from '../core/clock.ts';
 import { withAnyItem } from '../core/step-path.ts';
 import type { ObservedStore, StoreEvent } from '../store/observed-store.ts';
+import type { PruneCounts } from '../store/store.ts';
 import { callTarget } from './call-target.ts';
 
 /** Seconds; from a fast mapping step to a slow ERP call that is still inside its timeout. */
@@ -22,6 +23,8 @@ export interface WeftMetrics {
   /** A rate limiter made a call wait (in process, or by postponing its run). */
   recordLimiterWait(connection: string, reason: string, seconds: number): void;
   recordBreakerState(connection: string, status: BreakerStatus): void;
+  /** Rows a retention prune deleted, per table (ADR-0015). */
+  recordPruned(counts: PruneCounts): void;
   /** Stops listening to the store. */
   stop(): void;
 }
@@ -89,6 +92,12 @@ export function createMetrics(options: MetricsOptions): WeftMetrics {
     name: 'weft_rate_limiter_wait_seconds_total',
     help: 'Time calls were made to wait by connection limiters.',
     labelNames: ['connection'] as const,
+    registers,
+  });
+  const prunedRows = new Counter({
+    name: 'weft_pruned_rows_total',
+    help: 'Rows the retention prune deleted, by table (runs, events, checkpoints, effects, exceptions, xrefCreations, calls).',
+    labelNames: ['table'] as const,
     registers,
   });
   const breakerState = new Gauge({
@@ -205,6 +214,9 @@ export function createMetrics(options: MetricsOptions): WeftMetrics {
       limiterWaitSeconds.inc({ connection }, Math.max(0, seconds));
     },
     recordBreakerState: (connection, status) => breakerState.set({ connection }, BREAKER_VALUES[status]),
+    recordPruned: (counts) => {
+      for (const [table, rows] of Object.entries(counts)) prunedRows.inc({ table }, rows);
+    },
     stop: () => {
       stopObserving();
       stepStartedAt.clear();

@@ -1530,6 +1530,14 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.deepEqual((await store.retention.prune({ ...request, dryRun: true })).counts, NOTHING);
       });
 
+      it('stops between batches once its signal is aborted, keeping what it has not reached', async () => {
+        const first = await succeededRun();
+        const aborted = new AbortController();
+        aborted.abort();
+        assert.deepEqual((await store.retention.prune({ runsFinishedBefore: CUTOFF, callsBefore: CUTOFF, signal: aborted.signal })).counts, NOTHING);
+        assert.ok(await store.getRun(first.runId));
+      });
+
       it('leaves ordering keys and the auto-resolve of a record as they were', async () => {
         // order-1: an old failure, resolved by the old success after it: both go.
         const resolved = await parkedRun({ orderingKey: 'order-1' });

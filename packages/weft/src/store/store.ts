@@ -705,6 +705,8 @@ export interface PruneRequest {
   dryRun?: boolean;
   /** Default `PRUNE_BATCH_SIZE`. */
   batchSize?: number;
+  /** Stops the prune between two batches (a shutdown); what was deleted stays deleted. */
+  signal?: AbortSignal;
 }
 
 /** Rows per table. */

@@ -1,5 +1,5 @@
 import { addPruneCounts, noPruneCounts, walkPage, type WalkStep } from '../retention-walk.ts';
-import { PRUNE_BATCH_SIZE, type PruneCounts, type RetentionStore } from '../store.ts';
+import { PRUNE_BATCH_SIZE, type PruneCounts, type PruneRequest, type RetentionStore } from '../store.ts';
 import { lockKey, type PostgresAccess, type PostgresTx } from './postgres-access.ts';
 
 interface RunKey {
@@ -86,14 +86,21 @@ export function createPostgresRetention({ query, transaction }: PostgresAccess):
   }
 
   /** Walks one table batch by batch; false when another process was found pruning. */
-  async function walk<K>(isDryRun: boolean, batch: (tx: PostgresTx | PostgresAccess, after: number) => Promise<Batch<K>>, keyOf: (key: K) => number, counts: PruneCounts): Promise<boolean> {
-    for (let after = 0; ; ) {
+  async function walk<K>(
+    request: PruneRequest,
+    batch: (tx: PostgresTx | PostgresAccess, after: number) => Promise<Batch<K>>,
+    keyOf: (key: K) => number,
+    counts: PruneCounts,
+  ): Promise<boolean> {
+    const isDryRun = request.dryRun === true;
+    for (let after = 0; request.signal?.aborted !== true; ) {
       const done = isDryRun ? await batch({ query }, after) : await underLock((tx) => batch(tx, after));
       if (done === undefined) return false;
       addPruneCounts(counts, done.counts);
       if (done.page.isDone || done.page.lastKey === undefined) return true;
       after = keyOf(done.page.lastKey);
     }
+    return true;
   }
 
   return {
@@ -103,11 +110,11 @@ export function createPostgresRetention({ query, transaction }: PostgresAccess):
       const counts = noPruneCounts();
       const { runsFinishedBefore: runsBefore, callsBefore } = request;
       if (runsBefore !== undefined) {
-        const isWalked = await walk(isDryRun, (tx, after) => pruneRuns(tx, { before: runsBefore, after, limit, isDryRun, callsBefore }), (run) => run.seq, counts);
+        const isWalked = await walk(request, (tx, after) => pruneRuns(tx, { before: runsBefore, after, limit, isDryRun, callsBefore }), (run) => run.seq, counts);
         if (!isWalked) return { counts, yieldedToAnother: true };
       }
       if (callsBefore !== undefined) {
-        const isWalked = await walk(isDryRun, (tx, after) => pruneCalls(tx, { before: callsBefore, after, limit, isDryRun }), (id) => id, counts);
+        const isWalked = await walk(request, (tx, after) => pruneCalls(tx, { before: callsBefore, after, limit, isDryRun }), (id) => id, counts);
         if (!isWalked) return { counts, yieldedToAnother: true };
       }
       return { counts, yieldedToAnother: false };

@@ -92,7 +92,7 @@ export function createSqliteRetention({ sql, read, write }: SqliteAccess): Reten
       const counts = noPruneCounts();
       if (request.runsFinishedBefore !== undefined) {
         const before = request.runsFinishedBefore;
-        for (let after = 0; ; ) {
+        for (let after = 0; request.signal?.aborted !== true; ) {
           const { page, counts: deleted } = await inTransaction(() => pruneRuns({ before, after, limit, isDryRun, callsBefore: request.callsBefore }));
           addPruneCounts(counts, deleted);
           if (page.isDone || page.lastKey === undefined) break;
@@ -101,7 +101,7 @@ export function createSqliteRetention({ sql, read, write }: SqliteAccess): Reten
       }
       if (request.callsBefore !== undefined) {
         const before = request.callsBefore;
-        for (let after = 0; ; ) {
+        for (let after = 0; request.signal?.aborted !== true; ) {
           const { page, counts: deleted } = await inTransaction(() => pruneCalls({ before, after, limit, isDryRun }));
           addPruneCounts(counts, deleted);
           if (page.isDone || page.lastKey === undefined) break;
