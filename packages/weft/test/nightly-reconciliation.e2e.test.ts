@@ -1,15 +1,20 @@
 /**
- * The example's nightly reconciliation (examples/order-to-cash) over the Shopify and NetSuite
- * sandboxes, where one record is bad: a sales order deleted in NetSuite while still linked. That
- * order must become its own exception and report line, naming the link to remove, while the
- * rest of the night is reconciled.
+ * The example's nightly reconciliation (examples/order-to-cash). Its comparison must compare like
+ * with like on an order with shipping, as the vendors send it (the sandboxes charge no shipping).
+ * Over the Shopify and NetSuite sandboxes, one record is bad: a sales order deleted in NetSuite
+ * while still linked. That order must become its own exception and report line, naming the link
+ * to remove, while the rest of the night is reconciled.
  */
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateMasterKey } from '../src/connectors/vault/master-key.ts';
+import { sameValue } from '../src/engine/steps/reconcile-compare.ts';
+import type { ReconcileStep } from '../src/flows/flow-schema.ts';
+import { loadFlows } from '../src/flows/load-flow.ts';
+import { createExpressionEngine } from '../src/transforms/expression.ts';
 import { connectCommerceSandboxes, startCommerceSandboxes, type CommerceSandboxes } from '../src/demo/commerce-sandboxes.ts';
 import type { ReconcileReportItem } from '../src/engine/steps/reconcile-step.ts';
-import { commerceExampleFlows } from './support/commerce-examples.ts';
+import { COMMERCE_EXAMPLE_DIR, commerceExampleFlows } from './support/commerce-examples.ts';
 import { settledRuns, startTestWeft } from './support/weft-harness.ts';
 
 // The sandboxes' state, as far as this test reads it.
@@ -17,7 +22,38 @@ interface ShopOrder { id: string; number: number; updatedAt: number }
 interface ShopState { orders: { all(): ShopOrder[]; update(id: string, patch: Partial<ShopOrder>): unknown } }
 interface ErpState { salesOrders: { all(): { id: string; externalId?: string }[]; remove(id: string): boolean } }
 
-describe('the example’s nightly reconciliation', () => {
+/** A Shopify list-orders node of an order of two lines (24.00) with 7.95 shipping and 2.56 tax, as the Admin API gives it. */
+const shopifyOrder = (subtotal: string) => ({
+  id: 'gid://shopify/Order/6000000023',
+  name: '#1001',
+  updatedAt: '2026-11-26T10:15:00Z',
+  currencyCode: 'USD',
+  totalPriceSet: { shopMoney: { amount: '34.51', currencyCode: 'USD' }, presentmentMoney: { amount: '34.51', currencyCode: 'USD' } },
+  subtotalPriceSet: { shopMoney: { amount: subtotal, currencyCode: 'USD' } },
+});
+/** NetSuite's sales order of it: the same lines, and NetSuite's own shipping and tax in its total. */
+const netsuiteSalesOrder = (subTotal: number) => ({ internalId: '8801', externalId: 'shopify-order-6000000023', subTotal, total: 35.1, itemList: [] });
+
+describe('the example’s nightly reconciliation: what it compares', () => {
+  it('compares an order with shipping like with like: equal when the lines agree, different when they do not', { timeout: 30_000 }, async () => {
+    const expressions = createExpressionEngine();
+    try {
+      const { flows, diagnostics } = await loadFlows([`${COMMERCE_EXAMPLE_DIR}flows`], { engine: expressions, env: {} });
+      assert.deepEqual(diagnostics, []);
+      const nightly = flows.find((loaded) => loaded.flow.id === 'nightly-reconciliation')!;
+      const { source, target } = (nightly.flow.steps.find((step) => step.id === 'compare') as ReconcileStep).reconcile;
+      const compared = async (shop: unknown, erp: unknown) => [await nightly.expression(source.compare!).evaluate(shop as never), await nightly.expression(target.compare!).evaluate(erp as never)];
+      const [agreeing, its] = await compared(shopifyOrder('24.00'), netsuiteSalesOrder(24));
+      assert.ok(sameValue(agreeing, its), `an order whose lines agree is matched, shipping or not (compared ${JSON.stringify(agreeing)} with ${JSON.stringify(its)})`);
+      const [shop, erp] = await compared(shopifyOrder('24.00'), netsuiteSalesOrder(19));
+      assert.equal(sameValue(shop, erp), false, 'a sales order missing a line is different');
+    } finally {
+      await expressions.close();
+    }
+  });
+});
+
+describe('the example’s nightly reconciliation over the sandboxes', () => {
   let sandboxes: CommerceSandboxes;
   before(async () => {
     process.env.WEFT_MASTER_KEY = generateMasterKey();

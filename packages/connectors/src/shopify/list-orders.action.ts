@@ -8,6 +8,7 @@ export const LIST_ORDERS = /* GraphQL */ `
     orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
       nodes {
         ${ORDER_FIELDS}
+        subtotalPriceSet { shopMoney { amount currencyCode } }
       }
       pageInfo { hasNextPage endCursor }
     }
@@ -25,7 +26,7 @@ export const listOrders = defineAction({
     updatedAtMin: dateTime('Only orders updated at or after this instant (ISO 8601).'),
     updatedAtMax: dateTime('Only orders updated at or before this instant (ISO 8601).'),
     pageSize: schema.Optional(
-      schema.Integer({ minimum: 1, maximum: 250, default: 50, description: 'Orders a page. Each order costs about 5 query points, so 50 a page asks for 252.' }),
+      schema.Integer({ minimum: 1, maximum: 250, default: 50, description: 'Orders a page. Each order costs about 7 query points, so 50 a page asks for 352.' }),
     ),
   }),
   output: schema.Object({ orders: schema.Array(orderSummary) }),

@@ -82,8 +82,20 @@ const orderFields = {
   customer: nullable(schema.Object({ id: gid('Customer'), email: nullable(schema.String()) }, open)),
 };
 
-/** One order of a list: the summary the list document selects (no lines, to keep its cost low). */
-export const orderSummary = schema.Object(orderFields, open);
+/**
+ * One order of a list: the summary the list document selects (no lines, to keep its cost low).
+ * Its subtotal is there, in shop money only, for what the order's lines compare with elsewhere
+ * (an ERP's sales order subtotal): the total also holds shipping and tax.
+ */
+export const orderSummary = schema.Object(
+  {
+    ...orderFields,
+    subtotalPriceSet: nullable(
+      schema.Object({ shopMoney: moneyV2 }, { ...open, description: 'The line items after discounts, before shipping and tax; null on some orders (imported ones).' }),
+    ),
+  },
+  open,
+);
 
 export const order = schema.Object(
   {

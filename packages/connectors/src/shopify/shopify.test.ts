@@ -278,7 +278,7 @@ describe('shopify throttling (the cost bucket)', () => {
 
   before(async () => {
     // A small bucket and a clock the test moves, so waiting costs no real time.
-    sandbox = await startShopifySandbox({ throttle: { maximumAvailable: 300, restoreRate: 100 }, now: () => clockMs });
+    sandbox = await startShopifySandbox({ throttle: { maximumAvailable: 400, restoreRate: 100 }, now: () => clockMs });
     http = createTestHttpClient({ baseUrl: sandbox.url, headers: { 'x-shopify-access-token': sandbox.accessToken }, now: () => clockMs });
   });
   after(() => sandbox.close());
@@ -292,14 +292,14 @@ describe('shopify throttling (the cost bucket)', () => {
     assert.equal(body.data, undefined);
     assert.deepEqual(body.errors.map((error) => [error.message, error.extensions.code]), [['Throttled', 'THROTTLED']]);
     assert.deepEqual(body.extensions.cost, {
-      requestedQueryCost: 252,
+      requestedQueryCost: 352,
       actualQueryCost: null,
-      throttleStatus: { maximumAvailable: 300, currentlyAvailable: 300 - (2 + SEED_ORDER_COUNT * 5), restoreRate: 100 },
+      throttleStatus: { maximumAvailable: 400, currentlyAvailable: 400 - (2 + SEED_ORDER_COUNT * 7), restoreRate: 100 },
     });
     const error = await runAction(listOrders, {}, { http }).catch((e: unknown) => e);
     assert.ok(error instanceof RateLimitedError);
-    // (252 requested − 148 available) / 100 a second.
-    assert.equal(error.retryAfterMs, 1040);
+    // (352 requested − 188 available) / 100 a second.
+    assert.equal(error.retryAfterMs, 1640);
   });
 
   it('a burst of cost-heavy queries, each waiting as long as THROTTLED says, is never throttled twice in a row', async () => {
@@ -327,7 +327,7 @@ describe('shopify throttling (the cost bucket)', () => {
     clockMs += 10_000;
     const response = await http.request(declared(getOrder).request({ id: firstOrder.id }));
     const { throttleStatus, actualQueryCost } = (response.body as { extensions: { cost: { throttleStatus: { currentlyAvailable: number }; actualQueryCost: number } } }).extensions.cost;
-    assert.equal(throttleStatus.currentlyAvailable, 300 - actualQueryCost);
+    assert.equal(throttleStatus.currentlyAvailable, 400 - actualQueryCost);
   });
 });
 
