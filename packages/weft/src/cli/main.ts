@@ -4,6 +4,7 @@ import type { CliContext } from './context.ts';
 import type { CliIo } from './output.ts';
 import { backfillCommand } from './commands/backfill.ts';
 import { backupCommand } from './commands/backup.ts';
+import { pruneCommand } from './commands/prune.ts';
 import { callsCommand } from './commands/calls.ts';
 import { connectCommand } from './commands/connect.ts';
 import { connectionsCommand } from './commands/connections.ts';
@@ -56,6 +57,7 @@ const COMMANDS = [
   migrateCommand,
   migrateStoreCommand,
   backupCommand,
+  pruneCommand,
 ] as const;
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -1,0 +1,62 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSqliteStore } from '../../store/sqlite/sqlite-store.ts';
+import { runWeft, seedStore, tempDir } from '../testing.ts';
+
+/** The seed's succeeded run: its event, two checkpoints and one call. Its two open exceptions stay, calls included. */
+const SEEDED_SUCCESS = { runs: 1, events: 1, checkpoints: 2, effects: 0, exceptions: 0, xrefCreations: 0, calls: 1 };
+const NOTHING = { runs: 0, events: 0, checkpoints: 0, effects: 0, exceptions: 0, xrefCreations: 0, calls: 0 };
+
+describe('weft prune', () => {
+  it('counts on --dry-run what it then deletes: the old finished run, not the runs with open exceptions', async () => {
+    const dir = tempDir();
+    const seeded = await seedStore(dir);
+    const dry = await runWeft(['prune', '--dry-run', '--json', '--db', seeded.path], { cwd: dir });
+    assert.equal(dry.code, 0, dry.stderr);
+    const report = JSON.parse(dry.stdout);
+    assert.deepEqual([report.dryRun, report.counts, report.yieldedToAnother], [true, SEEDED_SUCCESS, false]);
+    assert.match(report.runsFinishedBefore, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.ok(Date.now() - Date.parse(report.runsFinishedBefore) >= 30 * 86_400_000 - 60_000, 'the default retention is 30 days');
+
+    const pruned = await runWeft(['prune', '--json', '--db', seeded.path], { cwd: dir });
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.deepEqual(JSON.parse(pruned.stdout).counts, SEEDED_SUCCESS);
+    const store = createSqliteStore({ path: seeded.path });
+    try {
+      assert.equal(await store.getRun(seeded.succeededRunId), undefined);
+      for (const { id, runId } of seeded.exceptions) {
+        assert.equal((await store.getException(id))?.status, 'open');
+        assert.equal((await store.listCalls({ runId, now: Date.now() })).length, 1);
+      }
+    } finally {
+      await store.close();
+    }
+
+    const again = await runWeft(['prune', '--json', '--db', seeded.path], { cwd: dir });
+    assert.deepEqual(JSON.parse(again.stdout).counts, NOTHING);
+  });
+
+  it('prints the cutoffs and a row count per table', async () => {
+    const dir = tempDir();
+    const seeded = await seedStore(dir);
+    const result = await runWeft(['prune', '--dry-run', '--db', seeded.path], { cwd: dir, env: { WEFT_RETENTION_CALLS: 'off' } });
+    assert.equal(result.code, 0, result.stderr);
+    const [first, header, ...rows] = result.stdout.trimEnd().split('\n');
+    assert.match(first!, /^would delete, runs finished before \S+Z; calls: kept with their runs \(retentionCalls off\):$/);
+    assert.match(header!, /^TABLE\s+ROWS$/);
+    assert.deepEqual(rows.map((row) => row.split(/\s+/)), Object.entries(SEEDED_SUCCESS).map(([table, count]) => [table, String(count)]));
+  });
+
+  it('prunes nothing and says so when both retentions are off; refuses a run retention under 7 days', async () => {
+    const dir = tempDir();
+    const seeded = await seedStore(dir);
+    const off = await runWeft(['prune', '--json', '--db', seeded.path], { cwd: dir, env: { WEFT_RETENTION_RUNS: 'off', WEFT_RETENTION_CALLS: 'off' } });
+    assert.equal(off.code, 0, off.stderr);
+    assert.match(off.stderr, /retention is off/);
+    assert.deepEqual(JSON.parse(off.stdout), { dryRun: false, runsFinishedBefore: null, callsBefore: null, counts: NOTHING, yieldedToAnother: false });
+
+    const tooShort = await runWeft(['prune', '--db', seeded.path], { cwd: dir, env: { WEFT_RETENTION_RUNS: '2d' } });
+    assert.equal(tooShort.code, 1);
+    assert.match(tooShort.stderr, /^weft: WEFT_RETENTION_RUNS: retentionRuns must be at least 7d, or off/);
+  });
+});
