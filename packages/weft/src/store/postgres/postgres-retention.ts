@@ -8,8 +8,13 @@ interface RunKey {
   eventId: string;
 }
 
-/** Held by the process pruning, batch by batch; another process finding it taken leaves the work to it. */
-const PRUNE_LOCK = lockKey('weft:retention').toString();
+/**
+ * The advisory lock a batch holds, as SQL: held by the process pruning, batch by batch; another
+ * process finding it taken leaves the work to it. Advisory locks are per database, and a prune
+ * is per store, so the key includes the schema: two stores in one database (`schema`) never make
+ * each other's prunes stop.
+ */
+export const PRUNE_LOCK_KEY = `(${lockKey('weft:retention').toString()}::bigint # hashtextextended(current_schema(), 0))`;
 
 const OPEN_EXCEPTION_OF = (run: string) => `EXISTS (SELECT 1 FROM exceptions x WHERE x.run_id = ${run}.id AND x.status = 'open')`;
 
@@ -58,7 +63,7 @@ export function createPostgresRetention({ query, transaction }: PostgresAccess):
   /** A batch's work inside the prune's lock; undefined when another process holds it. */
   async function underLock<T>(work: (tx: PostgresTx) => Promise<T>): Promise<T | undefined> {
     return await transaction(async (tx) => {
-      const [lock] = await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(${PRUNE_LOCK}) AS locked`);
+      const [lock] = await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(${PRUNE_LOCK_KEY}) AS locked`);
       return lock?.locked === true ? await work(tx) : undefined;
     });
   }

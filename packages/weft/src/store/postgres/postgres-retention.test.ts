@@ -1,0 +1,91 @@
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { databaseUrl, scratchSchema, skipWithoutPostgres } from '../../../test/support/postgres.ts';
+import type { Store } from '../store.ts';
+import { clientConfig } from './postgres-access.ts';
+import { PRUNE_LOCK_KEY } from './postgres-retention.ts';
+import { createPostgresStore, type PostgresStore } from './postgres-store.ts';
+
+const T0 = Date.UTC(2026, 0, 1);
+const CUTOFF = T0 + 30 * 86_400_000;
+
+describe('PostgreSQL retention', { skip: skipWithoutPostgres }, () => {
+  let schema: ReturnType<typeof scratchSchema>;
+  const opened: PostgresStore[] = [];
+  const open = async () => {
+    const store = await createPostgresStore({ url: databaseUrl!, schema: schema.name, poolSize: 3 });
+    opened.push(store);
+    return store;
+  };
+  beforeEach(() => {
+    schema = scratchSchema();
+  });
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    await schema.drop();
+  });
+
+  async function oldSucceededRuns(store: Store, count: number): Promise<void> {
+    for (let n = 1; n <= count; n += 1) {
+      const at = T0 + n;
+      await store.ingest({
+        id: `evt_${n}`,
+        runId: `run_${n}`,
+        flowId: 'orders',
+        dedupeKey: `d${n}`,
+        orderingKey: null,
+        receivedAt: at,
+        event: { id: `evt_${n}`, source: 'webhook', receivedAt: new Date(at).toISOString(), headers: {}, query: {}, body: {} },
+      });
+      const [run] = await store.claimRuns({ workerId: 'w', now: at, leaseMs: 30_000, limit: 1, flowConcurrency: {}, flowIds: ['orders'] });
+      await store.completeRun(run!.id, run!.fence, at + 1);
+    }
+  }
+
+  it('stops at once, deleting nothing, while another process holds the prune, and prunes once it is free', async () => {
+    const store = await open();
+    await oldSucceededRuns(store, 3);
+    const other = new pg.Client(clientConfig({ url: databaseUrl!, schema: schema.name }));
+    await other.connect();
+    try {
+      await other.query(`BEGIN; SELECT pg_advisory_xact_lock(${PRUNE_LOCK_KEY})`);
+      const yielded = await store.retention.prune({ runsFinishedBefore: CUTOFF });
+      assert.deepEqual([yielded.yieldedToAnother, yielded.counts.runs], [true, 0]);
+      await other.query('COMMIT');
+      const pruned = await store.retention.prune({ runsFinishedBefore: CUTOFF });
+      assert.deepEqual([pruned.yieldedToAnother, pruned.counts.runs], [false, 3]);
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('does not stop for a prune of another store in the same database (another schema)', async () => {
+    const store = await open();
+    await oldSucceededRuns(store, 2);
+    const elsewhere = scratchSchema();
+    const other = new pg.Client(clientConfig({ url: databaseUrl!, schema: elsewhere.name }));
+    await other.connect();
+    try {
+      await other.query(`CREATE SCHEMA ${pg.escapeIdentifier(elsewhere.name)}`);
+      const [lock] = (await other.query(`BEGIN; SELECT pg_advisory_xact_lock(${PRUNE_LOCK_KEY}) IS NOT NULL AS held`) as unknown as pg.QueryResult[])[1]!.rows;
+      assert.equal(lock.held, true, "the other store's prune holds its lock");
+      assert.deepEqual((await store.retention.prune({ runsFinishedBefore: CUTOFF })).counts.runs, 2);
+    } finally {
+      await other.end();
+      await elsewhere.drop();
+    }
+  });
+
+  it('deletes every old run exactly once when two processes prune at once', async () => {
+    const first = await open();
+    const second = await open();
+    await oldSucceededRuns(first, 30);
+    const results = await Promise.all([first, second].map((store) => store.retention.prune({ runsFinishedBefore: CUTOFF, batchSize: 3 })));
+    assert.equal(results[0]!.counts.runs + results[1]!.counts.runs, 30);
+    assert.equal(results[0]!.counts.events + results[1]!.counts.events, 30);
+    assert.deepEqual((await first.countRuns()).succeeded, 0);
+    // Whichever met the other's batch stopped; a later prune finds nothing left.
+    assert.equal((await second.retention.prune({ runsFinishedBefore: CUTOFF })).counts.runs, 0);
+  });
+});
