@@ -8,8 +8,10 @@ export interface SqliteAccess {
   /** Queued on the group-commit write queue; resolves after COMMIT. */
   write<T>(work: () => T): Promise<T>;
   read<T>(work: () => T): Promise<T>;
-  /** Why the last write batch could not commit, until one commits again. */
+  /** Why the last write batch could not commit, until one that changed a row commits. */
   writeFailure(): string | undefined;
+  /** Free bytes on the database file's disk for this user; undefined for a database in memory. */
+  freeDiskBytes(): number | undefined;
 }
 
 interface ConnectionRow {

@@ -4,6 +4,8 @@ import type { QueueStats, Readiness } from '../store.ts';
 import type { SqliteAccess } from './sqlite-connections.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
+/** After a failed write, less room than this on the disk is not ready: no room for a batch of webhooks. */
+const MIN_FREE_DISK_BYTES = 1024 * 1024;
 
 /** The versions of the migration files this code ships: what a current database has applied. */
 function knownMigrationVersions(): number[] {
@@ -13,8 +15,8 @@ function knownMigrationVersions(): number[] {
     .sort((a, b) => a - b);
 }
 
-/** Queue gauges and readiness on SQLite: reads only, each one short query over an index. */
-export function createSqliteStats({ sql, read, writeFailure }: SqliteAccess): { queueStats(now: number): Promise<QueueStats>; readiness(): Promise<Readiness> } {
+/** Queue gauges and readiness on SQLite: short queries over indexes; readiness writes only to find out whether writes work again. */
+export function createSqliteStats({ sql, read, write, writeFailure, freeDiskBytes }: SqliteAccess): { queueStats(now: number): Promise<QueueStats>; readiness(): Promise<Readiness> } {
   const known = knownMigrationVersions();
   return {
     queueStats: (now) =>
@@ -43,8 +45,17 @@ export function createSqliteStats({ sql, read, writeFailure }: SqliteAccess): { 
     readiness: async () => {
       // Reads still answer when the disk is full or another process holds the lock; writes do not,
       // and without them no webhook can be acknowledged.
-      const failure = writeFailure();
-      if (failure !== undefined) return { status: 'not-ready', detail: failure };
+      if (writeFailure() !== undefined) {
+        // On a nearly full disk a one-row write can still fit where a webhook's does not (in room the
+        // failed batch left in the WAL): the disk's free space decides first.
+        const free = freeDiskBytes();
+        if (free !== undefined && free < MIN_FREE_DISK_BYTES) return { status: 'not-ready', detail: `${writeFailure()}; ${Math.floor(free / 1024)} KiB free on the database's disk` };
+        // Then a write that changes a row but nothing else, so an idle engine, sent no webhooks while
+        // not ready, finds out that writes work again.
+        await write(() => sql('UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT max(version) FROM schema_migrations)').run()).catch(() => undefined);
+        const failure = writeFailure();
+        if (failure !== undefined) return { status: 'not-ready', detail: failure };
+      }
       try {
         return await read(() => {
           const applied = sql('SELECT version FROM schema_migrations ORDER BY version').pluck().all() as number[];

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +51,33 @@ function makeEvent(): NewEvent {
   };
 }
 
+/** Writes to `path` until the file system has no room left. */
+function fillUp(path: string): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const chunk = Buffer.alloc(4096); ; ) writeSync(fd, chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether this process may mount a tmpfs (root, outside a locked-down container): how a test fills a disk for real. */
+function canMountTmpfs(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const probe = mkdtempSync(join(tmpdir(), 'weft-mount-probe-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
+    execFileSync('umount', [probe], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+}
+
 runStoreContract('sqlite', () => openTempStore());
 
 describe('sqlite store', () => {
@@ -92,6 +120,51 @@ describe('sqlite store', () => {
       assert.deepEqual(await store.readiness!(), { status: 'ready' });
       assert.equal(await store.getRun(rejected.runId), undefined);
       assert.equal((await store.countRuns()).queued, 1);
+    });
+  });
+
+  describe('on a disk that fills up', { skip: canMountTmpfs() ? false : 'needs root to mount a small tmpfs' }, () => {
+    let mountDir: string;
+    beforeEach(async () => {
+      mountDir = await mkdtemp(join(tmpdir(), 'weft-full-'));
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mountDir]);
+    });
+    afterEach(async () => {
+      // The store's files are on the mount: closed first, or it is busy.
+      await harness.cleanup();
+      harness = { ...harness, cleanup: async () => {} };
+      execFileSync('umount', [mountDir]);
+      rmSync(mountDir, { recursive: true, force: true });
+    });
+
+    it('stays not ready while the disk is full, though a transaction that writes nothing commits, and is ready again once room is made', async () => {
+      const path = join(mountDir, 'weft.db');
+      const store = createSqliteStore({ path });
+      harness = { store, path, reopen: async () => store, cleanup: () => store.close() };
+      // Room to give back later, as an operator deleting old logs would.
+      writeFileSync(join(mountDir, 'old.log'), Buffer.alloc(1024 * 1024));
+      let refused: unknown;
+      for (let n = 0; n < 10_000 && refused === undefined; n++) {
+        const event = makeEvent();
+        await store.ingest({ ...event, event: { ...event.event, body: { n, pad: 'x'.repeat(4_000) } } }).catch((error: unknown) => (refused = error));
+      }
+      assert.ok(refused instanceof StoreUnavailableError, `the disk filled up: ${String(refused)}`);
+      assert.match(String((refused as Error).message), /SQLITE_FULL/);
+      // Whatever room is left goes too (a log growing beside the database).
+      fillUp(join(mountDir, 'filler'));
+      const full = await store.readiness!();
+      assert.equal(full.status, 'not-ready');
+      assert.match(full.status === 'not-ready' ? full.detail : '', /SQLITE_FULL.*; 0 KiB free on the database's disk/);
+      // A worker's look for due runs that finds none commits an empty transaction, even on a full disk.
+      assert.deepEqual(await store.claimRuns({ workerId: 'w', now: T0, leaseMs: 1_000, limit: 1, flowIds: ['no-such-flow'], flowConcurrency: {} }), []);
+      const stillFull = await store.readiness!();
+      assert.equal(stillFull.status, 'not-ready', 'an empty commit does not prove that writes work again');
+      await assert.rejects(store.ingest(makeEvent()), StoreUnavailableError);
+
+      rmSync(join(mountDir, 'old.log'));
+      rmSync(join(mountDir, 'filler'));
+      assert.deepEqual(await store.readiness!(), { status: 'ready' }, 'readiness finds out by itself, with no webhook sent meanwhile');
+      assert.equal((await store.ingest(makeEvent())).status, 'accepted');
     });
   });
 

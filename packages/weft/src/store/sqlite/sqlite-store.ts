@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statfsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createSqliteReconciliations } from './sqlite-reconciliations.ts';
 import { createSqliteRetention } from './sqlite-retention.ts';
 import { createSqliteXrefStore } from './sqlite-xref.ts';
@@ -223,7 +224,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     }
   }
 
-  const access: SqliteAccess = { sql, read, write: (work) => queue.write(work), writeFailure: () => queue.failure() };
+  const access: SqliteAccess = { sql, read, write: (work) => queue.write(work), writeFailure: () => queue.failure(), freeDiskBytes: () => freeDiskBytes(options.path) };
 
   function requireLease(changes: number, runId: string): void {
     if (changes === 0) throw new LeaseLostError(runId);
@@ -839,8 +840,11 @@ function createWriteQueue(db: Db, delayMs: number, busyTimeoutMs: number) {
   let isClosed = false;
   /** Since when BEGIN has found the database locked by another connection; undefined while it is not. */
   let busySince: number | undefined;
-  /** Why the last batch could not commit, until one commits again (the disk is full, a lock is held). */
+  /** Why the last batch could not commit, until one that changed a row commits (the disk is full, a lock is held). */
   let lastFailure: string | undefined;
+  /** The connection's count of changed rows when the last batch failed. */
+  let changesAtFailure = 0;
+  const totalChanges = db.prepare('SELECT total_changes()').pluck();
 
   function schedule(isSoon: boolean): void {
     if (scheduled !== undefined && (scheduled.isSoon || !isSoon)) return;
@@ -898,7 +902,9 @@ function createWriteQueue(db: Db, delayMs: number, busyTimeoutMs: number) {
     try {
       outcomes = commitBatch(batch, false) ?? commitBatch(batch, true)!;
       busySince = undefined;
-      lastFailure = undefined;
+      // Only a committed change of a row proves writes work again: a transaction that wrote nothing
+      // (a look for due runs that found none) commits on a full disk too.
+      if (lastFailure !== undefined && (totalChanges.get() as number) > changesAtFailure) lastFailure = undefined;
     } catch (error) {
       if (isLockedAtBegin(error) && waitForLock()) {
         pending = [...batch, ...pending];
@@ -907,6 +913,7 @@ function createWriteQueue(db: Db, delayMs: number, busyTimeoutMs: number) {
       if (db.inTransaction) rollback.run();
       const unavailable = new StoreUnavailableError(`the store could not commit: ${describe(error)}`, { cause: error });
       lastFailure = unavailable.message;
+      changesAtFailure = totalChanges.get() as number;
       for (const write of batch) write.reject(unavailable);
       return;
     }
@@ -981,6 +988,12 @@ function openDatabase(options: SqliteStoreOptions): Db {
     db.close();
     throw error;
   }
+}
+
+function freeDiskBytes(path: string): number | undefined {
+  if (path === ':memory:' || path === '') return undefined;
+  const disk = statfsSync(dirname(resolve(path)));
+  return disk.bavail * disk.bsize;
 }
 
 /** What an operator can do about a database that does not open. */
