@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LeaseLostError, NO_ANSWER_RECORDED, NO_ANSWER_YET, NotReplayableError, XREF_FIND_MANY_CHUNK } from './store.ts';
+import { HAND_OVER_DEDUPE_KEY_PREFIX, LeaseLostError, NO_ANSWER_RECORDED, NO_ANSWER_YET, NotReplayableError, XREF_FIND_MANY_CHUNK } from './store.ts';
 import type { CallAnswer, CallRequestRecord, ClaimedRun, ClaimRequest, NewCallRecord, NewEvent, NewException, ReconciliationReport, Store, XrefGroup } from './store.ts';
 import { XrefConflictError } from '../xref/xref-plan.ts';
 import { keyText } from '../core/ids.ts';
@@ -1481,6 +1481,31 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.equal((await store.listCalls({ runId: open.event.runId, now: CUTOFF })).length, 1);
         assert.equal((await store.listCalls({ runId: running.event.runId, now: CUTOFF })).length, 1);
         assert.equal((await store.listCalls({ runId: waiting.event.runId, now: CUTOFF })).length, 1);
+      });
+
+      it("keeps a reconcile hand-over's run and event whatever its age, while the old run beside it goes; the calls cutoff still takes its calls", async () => {
+        // Hand-over #1 of a record, parked for a person (onMissing: exception) and discarded: terminal, nothing open.
+        const parked = makeEvent({ flowId: 'repair', dedupeKey: `${HAND_OVER_DEDUPE_KEY_PREFIX}repair:customer:shop:7003` });
+        const parkedOutcome = await store.ingestParked(parked, exceptionFor(T0, { reason: 'not-found', stepPath: 'reconcile' }));
+        assert.ok(parkedOutcome.status === 'accepted');
+        await store.discardException(parkedOutcome.exceptionId, T0 + 1000, 'false alarm');
+        // Hand-over #2 of another record, re-driven (onMissing: redrive): its repair made a call and succeeded.
+        const redriven = await succeededRun({ flowId: 'repair', dedupeKey: `${HAND_OVER_DEDUPE_KEY_PREFIX}repair:customer:shop#2:7005` });
+        const ordinary = await succeededRun();
+
+        const { counts } = await store.retention.prune({ runsFinishedBefore: CUTOFF, callsBefore: CUTOFF });
+        assert.deepEqual(counts, { runs: 1, events: 1, checkpoints: 1, effects: 1, exceptions: 0, xrefCreations: 1, calls: 2 });
+        assert.equal(await store.getRun(ordinary.runId), undefined);
+        // The reconcile step's probe of the numbered keys still meets both hand-overs, and reads them as closed.
+        for (const handOver of [parked, redriven]) {
+          assert.deepEqual(await store.ingest(makeEvent({ flowId: 'repair', dedupeKey: handOver.dedupeKey, receivedAt: CUTOFF })), { status: 'duplicate', eventId: handOver.id, runId: handOver.runId });
+        }
+        assert.equal((await store.getRun(parked.runId))?.status, 'exception');
+        assert.equal((await store.getException(parkedOutcome.exceptionId))?.status, 'discarded');
+        const kept = await store.getRun(redriven.runId);
+        assert.deepEqual([kept?.status, kept?.checkpoints.length], ['succeeded', 1]);
+        // Its audited call is audit like any other: gone by the calls cutoff.
+        assert.deepEqual(await store.listCalls({ runId: redriven.runId, now: CUTOFF }), []);
       });
 
       it('prunes in batches of the given size until every old run is gone, past the runs it keeps', async () => {

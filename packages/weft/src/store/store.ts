@@ -670,6 +670,14 @@ export interface OperationsStore {
   connectionActivity(): Promise<ConnectionActivity[]>;
 }
 
+/**
+ * How the dedupe key of a reconcile step's hand-over (an event of its repair flow) begins; no
+ * other event's key does. Retention never prunes such an event nor its run: the reconcile step
+ * finds a record's earlier hand-overs by trying their numbered keys from the first, and a pruned
+ * first key would start a second hand-over beside one still open (ADR-0015).
+ */
+export const HAND_OVER_DEDUPE_KEY_PREFIX = 'reconcile:';
+
 /** Runs examined, and at most deleted, in one transaction of `RetentionStore.prune`. */
 export const PRUNE_BATCH_SIZE = 500;
 
@@ -683,9 +691,10 @@ export interface RetentionStore {
    * calls), the runs that are terminal and finished before `runsFinishedBefore`, with everything
    * that belongs only to them: checkpoints, effects, what those effects created
    * (`xref_creations`), calls, exceptions, and their event once no other run refers to it.
-   * Never a run that is queued, running or waiting, one with an open exception, nor one whose
-   * event has a run that is not prunable. Then the calls made before `callsBefore` of runs that
-   * are gone or terminal without an open exception. Cross-references, reconciliation reports,
+   * Never a run that is queued, running or waiting, one with an open exception, a reconcile
+   * hand-over (`HAND_OVER_DEDUPE_KEY_PREFIX`), nor one whose event has a run that is not
+   * prunable. Then the calls made before `callsBefore` of runs that are gone or terminal without
+   * an open exception. Cross-references, reconciliation reports,
    * connections, secrets, tokens and the admin audit are never touched.
    *
    * Runs are walked in creation order and calls in the order they were recorded, each walk up to

@@ -147,6 +147,25 @@ describe('reconcile step', () => {
     assert.deepEqual(open.map((exception) => exception.id).sort(), [exceptionOf(second.items, '7003'), exceptionOf(second.items, '7005')].sort());
   });
 
+  it('after retention, a record whose second hand-over is open is not handed over again, though the previous report does not list it', { timeout: 60_000 }, async () => {
+    const weft = await startEngine('exception');
+    opened.push(weft);
+    const missing = { shop: [{ id: 7003, email: 'kim@example.com', updatedAt: HOUR_AGO() }], erp: [] };
+    const first = await weft.night(missing);
+    await weft.store.discardException(itemOf(first.items, '7003').action!.exceptionId!, Date.now(), 'false alarm');
+    const second = await weft.night(missing);
+    const open = itemOf(second.items, '7003').action!;
+    assert.deepEqual([open.kind, itemOf(second.items, '7003').handOver], ['exception', 2]);
+    // A night whose listing leaves the record out: the next night has no hint of its hand-over #2.
+    await weft.night({ shop: [], erp: [] });
+    // Everything finished is past the cutoff; hand-over #1 is terminal with its exception closed.
+    await weft.store.retention.prune({ runsFinishedBefore: Date.now() + 1 });
+
+    const fourth = await weft.night(missing);
+    assert.deepEqual(fourth.items.map((item) => [item.sourceId, item.action?.kind, item.action?.exceptionId, item.handOver]), [['7003', 'already-handled', open.exceptionId, 2]]);
+    assert.deepEqual((await weft.store.listExceptions({ flowId: 'repair', status: 'open' })).map((exception) => exception.id), [open.exceptionId], 'one repair of the record');
+  });
+
   it('leaves a record that changed within settle to its own run: reported as settling, not judged, not handed over', { timeout: 30_000 }, async () => {
     const weft = await startEngine('redrive');
     opened.push(weft);

@@ -2,7 +2,7 @@ import type { ReconcileStep } from '../../flows/flow-schema.ts';
 import type { Clock } from '../../core/clock.ts';
 import { toMs } from '../../core/duration.ts';
 import { keyText, sha256Hex } from '../../core/ids.ts';
-import type { ReconciliationItem, RunInFlight, Store, XrefGroup } from '../../store/store.ts';
+import { HAND_OVER_DEDUPE_KEY_PREFIX, type ReconciliationItem, type RunInFlight, type Store, type XrefGroup } from '../../store/store.ts';
 import type { RepairLauncher } from '../repairs.ts';
 import { StepFailedError } from '../step-failure.ts';
 import type { Evaluate } from './canonical-steps.ts';
@@ -250,7 +250,10 @@ async function handOverState(store: Store, runId: string): Promise<{ open: boole
  * already used names an earlier hand-over, whose run says whether it is still open; a free one
  * starts the next. So a retry of this run after a crash meets its own hand-overs again (and
  * their exception ids) instead of starting others. The previous report's hand-over of a record
- * saves trying the keys from the first.
+ * saves trying the keys from the first. The probe relies on no key being freed while a later one
+ * is taken: retention keeps every hand-over's event and run (their keys begin with
+ * `HAND_OVER_DEDUPE_KEY_PREFIX`, which it tests), or a pruned #1 beside an open #2 would read
+ * as free and start a second repair of the record (ADR-0015).
  *
  * A record linked to a target id the target side did not return is handed over as an exception,
  * whatever `onMissing` says, naming the link: the repair flow's create step would find that link
@@ -266,7 +269,7 @@ function createHandOver(
 ): (item: SourceItem, record: unknown) => Promise<ReconcileReportItem> {
   const { entity, source, target, onMissing, repairFlow } = step.reconcile;
   const keyOf = (sourceId: string, generation: number) =>
-    `reconcile:${repairFlow}:${entity}:${source.system}${generation === 1 ? '' : `#${generation}`}:${keyText(sourceId)}`;
+    `${HAND_OVER_DEDUPE_KEY_PREFIX}${repairFlow}:${entity}:${source.system}${generation === 1 ? '' : `#${generation}`}:${keyText(sourceId)}`;
   let handedOver = 0;
 
   return async (item, record) => {

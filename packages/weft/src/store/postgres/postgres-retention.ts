@@ -1,5 +1,5 @@
 import { addPruneCounts, noPruneCounts, walkPage, type WalkStep } from '../retention-walk.ts';
-import { PRUNE_BATCH_SIZE, type PruneCounts, type PruneRequest, type RetentionStore } from '../store.ts';
+import { HAND_OVER_DEDUPE_KEY_PREFIX, PRUNE_BATCH_SIZE, type PruneCounts, type PruneRequest, type RetentionStore } from '../store.ts';
 import { lockKey, type PostgresAccess, type PostgresTx } from './postgres-access.ts';
 
 interface RunKey {
@@ -18,10 +18,16 @@ export const PRUNE_LOCK_KEY = `(${lockKey('weft:retention').toString()}::bigint 
 
 const OPEN_EXCEPTION_OF = (run: string) => `EXISTS (SELECT 1 FROM exceptions x WHERE x.run_id = ${run}.id AND x.status = 'open')`;
 
-/** As sqlite-retention.ts: runs by creation order, each with whether it may go. $1 cutoff, $2 after (seq), $3 limit. */
+/** The run's event is a reconcile hand-over (its dedupe key begins with $4): kept, with its run, for good. */
+const HAND_OVER_OF = (run: string) => `EXISTS (SELECT 1 FROM events e WHERE e.id = ${run}.event_id AND starts_with(e.dedupe_key, $4))`;
+
+/**
+ * As sqlite-retention.ts: runs by creation order, each with whether it may go. $1 cutoff, $2
+ * after (seq), $3 limit, $4 the hand-overs' dedupe key prefix.
+ */
 const WALK_RUNS = `
   SELECT r.seq, r.id, r.event_id, r.created_at >= $1 AS is_young,
-    (r.claimable_at IS NULL AND r.finished_at < $1 AND NOT ${OPEN_EXCEPTION_OF('r')}
+    (r.claimable_at IS NULL AND r.finished_at < $1 AND NOT ${OPEN_EXCEPTION_OF('r')} AND NOT ${HAND_OVER_OF('r')}
       AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.event_id = r.event_id AND o.id <> r.id
         AND (o.claimable_at IS NOT NULL OR o.finished_at >= $1 OR ${OPEN_EXCEPTION_OF('o')}))) AS is_prunable
   FROM runs r WHERE r.seq > $2 ORDER BY r.seq LIMIT $3`;
@@ -69,7 +75,7 @@ export function createPostgresRetention({ query, transaction }: PostgresAccess):
   }
 
   async function pruneRuns(tx: PostgresTx | PostgresAccess, request: BatchRequest): Promise<Batch<RunKey>> {
-    const rows = await tx.query<{ seq: number; id: string; event_id: string; is_young: boolean; is_prunable: boolean }>(WALK_RUNS, [request.before, request.after, request.limit]);
+    const rows = await tx.query<{ seq: number; id: string; event_id: string; is_young: boolean; is_prunable: boolean }>(WALK_RUNS, [request.before, request.after, request.limit, HAND_OVER_DEDUPE_KEY_PREFIX]);
     const page = walkPage<RunKey>(
       rows.map((row) => ({ key: { seq: row.seq, id: row.id, eventId: row.event_id }, isYoung: row.is_young, isPrunable: row.is_prunable })),
       request.limit,

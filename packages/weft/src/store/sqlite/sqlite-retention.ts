@@ -1,5 +1,5 @@
 import { addPruneCounts, noPruneCounts, walkPage, type WalkStep } from '../retention-walk.ts';
-import { PRUNE_BATCH_SIZE, type PruneCounts, type RetentionStore } from '../store.ts';
+import { HAND_OVER_DEDUPE_KEY_PREFIX, PRUNE_BATCH_SIZE, type PruneCounts, type RetentionStore } from '../store.ts';
 import type { SqliteAccess } from './sqlite-connections.ts';
 
 interface RunKey {
@@ -10,13 +10,18 @@ interface RunKey {
 
 const OPEN_EXCEPTION_OF = (run: string) => `EXISTS (SELECT 1 FROM exceptions x WHERE x.run_id = ${run}.id AND x.status = 'open')`;
 
+/** The run's event is a reconcile hand-over (its dedupe key begins with @handOverPrefix): kept, with its run, for good. */
+const HAND_OVER_OF = (run: string) =>
+  `EXISTS (SELECT 1 FROM events e WHERE e.id = ${run}.event_id AND substr(e.dedupe_key, 1, length(@handOverPrefix)) = @handOverPrefix)`;
+
 /**
  * Runs by creation order, each with whether it may go: terminal, finished before the cutoff, no
- * open exception, and no other run of its event that must stay (an event goes with its runs).
+ * open exception, not a reconcile hand-over, and no other run of its event that must stay (an
+ * event goes with its runs; a hand-over's mark is its event's, so it holds all of them).
  */
 const WALK_RUNS = `
   SELECT r.seq, r.id, r.event_id, r.created_at >= @before AS is_young,
-    r.claimable_at IS NULL AND r.finished_at < @before AND NOT ${OPEN_EXCEPTION_OF('r')}
+    r.claimable_at IS NULL AND r.finished_at < @before AND NOT ${OPEN_EXCEPTION_OF('r')} AND NOT ${HAND_OVER_OF('r')}
       AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.event_id = r.event_id AND o.id <> r.id
         AND (o.claimable_at IS NOT NULL OR o.finished_at >= @before OR ${OPEN_EXCEPTION_OF('o')})) AS is_prunable
   FROM runs r WHERE r.seq > @after ORDER BY r.seq LIMIT @limit`;
@@ -54,7 +59,7 @@ const BATCH_ROWS: ReadonlyArray<[keyof PruneCounts, string]> = [
 export function createSqliteRetention({ sql, read, write }: SqliteAccess): RetentionStore {
   /** One batch of runs after `after` (a seq): the walk's next step and the rows it deleted, or would. */
   function pruneRuns(request: BatchRequest): { page: WalkStep<RunKey>; counts: Partial<PruneCounts> } {
-    const rows = sql(WALK_RUNS).all({ before: request.before, after: request.after, limit: request.limit }) as RunWalkRow[];
+    const rows = sql(WALK_RUNS).all({ before: request.before, after: request.after, limit: request.limit, handOverPrefix: HAND_OVER_DEDUPE_KEY_PREFIX }) as RunWalkRow[];
     const page = walkPage<RunKey>(
       rows.map((row) => ({ key: { seq: row.seq, id: row.id, eventId: row.event_id }, isYoung: row.is_young === 1, isPrunable: row.is_prunable === 1 })),
       request.limit,
