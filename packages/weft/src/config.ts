@@ -160,7 +160,7 @@ export const ConfigSchema = Type.Object(
       expected: 'a duration such as 30d or 12h, or off',
       default: '30d',
       description:
-        'How long a finished run is kept (succeeded, or parked with its exception closed: replayed, discarded, resolved), with its event, checkpoints, effects and calls; older ones are deleted every hour, in small batches (ADR-0015). Runs on their way and runs with an open exception are never deleted. At least 7d: a webhook redelivered after its event was deleted is accepted as a new one (Shopify retries for 48 h, Stripe for 3 days). `off` keeps everything.',
+        'How long a finished run is kept (succeeded, or parked with its exception closed: replayed, discarded, resolved), with its event, checkpoints, effects and calls; older ones are deleted every hour, in small batches (ADR-0015). Runs on their way, runs with an open exception and reconciliation hand-overs are never deleted. At least 7d: a webhook redelivered after its event was deleted is accepted as a new one (Shopify retries for 48 h, Stripe for 3 days). `off` keeps everything.',
     }),
     retentionCalls: Type.String({
       pattern: RETENTION_PATTERN,
