@@ -35,6 +35,16 @@ export function walkPage<K>(rows: readonly WalkedRow<K>[], pageSize: number): Wa
   return { prunable, lastKey, isDone: rows.length < pageSize };
 }
 
+/** One batch of a prune's walk, as both stores take it: rows after `after`, cut off at `before`. */
+export interface BatchRequest {
+  before: number;
+  after: number;
+  limit: number;
+  isDryRun: boolean;
+  /** With runs: the calls cutoff, so a dry run counts a call once (see BATCH_ROWS). */
+  callsBefore?: number | undefined;
+}
+
 export function noPruneCounts(): PruneCounts {
   return { runs: 0, events: 0, checkpoints: 0, effects: 0, exceptions: 0, xrefCreations: 0, calls: 0 };
 }

@@ -1,4 +1,4 @@
-import { addPruneCounts, noPruneCounts, walkPage, type WalkStep } from '../retention-walk.ts';
+import { addPruneCounts, noPruneCounts, walkPage, type BatchRequest, type WalkStep } from '../retention-walk.ts';
 import { HAND_OVER_DEDUPE_KEY_PREFIX, PRUNE_BATCH_SIZE, type PruneCounts, type PruneRequest, type RetentionStore } from '../store.ts';
 import { lockKey, type PostgresAccess, type PostgresTx } from './postgres-access.ts';
 
@@ -131,14 +131,6 @@ export function createPostgresRetention({ query, transaction }: PostgresAccess):
       return { counts, yieldedToAnother: false };
     },
   };
-}
-
-interface BatchRequest {
-  before: number;
-  after: number;
-  limit: number;
-  isDryRun: boolean;
-  callsBefore?: number | undefined;
 }
 
 interface Batch<K> {

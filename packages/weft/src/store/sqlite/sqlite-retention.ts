@@ -1,4 +1,4 @@
-import { addPruneCounts, noPruneCounts, walkPage, type WalkStep } from '../retention-walk.ts';
+import { addPruneCounts, noPruneCounts, walkPage, type BatchRequest, type WalkStep } from '../retention-walk.ts';
 import { HAND_OVER_DEDUPE_KEY_PREFIX, PRUNE_BATCH_SIZE, type PruneCounts, type RetentionStore } from '../store.ts';
 import type { SqliteAccess } from './sqlite-connections.ts';
 
@@ -116,14 +116,6 @@ export function createSqliteRetention({ sql, read, write }: SqliteAccess): Reten
       return { counts, yieldedToAnother: false };
     },
   };
-}
-
-interface BatchRequest {
-  before: number;
-  after: number;
-  limit: number;
-  isDryRun: boolean;
-  callsBefore?: number | undefined;
 }
 
 interface RunWalkRow {
