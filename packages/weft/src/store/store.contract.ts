@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { HAND_OVER_DEDUPE_KEY_PREFIX, LeaseLostError, NO_ANSWER_RECORDED, NO_ANSWER_YET, NotReplayableError, XREF_FIND_MANY_CHUNK } from './store.ts';
-import type { CallAnswer, CallRequestRecord, ClaimedRun, ClaimRequest, NewCallRecord, NewEvent, NewException, ReconciliationReport, Store, XrefGroup } from './store.ts';
+import { HAND_OVER_DEDUPE_KEY_PREFIX, JobLeaseLostError, LeaseLostError, NO_ANSWER_RECORDED, NO_ANSWER_YET, NotReplayableError, XREF_FIND_MANY_CHUNK } from './store.ts';
+import type { BulkJob, CallAnswer, CallRequestRecord, ClaimedRun, ClaimRequest, NewCallRecord, NewEvent, NewException, ReconciliationReport, Store, XrefGroup } from './store.ts';
 import { XrefConflictError } from '../xref/xref-plan.ts';
 import { keyText } from '../core/ids.ts';
 
@@ -1386,6 +1386,125 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.deepEqual(summary.byConnection, [{ connection: 'erp', calls: 1, errors: 1 }]);
         const times = await store.operations.checkpointTimes((await store.operations.pageRuns({ limit: 1, status: 'succeeded' })).items[0]!.id);
         assert.deepEqual(times, [{ path: 'map', outcome: 'done', at: start + MINUTE + 1 }]);
+      });
+    });
+
+    describe('bulk jobs', () => {
+      const newJob = (id: string, exceptionIds: string[], now = T0) => ({ id, action: 'replay' as const, exceptionIds, startedBy: 'ops-ann', now });
+      const claimJob = (owner: string, now = T0) => store.bulkJobs.claim({ owner, now, leaseMs: LEASE_MS });
+      const progress = (job: BulkJob | undefined) => job && { done: job.done, failed: job.failed, finishedAt: job.finishedAt, leaseOwner: job.leaseOwner, fence: job.fence };
+
+      it('keeps a job with its items, in order, and its audit entry in one write; a job without items is finished at once', async () => {
+        const audit = { at: T0, actor: 'ops-ann', role: 'operator' as const, action: 'exceptions.bulk_discard', target: 'job_1', detail: { total: 3 } };
+        const created = await store.bulkJobs.create({ ...newJob('job_1', ['exc_c', 'exc_a', 'exc_b']), action: 'discard', comment: 'test orders' }, audit);
+        const expected: BulkJob = {
+          id: 'job_1',
+          action: 'discard',
+          comment: 'test orders',
+          startedBy: 'ops-ann',
+          total: 3,
+          done: 0,
+          failed: 0,
+          createdAt: T0,
+          finishedAt: null,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          fence: 0,
+        };
+        assert.deepEqual(created, expected);
+        assert.deepEqual(await store.bulkJobs.get('job_1'), expected);
+        assert.deepEqual(
+          await store.bulkJobs.pendingItems('job_1', -1, 10),
+          ['exc_c', 'exc_a', 'exc_b'].map((exceptionId, position) => ({ position, exceptionId, begun: false })),
+        );
+        assert.deepEqual((await store.bulkJobs.pendingItems('job_1', 0, 1)).map((item) => item.exceptionId), ['exc_a'], 'after a position, at most the limit');
+        assert.deepEqual((await store.adminAudit.list({ limit: 10 })).items.map((entry) => entry.target), ['job_1']);
+
+        const empty = await store.bulkJobs.create(newJob('job_empty', [], T0 + 1));
+        assert.deepEqual(progress(empty), { done: 0, failed: 0, finishedAt: T0 + 1, leaseOwner: null, fence: 0 });
+        assert.equal(await store.bulkJobs.get('job_nope'), undefined);
+        await store.close();
+        const reopened = await harness.reopen();
+        assert.deepEqual(await reopened.bulkJobs.get('job_1'), expected, 'kept across a restart');
+      });
+
+      it('claims the oldest unfinished job nobody holds; a held job only once its lease has expired, with the next fence', async () => {
+        await store.bulkJobs.create(newJob('job_old', ['exc_1']));
+        await store.bulkJobs.create(newJob('job_new', ['exc_2'], T0 + 1));
+        assert.equal(await store.bulkJobs.create(newJob('job_done', [], T0 - 1)).then((job) => job.finishedAt), T0 - 1);
+
+        const first = await claimJob('worker-a');
+        assert.deepEqual([first?.id, first?.leaseOwner, first?.leaseExpiresAt, first?.fence], ['job_old', 'worker-a', T0 + LEASE_MS, 1]);
+        assert.equal((await claimJob('worker-b'))?.id, 'job_new');
+        assert.equal(await claimJob('worker-c', T0 + LEASE_MS - 1), undefined, 'both are held, the finished one is never claimed');
+
+        // worker-a died: its lease runs out and another process takes the job over.
+        const takenOver = await claimJob('worker-c', T0 + LEASE_MS);
+        assert.deepEqual([takenOver?.id, takenOver?.leaseOwner, takenOver?.fence], ['job_old', 'worker-c', 2]);
+      });
+
+      it('gives a job to one of two processes claiming it at once', async () => {
+        await store.bulkJobs.create(newJob('job_1', ['exc_1']));
+        const claims = await Promise.all(['worker-a', 'worker-b', 'worker-c'].map((owner) => claimJob(owner)));
+        assert.equal(claims.filter((job) => job !== undefined).length, 1);
+        assert.equal((await store.bulkJobs.get('job_1'))?.fence, 1);
+      });
+
+      it('counts each item once, failed ones among the done, and finishes the job with its last item', async () => {
+        await store.bulkJobs.create(newJob('job_1', ['exc_1', 'exc_2', 'exc_3']));
+        const { fence } = (await claimJob('worker-a'))!;
+        for (const position of [0, 1]) await store.bulkJobs.beginItem('job_1', fence, position, T0 + LEASE_MS);
+        assert.deepEqual(progress(await store.bulkJobs.recordItem('job_1', fence, 0, 'done', T0 + 1)), { done: 1, failed: 0, finishedAt: null, leaseOwner: 'worker-a', fence: 1 });
+        assert.deepEqual(progress(await store.bulkJobs.recordItem('job_1', fence, 1, 'failed', T0 + 2)), { done: 2, failed: 1, finishedAt: null, leaseOwner: 'worker-a', fence: 1 });
+        await assert.rejects(store.bulkJobs.recordItem('job_1', fence, 1, 'done', T0 + 3), /no item 1 without an outcome/);
+        assert.deepEqual(progress(await store.bulkJobs.get('job_1')), { done: 2, failed: 1, finishedAt: null, leaseOwner: 'worker-a', fence: 1 }, 'a second outcome counts nothing');
+        assert.deepEqual((await store.bulkJobs.pendingItems('job_1', -1, 10)).map((item) => item.exceptionId), ['exc_3']);
+
+        await store.bulkJobs.beginItem('job_1', fence, 2, T0 + LEASE_MS);
+        const finished = await store.bulkJobs.recordItem('job_1', fence, 2, 'done', T0 + 4);
+        assert.deepEqual(progress(finished), { done: 3, failed: 1, finishedAt: T0 + 4, leaseOwner: null, fence: 1 });
+        assert.equal(finished.leaseExpiresAt, null);
+        assert.deepEqual(await store.bulkJobs.pendingItems('job_1', -1, 10), []);
+        assert.equal(await claimJob('worker-b', T0 + 10 * LEASE_MS), undefined, 'a finished job is never claimed again');
+        assert.equal(await store.bulkJobs.release('job_1', fence), false);
+      });
+
+      it('fences a claim taken over: its begin, record and release change nothing', async () => {
+        await store.bulkJobs.create(newJob('job_1', ['exc_1', 'exc_2']));
+        const stale = (await claimJob('worker-a'))!;
+        await store.bulkJobs.beginItem('job_1', stale.fence, 0, T0 + LEASE_MS);
+        const current = (await claimJob('worker-b', T0 + LEASE_MS))!;
+        assert.equal(current.fence, stale.fence + 1);
+
+        await assert.rejects(store.bulkJobs.beginItem('job_1', stale.fence, 1, T0 + 3 * LEASE_MS), JobLeaseLostError);
+        await assert.rejects(store.bulkJobs.recordItem('job_1', stale.fence, 0, 'done', T0 + LEASE_MS + 1), JobLeaseLostError);
+        assert.equal(await store.bulkJobs.release('job_1', stale.fence), false);
+        assert.deepEqual(progress(await store.bulkJobs.get('job_1')), { done: 0, failed: 0, finishedAt: null, leaseOwner: 'worker-b', fence: 2 });
+        assert.equal((await store.bulkJobs.get('job_1'))?.leaseExpiresAt, T0 + 2 * LEASE_MS, "the stale begin did not extend the holder's lease");
+        assert.deepEqual(
+          await store.bulkJobs.pendingItems('job_1', -1, 10),
+          [
+            { position: 0, exceptionId: 'exc_1', begun: true },
+            { position: 1, exceptionId: 'exc_2', begun: false },
+          ],
+          'the item the stale claim began is reported begun; the one it was refused is not',
+        );
+      });
+
+      it('extends the lease as each item begins, and takes back a job handed back at once', async () => {
+        await store.bulkJobs.create(newJob('job_1', ['exc_1', 'exc_2']));
+        const first = (await claimJob('worker-a'))!;
+        await store.bulkJobs.beginItem('job_1', first.fence, 0, T0 + 3 * LEASE_MS);
+        assert.equal(await claimJob('worker-b', T0 + 2 * LEASE_MS), undefined, 'the lease was extended by the begin');
+        await store.bulkJobs.recordItem('job_1', first.fence, 0, 'done', T0 + 2 * LEASE_MS);
+
+        // A shutdown hands the job back: the next process claims it without waiting for the lease.
+        assert.equal(await store.bulkJobs.release('job_1', first.fence), true);
+        assert.deepEqual(progress(await store.bulkJobs.get('job_1')), { done: 1, failed: 0, finishedAt: null, leaseOwner: null, fence: 1 });
+        await assert.rejects(store.bulkJobs.beginItem('job_1', first.fence, 1, T0 + 4 * LEASE_MS), JobLeaseLostError, 'handed back: the old claim holds nothing');
+        const resumed = await claimJob('worker-b', T0 + 2 * LEASE_MS + 1);
+        assert.deepEqual([resumed?.leaseOwner, resumed?.fence, resumed?.done], ['worker-b', 2, 1]);
+        assert.deepEqual(await store.bulkJobs.pendingItems('job_1', -1, 10), [{ position: 1, exceptionId: 'exc_2', begun: false }]);
       });
     });
 

@@ -153,6 +153,8 @@ export interface Store {
   operations: OperationsStore;
   /** Deletes finished work past its retention (ADR-0015). */
   retention: RetentionStore;
+  /** Bulk replays and discards of exceptions, kept until finished and worked by one process at a time (ADR-0016). */
+  bulkJobs: BulkJobStore;
 
   /**
    * Optional: calls `listener` when another process may have committed due work (PostgreSQL's
@@ -736,6 +738,89 @@ export interface PruneResult {
   yieldedToAnother: boolean;
 }
 
+export type BulkJobAction = 'replay' | 'discard';
+
+export interface NewBulkJob {
+  id: string;
+  action: BulkJobAction;
+  /** The open exceptions to act on, in order; each once. */
+  exceptionIds: readonly string[];
+  /** A discard's reason, given to every exception it closes. */
+  comment?: string;
+  /** Who started it (the actor of its audit entry). */
+  startedBy: string;
+  now: number;
+}
+
+/**
+ * A bulk job as stored. `done` counts every item processed, the failed ones included: progress is
+ * done / total, and the job is finished (`finishedAt`) with its last item, in the same transaction.
+ */
+export interface BulkJob {
+  id: string;
+  action: BulkJobAction;
+  comment: string | null;
+  startedBy: string;
+  total: number;
+  done: number;
+  /** Of `done`, the items that could not be processed (the exception was no longer open). */
+  failed: number;
+  createdAt: number;
+  finishedAt: number | null;
+  /** The process working it, until its lease expires; null when nobody is (not yet taken, handed back, finished). */
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  /** Claims so far: more than one means it was taken up again after the process working it stopped or died. */
+  fence: number;
+}
+
+export interface BulkJobItem {
+  position: number;
+  exceptionId: string;
+  /**
+   * An earlier claim began acting on it and recorded no outcome: its process stopped between
+   * the two, so the exception may already be replayed or discarded by this job.
+   */
+  begun: boolean;
+}
+
+/**
+ * Durable bulk jobs (ADR-0016). A job is claimed like a run: a lease for one process and a fence
+ * that each claim increments; every write of the claim's holder carries the fence and a stale one
+ * writes nothing (`JobLeaseLostError`). Acting on an item is the caller's own transaction
+ * (`replayException`, `discardException`), between `beginItem` and `recordItem`.
+ */
+export interface BulkJobStore {
+  /**
+   * Saves the job and its items in one transaction, with `audit` when given (a job that cannot be
+   * audited is not kept). A job without items is finished at once.
+   */
+  create(job: NewBulkJob, audit?: AdminAuditEntry): Promise<BulkJob>;
+  get(id: string): Promise<BulkJob | undefined>;
+  /**
+   * Takes the oldest unfinished job nobody holds (never taken, handed back, or its lease expired:
+   * its process died or hung) for `owner` until `now + leaseMs`, incrementing its fence; undefined
+   * when there is none. Two processes claiming at once never get the same job.
+   */
+  claim(request: { owner: string; now: number; leaseMs: number }): Promise<BulkJob | undefined>;
+  /** The items without an outcome whose position is after `afterPosition` (-1: from the first), in order, at most `limit`. */
+  pendingItems(jobId: string, afterPosition: number, limit: number): Promise<BulkJobItem[]>;
+  /**
+   * Before acting on an item: marks it begun by this claim and extends the lease to `leaseUntil`.
+   * Throws `JobLeaseLostError` when the fence is stale (another process took the job over, or it
+   * was handed back): the caller must not act.
+   */
+  beginItem(jobId: string, fence: number, position: number, leaseUntil: number): Promise<void>;
+  /**
+   * An item's outcome, counted once, in one transaction; the last item finishes the job (and ends
+   * its lease). Throws `JobLeaseLostError` on a stale fence, changing nothing. Answers the job as it
+   * now stands.
+   */
+  recordItem(jobId: string, fence: number, position: number, outcome: 'done' | 'failed', now: number): Promise<BulkJob>;
+  /** Hands an unfinished job back (shutdown): another process, or this one after a restart, may claim it at once. False when the fence is stale. */
+  release(jobId: string, fence: number): Promise<boolean>;
+}
+
 export interface QueueStats {
   /** Runs not yet finished and not executing (queued, or waiting for a retry or a delay), per flow. */
   depthByFlow: Record<string, number>;
@@ -768,6 +853,14 @@ export class LeaseLostError extends Error {
   readonly code = 'ERR_STORE_LEASE_LOST';
   constructor(runId: string) {
     super(`run ${runId} was claimed by another worker; this worker's result is discarded`);
+  }
+}
+
+/** A write on a bulk job carried a stale fencing token: another process works the job now, or it was handed back. */
+export class JobLeaseLostError extends Error {
+  readonly code = 'ERR_STORE_JOB_LEASE_LOST';
+  constructor(jobId: string) {
+    super(`job ${jobId} is no longer held by this claim; another process may work it now`);
   }
 }
 

@@ -2,6 +2,7 @@ import { newId } from '../../core/ids.ts';
 import { createPostgresReconciliations } from './postgres-reconciliations.ts';
 import { createPostgresXrefStore } from './postgres-xref.ts';
 import { createPostgresRetention } from './postgres-retention.ts';
+import { createPostgresBulkJobs } from './postgres-bulk-jobs.ts';
 import type { RunStatus, StepCheckpoint } from '../../core/run.ts';
 import { LeaseLostError, NotReplayableError } from '../store.ts';
 import type {
@@ -666,6 +667,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     reconciliations: createPostgresReconciliations(access),
     operations: createPostgresOperations(access),
     retention: createPostgresRetention(access),
+    bulkJobs: createPostgresBulkJobs(access),
     ...createPostgresStats(access),
     alertIncidents: createPostgresAlertIncidents(access),
 

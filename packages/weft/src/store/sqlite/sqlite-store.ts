@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { createSqliteReconciliations } from './sqlite-reconciliations.ts';
 import { createSqliteRetention } from './sqlite-retention.ts';
 import { createSqliteXrefStore } from './sqlite-xref.ts';
+import { createSqliteBulkJobs } from './sqlite-bulk-jobs.ts';
 import Database from 'better-sqlite3';
 import { newId } from '../../core/ids.ts';
 import { createSqliteConnectionStore, createSqliteSecretStorage, type SqliteAccess } from './sqlite-connections.ts';
@@ -803,6 +804,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     reconciliations: createSqliteReconciliations(access),
     operations: createSqliteOperations(access),
     retention: createSqliteRetention(access),
+    bulkJobs: createSqliteBulkJobs(access),
     ...createSqliteStats(access),
     alertIncidents: createSqliteAlertIncidents(access),
 
