@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineTrigger, type PollTriggerDefinition, type TriggerEvent, type WebhookTriggerDefinition } from './define-trigger.ts';
+import { defineTrigger, type PollSpec, type PollTriggerDefinition, type TriggerEvent, type WebhookTriggerDefinition } from './define-trigger.ts';
 import { linkHeader } from './pagination/link-header.ts';
 import { schema } from './schema.ts';
 
@@ -75,6 +75,25 @@ describe('defineTrigger', () => {
     assert.throws(() => defineTrigger(withTopic({ header: '', values: ['orders/create'] })), /topic.header must be a non-empty string/);
     assert.throws(() => defineTrigger(withTopic((headers: Record<string, string>) => headers['x-shopify-topic'])), /webhook.topic must be \{ header \| field, values \}/);
     assert.equal(defineTrigger(withTopic({ field: 'type', values: ['order.created'] })).webhook?.topic?.field, 'type');
+  });
+
+  it('takes exactly one rule for the cursor: cursorAfter, cursorFromLastPage or nextCursor', () => {
+    const { nextCursor: _nextCursor, ...rest } = ordersUpdated.poll;
+    const withoutRule: Omit<PollSpec, 'cursorAfter' | 'cursorFromLastPage' | 'nextCursor'> = rest;
+    const later = (soFar: string | undefined, item: unknown) => {
+      const { updatedAt } = item as { updatedAt: string };
+      return soFar === undefined || updatedAt > soFar ? updatedAt : soFar;
+    };
+    const folded = defineTrigger({ ...ordersUpdated, poll: { ...withoutRule, cursorAfter: later } });
+    assert.equal(['2026-01-02', '2026-01-03', '2026-01-01'].map((updatedAt) => ({ updatedAt })).reduce(folded.poll!.cursorAfter!, undefined), '2026-01-03');
+    const fromLastPage = defineTrigger({ ...ordersUpdated, poll: { ...withoutRule, cursorFromLastPage: (body: unknown) => (body as { syncToken?: string }).syncToken } });
+    assert.equal(fromLastPage.poll?.cursorFromLastPage?.({ syncToken: 's-2' }), 's-2');
+    assert.equal(defineTrigger(ordersUpdated).poll?.nextCursor?.([{ updatedAt: '2026-01-02' }], undefined), '2026-01-02', 'nextCursor still works for the connectors written against it');
+
+    assert.throws(() => defineTrigger({ ...ordersUpdated, poll: withoutRule } as never), /exactly one of poll.cursorAfter .*poll.cursorFromLastPage .*poll.nextCursor .*got none/);
+    assert.throws(() => defineTrigger({ ...ordersUpdated, poll: { ...ordersUpdated.poll, cursorAfter: later } } as never), /got cursorAfter and nextCursor/);
+    assert.throws(() => defineTrigger({ ...ordersUpdated, poll: { ...withoutRule, cursorAfter: later, cursorFromLastPage: () => 's' } } as never), /got cursorAfter and cursorFromLastPage/);
+    assert.throws(() => defineTrigger({ ...ordersUpdated, poll: { ...withoutRule, cursorAfter: 'updatedAt' } } as never), /poll.cursorAfter must be a function/);
   });
 
   it('needs exactly one way to find polled items', () => {

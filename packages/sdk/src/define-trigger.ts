@@ -50,7 +50,7 @@ export interface WebhookSpec {
   topic?: WebhookTopic;
 }
 
-export interface PollSpec {
+interface PollSpecFields {
   /**
    * What the cursor holds. 'timestamp' and 'id' are compared by the engine to skip what it has
    * seen; 'opaque' (a sync token, a replay id) is only stored and sent back.
@@ -61,8 +61,6 @@ export interface PollSpec {
   /** Where the records are in a page; omit when `pagination` says so. */
   items?(body: unknown): unknown[];
   pagination?: PaginationStrategy;
-  /** From everything this poll returned; undefined keeps the previous cursor. */
-  nextCursor(items: unknown[], lastBody: unknown): string | undefined;
   /**
    * Per record, because timestamp cursors overlap on purpose (records that share the boundary
    * second) and the overlap must not run twice.
@@ -70,6 +68,46 @@ export interface PollSpec {
   dedupeId(item: unknown): string | undefined;
   intervalMs?: number;
 }
+
+/**
+ * How a poll computes the cursor it leaves for the next one: exactly one of the three. The first
+ * two let the engine hold one page at a time, however many pages a poll reads (a backfill of a
+ * year of orders); `nextCursor` makes it keep every record of the poll until its last page.
+ */
+export type PollCursorRule =
+  | {
+      /**
+       * The cursor after also seeing `item`, from the cursor after the records before it:
+       * `soFar` is undefined before the first record of each poll (never the stored cursor), so
+       * it only ever holds what this function returned. For a timestamp cursor, the later of
+       * the two. Called record by record, in the order the pages and their records come; the
+       * result of the last is the next cursor, and a poll with no records keeps the previous one.
+       */
+      cursorAfter(soFar: string | undefined, item: unknown): string | undefined;
+      cursorFromLastPage?: never;
+      nextCursor?: never;
+    }
+  | {
+      /**
+       * The cursor in the last page's body (a sync token, a delta link), read once the last page
+       * is in; undefined keeps the previous cursor.
+       */
+      cursorFromLastPage(body: unknown): string | undefined;
+      cursorAfter?: never;
+      nextCursor?: never;
+    }
+  | {
+      /**
+       * From everything this poll returned; undefined keeps the previous cursor. Kept for the
+       * connectors written against it: the engine holds every record of the poll in memory
+       * until the last page to call it, so prefer `cursorAfter` (or `cursorFromLastPage`).
+       */
+      nextCursor(items: unknown[], lastBody: unknown): string | undefined;
+      cursorAfter?: never;
+      cursorFromLastPage?: never;
+    };
+
+export type PollSpec = PollSpecFields & PollCursorRule;
 
 interface TriggerFields<O extends TSchema> {
   id: string;
@@ -143,11 +181,24 @@ function checkPoll(where: string, poll: PollSpec | undefined): void {
     throw new TypeError(`${where}: poll.cursor must be 'timestamp', 'id' or 'opaque'`);
   }
   assertFunction(where, 'poll.request', poll.request);
-  assertFunction(where, 'poll.nextCursor', poll.nextCursor);
+  checkCursorRule(where, poll);
   assertFunction(where, 'poll.dedupeId', poll.dedupeId);
   if ((poll.items === undefined) === (poll.pagination === undefined)) {
     throw new TypeError(`${where}: give exactly one of poll.items or poll.pagination (which already says where the items are)`);
   }
   if (poll.items !== undefined) assertFunction(where, 'poll.items', poll.items);
   if (poll.intervalMs !== undefined) assertPositive(where, 'poll.intervalMs', poll.intervalMs, { integer: true });
+}
+
+const CURSOR_RULES = ['cursorAfter', 'cursorFromLastPage', 'nextCursor'] as const;
+
+/** One rule, so which one computes the cursor (and whether the engine must hold the poll) is never in doubt. */
+function checkCursorRule(where: string, poll: PollSpec): void {
+  const given = CURSOR_RULES.filter((rule) => poll[rule] !== undefined);
+  if (given.length !== 1) {
+    throw new TypeError(
+      `${where}: give exactly one of poll.cursorAfter (the cursor record by record), poll.cursorFromLastPage (a token in the last page) or poll.nextCursor (from every record, held until the last page); got ${given.length === 0 ? 'none' : given.join(' and ')}`,
+    );
+  }
+  assertFunction(where, `poll.${given[0]!}`, poll[given[0]!]);
 }

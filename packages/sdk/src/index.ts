@@ -41,6 +41,7 @@ export type {
 
 export { defineTrigger } from './define-trigger.ts';
 export type {
+  PollCursorRule,
   PollSpec,
   PollTriggerDefinition,
   Trigger,

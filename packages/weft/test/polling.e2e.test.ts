@@ -10,8 +10,10 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import pino from 'pino';
-import { cursor, defineConnector, defineTrigger, defineAction, schema, type Connector, type PollSpec } from '@weft/sdk';
+import { cursor, defineConnector, defineTrigger, defineAction, schema, type Connector, type PollCursorRule, type PollSpec } from '@weft/sdk';
 import { settledRuns, startTestWeft } from './support/weft-harness.ts';
 import { createPoller, type PollerOptions } from '../src/engine/poller.ts';
 import { backfillPolls } from '../src/cli/commands/backfill.ts';
@@ -171,17 +173,23 @@ describe('poll triggers', () => {
 });
 
 /**
- * The records API again, two records a page, oldest first: `after` is where the next page
- * starts. `serve` decides what each request gets: the page (`answer`), later, or an error.
+ * The records API again, two records a page (or `pageSize`), oldest first (or newest first):
+ * `after` is where the next page starts. `serve` decides what each request gets: the page
+ * (`answer`), later, or an error.
  */
-function startPagedApi(rows: Row[], serve: (page: number, answer: () => void, response: ServerResponse) => void) {
+function startPagedApi(
+  rows: Row[],
+  serve: (page: number, answer: () => void, response: ServerResponse) => void,
+  { pageSize = 2, order = 'oldest-first' }: { pageSize?: number; order?: 'oldest-first' | 'newest-first' } = {},
+) {
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://records');
     const since = url.searchParams.get('updatedSince') ?? '';
     const found = rows.filter((row) => row.updatedAt >= since).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+    if (order === 'newest-first') found.reverse();
     const start = Number(url.searchParams.get('after') ?? 0);
-    const next = start + 2 < found.length ? String(start + 2) : null;
-    serve(start / 2, () => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ records: found.slice(start, start + 2), next })), response);
+    const next = start + pageSize < found.length ? String(start + pageSize) : null;
+    serve(start / pageSize, () => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ records: found.slice(start, start + pageSize), next })), response);
   });
   return new Promise<{ url: string; server: Server }>((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server })));
 }
@@ -555,5 +563,121 @@ describe('weft backfill', () => {
       await polling.close();
       api.server.close();
     }
+  });
+});
+
+const POLL_CURSOR_KEY = 'sync-records:records:records-updated';
+
+/** The paged records API's trigger, its cursor computed by `rule`, and its records' dedupe ids told to `seen`. */
+function pagedRecordsConnector(rule: PollCursorRule, seen: (item: Row) => void = () => {}): Connector {
+  const trigger = defineTrigger({
+    id: 'records-updated',
+    name: 'Records created or updated',
+    strategy: 'poll',
+    output: recordsUpdated.output,
+    poll: {
+      cursor: 'timestamp',
+      request: (since) => ({ method: 'GET', path: '/records', query: { updatedSince: since } }),
+      pagination: cursor({ cursorParam: 'after', items: (body) => (body as { records: Row[] }).records, nextCursor: (body) => (body as { next: string | null }).next }),
+      ...rule,
+      dedupeId: (item) => {
+        seen(item as Row);
+        return `${(item as Row).id}@${(item as Row).updatedAt}`;
+      },
+    },
+  });
+  return defineConnector({ ...pagedRecordsApi, id: 'probed-records-api', triggers: [trigger] });
+}
+
+/** As connectors wrote it before `cursorAfter`: the newest timestamp of every record of the poll, whatever their order. */
+const NEWEST_OF_THE_POLL: PollCursorRule = { nextCursor: (items) => (items as Row[]).map((row) => row.updatedAt).sort().at(-1) };
+/** The same cursor, record by record: the later of the two. */
+const LATER_OF_THE_TWO: PollCursorRule = {
+  cursorAfter: (soFar, item) => {
+    const { updatedAt } = item as Row;
+    return soFar === undefined || updatedAt > soFar ? updatedAt : soFar;
+  },
+};
+
+describe('cursors computed record by record (cursorAfter)', () => {
+  // Five pages of two, sharing seconds across page boundaries; the newest second twice.
+  const rows: Row[] = ['03', '01', '05', '05', '02', '09', '07', '09', '04'].map((second, index) => ({ id: `r${index}`, updatedAt: `2026-01-01T00:00:${second}Z` }));
+
+  for (const order of ['oldest-first', 'newest-first'] as const) {
+    it(`leave the cursor nextCursor leaves from the whole poll, over a poll of many pages ${order}`, { timeout: 30_000 }, async () => {
+      const outcomes: Record<string, { records: number; cursor: string | undefined; stored: string | undefined }> = {};
+      for (const [name, rule] of [['nextCursor', NEWEST_OF_THE_POLL], ['cursorAfter', LATER_OF_THE_TWO]] as const) {
+        const api = await startPagedApi(rows, (_page, answer) => answer(), { order });
+        const polling = await openPolling(pagedRecordsConnector(rule), api.url, FLOW);
+        try {
+          const outcome = await polling.poller().pollOnce(polling.flow);
+          outcomes[name] = { records: outcome.records, cursor: outcome.cursor, stored: await polling.store.pollCursor(POLL_CURSOR_KEY) };
+        } finally {
+          await polling.close();
+          api.server.close();
+        }
+      }
+      assert.deepEqual(outcomes.cursorAfter, outcomes.nextCursor);
+      assert.deepEqual(outcomes.cursorAfter, { records: 9, cursor: '2026-01-01T00:00:09Z', stored: '2026-01-01T00:00:09Z' });
+    });
+  }
+});
+
+/**
+ * A full garbage collection on demand, as `--expose-gc` gives it, in this test file's process
+ * alone: what it leaves behind a WeakRef is held by something, which is what the test asks.
+ */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+describe('polls that hold one page at a time', () => {
+  const PAGE_SIZE = 50;
+  const PAGES = 12;
+  const rows: Row[] = Array.from({ length: PAGE_SIZE * PAGES }, (_, index) => ({ id: `r${index}`, updatedAt: new Date(Date.UTC(2026, 0, 1) + index * 1000).toISOString().replace('.000Z', 'Z') }));
+
+  /**
+   * Backfills the rows, oldest first; as the API is asked for each page from the third on, after
+   * a full collection, counts the records of the pages two or more before it that are still
+   * alive. The poll holds the page it is reading and maybe the one before; none before that.
+   */
+  async function recordsAliveBehindThePoll(rule: PollCursorRule): Promise<number[]> {
+    const records: Array<{ index: number; record: WeakRef<Row> }> = [];
+    const connector = pagedRecordsConnector(rule, (item) => records.push({ index: Number(item.id.slice(1)), record: new WeakRef(item) }));
+    const alive: number[] = [];
+    const api = await startPagedApi(
+      rows,
+      (page, answer) => {
+        if (page >= 2) {
+          collectGarbage();
+          alive.push(records.filter(({ index, record }) => index < (page - 1) * PAGE_SIZE && record.deref() !== undefined).length);
+        }
+        answer();
+      },
+      { pageSize: PAGE_SIZE },
+    );
+    const polling = await openPolling(connector, api.url, FLOW);
+    try {
+      const read = await backfillPolls(polling.poller(), polling.flow, { since: '2026-01-01T00:00:00Z', maxPolls: 3 });
+      assert.equal(read.accepted, rows.length);
+      assert.equal(await polling.store.pollCursor(POLL_CURSOR_KEY), rows.at(-1)!.updatedAt);
+      assert.equal(records.filter(({ index }) => index < PAGE_SIZE * (PAGES - 1)).length, PAGE_SIZE * (PAGES - 1), 'every record was seen');
+      return alive;
+    } finally {
+      await polling.close();
+      api.server.close();
+    }
+  }
+
+  it('lets each page of a backfill go once the next is read, with cursorAfter or cursorFromLastPage', { timeout: 60_000 }, async () => {
+    const noneAlive = Array.from({ length: PAGES - 2 }, () => 0);
+    assert.deepEqual(await recordsAliveBehindThePoll(LATER_OF_THE_TWO), noneAlive);
+    assert.deepEqual(await recordsAliveBehindThePoll({ cursorFromLastPage: (body) => (body as { records: Row[] }).records.at(-1)?.updatedAt }), noneAlive);
+  });
+
+  it('keeps every record of the poll with nextCursor, which asks for them all at the end (and shows the count above can fail)', { timeout: 60_000 }, async () => {
+    const everyPageBefore = Array.from({ length: PAGES - 2 }, (_, page) => (page + 1) * PAGE_SIZE);
+    assert.deepEqual(await recordsAliveBehindThePoll(NEWEST_OF_THE_POLL), everyPageBefore);
   });
 });

@@ -69,8 +69,10 @@ describe('the guide example: requests as data', () => {
       { id: 'C-1', updated_at: '2026-01-03T09:00:00Z' },
       { id: 'C-2', updated_at: '2026-01-04T09:00:00Z' },
     ];
-    assert.equal(poll.nextCursor(items, undefined), '2026-01-04T09:00:00Z');
-    assert.equal(poll.nextCursor([], undefined), undefined, 'an empty poll keeps the cursor');
+    const cursorAfter = poll.cursorAfter!;
+    assert.equal(items.reduce(cursorAfter, undefined), '2026-01-04T09:00:00Z');
+    assert.equal([...items].reverse().reduce(cursorAfter, undefined), '2026-01-04T09:00:00Z', 'newest first too');
+    assert.equal(cursorAfter('2026-01-04T09:00:00Z', items[0]), '2026-01-04T09:00:00Z', 'an older record keeps the cursor so far');
     assert.notEqual(poll.dedupeId(items[0]), poll.dedupeId({ ...items[0], updated_at: '2026-01-05T09:00:00Z' }));
   });
 

@@ -134,7 +134,12 @@ export const customerUpdated = defineTrigger({
     // which is the overlap that keeps them from being lost; dedupeId drops the repeats.
     request: (since) => ({ method: 'GET', path: '/customers', query: { updated_since: since, sort: 'updated_at', limit: 100 } }),
     pagination: customerPages,
-    nextCursor: (items) => (items as Customer[]).map((item) => item.updated_at).sort().at(-1),
+    // The cursor after also seeing this record: the later of the two (ISO 8601 in UTC sorts as
+    // text). The engine folds it record by record, so a poll holds one page at a time.
+    cursorAfter: (soFar, item) => {
+      const updatedAt = (item as Customer).updated_at;
+      return soFar === undefined || updatedAt > soFar ? updatedAt : soFar;
+    },
     // The record and its version: the same customer updated again is a new event.
     dedupeId: (item) => `${(item as Customer).id}@${(item as Customer).updated_at}`,
     intervalMs: 60_000,

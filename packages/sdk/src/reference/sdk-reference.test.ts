@@ -105,6 +105,19 @@ describe('sdkReferenceMarkdown', () => {
     assert.match(page, /- \*\*Cursor:\*\* timestamp\n- \*\*Interval:\*\* 30 s unless the flow sets `every`/);
   });
 
+  it('says whether a poll trigger holds one page at a time or every record of a poll', () => {
+    assert.match(page, /^- \*\*Memory:\*\* a poll holds every record it reads until its last page, since the trigger computes its cursor from all of them \(`nextCursor`\)$/m);
+    const folded = defineTrigger({
+      id: 'thing-changed',
+      name: 'Thing changed',
+      strategy: 'poll',
+      poll: { cursor: 'timestamp', request: () => ({ method: 'GET', path: '/things' }), items: (body) => body as unknown[], cursorAfter: (soFar) => soFar, dedupeId: () => undefined },
+      output: schema.Object({ id: schema.String() }),
+    });
+    const foldedPage = sdkReferenceMarkdown([defineConnector({ ...tiny, triggers: [folded] })]);
+    assert.match(foldedPage, /^- \*\*Memory:\*\* a poll holds one page at a time, however many it reads \(`weft backfill` too\)$/m);
+  });
+
   it('lists the error classes as instantiated, and what errorFromResponse makes of each status', () => {
     assert.match(page, /^\| `RateLimitedError` \| `RetryableError` \| `ERR_CONNECTOR_RATE_LIMITED` \| `rate-limited` \| yes \| The destination is rate-limiting us\. \|$/m);
     assert.match(page, /^\| `AuthError` \| `PermanentError` \| `ERR_CONNECTOR_AUTH` \| `auth` \| no \|/m);

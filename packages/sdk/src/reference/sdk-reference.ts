@@ -201,6 +201,11 @@ function triggerSection(connector: Connector, trigger: Trigger): string {
         `- **Strategy:** poll (Weft asks ${connector.name}); in a flow: \`trigger: { poll: { connection: <a ${connector.id} connection>, trigger: ${trigger.id} } }\``,
         `- **Cursor:** ${poll.cursor}${poll.pagination === undefined ? '' : `; pages with \`${poll.pagination.kind}\``}`,
         `- **Interval:** ${poll.intervalMs === undefined ? 'the flow\'s `every`, else 1 minute' : `${poll.intervalMs / 1000} s unless the flow sets \`every\``}`,
+        `- **Memory:** ${
+          poll.nextCursor === undefined
+            ? 'a poll holds one page at a time, however many it reads (`weft backfill` too)'
+            : 'a poll holds every record it reads until its last page, since the trigger computes its cursor from all of them (`nextCursor`)'
+        }`,
         '- **Dedupe:** per record, so records seen again in the overlap at the cursor run once',
       ].join('\n'),
     );

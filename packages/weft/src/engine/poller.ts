@@ -53,8 +53,9 @@ const AUDIT_FAILURE_LOG_INTERVAL_MS = 10_000;
 const PAGE_LIMIT_LOG_INTERVAL_MS = 3_600_000;
 /**
  * The most pages a scheduled poll reads. A vendor whose pagination never ends (a next cursor
- * that never repeats, or millions of pages) would otherwise hold one poll, and every record it
- * read (kept for `nextCursor`), forever. `weft backfill` has no limit: an operator asked for it.
+ * that never repeats, or millions of pages) would otherwise hold one poll forever (and, for a
+ * trigger written against `nextCursor`, every record it read). `weft backfill` has no limit: an
+ * operator asked for it.
  */
 export const MAX_PAGES_PER_POLL = 1_000;
 
@@ -64,7 +65,7 @@ export class PollTriggerError extends Error {
 
 /**
  * A poll that read its page limit and still had pages to go. What it read is committed; its
- * cursor stays: `nextCursor` is computed from every record of a poll, and from part of them it
+ * cursor stays: a poll's cursor is computed from all of its records, and from part of them it
  * can pass records on the pages not read (a newest-first API's newest record is on its first
  * page), so the next poll reads from the same cursor again.
  */
@@ -173,12 +174,12 @@ export function createPoller(options: PollerOptions) {
       }
       return { accepted, parked };
     };
-    // nextCursor reads every record of the poll (a newest-first API's cursor is known only after
-    // the last page), so they are kept; their events commit page by page, before the next page
-    // is asked for, so a poll that fails part-way keeps what it read and the next one
-    // acknowledges those records as duplicates.
-    const items: unknown[] = [];
-    let lastBody: unknown;
+    // Each page's events commit before the next page is asked for, so a poll that fails part-way
+    // keeps what it read and the next one acknowledges those records as duplicates. The page
+    // then goes into the cursor and is let go: a poll holds one page at a time, unless its
+    // trigger computes the cursor with `nextCursor`, from every record of the poll.
+    const pollCursor = foldPollCursor(trigger);
+    let records = 0;
     let accepted = 0;
     let parked = 0;
     const maxPages = overrides.maxPages ?? options.maxPagesPerPoll ?? MAX_PAGES_PER_POLL;
@@ -188,13 +189,14 @@ export function createPoller(options: PollerOptions) {
         accepted += committed.accepted;
         parked += committed.parked;
       }
-      items.push(...page.items);
-      lastBody = page.body;
+      pollCursor.read(page);
+      records += page.items.length;
     }
-    const next = trigger.poll.nextCursor(items, lastBody) ?? cursor;
-    // Only now: the cursor never moves past a record whose event is not committed.
+    const next = pollCursor.next() ?? cursor;
+    // Only now: the cursor never moves past a record whose event is not committed, and a poll cut
+    // short (its page limit, a stop, a failed page) has thrown before it moves at all.
     if (next !== undefined) await options.engine.acceptBatch(flow, [], { key, value: next });
-    return { records: items.length, accepted, parked, cursor: next, hasMore: items.length > 0 && next !== cursor, triggerIntervalMs: trigger.poll.intervalMs };
+    return { records, accepted, parked, cursor: next, hasMore: records > 0 && next !== cursor, triggerIntervalMs: trigger.poll.intervalMs };
   }
 
   /**
@@ -280,6 +282,46 @@ function cursorKey(flow: LoadedFlow, spec: PollTrigger): string {
 }
 
 type PollTriggerOf = Extract<Trigger, { strategy: 'poll' }>;
+
+/**
+ * The cursor a poll leaves, as its pages are read, by the trigger's rule: `cursorAfter` folds it
+ * record by record and `cursorFromLastPage` reads the last page alone, so neither keeps a page
+ * once the next is read; only `nextCursor`, which wants every record of the poll at once,
+ * makes the records pile up until the last page. Undefined: keep the previous cursor.
+ */
+function foldPollCursor(trigger: PollTriggerOf): { read(page: { items: unknown[]; body: unknown }): void; next(): string | undefined } {
+  const { poll } = trigger;
+  if (poll.cursorAfter !== undefined) {
+    const { cursorAfter } = poll;
+    let soFar: string | undefined;
+    return {
+      read: (page) => {
+        for (const item of page.items) soFar = cursorAfter(soFar, item);
+      },
+      next: () => soFar,
+    };
+  }
+  if (poll.cursorFromLastPage !== undefined) {
+    const { cursorFromLastPage } = poll;
+    let lastPage: { body: unknown } | undefined;
+    return {
+      read: (page) => {
+        lastPage = { body: page.body };
+      },
+      next: () => (lastPage === undefined ? undefined : cursorFromLastPage(lastPage.body)),
+    };
+  }
+  const { nextCursor } = poll;
+  const items: unknown[] = [];
+  let lastBody: unknown;
+  return {
+    read: (page) => {
+      for (const item of page.items) items.push(item);
+      lastBody = page.body;
+    },
+    next: () => nextCursor(items, lastBody),
+  };
+}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
