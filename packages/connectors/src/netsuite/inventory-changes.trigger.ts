@@ -67,7 +67,8 @@ export const inventoryChanges = defineTrigger({
     cursor: 'opaque',
     request: () => soapRequest('search', INVENTORY_SEARCH, SEARCH_PREFERENCES),
     pagination: searchPages,
-    nextCursor: () => undefined,
+    // No cursor (see above): every poll reads every item, one page at a time.
+    cursorFromLastPage: () => undefined,
     dedupeId: (item) => {
       const { internalId, locations } = item as InventoryItem;
       const levels = [...locations].sort((a, b) => a.locationId.localeCompare(b.locationId)).map((stock) => `${stock.locationId}=${stock.quantityAvailable}`);

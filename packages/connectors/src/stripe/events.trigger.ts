@@ -12,8 +12,10 @@ interface EventList {
 
 /**
  * Every event of the account, by polling GET /v1/events: the way to catch up on what webhooks
- * missed, and to backfill. The cursor is the newest `created` second seen; the next poll asks
- * for created ≥ that second again, so events sharing it are fetched twice and deduplicated by id.
+ * missed, and to backfill. The cursor is the newest `created` second seen (Stripe lists newest
+ * first, so it is on the first page; folded record by record, a backfill holds one page at a
+ * time); the next poll asks for created ≥ that second again, so events sharing it are fetched
+ * twice and deduplicated by id.
  */
 export const events = defineTrigger({
   id: 'events',
@@ -41,9 +43,10 @@ export const events = defineTrigger({
         return hasMore ? data.at(-1)?.id : undefined;
       },
     }),
-    nextCursor: (items) => {
-      const newest = Math.max(...(items as StripeEventRecord[]).map((event) => event.created));
-      return Number.isFinite(newest) ? String(newest) : undefined;
+    cursorAfter: (newestSoFar, item) => {
+      const { created } = item as StripeEventRecord;
+      if (!Number.isFinite(created)) return newestSoFar;
+      return newestSoFar === undefined || created > Number(newestSoFar) ? String(created) : newestSoFar;
     },
     dedupeId: (item) => (item as StripeEventRecord).id,
     intervalMs: 60_000,
