@@ -255,6 +255,8 @@ export async function startWeft(
     const running = [startSchedules(engine, [flow], log), poller.start([flow]), startExceptionFeeds(feedOptions, [flow])];
     return { stop: () => running.forEach((trigger) => trigger.stop()) };
   };
+  // Bulk replays and discards: kept in the store, worked here once the engine runs (ADR-0016).
+  const jobs = createJobRunner({ store, clock: systemClock, log, owner: WORKER_ID, leaseMs: config.leaseMs, afterReplay: () => engine.kick() });
   const flowSwitch = createFlowSwitch({
     apply: (enabled) => {
       engine.replaceFlows(enabled);
@@ -281,7 +283,7 @@ export async function startWeft(
         clock: systemClock,
         sessionTtlMs: config.adminSessionTtlMs,
         redactFields: config.redactFields,
-        jobs: createJobRunner(systemClock),
+        jobs,
         connections: createConnectionsView({
           store,
           runtime: outbound.connections,
@@ -309,6 +311,7 @@ export async function startWeft(
   // Only once the port is ours: the one-time admin password is then printed, not lost.
   const { generated: adminPassword } = await ensureAdminPassword(store.tokens, config.adminPassword, Date.now());
   engine.start();
+  jobs.run();
   triggers = startFlowTriggers(startTriggersOf, flowSwitch.enabled());
   const alerting =
     store.alertIncidents === undefined
@@ -371,6 +374,8 @@ export async function startWeft(
         alerting?.stop();
         // Stop accepting first, so nothing is acknowledged that the worker will not see.
         await app.close();
+        // The item under way finishes; the rest of its job is handed back for the next process.
+        await jobs.stop();
         await engine.stop(Math.max(0, config.shutdownTimeoutMs - 5_000));
         metrics.stop();
         stopTracing();

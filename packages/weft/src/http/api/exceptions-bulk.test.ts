@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeOrder } from '../../demo/shop.ts';
+import { scratchDatabase, skipWithoutPostgres } from '../../../test/support/postgres.ts';
 import { eventually, startApiWeft, type ApiWeft } from './testing.ts';
 
 describe('management API: a bulk action on exactly the exceptions named', () => {
@@ -83,5 +84,44 @@ describe('management API: a bulk action on exactly the exceptions named', () => 
     assert.deepEqual({ total: started.body.total, notOpen: started.body.notOpen }, { total: 2, notOpen: [] }, 'order 10 and the one left open earlier');
     await finished(started.body.jobId);
     assert.equal(await statusOf(open), 'replayed');
+  });
+});
+
+describe('management API: a bulk job on PostgreSQL is one job for every process', { skip: skipWithoutPostgres }, () => {
+  let database: { url: string; drop(): Promise<void> };
+  let first: ApiWeft;
+  let second: ApiWeft;
+  before(async () => {
+    database = await scratchDatabase('weft_bulk_jobs');
+    // Two `weft start` processes behind one load balancer, sharing the database.
+    first = await startApiWeft({ overrides: { database: database.url } });
+    second = await startApiWeft({ overrides: { database: database.url } });
+  });
+  after(async () => {
+    await first?.stop();
+    await second?.stop();
+    await database?.drop();
+  });
+
+  it('answers the progress of a job started through one process from another', async () => {
+    const operator = await first.tokenFor('operator', 'ops-ann');
+    for (let n = 1; n <= 3; n++) await first.deliver(n, { badSku: true });
+    const open = await eventually(() => first.store.listExceptions({ flowId: 'orders', status: 'open' }), (found) => found.length === 3, 'three open exceptions');
+
+    const started = await first.api('POST', '/api/v1/exceptions/bulk', { token: operator, body: { action: 'discard', ids: open.map((e) => e.id), comment: 'test orders' } });
+    assert.equal(started.status, 202, started.text);
+    // The console's next poll lands on the other process.
+    const job = await eventually(
+      () => second.api('GET', `/api/v1/jobs/${started.body.jobId}`, { token: operator }),
+      (answer) => answer.status !== 200 || answer.body.finishedAt !== null,
+      'the job, read through the second process',
+    );
+    assert.equal(job.status, 200, job.text);
+    assert.deepEqual(
+      { ...job.body, finishedAt: typeof job.body.finishedAt, createdAt: typeof job.body.createdAt },
+      { id: started.body.jobId, action: 'exceptions.discard', total: 3, done: 3, failed: 0, finishedAt: 'number', createdAt: 'number', startedBy: 'ops-ann', state: 'finished', resumed: false },
+    );
+    for (const exception of open) assert.equal((await second.store.getException(exception.id))?.status, 'discarded');
+    assert.equal((await second.api('GET', '/api/v1/jobs/job_nope', { token: operator })).status, 404);
   });
 });

@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Reason } from '../../core/exception.ts';
-import type { ExceptionStatus } from '../../store/store.ts';
+import { newId } from '../../core/ids.ts';
+import type { BulkJob, ExceptionStatus } from '../../store/store.ts';
 import type { ApiContext } from './api-context.ts';
 import { ApiProblem, notFound } from './api-problem.ts';
 import { CallRecordSchema, ExceptionRecordSchema, ExceptionStatusSchema, IdParams, Millis, Page, PageQuery, ReasonSchema, RunSummarySchema } from './schemas.ts';
@@ -55,12 +56,35 @@ const BulkStarted = Type.Object({
 });
 const Job = Type.Object({
   id: Type.String(),
-  action: Type.String(),
+  action: Type.String({ description: 'exceptions.replay or exceptions.discard' }),
   total: Type.Integer(),
   done: Type.Integer({ description: 'processed so far, failed ones included' }),
-  failed: Type.Integer(),
+  failed: Type.Integer({ description: 'of done, the ones not processed: no longer open when the job came to them (closed by someone else)' }),
   finishedAt: Type.Union([Millis, Type.Null()]),
+  createdAt: Millis,
+  startedBy: Type.String({ description: "the name of the token that started it ('admin' for the admin session)" }),
+  state: Type.Union([Type.Literal('waiting'), Type.Literal('running'), Type.Literal('finished')], {
+    description: 'waiting: no process works it now (not taken yet, or the one working it stopped; the next to look takes it up)',
+  }),
+  resumed: Type.Boolean({ description: 'taken up again after the process working it stopped or died: it carries on from the first item without an outcome' }),
 });
+
+/** A stored job as the API shows it: its state read against the clock (a lease that ran out is nobody's). */
+function jobView(job: BulkJob, now: number): Static<typeof Job> {
+  const isHeld = job.leaseOwner !== null && job.leaseExpiresAt !== null && job.leaseExpiresAt > now;
+  return {
+    id: job.id,
+    action: `exceptions.${job.action}`,
+    total: job.total,
+    done: job.done,
+    failed: job.failed,
+    finishedAt: job.finishedAt,
+    createdAt: job.createdAt,
+    startedBy: job.startedBy,
+    state: job.finishedAt !== null ? 'finished' : isHeld ? 'running' : 'waiting',
+    resumed: job.fence > 1,
+  };
+}
 
 /** Pages through the filter once, at the start: the job's set is fixed, later exceptions are not swept in. */
 const BULK_PAGE = 500;
@@ -204,24 +228,27 @@ export async function exceptionRoutes(app: FastifyInstance, context: ApiContext)
       }
       const { open, notOpen } = body.ids === undefined ? { open: await openMatching(body.filter!), notOpen: [] } : await openAmong(body.ids);
       const comment = body.comment?.trim();
-      const job = context.jobs.start(`exceptions.${body.action}`, open, async (id) => {
-        if (body.action === 'replay') await replay(id, undefined);
-        else await store.discardException(id, clock.now(), comment);
-      });
+      const principal = request.principal!;
+      const now = clock.now();
+      const id = newId('job', now);
       const selection = body.ids === undefined ? { filter: body.filter } : { ids: open, ...(notOpen.length > 0 ? { notOpen } : {}) };
-      await app.weftAuth.audit(request, `exceptions.bulk_${body.action}`, job.id, { ...selection, total: open.length, ...(comment ? { comment } : {}) });
+      // The job and its audit entry commit together; any process may then work it.
+      const job = await context.jobs.start(
+        { id, action: body.action, exceptionIds: open, ...(comment ? { comment } : {}), startedBy: principal.name, now },
+        { at: now, actor: principal.name, role: principal.role, action: `exceptions.bulk_${body.action}`, target: id, detail: { ...selection, total: open.length, ...(comment ? { comment } : {}) } },
+      );
       return reply.code(202).send({ jobId: job.id, total: job.total, notOpen });
     },
   });
 
   app.get('/jobs/:id', {
     config: { role: 'viewer' },
-    schema: { summary: 'Progress of a bulk job (kept in memory by the process that runs it)', tags: ['exceptions'], params: IdParams, response: { 200: Job } },
+    schema: { summary: 'Progress of a bulk job, from the store: any process answers it, and it survives a restart', tags: ['exceptions'], params: IdParams, response: { 200: Job } },
     handler: async (request) => {
       const { id } = request.params as Static<typeof IdParams>;
-      const job = context.jobs.get(id);
+      const job = await context.jobs.get(id);
       if (job === undefined) throw notFound('job', id);
-      return job;
+      return jobView(job, clock.now());
     },
   });
 }

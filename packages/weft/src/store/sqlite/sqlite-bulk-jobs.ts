@@ -5,6 +5,8 @@ import type { SqliteAccess } from './sqlite-connections.ts';
 
 /** The fenced part of every write of a claim's holder: a later claim, a hand-back or the job's end makes it stale. */
 const HELD = `id = @jobId AND fence = @fence AND lease_owner IS NOT NULL AND finished_at IS NULL`;
+/** Unfinished and held by nobody: never taken, handed back, or its holder's lease ran out (it died or hung). */
+const CLAIMABLE = `finished_at IS NULL AND (lease_owner IS NULL OR lease_expires_at <= @now)`;
 
 export function createSqliteBulkJobs({ sql, read, write }: SqliteAccess): BulkJobStore {
   const load = (id: string) => sql('SELECT * FROM bulk_jobs WHERE id = ?').get(id) as BulkJobRow | undefined;
@@ -36,19 +38,21 @@ export function createSqliteBulkJobs({ sql, read, write }: SqliteAccess): BulkJo
         return row === undefined ? undefined : toBulkJob(row);
       }),
 
-    // Claims are writes: the group commit's transaction holds SQLite's one write lock, so two
-    // processes on one file cannot both take the job.
-    claim: ({ owner, now, leaseMs }) =>
-      write(() => {
+    // Every process looks every few seconds, nearly always finding nothing: a read first, so an
+    // idle look queues no write. The claim itself is a write: the group commit's transaction
+    // holds SQLite's one write lock, so two processes on one file cannot both take the job.
+    claim: async ({ owner, now, leaseMs }) => {
+      const isAnyClaimable = await read(() => sql(`SELECT 1 FROM bulk_jobs WHERE ${CLAIMABLE} LIMIT 1`).get({ now }) !== undefined);
+      if (!isAnyClaimable) return undefined;
+      return write(() => {
         const row = sql(`
           UPDATE bulk_jobs SET lease_owner = @owner, lease_expires_at = @now + @leaseMs, fence = fence + 1
           WHERE id = (
-            SELECT id FROM bulk_jobs
-            WHERE finished_at IS NULL AND (lease_owner IS NULL OR lease_expires_at <= @now)
-            ORDER BY created_at, id LIMIT 1)
+            SELECT id FROM bulk_jobs WHERE ${CLAIMABLE} ORDER BY created_at, id LIMIT 1)
           RETURNING *`).get({ owner, now, leaseMs }) as BulkJobRow | undefined;
         return row === undefined ? undefined : toBulkJob(row);
-      }),
+      });
+    },
 
     pendingItems: (jobId, afterPosition, limit) =>
       read(() =>
