@@ -37,8 +37,31 @@ export async function scratchDatabase(prefix = 'weft_test'): Promise<{ url: stri
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => withDatabase(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`)).then(() => undefined),
+    drop: () => dropDatabase(serverUrl, name),
   };
+}
+
+/**
+ * FORCE ends the test's own leftover sessions, but refuses (42501) when an autovacuum worker,
+ * owned by the server's superuser, is at work on the database, as after a test's 10,000 events.
+ * A plain DROP stops autovacuum by itself; it only waits for other sessions to go (55006).
+ */
+async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  const drop = (force: boolean) => withDatabase(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)}${force ? ' WITH (FORCE)' : ''}`));
+  try {
+    await drop(true);
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42501') throw error;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await drop(false);
+        return;
+      } catch (retryError) {
+        if ((retryError as { code?: string }).code !== '55006' || attempt === 10) throw retryError;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
 }
 
 export async function withDatabase<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
