@@ -91,11 +91,16 @@ export interface ExceptionGroup {
 
 export interface BulkJob {
   id: string;
-  action: 'replay' | 'discard';
+  action: 'exceptions.replay' | 'exceptions.discard';
   total: number;
+  /** Processed so far, the failed ones included. */
   done: number;
   failed: number;
   finishedAt: number | null;
+  /** waiting: no Weft process works it now; the next one to look takes it up. */
+  state: 'waiting' | 'running' | 'finished';
+  /** Taken up again after the process working it stopped. */
+  resumed: boolean;
 }
 
 export interface FlowSummary {

@@ -180,7 +180,7 @@ function BulkActions({ flow, reason, total, onDone }: { flow?: string | undefine
         ...(comment.trim() ? { comment: comment.trim() } : {}),
       });
       setNotOpen(started.notOpen.length);
-      let current: BulkJob = { id: started.jobId, action, total: started.total, done: 0, failed: 0, finishedAt: null };
+      let current: BulkJob = { id: started.jobId, action: `exceptions.${action}`, total: started.total, done: 0, failed: 0, finishedAt: null, state: 'running', resumed: false };
       setJob(current);
       while (current.finishedAt === null) {
         await new Promise((resolve) => setTimeout(resolve, 300));
@@ -210,11 +210,13 @@ function BulkActions({ flow, reason, total, onDone }: { flow?: string | undefine
       </button>
       {job ? (
         <span class="progress">
-          <progress aria-label="Bulk progress" max={Math.max(1, job.total)} value={job.done + job.failed} />
+          {/* done counts the failed items too: it is the progress. */}
+          <progress aria-label="Bulk progress" max={Math.max(1, job.total)} value={job.done} />
           <span aria-live="polite">
-            {job.action === 'replay' ? 'Replayed' : 'Discarded'} {job.done} of {job.total}
+            {job.action === 'exceptions.replay' ? 'Replayed' : 'Discarded'} {job.done - job.failed} of {job.total}
             {job.failed ? `, ${job.failed} failed` : ''}
-            {job.finishedAt !== null ? ' — done' : ''}
+            {job.resumed ? ' (resumed after a restart)' : ''}
+            {job.finishedAt !== null ? ' — done' : job.state === 'waiting' ? ' — waiting for a Weft process to take it up' : ''}
             {notOpen ? `; ${notOpen} no longer open, left as ${notOpen === 1 ? 'it was' : 'they were'}` : ''}
           </span>
         </span>

@@ -59,7 +59,7 @@ const Job = Type.Object({
   action: Type.String({ description: 'exceptions.replay or exceptions.discard' }),
   total: Type.Integer(),
   done: Type.Integer({ description: 'processed so far, failed ones included' }),
-  failed: Type.Integer({ description: 'of done, the ones not processed: no longer open when the job came to them (closed by someone else)' }),
+  failed: Type.Integer({ description: 'of done, the ones not processed (nearly always: no longer open when the job came to them, closed by someone else)' }),
   finishedAt: Type.Union([Millis, Type.Null()]),
   createdAt: Millis,
   startedBy: Type.String({ description: "the name of the token that started it ('admin' for the admin session)" }),
