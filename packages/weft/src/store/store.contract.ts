@@ -371,6 +371,38 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.deepEqual(await claimedIds({ now: T0 + 3 }), [third.runId]);
       });
 
+      it('queues a run replayed with a new ordering key in turn among the new key’s runs, no longer among the old key’s', async () => {
+        const earlierOfOldKey = await ingestRun({ orderingKey: 'order-1' });
+        const earlierOfNewKey = await ingestRun({ orderingKey: 'order-2' });
+        const claimed = await claim();
+        assert.deepEqual(claimed.map((run) => run.id), [earlierOfOldKey.runId, earlierOfNewKey.runId]);
+        const earlierOfNewKeyRun = claimed[1]!;
+        // The order id was wrong: the operator's edit moves the event to another record.
+        const misfiled = makeEvent({ orderingKey: 'order-1', body: { order: 1 } });
+        const parked = await store.ingestParked(misfiled, exceptionFor(T0, { stepPath: null }));
+        assert.ok(parked.status === 'accepted');
+        const laterOfNewKey = await ingestRun({ orderingKey: 'order-2' });
+
+        await store.replayException(parked.exceptionId, { now: T0 + 1, input: { order: 2 }, orderingKey: 'order-2' });
+        assert.equal((await store.getRun(misfiled.runId))?.orderingKey, 'order-2');
+        assert.deepEqual(await claimedIds({ now: T0 + 1 }), [], 'behind the earlier open run of its new key');
+        await store.completeRun(earlierOfNewKey.runId, earlierOfNewKeyRun.fence, T0 + 2);
+        assert.deepEqual(await claimedIds({ now: T0 + 2 }), [misfiled.runId], 'its turn comes, though the old key’s earlier run still runs; the later run of its new key waits');
+        await store.completeRun(misfiled.runId, (await store.getRun(misfiled.runId))!.fence, T0 + 3);
+        assert.deepEqual(await claimedIds({ now: T0 + 3 }), [laterOfNewKey.runId]);
+      });
+
+      it('queues a run refused at ingest without an ordering key under the key its edited input gives', async () => {
+        const refused = makeEvent({ orderingKey: null, body: { wrongShape: true } });
+        const parked = await store.ingestParked(refused, exceptionFor(T0, { stepPath: null }));
+        assert.ok(parked.status === 'accepted');
+        await store.replayException(parked.exceptionId, { now: T0 + 1, input: { order: 3 }, orderingKey: 'order-3' });
+
+        const later = await store.ingest(makeEvent({ orderingKey: 'order-3', receivedAt: T0 + 2 }), { workerId: 'worker-a', leaseMs: LEASE_MS });
+        assert.ok(later.status === 'accepted' && later.claimed === undefined, 'a later event of the record waits for the replayed run, even on ingest');
+        assert.deepEqual(await claimedIds({ now: T0 + 2 }), [refused.runId]);
+      });
+
       it('caps the runs of a flow holding live leases at its concurrency', async () => {
         const orders = [await ingestRun(), await ingestRun(), await ingestRun(), await ingestRun()];
         const invoice = await ingestRun({ flowId: 'invoices' });

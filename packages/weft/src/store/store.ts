@@ -119,10 +119,13 @@ export interface Store {
    * Queue the exception's run again (due now, attempts and takeovers reset: a runaway parked
    * after its takeovers is not parked again at its first claim); the exception becomes
    * `replayed`. With `input`, the run's trigger body is replaced and its checkpoints cleared;
-   * the effect ledger still keeps done effects from repeating. Throws `NotReplayableError`
-   * when the exception is not open.
+   * the effect ledger still keeps done effects from repeating. With `orderingKey`, the run's
+   * ordering key becomes it in the same transaction: the key of an edited input, computed by the
+   * caller as ingest computes it (`orderingKeyOfEditedInput`), so the run takes its turn among
+   * the runs of its new key (by creation order, as any replayed run) and no longer among the old
+   * key's; without it the key is kept. Throws `NotReplayableError` when the exception is not open.
    */
-  replayException(id: string, options: { now: number; input?: unknown }): Promise<{ runId: string }>;
+  replayException(id: string, options: { now: number; input?: unknown; orderingKey?: string | null }): Promise<{ runId: string }>;
   /** Closes an open exception without running it again; `comment` says why (the API requires one). */
   discardException(id: string, now: number, comment?: string): Promise<void>;
 

@@ -626,13 +626,17 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       transaction(async (tx) => {
         // A claim on ingest of a later run of the key reads the rules under this lock: without it,
         // one that read them before this replay committed could commit its claim after, while
-        // another claimer, not seeing that claim yet, takes the replayed run.
+        // another claimer, not seeing that claim yet, takes the replayed run. The key is the one
+        // the run is queued under: the new one when the replay gives one. The old key's needs no
+        // lock: the parked run held back none of its runs, and after the replay it is not one.
         const [run] = await tx.query<{ flow_id: string; ordering_key: string | null }>(
           'SELECT r.flow_id, r.ordering_key FROM exceptions x JOIN runs r ON r.id = x.run_id WHERE x.id = $1',
           [id],
         );
-        if (run !== undefined && run.ordering_key !== null) {
-          await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKeyText(orderingLock(run.flow_id, run.ordering_key))]);
+        const hasOrderingKey = options.orderingKey !== undefined;
+        const queuedUnder = hasOrderingKey ? options.orderingKey : run?.ordering_key;
+        if (run !== undefined && queuedUnder !== undefined && queuedUnder !== null) {
+          await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKeyText(orderingLock(run.flow_id, queuedUnder))]);
         }
         const exception = await lockOpenException(tx, id);
         const hasInput = options.input !== undefined;
@@ -640,9 +644,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           `UPDATE runs SET status = 'queued', due_at = $2, claimable_at = $2, updated_at = $2, finished_at = NULL,
              lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
              attempt_path = NULL, attempt_count = 0, attempt_first_at = NULL, takeovers = 0,
-             input_override = CASE WHEN $3 THEN $4 ELSE input_override END
+             input_override = CASE WHEN $3 THEN $4 ELSE input_override END,
+             ordering_key = CASE WHEN $5 THEN $6 ELSE ordering_key END
            WHERE id = $1 AND status = 'exception' RETURNING ${NOTIFY}::text`,
-          [exception.run_id, options.now, hasInput, hasInput ? toJson(options.input) : null],
+          [exception.run_id, options.now, hasInput, hasInput ? toJson(options.input) : null, hasOrderingKey, options.orderingKey ?? null],
         );
         if (replayed.length === 0) throw new NotReplayableError(`the run of exception ${id} is no longer parked`);
         if (hasInput) await tx.query('DELETE FROM checkpoints WHERE run_id = $1', [exception.run_id]);

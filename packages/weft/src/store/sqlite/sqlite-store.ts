@@ -771,16 +771,20 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       queue.write(() => {
         const exception = findOpenException(id);
         const hasInput = options.input !== undefined;
+        const hasOrderingKey = options.orderingKey !== undefined;
         const result = sql(`
           UPDATE runs SET status = 'queued', due_at = @now, claimable_at = @now, updated_at = @now, finished_at = NULL,
             lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
             attempt_path = NULL, attempt_count = 0, attempt_first_at = NULL, takeovers = 0,
-            input_override = CASE WHEN @hasInput THEN @input ELSE input_override END
+            input_override = CASE WHEN @hasInput THEN @input ELSE input_override END,
+            ordering_key = CASE WHEN @hasOrderingKey THEN @orderingKey ELSE ordering_key END
           WHERE id = @runId AND status = 'exception'`).run({
           runId: exception.run_id,
           now: options.now,
           hasInput: hasInput ? 1 : 0,
           input: hasInput ? toJson(options.input) : null,
+          hasOrderingKey: hasOrderingKey ? 1 : 0,
+          orderingKey: options.orderingKey ?? null,
         });
         if (result.changes === 0) throw new NotReplayableError(`the run of exception ${id} is no longer parked`);
         if (hasInput) sql('DELETE FROM checkpoints WHERE run_id = ?').run(exception.run_id);
