@@ -10,7 +10,7 @@ import { startPruning, type Pruning } from './pruning.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const DAY = 86_400_000;
-const NOTHING = { runs: 0, events: 0, checkpoints: 0, effects: 0, exceptions: 0, xrefCreations: 0, calls: 0 };
+const NOTHING = { runs: 0, events: 0, checkpoints: 0, effects: 0, exceptions: 0, xrefCreations: 0, calls: 0, bulkJobs: 0, bulkJobItems: 0 };
 
 function captureLog() {
   const lines: Array<{ level: string; fields: Record<string, unknown>; message: string }> = [];

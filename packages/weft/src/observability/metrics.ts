@@ -96,7 +96,7 @@ export function createMetrics(options: MetricsOptions): WeftMetrics {
   });
   const prunedRows = new Counter({
     name: 'weft_pruned_rows_total',
-    help: 'Rows the retention prune deleted, by table (runs, events, checkpoints, effects, exceptions, xrefCreations, calls).',
+    help: 'Rows the retention prune deleted, by table (runs, events, checkpoints, effects, exceptions, xrefCreations, calls, bulkJobs, bulkJobItems).',
     labelNames: ['table'] as const,
     registers,
   });

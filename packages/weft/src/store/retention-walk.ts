@@ -35,10 +35,10 @@ export function walkPage<K>(rows: readonly WalkedRow<K>[], pageSize: number): Wa
   return { prunable, lastKey, isDone: rows.length < pageSize };
 }
 
-/** One batch of a prune's walk, as both stores take it: rows after `after`, cut off at `before`. */
-export interface BatchRequest {
+/** One batch of a prune's walk, as both stores take it: rows after `after` (a seq, an id), cut off at `before`. */
+export interface BatchRequest<K = number> {
   before: number;
-  after: number;
+  after: K;
   limit: number;
   isDryRun: boolean;
   /** With runs: the calls cutoff, so a dry run counts a call once (see BATCH_ROWS). */
@@ -46,9 +46,18 @@ export interface BatchRequest {
 }
 
 export function noPruneCounts(): PruneCounts {
-  return { runs: 0, events: 0, checkpoints: 0, effects: 0, exceptions: 0, xrefCreations: 0, calls: 0 };
+  return { runs: 0, events: 0, checkpoints: 0, effects: 0, exceptions: 0, xrefCreations: 0, calls: 0, bulkJobs: 0, bulkJobItems: 0 };
 }
 
 export function addPruneCounts(total: PruneCounts, more: Partial<PruneCounts>): void {
   for (const key of Object.keys(total) as (keyof PruneCounts)[]) total[key] += more[key] ?? 0;
+}
+
+/**
+ * A jobs batch deletes at most `limit` items (a job swept by a filter can have thousands) and a
+ * job once none of its items is left. When items of the batch's jobs are left over, the next
+ * batch walks again from where this one began; each batch deletes items, so the walk ends.
+ */
+export function jobsPageAfterItems(page: WalkStep<string>, after: string, isItemsLeft: boolean): WalkStep<string> {
+  return isItemsLeft ? { prunable: page.prunable, lastKey: after, isDone: false } : page;
 }

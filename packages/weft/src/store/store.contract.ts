@@ -1544,7 +1544,7 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       const DAY = 86_400_000;
       /** Runs that finished before this go; the runs below finish around T0. */
       const CUTOFF = T0 + 30 * DAY;
-      const NOTHING = { runs: 0, events: 0, checkpoints: 0, effects: 0, exceptions: 0, xrefCreations: 0, calls: 0 };
+      const NOTHING = { runs: 0, events: 0, checkpoints: 0, effects: 0, exceptions: 0, xrefCreations: 0, calls: 0, bulkJobs: 0, bulkJobItems: 0 };
 
       /** The audit record of a call a run's step sends at `at`. */
       const callOf = (event: NewEvent, at: number): CallRequestRecord => ({
@@ -1593,7 +1593,7 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         await store.discardException(discarded.exceptionId, T0 + 2000, 'sent by hand');
 
         const { counts, yieldedToAnother } = await store.retention.prune({ runsFinishedBefore: CUTOFF });
-        assert.deepEqual(counts, { runs: 2, events: 2, checkpoints: 2, effects: 2, exceptions: 1, xrefCreations: 2, calls: 2 });
+        assert.deepEqual(counts, { ...NOTHING, runs: 2, events: 2, checkpoints: 2, effects: 2, exceptions: 1, xrefCreations: 2, calls: 2 });
         assert.equal(yieldedToAnother, false);
         for (const event of [succeeded, discarded.event]) {
           assert.equal(await store.getRun(event.runId), undefined);
@@ -1645,7 +1645,7 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         const ordinary = await succeededRun();
 
         const { counts } = await store.retention.prune({ runsFinishedBefore: CUTOFF, callsBefore: CUTOFF });
-        assert.deepEqual(counts, { runs: 1, events: 1, checkpoints: 1, effects: 1, exceptions: 0, xrefCreations: 1, calls: 2 });
+        assert.deepEqual(counts, { ...NOTHING, runs: 1, events: 1, checkpoints: 1, effects: 1, exceptions: 0, xrefCreations: 1, calls: 2 });
         assert.equal(await store.getRun(ordinary.runId), undefined);
         // The reconcile step's probe of the numbered keys still meets both hand-overs, and reads them as closed.
         for (const handOver of [parked, redriven]) {
@@ -1699,7 +1699,7 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
 
         const request = { runsFinishedBefore: CUTOFF, callsBefore: CUTOFF };
         const dry = await store.retention.prune({ ...request, dryRun: true });
-        assert.deepEqual(dry.counts, { runs: 3, events: 3, checkpoints: 3, effects: 3, exceptions: 1, xrefCreations: 3, calls: 4 });
+        assert.deepEqual(dry.counts, { ...NOTHING, runs: 3, events: 3, checkpoints: 3, effects: 3, exceptions: 1, xrefCreations: 3, calls: 4 });
         assert.equal((await store.countRuns()).succeeded, 2, 'a dry run deletes nothing');
         assert.deepEqual((await store.retention.prune(request)).counts, dry.counts);
         assert.deepEqual((await store.retention.prune(request)).counts, NOTHING);
@@ -1732,6 +1732,54 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         assert.equal((await store.getRun(blocked.runId))?.status, 'queued');
         const { fence } = (await store.getRun(next.runId))!;
         assert.deepEqual(await store.completeRun(next.runId, fence, CUTOFF + 1), [open.exceptionId], "the kept open exception is resolved by its record's next run");
+      });
+
+      describe('bulk jobs', () => {
+        /** A job created at `createdAt` whose items are all worked, the last at `finishedAt`. */
+        async function finishedJob(id: string, exceptionIds: string[], createdAt: number, finishedAt: number): Promise<void> {
+          await store.bulkJobs.create({ id, action: 'replay', exceptionIds, startedBy: 'ops-ann', now: createdAt });
+          if (exceptionIds.length === 0) return;
+          const claimed = await store.bulkJobs.claim({ owner: 'worker-a', now: createdAt, leaseMs: LEASE_MS });
+          assert.equal(claimed?.id, id);
+          for (const position of exceptionIds.keys()) {
+            await store.bulkJobs.beginItem(id, claimed.fence, position, finishedAt + LEASE_MS);
+            await store.bulkJobs.recordItem(id, claimed.fence, position, position === 0 ? 'failed' : 'done', finishedAt);
+          }
+          assert.notEqual((await store.bulkJobs.get(id))?.finishedAt, null);
+        }
+
+        it('prunes bulk jobs finished before the runs cutoff with their items, in batches; never one still worked, nor one finished since', async () => {
+          // Ids are drawn from the time of creation (newId), so these are in creation order.
+          await finishedJob('job_1', ['exc_1', 'exc_2', 'exc_3'], T0, T0 + 1000);
+          await finishedJob('job_2', [], T0 + 1, T0 + 1);
+          await finishedJob('job_4', ['exc_6'], T0 + 3, CUTOFF);
+          await finishedJob('job_5', [], CUTOFF + 1, CUTOFF + 1);
+          // Created last, so the claims above took the others; the walk goes by id.
+          await store.bulkJobs.create({ id: 'job_3', action: 'discard', comment: 'test orders', exceptionIds: ['exc_4', 'exc_5'], startedBy: 'ops-ann', now: T0 + 2 });
+
+          const request = { runsFinishedBefore: CUTOFF, batchSize: 2 };
+          const dry = await store.retention.prune({ ...request, dryRun: true });
+          assert.deepEqual(dry.counts, { ...NOTHING, bulkJobs: 2, bulkJobItems: 3 });
+          assert.ok(await store.bulkJobs.get('job_1'), 'a dry run deletes nothing');
+          // Two items a batch: job_1's third item is deleted by a second batch, then job_1 itself.
+          assert.deepEqual((await store.retention.prune(request)).counts, dry.counts);
+          for (const id of ['job_1', 'job_2']) assert.equal(await store.bulkJobs.get(id), undefined, id);
+          assert.deepEqual(await store.bulkJobs.pendingItems('job_1', -1, 10), []);
+          // Still to be worked (an unfinished job is claimable however old), finished since the cutoff, created since.
+          assert.deepEqual(
+            (await store.bulkJobs.pendingItems('job_3', -1, 10)).map((item) => item.exceptionId),
+            ['exc_4', 'exc_5'],
+          );
+          for (const id of ['job_3', 'job_4', 'job_5']) assert.ok(await store.bulkJobs.get(id), id);
+          assert.equal((await store.bulkJobs.claim({ owner: 'worker-b', now: CUTOFF, leaseMs: LEASE_MS }))?.id, 'job_3');
+          assert.deepEqual((await store.retention.prune(request)).counts, NOTHING, 'a second prune deletes nothing');
+        });
+
+        it('keeps every bulk job when only calls are pruned (retentionRuns off)', async () => {
+          await finishedJob('job_1', ['exc_1'], T0, T0 + 1);
+          assert.deepEqual((await store.retention.prune({ callsBefore: CUTOFF })).counts, NOTHING);
+          assert.ok(await store.bulkJobs.get('job_1'));
+        });
       });
     });
   });

@@ -699,13 +699,14 @@ export interface RetentionStore {
    * Never a run that is queued, running or waiting, one with an open exception, a reconcile
    * hand-over (`HAND_OVER_DEDUPE_KEY_PREFIX`), nor one whose event has a run that is not
    * prunable. Then the calls made before `callsBefore` of runs that are gone or terminal without
-   * an open exception. Cross-references, reconciliation reports,
+   * an open exception. Then the bulk jobs finished before `runsFinishedBefore`, with their items
+   * (never a job still being worked). Cross-references, reconciliation reports,
    * connections, secrets, tokens and the admin audit are never touched.
    *
-   * Runs are walked in creation order and calls in the order they were recorded, each walk up to
-   * the first one younger than its cutoff: the work is bounded by what is old, not by the table.
-   * Pruning is idempotent: a second prune with the same cutoffs deletes nothing. On PostgreSQL a
-   * prune finding another process pruning stops at once (`yieldedToAnother`).
+   * Runs and jobs are walked in creation order and calls in the order they were recorded, each
+   * walk up to the first one younger than its cutoff: the work is bounded by what is old, not by
+   * the table. Pruning is idempotent: a second prune with the same cutoffs deletes nothing. On
+   * PostgreSQL a prune finding another process pruning stops at once (`yieldedToAnother`).
    */
   prune(request: PruneRequest): Promise<PruneResult>;
 }
@@ -732,6 +733,9 @@ export interface PruneCounts {
   exceptions: number;
   xrefCreations: number;
   calls: number;
+  bulkJobs: number;
+  /** The items of those jobs (a job swept by a filter can have thousands). */
+  bulkJobItems: number;
 }
 
 export interface PruneResult {

@@ -1,16 +1,34 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSqliteStore } from '../../store/sqlite/sqlite-store.ts';
-import { runWeft, seedStore, tempDir } from '../testing.ts';
+import { runWeft, SEED_TIME, seedStore, tempDir } from '../testing.ts';
 
-/** The seed's succeeded run: its event, two checkpoints and one call. Its two open exceptions stay, calls included. */
-const SEEDED_SUCCESS = { runs: 1, events: 1, checkpoints: 2, effects: 0, exceptions: 0, xrefCreations: 0, calls: 1 };
-const NOTHING = { runs: 0, events: 0, checkpoints: 0, effects: 0, exceptions: 0, xrefCreations: 0, calls: 0 };
+/**
+ * The seed's succeeded run: its event, two checkpoints and one call; and the bulk job of one item
+ * that seedWithFinishedJob adds. Its two open exceptions stay, calls included.
+ */
+const SEEDED_SUCCESS = { runs: 1, events: 1, checkpoints: 2, effects: 0, exceptions: 0, xrefCreations: 0, calls: 1, bulkJobs: 1, bulkJobItems: 1 };
+const NOTHING = { runs: 0, events: 0, checkpoints: 0, effects: 0, exceptions: 0, xrefCreations: 0, calls: 0, bulkJobs: 0, bulkJobItems: 0 };
+
+/** The seed, with a bulk replay of one of its exceptions that finished when the seed's runs did. */
+async function seedWithFinishedJob(dir: string): Promise<Awaited<ReturnType<typeof seedStore>>> {
+  const seeded = await seedStore(dir);
+  const store = createSqliteStore({ path: seeded.path });
+  try {
+    await store.bulkJobs.create({ id: 'job_1', action: 'replay', exceptionIds: [seeded.exceptions[0]!.id], startedBy: 'ops-ann', now: SEED_TIME });
+    const job = await store.bulkJobs.claim({ owner: 'weft-1', now: SEED_TIME, leaseMs: 30_000 });
+    await store.bulkJobs.beginItem('job_1', job!.fence, 0, SEED_TIME + 30_000);
+    await store.bulkJobs.recordItem('job_1', job!.fence, 0, 'failed', SEED_TIME + 1);
+  } finally {
+    await store.close();
+  }
+  return seeded;
+}
 
 describe('weft prune', () => {
-  it('counts on --dry-run what it then deletes: the old finished run, not the runs with open exceptions', async () => {
+  it('counts on --dry-run what it then deletes: the old finished run and bulk job, not the runs with open exceptions', async () => {
     const dir = tempDir();
-    const seeded = await seedStore(dir);
+    const seeded = await seedWithFinishedJob(dir);
     const dry = await runWeft(['prune', '--dry-run', '--json', '--db', seeded.path], { cwd: dir });
     assert.equal(dry.code, 0, dry.stderr);
     const report = JSON.parse(dry.stdout);
@@ -24,6 +42,7 @@ describe('weft prune', () => {
     const store = createSqliteStore({ path: seeded.path });
     try {
       assert.equal(await store.getRun(seeded.succeededRunId), undefined);
+      assert.equal(await store.bulkJobs.get('job_1'), undefined);
       for (const { id, runId } of seeded.exceptions) {
         assert.equal((await store.getException(id))?.status, 'open');
         assert.equal((await store.listCalls({ runId, now: Date.now() })).length, 1);
@@ -38,7 +57,7 @@ describe('weft prune', () => {
 
   it('prints the cutoffs and a row count per table', async () => {
     const dir = tempDir();
-    const seeded = await seedStore(dir);
+    const seeded = await seedWithFinishedJob(dir);
     const result = await runWeft(['prune', '--dry-run', '--db', seeded.path], { cwd: dir, env: { WEFT_RETENTION_CALLS: 'off' } });
     assert.equal(result.code, 0, result.stderr);
     const [first, header, ...rows] = result.stdout.trimEnd().split('\n');

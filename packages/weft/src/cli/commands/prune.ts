@@ -23,7 +23,7 @@ export interface PruneReport {
 export function pruneCommand(context: CliContext): Command {
   const command = new Command('prune')
     .description(
-      'delete finished runs older than retentionRuns (with their event, checkpoints, effects, calls and closed exceptions) and calls older than retentionCalls, ' +
+      'delete finished runs older than retentionRuns (with their event, checkpoints, effects, calls and closed exceptions), bulk jobs finished before then (with their items) and calls older than retentionCalls, ' +
         'as weft start does every hour; never a run on its way, with an open exception, or a reconciliation hand-over',
     )
     .option('--dry-run', 'count what would be deleted, delete nothing')

@@ -60,6 +60,23 @@ describe('PostgreSQL retention', { skip: skipWithoutPostgres }, () => {
     }
   });
 
+  it('prunes finished bulk jobs under the same lock: while another process holds it, an old job stays', async () => {
+    const store = await open();
+    await store.bulkJobs.create({ id: 'job_1', action: 'replay', exceptionIds: [], startedBy: 'ops-ann', now: T0 });
+    const other = new pg.Client(clientConfig({ url: databaseUrl!, schema: schema.name }));
+    await other.connect();
+    try {
+      await other.query(`BEGIN; SELECT pg_advisory_xact_lock(${PRUNE_LOCK_KEY})`);
+      const yielded = await store.retention.prune({ runsFinishedBefore: CUTOFF });
+      assert.deepEqual([yielded.yieldedToAnother, yielded.counts.bulkJobs], [true, 0]);
+      assert.ok(await store.bulkJobs.get('job_1'));
+      await other.query('COMMIT');
+      assert.equal((await store.retention.prune({ runsFinishedBefore: CUTOFF })).counts.bulkJobs, 1);
+    } finally {
+      await other.end();
+    }
+  });
+
   it('does not stop for a prune of another store in the same database (another schema)', async () => {
     const store = await open();
     await oldSucceededRuns(store, 2);

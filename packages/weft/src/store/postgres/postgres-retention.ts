@@ -1,4 +1,4 @@
-import { addPruneCounts, noPruneCounts, walkPage, type BatchRequest, type WalkStep } from '../retention-walk.ts';
+import { addPruneCounts, jobsPageAfterItems, noPruneCounts, walkPage, type BatchRequest, type WalkStep } from '../retention-walk.ts';
 import { HAND_OVER_DEDUPE_KEY_PREFIX, PRUNE_BATCH_SIZE, type PruneCounts, type PruneRequest, type RetentionStore } from '../store.ts';
 import { lockKey, type PostgresAccess, type PostgresTx } from './postgres-access.ts';
 
@@ -37,6 +37,11 @@ const WALK_CALLS = `
   SELECT c.id, c.at >= $1 AS is_young,
     NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = c.run_id AND (r.claimable_at IS NOT NULL OR ${OPEN_EXCEPTION_OF('r')})) AS is_prunable
   FROM calls c WHERE c.id > $2 ORDER BY c.id LIMIT $3`;
+
+/** As sqlite-retention.ts: bulk jobs by id (creation order), each with whether it may go. $1 cutoff, $2 after (id), $3 limit. */
+const WALK_JOBS = `
+  SELECT id, created_at >= $1 AS is_young, (finished_at IS NOT NULL AND finished_at < $1) AS is_prunable
+  FROM bulk_jobs WHERE id > $2 ORDER BY id LIMIT $3`;
 
 /**
  * A batch's rows per table ($1 the runs, $2 their events, $3 dry run, $4 the calls cutoff). In
@@ -96,15 +101,47 @@ export function createPostgresRetention({ query, transaction }: PostgresAccess):
     return { page, counts: { calls: page.prunable.length } };
   }
 
-  /** Walks one table batch by batch; false when another process was found pruning. */
-  async function walk<K>(
+  /**
+   * One batch of bulk jobs after `after` (an id): at most `limit` of their items, then each job
+   * none of whose items is left (see jobsPageAfterItems). Two statements: the second sees what
+   * the first deleted.
+   */
+  async function pruneJobs(tx: PostgresTx | PostgresAccess, request: BatchRequest<string>): Promise<Batch<string>> {
+    const rows = await tx.query<{ id: string; is_young: boolean; is_prunable: boolean }>(WALK_JOBS, [request.before, request.after, request.limit]);
+    const page = walkPage<string>(
+      rows.map((row) => ({ key: row.id, isYoung: row.is_young, isPrunable: row.is_prunable })),
+      request.limit,
+    );
+    if (page.prunable.length === 0) return { page, counts: {} };
+    if (request.isDryRun) {
+      const [items] = await tx.query<{ count: number }>('SELECT count(*) FROM bulk_job_items WHERE job_id = ANY($1::text[])', [page.prunable]);
+      return { page, counts: { bulkJobs: page.prunable.length, bulkJobItems: items?.count ?? 0 } };
+    }
+    const [items] = await tx.query<{ count: number }>(
+      `WITH gone AS (DELETE FROM bulk_job_items WHERE (job_id, position) IN (
+         SELECT job_id, position FROM bulk_job_items WHERE job_id = ANY($1::text[]) LIMIT $2) RETURNING 1)
+       SELECT count(*) FROM gone`,
+      [page.prunable, request.limit],
+    );
+    const [jobs] = await tx.query<{ count: number }>(
+      `WITH gone AS (DELETE FROM bulk_jobs j WHERE j.id = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM bulk_job_items i WHERE i.job_id = j.id) RETURNING 1)
+       SELECT count(*) FROM gone`,
+      [page.prunable],
+    );
+    const jobsGone = jobs?.count ?? 0;
+    return { page: jobsPageAfterItems(page, request.after, jobsGone < page.prunable.length), counts: { bulkJobs: jobsGone, bulkJobItems: items?.count ?? 0 } };
+  }
+
+  /** Walks one table batch by batch, from `start`; false when another process was found pruning. */
+  async function walk<K, A>(
     request: PruneRequest,
-    batch: (tx: PostgresTx | PostgresAccess, after: number) => Promise<Batch<K>>,
-    keyOf: (key: K) => number,
+    start: A,
+    batch: (tx: PostgresTx | PostgresAccess, after: A) => Promise<Batch<K>>,
+    keyOf: (key: K) => A,
     counts: PruneCounts,
   ): Promise<boolean> {
     const isDryRun = request.dryRun === true;
-    for (let after = 0; request.signal?.aborted !== true; ) {
+    for (let after = start; request.signal?.aborted !== true; ) {
       const done = isDryRun ? await batch({ query }, after) : await underLock((tx) => batch(tx, after));
       if (done === undefined) return false;
       addPruneCounts(counts, done.counts);
@@ -121,11 +158,15 @@ export function createPostgresRetention({ query, transaction }: PostgresAccess):
       const counts = noPruneCounts();
       const { runsFinishedBefore: runsBefore, callsBefore } = request;
       if (runsBefore !== undefined) {
-        const isWalked = await walk(request, (tx, after) => pruneRuns(tx, { before: runsBefore, after, limit, isDryRun, callsBefore }), (run) => run.seq, counts);
+        const isWalked = await walk(request, 0, (tx, after) => pruneRuns(tx, { before: runsBefore, after, limit, isDryRun, callsBefore }), (run) => run.seq, counts);
         if (!isWalked) return { counts, yieldedToAnother: true };
       }
       if (callsBefore !== undefined) {
-        const isWalked = await walk(request, (tx, after) => pruneCalls(tx, { before: callsBefore, after, limit, isDryRun }), (id) => id, counts);
+        const isWalked = await walk(request, 0, (tx, after) => pruneCalls(tx, { before: callsBefore, after, limit, isDryRun }), (id) => id, counts);
+        if (!isWalked) return { counts, yieldedToAnother: true };
+      }
+      if (runsBefore !== undefined) {
+        const isWalked = await walk(request, '', (tx, after) => pruneJobs(tx, { before: runsBefore, after, limit, isDryRun }), (id) => id, counts);
         if (!isWalked) return { counts, yieldedToAnother: true };
       }
       return { counts, yieldedToAnother: false };

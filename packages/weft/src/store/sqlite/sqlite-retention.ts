@@ -1,4 +1,4 @@
-import { addPruneCounts, noPruneCounts, walkPage, type BatchRequest, type WalkStep } from '../retention-walk.ts';
+import { addPruneCounts, jobsPageAfterItems, noPruneCounts, walkPage, type BatchRequest, type WalkStep } from '../retention-walk.ts';
 import { HAND_OVER_DEDUPE_KEY_PREFIX, PRUNE_BATCH_SIZE, type PruneCounts, type RetentionStore } from '../store.ts';
 import type { SqliteAccess } from './sqlite-connections.ts';
 
@@ -31,6 +31,16 @@ const WALK_CALLS = `
   SELECT c.id, c.at >= @before AS is_young,
     NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = c.run_id AND (r.claimable_at IS NOT NULL OR ${OPEN_EXCEPTION_OF('r')})) AS is_prunable
   FROM calls c WHERE c.id > @after ORDER BY c.id LIMIT @limit`;
+
+/**
+ * Bulk jobs by id, which is drawn from the time of creation (`newId`), so in creation order; each
+ * with whether it may go: finished before the cutoff (never a job still being worked).
+ */
+const WALK_JOBS = `
+  SELECT id, created_at >= @before AS is_young, finished_at IS NOT NULL AND finished_at < @before AS is_prunable
+  FROM bulk_jobs WHERE id > @after ORDER BY id LIMIT @limit`;
+
+const BATCH_JOBS = '(SELECT value FROM json_each(@jobs))';
 
 const BATCH_RUNS = '(SELECT value FROM json_each(@runs))';
 
@@ -89,6 +99,27 @@ export function createSqliteRetention({ sql, read, write }: SqliteAccess): Reten
     return { page, counts: { calls: page.prunable.length } };
   }
 
+  /**
+   * One batch of bulk jobs after `after` (an id): at most `limit` of their items, then each job
+   * none of whose items is left (see jobsPageAfterItems).
+   */
+  function pruneJobs(request: BatchRequest<string>): { page: WalkStep<string>; counts: Partial<PruneCounts> } {
+    const rows = sql(WALK_JOBS).all({ before: request.before, after: request.after, limit: request.limit }) as JobWalkRow[];
+    const page = walkPage<string>(
+      rows.map((row) => ({ key: row.id, isYoung: row.is_young === 1, isPrunable: row.is_prunable === 1 })),
+      request.limit,
+    );
+    if (page.prunable.length === 0) return { page, counts: {} };
+    const jobs = JSON.stringify(page.prunable);
+    if (request.isDryRun) {
+      const items = sql(`SELECT count(*) FROM bulk_job_items WHERE job_id IN ${BATCH_JOBS}`).pluck().get({ jobs }) as number;
+      return { page, counts: { bulkJobs: page.prunable.length, bulkJobItems: items } };
+    }
+    const items = sql(`DELETE FROM bulk_job_items WHERE rowid IN (SELECT rowid FROM bulk_job_items WHERE job_id IN ${BATCH_JOBS} LIMIT @limit)`).run({ jobs, limit: request.limit }).changes;
+    const jobsGone = sql(`DELETE FROM bulk_jobs WHERE id IN ${BATCH_JOBS} AND NOT EXISTS (SELECT 1 FROM bulk_job_items i WHERE i.job_id = bulk_jobs.id)`).run({ jobs }).changes;
+    return { page: jobsPageAfterItems(page, request.after, jobsGone < page.prunable.length), counts: { bulkJobs: jobsGone, bulkJobItems: items } };
+  }
+
   return {
     prune: async (request) => {
       const limit = request.batchSize ?? PRUNE_BATCH_SIZE;
@@ -113,6 +144,15 @@ export function createSqliteRetention({ sql, read, write }: SqliteAccess): Reten
           after = page.lastKey;
         }
       }
+      if (request.runsFinishedBefore !== undefined) {
+        const before = request.runsFinishedBefore;
+        for (let after = ''; request.signal?.aborted !== true; ) {
+          const { page, counts: deleted } = await inTransaction(() => pruneJobs({ before, after, limit, isDryRun }));
+          addPruneCounts(counts, deleted);
+          if (page.isDone || page.lastKey === undefined) break;
+          after = page.lastKey;
+        }
+      }
       return { counts, yieldedToAnother: false };
     },
   };
@@ -128,6 +168,12 @@ interface RunWalkRow {
 
 interface CallWalkRow {
   id: number;
+  is_young: number;
+  is_prunable: number;
+}
+
+interface JobWalkRow {
+  id: string;
   is_young: number;
   is_prunable: number;
 }
