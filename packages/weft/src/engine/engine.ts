@@ -11,6 +11,7 @@ import { startPruning, type Pruning, type RetentionPolicy } from './pruning.ts';
 import { createCodeRunner } from './code-runner.ts';
 import type { RepairLauncher } from './repairs.ts';
 import { StepFailedError } from './step-failure.ts';
+import { ExpressionError } from '../transforms/expression-error.ts';
 
 export interface EngineOptions {
   store: Store;
@@ -171,7 +172,7 @@ export function createEngine(options: EngineOptions): Engine {
     // An empty body (a bare `curl -X POST`, a ping) says nothing that could tell one delivery from
     // a repeat: hashed, every one would be a repeat of the first, forever.
     dedupeKey ??= incoming.rawBody !== undefined && incoming.rawBody.length > 0 ? `sha256:${sha256Hex(incoming.rawBody)}` : `event:${eventId}`;
-    const orderingKey = flow.flow.orderingKey === undefined ? null : await orderingKeyOf(flow, flow.flow.orderingKey, scope, incoming.refused !== undefined);
+    const orderingKey = await orderingKeyOf(flow, event, { isRefused: incoming.refused !== undefined });
     return {
       id: eventId,
       runId: newId('run', receivedAt),
@@ -181,23 +182,6 @@ export function createEngine(options: EngineOptions): Engine {
       receivedAt,
       event,
     };
-  }
-
-  /**
-   * The run's ordering key. A refused event's is read best effort from its body of the wrong shape
-   * (none when the expression fails or gives nothing): kept, so that once fixed and replayed the
-   * run takes its turn among its key's runs. Parked, it holds none of them back.
-   */
-  async function orderingKeyOf(flow: LoadedFlow, expression: string, scope: unknown, isRefused: boolean): Promise<string | null> {
-    let value: unknown;
-    try {
-      value = await flow.expression(expression).evaluate(scope);
-    } catch (error) {
-      if (isRefused) return null;
-      throw error;
-    }
-    if (value === undefined || value === null || (isRefused && value === '')) return null;
-    return keyText(value);
   }
 
   return {
@@ -242,4 +226,46 @@ export function createEngine(options: EngineOptions): Engine {
       await code.close();
     },
   };
+}
+
+/**
+ * The ordering key of a run of `flow` for `event`, as ingest computes it (none when the flow
+ * declares no `orderingKey`, or its expression gives nothing). A refused event's is read best
+ * effort from its body of the wrong shape (none when the expression fails or gives nothing): kept,
+ * so that once fixed and replayed the run takes its turn among its key's runs. Parked, it holds
+ * none of them back.
+ */
+async function orderingKeyOf(flow: LoadedFlow, event: TriggerEvent, { isRefused }: { isRefused: boolean }): Promise<string | null> {
+  const expression = flow.flow.orderingKey;
+  if (expression === undefined) return null;
+  let value: unknown;
+  try {
+    value = await flow.expression(expression).evaluate({ trigger: event, steps: {} });
+  } catch (error) {
+    if (isRefused) return null;
+    throw error;
+  }
+  if (value === undefined || value === null || (isRefused && value === '')) return null;
+  return keyText(value);
+}
+
+/** The flow's `orderingKey` failed on an operator's edited input: the replay is refused, nothing changed. */
+export class OrderingKeyError extends Error {
+  override readonly name = 'OrderingKeyError';
+}
+
+/**
+ * The ordering key of a run replayed with an edited input: the key ingest would have given its
+ * event had it arrived with that body (the flow's current `orderingKey` on the run's event, body
+ * replaced). A replay keeping the key of the input it replaces would run unordered (an event
+ * refused at ingest whose key could not be read) or serialised with another record's runs (an
+ * edit of the field the key is read from). Throws `OrderingKeyError` when the expression fails.
+ */
+export async function orderingKeyOfEditedInput(flow: LoadedFlow, event: TriggerEvent, input: unknown): Promise<string | null> {
+  try {
+    return await orderingKeyOf(flow, { ...event, body: input }, { isRefused: false });
+  } catch (error) {
+    if (!(error instanceof ExpressionError)) throw error;
+    throw new OrderingKeyError(`the flow's orderingKey (${flow.flow.orderingKey}) could not be evaluated on the edited input: ${error.message}`);
+  }
 }

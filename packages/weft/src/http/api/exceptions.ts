@@ -2,7 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Reason } from '../../core/exception.ts';
 import { newId } from '../../core/ids.ts';
-import type { BulkJob, ExceptionStatus } from '../../store/store.ts';
+import { orderingKeyOfEditedInput, OrderingKeyError } from '../../engine/engine.ts';
+import type { BulkJob, ExceptionRecord, ExceptionStatus } from '../../store/store.ts';
 import type { ApiContext } from './api-context.ts';
 import { ApiProblem, notFound } from './api-problem.ts';
 import { CallRecordSchema, ExceptionRecordSchema, ExceptionStatusSchema, IdParams, Millis, Page, PageQuery, ReasonSchema, RunSummarySchema } from './schemas.ts';
@@ -92,10 +93,32 @@ const BULK_PAGE = 500;
 export async function exceptionRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
   const { store, clock, engine } = context;
 
-  async function replay(id: string, input: unknown): Promise<{ runId: string }> {
-    const result = await store.replayException(id, { now: clock.now(), ...(input === undefined ? {} : { input }) });
+  /** An edited input replaces the run's, and with it the ordering key read from it (as at ingest). */
+  async function replay(exception: ExceptionRecord, input: unknown): Promise<{ runId: string }> {
+    const edit = input === undefined ? {} : { input, orderingKey: await orderingKeyOfEdit(exception, input) };
+    const result = await store.replayException(exception.id, { now: clock.now(), ...edit });
     engine.kick();
     return result;
+  }
+
+  /**
+   * The ordering key of the run's event with the edited body, by the flow's `orderingKey`: the
+   * replay is refused, nothing changed, when it cannot be read rather than run under the key of
+   * the input it replaces.
+   */
+  async function orderingKeyOfEdit(exception: ExceptionRecord, input: unknown): Promise<string | null> {
+    const flow = context.flows.get(exception.flowId);
+    if (flow === undefined) {
+      throw new ApiProblem(409, 'flow-not-loaded', 'The flow is not loaded', `flow '${exception.flowId}' is not among this server's flows, so the ordering key of the edited input cannot be computed: nothing was changed. Replay it without an input, or where the flow is loaded.`);
+    }
+    const run = await store.getRun(exception.runId);
+    if (run === undefined) throw notFound('run', exception.runId);
+    try {
+      return await orderingKeyOfEditedInput(flow, run.event, input);
+    } catch (error) {
+      if (error instanceof OrderingKeyError) throw new ApiProblem(400, 'ordering-key-failed', 'The edited input has no ordering key', `${error.message}: nothing was changed`);
+      throw error;
+    }
   }
 
   async function openException(id: string) {
@@ -154,8 +177,7 @@ export async function exceptionRoutes(app: FastifyInstance, context: ApiContext)
     handler: async (request) => {
       const { id } = request.params as Static<typeof IdParams>;
       const { input } = request.body as Static<typeof Replay>;
-      await openException(id);
-      const result = await replay(id, input);
+      const result = await replay(await openException(id), input);
       await app.weftAuth.audit(request, 'exception.replay', id, { runId: result.runId, editedInput: input !== undefined });
       return result;
     },
