@@ -5,7 +5,7 @@ import { createManualClock } from '../core/clock.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { observeStore } from '../store/observed-store.ts';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
-import type { PruneRequest, PruneResult, RetentionStore } from '../store/store.ts';
+import { PruneError, StoreUnavailableError, type PruneRequest, type PruneResult, type RetentionStore } from '../store/store.ts';
 import { startPruning, type Pruning } from './pruning.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -112,6 +112,36 @@ describe('pruning', () => {
     await until(() => attempts >= 2, 'a second prune');
     assert.equal(log.lines[0]?.message, 'retention.failed');
     assert.equal(log.lines[0]?.level, 'warn');
+  });
+
+  it('logs and counts what a prune failing part-way deleted before it failed', async () => {
+    const store = observeStore(createSqliteStore({ path: ':memory:' }));
+    const clock = createManualClock(T0 + 31 * DAY);
+    const metrics = createMetrics({ store, clock, includeProcessMetrics: false });
+    const unavailable = new StoreUnavailableError('the database is unreachable');
+    const retention: RetentionStore = {
+      prune: async () => {
+        throw new PruneError({ ...NOTHING, runs: 500, events: 500, checkpoints: 1000 }, unavailable);
+      },
+    };
+    const log = captureLog();
+    try {
+      pruning = startPruning({ store: { retention }, clock, log, retention: { runsMs: 30 * DAY, callsMs: undefined }, onPruned: metrics.recordPruned, firstDelayMs: 1, intervalMs: 60_000 });
+      await until(() => log.lines.length > 0, 'the first prune');
+      assert.deepEqual(log.lines, [
+        {
+          level: 'warn',
+          message: 'retention.failed',
+          fields: { ...NOTHING, runs: 500, events: 500, checkpoints: 1000, runsFinishedBefore: new Date(T0 + DAY).toISOString(), ms: 0, err: unavailable },
+        },
+      ]);
+      const text = await metrics.render();
+      assert.match(text, /^weft_pruned_rows_total\{table="runs"\} 500$/m);
+      assert.match(text, /^weft_pruned_rows_total\{table="checkpoints"\} 1000$/m);
+    } finally {
+      metrics.stop();
+      await store.close();
+    }
   });
 
   it('prunes nothing when both retentions are off', async () => {

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.ts';
-import type { PruneCounts, PruneResult, Store } from '../store/store.ts';
+import { PruneError, type PruneCounts, type PruneResult, type Store } from '../store/store.ts';
 
 /** How long finished work is kept (`retentionRuns`, `retentionCalls`); undefined: kept for ever. */
 export interface RetentionPolicy {
@@ -22,7 +22,7 @@ export interface PruningOptions {
   clock: Clock;
   log: PruneLog;
   retention: RetentionPolicy;
-  /** Told the rows each prune deleted (the metrics' counter). */
+  /** Told the rows each prune deleted, also one that failed part-way (the metrics' counter). */
   onPruned?: (counts: PruneCounts) => void;
   /** Defaults `FIRST_PRUNE_DELAY_MS` and `PRUNE_INTERVAL_MS`. */
   firstDelayMs?: number;
@@ -52,16 +52,29 @@ export function startPruning(options: PruningOptions): Pruning {
     const now = clock.now();
     const runsFinishedBefore = retention.runsMs === undefined ? undefined : now - retention.runsMs;
     const callsBefore = retention.callsMs === undefined ? undefined : now - retention.callsMs;
-    const result = await store.retention.prune({
-      ...(runsFinishedBefore === undefined ? {} : { runsFinishedBefore }),
-      ...(callsBefore === undefined ? {} : { callsBefore }),
-      signal: stopping.signal,
-    });
+    const cutoffs = {
+      ...(runsFinishedBefore === undefined ? {} : { runsFinishedBefore: new Date(runsFinishedBefore).toISOString() }),
+      ...(callsBefore === undefined ? {} : { callsBefore: new Date(callsBefore).toISOString() }),
+    };
+    let result: PruneResult;
+    try {
+      result = await store.retention.prune({
+        ...(runsFinishedBefore === undefined ? {} : { runsFinishedBefore }),
+        ...(callsBefore === undefined ? {} : { callsBefore }),
+        signal: stopping.signal,
+      });
+    } catch (error) {
+      // The batches committed before the failure stay deleted: the one line of this prune says
+      // what they deleted, and the counter counts them, as for a prune that ended.
+      const deleted = error instanceof PruneError ? error.counts : undefined;
+      log.warn({ ...deleted, ...cutoffs, ms: clock.now() - now, err: error instanceof PruneError ? error.cause : error }, 'retention.failed');
+      if (deleted !== undefined) options.onPruned?.(deleted);
+      throw error;
+    }
     log.info(
       {
         ...result.counts,
-        ...(runsFinishedBefore === undefined ? {} : { runsFinishedBefore: new Date(runsFinishedBefore).toISOString() }),
-        ...(callsBefore === undefined ? {} : { callsBefore: new Date(callsBefore).toISOString() }),
+        ...cutoffs,
         ms: clock.now() - now,
         ...(result.yieldedToAnother ? { yieldedToAnother: true } : {}),
         ...(stopping.signal.aborted ? { stopped: true } : {}),
@@ -83,7 +96,7 @@ export function startPruning(options: PruningOptions): Pruning {
     if (stopping.signal.aborted) return;
     timer = setTimeout(() => {
       prune()
-        .catch((error: unknown) => log.warn({ err: error }, 'retention.failed'))
+        .catch(() => {}) // logged by pruneNow (retention.failed); tried again at the next interval
         .finally(() => schedule(options.intervalMs ?? PRUNE_INTERVAL_MS));
     }, delayMs);
     timer.unref();

@@ -707,6 +707,7 @@ export interface RetentionStore {
    * walk up to the first one younger than its cutoff: the work is bounded by what is old, not by
    * the table. Pruning is idempotent: a second prune with the same cutoffs deletes nothing. On
    * PostgreSQL a prune finding another process pruning stops at once (`yieldedToAnother`).
+   * A prune that fails part-way throws `PruneError`, with the rows its committed batches deleted.
    */
   prune(request: PruneRequest): Promise<PruneResult>;
 }
@@ -743,6 +744,21 @@ export interface PruneResult {
   counts: PruneCounts;
   /** Another process was pruning this store: this one stopped and left the rest to it. */
   yieldedToAnother: boolean;
+}
+
+/**
+ * A prune that failed part-way (the store became unavailable, the disk filled): the batches
+ * committed before the failure stay deleted, and `counts` says what they deleted, so the failure
+ * is logged and counted with them rather than hiding them. `cause` is the failure.
+ */
+export class PruneError extends Error {
+  readonly code = 'ERR_STORE_PRUNE_FAILED';
+  constructor(
+    readonly counts: PruneCounts,
+    cause: unknown,
+  ) {
+    super(`the prune failed part-way: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
 }
 
 export type BulkJobAction = 'replay' | 'discard';

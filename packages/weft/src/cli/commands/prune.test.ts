@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { createSqliteStore } from '../../store/sqlite/sqlite-store.ts';
 import { runWeft, SEED_TIME, seedStore, tempDir } from '../testing.ts';
 
@@ -53,6 +54,23 @@ describe('weft prune', () => {
 
     const again = await runWeft(['prune', '--json', '--db', seeded.path], { cwd: dir });
     assert.deepEqual(JSON.parse(again.stdout).counts, NOTHING);
+  });
+
+  it('says what it deleted before a failure part-way, and fails', async () => {
+    const dir = tempDir();
+    const seeded = await seedWithFinishedJob(dir);
+    const writer = new Database(seeded.path);
+    try {
+      // The runs' batch commits; the disk fills as the jobs' batch deletes.
+      writer.exec(`CREATE TRIGGER disk_full BEFORE DELETE ON bulk_jobs BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    } finally {
+      writer.close();
+    }
+    const result = await runWeft(['prune', '--db', seeded.path], { cwd: dir });
+    assert.equal(result.code, 1);
+    // The jobs' batch is one transaction: its items are not deleted either.
+    assert.match(result.stderr, /deleted before the failure: runs 1, events 1, checkpoints 2, calls 1\n/);
+    assert.match(result.stderr, /^weft: the prune failed part-way: database or disk is full$/m);
   });
 
   it('prints the cutoffs and a row count per table', async () => {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { retentionMs } from '../../config.ts';
-import type { PruneCounts } from '../../store/store.ts';
+import { PruneError, type PruneCounts } from '../../store/store.ts';
 import { addConfigOption, addSettingOptions, loadCliConfig, withStore, type CliContext, type ConfigFlags } from '../context.ts';
 import { createOutput, formatTime } from '../output.ts';
 
@@ -46,7 +46,11 @@ export function pruneCommand(context: CliContext): Command {
         ...(runsFinishedBefore === undefined ? {} : { runsFinishedBefore }),
         ...(callsBefore === undefined ? {} : { callsBefore }),
       }),
-    );
+    ).catch((error: unknown) => {
+      // The batches committed before the failure stay deleted: say what they took.
+      if (error instanceof PruneError) out.note(`deleted before the failure: ${describeCounts(error.counts)}`);
+      throw error;
+    });
     const report: PruneReport = {
       dryRun: isDryRun,
       runsFinishedBefore: runsFinishedBefore === undefined ? null : formatTime(runsFinishedBefore),
@@ -67,4 +71,10 @@ export function pruneCommand(context: CliContext): Command {
     ]);
   });
   return command;
+}
+
+/** The tables with rows, as `runs 2, events 2`; `nothing` when none has. */
+function describeCounts(counts: PruneCounts): string {
+  const deleted = Object.entries(counts).filter(([, rows]) => rows > 0);
+  return deleted.length === 0 ? 'nothing' : deleted.map(([table, rows]) => `${table} ${rows}`).join(', ');
 }

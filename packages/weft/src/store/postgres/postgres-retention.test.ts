@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { databaseUrl, scratchSchema, skipWithoutPostgres } from '../../../test/support/postgres.ts';
-import type { Store } from '../store.ts';
+import { PruneError, type Store } from '../store.ts';
 import { clientConfig } from './postgres-access.ts';
 import { PRUNE_LOCK_KEY } from './postgres-retention.ts';
 import { createPostgresStore, type PostgresStore } from './postgres-store.ts';
@@ -72,6 +72,30 @@ describe('PostgreSQL retention', { skip: skipWithoutPostgres }, () => {
       assert.ok(await store.bulkJobs.get('job_1'));
       await other.query('COMMIT');
       assert.equal((await store.retention.prune({ runsFinishedBefore: CUTOFF })).counts.bulkJobs, 1);
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('fails part-way with what the batches committed before the failure deleted; they stay deleted, the failed batch is undone', async () => {
+    const store = await open();
+    await oldSucceededRuns(store, 4);
+    const other = new pg.Client(clientConfig({ url: databaseUrl!, schema: schema.name }));
+    await other.connect();
+    try {
+      // The second batch fails as it deletes its runs (a disk full, a connection lost).
+      await other.query(`
+        CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN IF old.id = 'run_3' THEN RAISE EXCEPTION 'could not extend file: No space left on device'; END IF; RETURN old; END $$;
+        CREATE TRIGGER disk_full BEFORE DELETE ON runs FOR EACH ROW EXECUTE FUNCTION disk_full()`);
+      const failed = await store.retention.prune({ runsFinishedBefore: CUTOFF, batchSize: 2 }).then(
+        () => assert.fail('the prune should fail'),
+        (error: unknown) => error,
+      );
+      assert.ok(failed instanceof PruneError, String(failed));
+      assert.match(failed.message, /No space left on device/);
+      assert.deepEqual([failed.counts.runs, failed.counts.events], [2, 2]);
+      for (const n of [1, 2, 3, 4]) assert.equal((await store.getRun(`run_${n}`)) === undefined, n <= 2, `run_${n}`);
     } finally {
       await other.end();
     }

@@ -1,5 +1,5 @@
 import { addPruneCounts, jobsPageAfterItems, noPruneCounts, walkPage, type BatchRequest, type WalkStep } from '../retention-walk.ts';
-import { HAND_OVER_DEDUPE_KEY_PREFIX, PRUNE_BATCH_SIZE, type PruneCounts, type PruneRequest, type RetentionStore } from '../store.ts';
+import { HAND_OVER_DEDUPE_KEY_PREFIX, PRUNE_BATCH_SIZE, PruneError, type PruneCounts, type PruneRequest, type PruneResult, type RetentionStore } from '../store.ts';
 import { lockKey, type PostgresAccess, type PostgresTx } from './postgres-access.ts';
 
 interface RunKey {
@@ -151,25 +151,34 @@ export function createPostgresRetention({ query, transaction }: PostgresAccess):
     return true;
   }
 
+  /** Walks runs, calls and jobs, adding what each committed batch deleted to `counts`. */
+  async function pruneInto(request: PruneRequest, counts: PruneCounts): Promise<PruneResult> {
+    const limit = request.batchSize ?? PRUNE_BATCH_SIZE;
+    const isDryRun = request.dryRun === true;
+    const { runsFinishedBefore: runsBefore, callsBefore } = request;
+    if (runsBefore !== undefined) {
+      const isWalked = await walk(request, 0, (tx, after) => pruneRuns(tx, { before: runsBefore, after, limit, isDryRun, callsBefore }), (run) => run.seq, counts);
+      if (!isWalked) return { counts, yieldedToAnother: true };
+    }
+    if (callsBefore !== undefined) {
+      const isWalked = await walk(request, 0, (tx, after) => pruneCalls(tx, { before: callsBefore, after, limit, isDryRun }), (id) => id, counts);
+      if (!isWalked) return { counts, yieldedToAnother: true };
+    }
+    if (runsBefore !== undefined) {
+      const isWalked = await walk(request, '', (tx, after) => pruneJobs(tx, { before: runsBefore, after, limit, isDryRun }), (id) => id, counts);
+      if (!isWalked) return { counts, yieldedToAnother: true };
+    }
+    return { counts, yieldedToAnother: false };
+  }
+
   return {
     prune: async (request) => {
-      const limit = request.batchSize ?? PRUNE_BATCH_SIZE;
-      const isDryRun = request.dryRun === true;
       const counts = noPruneCounts();
-      const { runsFinishedBefore: runsBefore, callsBefore } = request;
-      if (runsBefore !== undefined) {
-        const isWalked = await walk(request, 0, (tx, after) => pruneRuns(tx, { before: runsBefore, after, limit, isDryRun, callsBefore }), (run) => run.seq, counts);
-        if (!isWalked) return { counts, yieldedToAnother: true };
+      try {
+        return await pruneInto(request, counts);
+      } catch (error) {
+        throw new PruneError(counts, error);
       }
-      if (callsBefore !== undefined) {
-        const isWalked = await walk(request, 0, (tx, after) => pruneCalls(tx, { before: callsBefore, after, limit, isDryRun }), (id) => id, counts);
-        if (!isWalked) return { counts, yieldedToAnother: true };
-      }
-      if (runsBefore !== undefined) {
-        const isWalked = await walk(request, '', (tx, after) => pruneJobs(tx, { before: runsBefore, after, limit, isDryRun }), (id) => id, counts);
-        if (!isWalked) return { counts, yieldedToAnother: true };
-      }
-      return { counts, yieldedToAnother: false };
     },
   };
 }

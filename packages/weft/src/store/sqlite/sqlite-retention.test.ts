@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { NewEvent } from '../store.ts';
+import { PruneError, type NewEvent } from '../store.ts';
 import { createSqliteStore, type SqliteStore } from './sqlite-store.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -60,6 +60,26 @@ describe('SQLite retention', () => {
       writer.prepare(`UPDATE runs SET status = 'succeeded', claimable_at = NULL, finished_at = ? WHERE id = 'run_second'`).run(T0 + 2);
       const { counts } = await store.retention.prune({ runsFinishedBefore: CUTOFF });
       assert.deepEqual([counts.runs, counts.events], [2, 1]);
+    } finally {
+      writer.close();
+    }
+  });
+
+  it('fails part-way with what the batches committed before the failure deleted; they stay deleted, the failed batch is undone', async () => {
+    const events = [];
+    for (let index = 0; index < 4; index += 1) events.push(await succeededRun());
+    const writer = new Database(path);
+    try {
+      // The disk fills while the second batch deletes its runs.
+      writer.exec(`CREATE TRIGGER disk_full BEFORE DELETE ON runs WHEN old.id = '${events[2]!.runId}' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+      const failed = await store.retention.prune({ runsFinishedBefore: CUTOFF, batchSize: 2 }).then(
+        () => assert.fail('the prune should fail'),
+        (error: unknown) => error,
+      );
+      assert.ok(failed instanceof PruneError, String(failed));
+      assert.match(failed.message, /database or disk is full/);
+      assert.deepEqual([failed.counts.runs, failed.counts.events, failed.counts.calls], [2, 2, 0]);
+      for (const [index, event] of events.entries()) assert.equal((await store.getRun(event.runId)) === undefined, index < 2, event.runId);
     } finally {
       writer.close();
     }

@@ -1,5 +1,5 @@
 import { addPruneCounts, jobsPageAfterItems, noPruneCounts, walkPage, type BatchRequest, type WalkStep } from '../retention-walk.ts';
-import { HAND_OVER_DEDUPE_KEY_PREFIX, PRUNE_BATCH_SIZE, type PruneCounts, type RetentionStore } from '../store.ts';
+import { HAND_OVER_DEDUPE_KEY_PREFIX, PRUNE_BATCH_SIZE, PruneError, type PruneCounts, type PruneRequest, type PruneResult, type RetentionStore } from '../store.ts';
 import type { SqliteAccess } from './sqlite-connections.ts';
 
 interface RunKey {
@@ -120,40 +120,49 @@ export function createSqliteRetention({ sql, read, write }: SqliteAccess): Reten
     return { page: jobsPageAfterItems(page, request.after, jobsGone < page.prunable.length), counts: { bulkJobs: jobsGone, bulkJobItems: items } };
   }
 
+  /** Walks runs, calls and jobs, adding what each committed batch deleted to `counts`. */
+  async function pruneInto(request: PruneRequest, counts: PruneCounts): Promise<PruneResult> {
+    const limit = request.batchSize ?? PRUNE_BATCH_SIZE;
+    const isDryRun = request.dryRun === true;
+    const inTransaction = isDryRun ? read : write;
+    if (request.runsFinishedBefore !== undefined) {
+      const before = request.runsFinishedBefore;
+      for (let after = 0; request.signal?.aborted !== true; ) {
+        const { page, counts: deleted } = await inTransaction(() => pruneRuns({ before, after, limit, isDryRun, callsBefore: request.callsBefore }));
+        addPruneCounts(counts, deleted);
+        if (page.isDone || page.lastKey === undefined) break;
+        after = page.lastKey.seq;
+      }
+    }
+    if (request.callsBefore !== undefined) {
+      const before = request.callsBefore;
+      for (let after = 0; request.signal?.aborted !== true; ) {
+        const { page, counts: deleted } = await inTransaction(() => pruneCalls({ before, after, limit, isDryRun }));
+        addPruneCounts(counts, deleted);
+        if (page.isDone || page.lastKey === undefined) break;
+        after = page.lastKey;
+      }
+    }
+    if (request.runsFinishedBefore !== undefined) {
+      const before = request.runsFinishedBefore;
+      for (let after = ''; request.signal?.aborted !== true; ) {
+        const { page, counts: deleted } = await inTransaction(() => pruneJobs({ before, after, limit, isDryRun }));
+        addPruneCounts(counts, deleted);
+        if (page.isDone || page.lastKey === undefined) break;
+        after = page.lastKey;
+      }
+    }
+    return { counts, yieldedToAnother: false };
+  }
+
   return {
     prune: async (request) => {
-      const limit = request.batchSize ?? PRUNE_BATCH_SIZE;
-      const isDryRun = request.dryRun === true;
-      const inTransaction = isDryRun ? read : write;
       const counts = noPruneCounts();
-      if (request.runsFinishedBefore !== undefined) {
-        const before = request.runsFinishedBefore;
-        for (let after = 0; request.signal?.aborted !== true; ) {
-          const { page, counts: deleted } = await inTransaction(() => pruneRuns({ before, after, limit, isDryRun, callsBefore: request.callsBefore }));
-          addPruneCounts(counts, deleted);
-          if (page.isDone || page.lastKey === undefined) break;
-          after = page.lastKey.seq;
-        }
+      try {
+        return await pruneInto(request, counts);
+      } catch (error) {
+        throw new PruneError(counts, error);
       }
-      if (request.callsBefore !== undefined) {
-        const before = request.callsBefore;
-        for (let after = 0; request.signal?.aborted !== true; ) {
-          const { page, counts: deleted } = await inTransaction(() => pruneCalls({ before, after, limit, isDryRun }));
-          addPruneCounts(counts, deleted);
-          if (page.isDone || page.lastKey === undefined) break;
-          after = page.lastKey;
-        }
-      }
-      if (request.runsFinishedBefore !== undefined) {
-        const before = request.runsFinishedBefore;
-        for (let after = ''; request.signal?.aborted !== true; ) {
-          const { page, counts: deleted } = await inTransaction(() => pruneJobs({ before, after, limit, isDryRun }));
-          addPruneCounts(counts, deleted);
-          if (page.isDone || page.lastKey === undefined) break;
-          after = page.lastKey;
-        }
-      }
-      return { counts, yieldedToAnother: false };
     },
   };
 }
