@@ -33,6 +33,49 @@ describe('weft replay', () => {
     assert.equal(again.stderr, `weft: exception ${id} is already replayed\n`);
   });
 
+  describe('with an edited input, the ordering key', () => {
+    beforeEach(() => {
+      writeFileSync(join(dir, 'flows', 'orders.flow.yaml'), 'id: orders\ntrigger:\n  manual: {}\norderingKey: $number(trigger.body.id)\nsteps:\n  - id: a\n    map: "1"\n');
+    });
+    const show = async (command: string, id: string) => JSON.parse((await runWeft([command, 'show', id, '--db', seeded.path, '--json'], { cwd: dir })).stdout);
+
+    it('is read from the edited input by the project’s flow: the run is queued among its new record’s runs', async () => {
+      const { id, runId } = seeded.exceptions[0]!;
+      assert.equal((await show('runs', runId)).run.orderingKey, null, 'ingested without one');
+      writeFileSync(join(dir, 'fixed.json'), '{"id": 1009}');
+      const replayed = await runWeft(['replay', id, '--input', 'fixed.json', '--db', seeded.path], { cwd: dir });
+      assert.equal(replayed.code, 0, replayed.stderr);
+      assert.equal(replayed.stderr, '');
+      const detail = await show('runs', runId);
+      assert.deepEqual([detail.run.status, detail.run.orderingKey, detail.run.event.body], ['queued', '1009', { id: 1009 }]);
+    });
+
+    it('refuses an input the flow’s orderingKey fails on, naming the expression and the error, and changes nothing', async () => {
+      const { id, runId } = seeded.exceptions[0]!;
+      writeFileSync(join(dir, 'fixed.json'), '{"id": "SO-1009"}');
+      const refused = await runWeft(['replay', id, '--input', 'fixed.json', '--db', seeded.path], { cwd: dir });
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /^weft: cannot replay \S+ with this input: the flow's orderingKey \(\$number\(trigger\.body\.id\)\) could not be evaluated on the edited input: .*Unable to cast value to a number.*; nothing was changed\n$/);
+      assert.equal((await show('exceptions', id)).status, 'open');
+      const detail = await show('runs', runId);
+      assert.deepEqual([detail.run.status, detail.run.orderingKey, detail.run.event.body], ['exception', null, { id: 1002 }]);
+    });
+
+    it('cannot be computed without the exception’s flow: the edited replay is refused, a plain one still works', async () => {
+      rmSync(join(dir, 'flows', 'orders.flow.yaml'));
+      const { id, runId } = seeded.exceptions[0]!;
+      writeFileSync(join(dir, 'fixed.json'), '{"id": 1009}');
+      const refused = await runWeft(['replay', id, '--input', 'fixed.json', '--db', seeded.path], { cwd: dir });
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /^weft: cannot replay \S+ with an edited input: no valid flow 'orders' in .*flows, so the ordering key of the edited input cannot be computed \(the run would keep the key of the input it replaces\); nothing was changed\. .*or replay without --input\n$/);
+      assert.equal((await show('exceptions', id)).status, 'open');
+      assert.deepEqual((await show('runs', runId)).run.event.body, { id: 1002 });
+
+      const plain = await runWeft(['replay', id, '--db', seeded.path], { cwd: dir });
+      assert.equal(plain.code, 0, plain.stderr);
+    });
+  });
+
   it('replays every open exception of a flow and reason, with a summary and no progress bar off a terminal', async () => {
     const byReason = await runWeft(['replay', '--flow', 'orders', '--reason', 'destination-down', '--db', seeded.path, '--json'], { cwd: dir });
     assert.equal(byReason.code, 0, byReason.stderr);

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { REASONS, type Reason } from '../../core/exception.ts';
-import { NotReplayableError } from '../../store/store.ts';
+import { NotReplayableError, type ExceptionRecord, type Store } from '../../store/store.ts';
+import type { LoadedFlow } from '../../flows/load-flow.ts';
 import type { WeftConfig } from '../../config.ts';
 import { addConfigOption, addSettingOptions, CliError, NO_LIMIT, loadCliConfig, readJsonFile, withStore, type CliContext, type ConfigFlags } from '../context.ts';
 import { createOutput } from '../output.ts';
@@ -44,12 +45,14 @@ export function replayCommand(context: CliContext): Command {
       const { runId, flowId } = await withStore(config, async (store) => {
         const exception = await getException(store, id);
         if (exception.status !== 'open') throw new CliError(`exception ${id} is already ${exception.status}`);
-        const replayed = await store.replayException(id, { now: Date.now(), ...(flags.input === undefined ? {} : { input }) });
+        const edit = flags.input === undefined ? {} : { input, orderingKey: await orderingKeyOfEdit(context, config, store, exception, input) };
+        const replayed = await store.replayException(id, { now: Date.now(), ...edit });
         return { ...replayed, flowId: exception.flowId };
       });
       if (flags.json) out.json({ exceptionId: id, runId });
       else out.line(`replayed ${id}: run ${runId} is queued`);
-      await noteFlowsNotHere(context, config, [flowId]);
+      // An edited replay found its flow among the project's already.
+      if (flags.input === undefined) await noteFlowsNotHere(context, config, [flowId]);
       return;
     }
 
@@ -90,19 +93,52 @@ export function replayCommand(context: CliContext): Command {
 }
 
 /**
+ * The ordering key of the run's event with the edited body, by its flow's `orderingKey` in the
+ * project's flow files, as ingest computes it: the run's key was read from the input the edit
+ * replaces. Without the flow the key cannot be computed, and the edit is refused rather than
+ * replayed under the old input's key; so is an input the expression fails on. Nothing changed.
+ */
+async function orderingKeyOfEdit(context: CliContext, config: WeftConfig, store: Store, exception: ExceptionRecord, input: unknown): Promise<string | null> {
+  const { orderingKeyOfEditedInput, OrderingKeyError } = await import('../../engine/engine.ts');
+  return withProjectFlows(context, config, async (flows) => {
+    const flow = flows.find((candidate) => candidate.flow.id === exception.flowId);
+    if (flow === undefined) {
+      throw new CliError(
+        `cannot replay ${exception.id} with an edited input: no valid flow '${exception.flowId}' in ${config.flows.join(', ')}, so the ordering key of the edited input cannot be computed (the run would keep the key of the input it replaces); nothing was changed. Run it where the project's flows are (the flows setting, WEFT_FLOWS), or replay without --input`,
+      );
+    }
+    const run = await store.getRun(exception.runId);
+    if (run === undefined) throw new CliError(`no run ${exception.runId}`);
+    try {
+      return await orderingKeyOfEditedInput(flow, run.event, input);
+    } catch (error) {
+      if (error instanceof OrderingKeyError) throw new CliError(`cannot replay ${exception.id} with this input: ${error.message}; nothing was changed`);
+      throw error;
+    }
+  });
+}
+
+/**
  * A replayed run waits for an engine that has its flow. When the project's flow files have no
  * valid flow of that id (renamed, removed, or broken), say so: otherwise the run sits queued
  * with nothing to explain why.
  */
 async function noteFlowsNotHere(context: CliContext, config: WeftConfig, flowIds: string[]): Promise<void> {
-  const [{ loadFlows }, { createExpressionEngine }] = await Promise.all([import('../../flows/load-flow.ts'), import('../../transforms/expression.ts')]);
-  const engine = createExpressionEngine({ budgetMs: config.mappingBudgetMs });
-  try {
-    const { flows } = await loadFlows(config.flows, { engine, env: context.env, resolveEnv: false });
+  await withProjectFlows(context, config, async (flows) => {
     const here = new Set(flows.map((flow) => flow.flow.id));
     for (const flowId of flowIds.filter((id) => !here.has(id))) {
       createOutput(context).note(`weft: note: no valid flow '${flowId}' in ${config.flows.join(', ')}; its runs stay queued until an engine that has it runs`);
     }
+  });
+}
+
+/** The project's valid flows (their form only: no secrets are read), for as long as `use` runs. */
+async function withProjectFlows<T>(context: CliContext, config: WeftConfig, use: (flows: LoadedFlow[]) => Promise<T>): Promise<T> {
+  const [{ loadFlows }, { createExpressionEngine }] = await Promise.all([import('../../flows/load-flow.ts'), import('../../transforms/expression.ts')]);
+  const engine = createExpressionEngine({ budgetMs: config.mappingBudgetMs });
+  try {
+    const { flows } = await loadFlows(config.flows, { engine, env: context.env, resolveEnv: false });
+    return await use(flows);
   } finally {
     await engine.close();
   }
