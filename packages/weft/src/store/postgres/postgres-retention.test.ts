@@ -101,6 +101,33 @@ describe('PostgreSQL retention', { skip: skipWithoutPostgres }, () => {
     }
   });
 
+  it("upgrades through migration 0013 past the retention indexes an operator built beforehand with CONCURRENTLY", async () => {
+    const store = await open();
+    await oldSucceededRuns(store, 1);
+    await store.close();
+    opened.splice(0);
+    // A database at 0012, its operator having followed the upgrade notes on a large effects table.
+    const operator = new pg.Client(clientConfig({ url: databaseUrl!, schema: schema.name }));
+    await operator.connect();
+    try {
+      await operator.query('DROP INDEX effects_run; DROP INDEX exceptions_event; DELETE FROM schema_migrations WHERE version = 13');
+      await operator.query('CREATE INDEX CONCURRENTLY effects_run ON effects (run_id)');
+      await operator.query('CREATE INDEX CONCURRENTLY exceptions_event ON exceptions (event_id)');
+
+      const upgraded = await open();
+      const versions = await operator.query<{ version: number }>('SELECT version FROM schema_migrations WHERE version = 13');
+      assert.equal(versions.rowCount, 1, '0013 recorded');
+      const indexes = await operator.query<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+         WHERE c.relnamespace = current_schema()::regnamespace AND c.relname IN ('effects_run', 'exceptions_event') AND i.indisvalid ORDER BY 1`,
+      );
+      assert.deepEqual(indexes.rows.map((row) => row.name), ['effects_run', 'exceptions_event']);
+      assert.equal((await upgraded.retention.prune({ runsFinishedBefore: CUTOFF })).counts.runs, 1);
+    } finally {
+      await operator.end();
+    }
+  });
+
   it('does not stop for a prune of another store in the same database (another schema)', async () => {
     const store = await open();
     await oldSucceededRuns(store, 2);
