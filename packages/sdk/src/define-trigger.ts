@@ -52,8 +52,11 @@ export interface WebhookSpec {
 
 interface PollSpecFields {
   /**
-   * What the cursor holds. 'timestamp' and 'id' are compared by the engine to skip what it has
-   * seen; 'opaque' (a sync token, a replay id) is only stored and sent back.
+   * What the cursor holds: 'timestamp' (a time, so a start point such as `weft backfill --since
+   * 2026-01-01` means something), 'id' (the last record's id) or 'opaque' (a sync token, a
+   * replay id). The engine does not read or compare it: it stores the cursor the poll computed
+   * and sends it back; what a poll has seen is skipped by `dedupeId`. The SDK reference shows it,
+   * so an operator knows what `--since` takes.
    */
   cursor: 'timestamp' | 'id' | 'opaque';
   /** Undefined cursor: the first poll of a new connection. */
