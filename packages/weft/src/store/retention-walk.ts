@@ -1,4 +1,4 @@
-import type { PruneCounts } from './store.ts';
+import { PruneError, type PruneCounts, type PruneRequest, type PruneResult } from './store.ts';
 
 /** One row of a prune's walk (a run by seq, a call by id), as both stores' walk queries answer it. */
 export interface WalkedRow<K> {
@@ -60,4 +60,19 @@ export function addPruneCounts(total: PruneCounts, more: Partial<PruneCounts>): 
  */
 export function jobsPageAfterItems(page: WalkStep<string>, after: string, isItemsLeft: boolean): WalkStep<string> {
   return isItemsLeft ? { prunable: page.prunable, lastKey: after, isDone: false } : page;
+}
+
+/**
+ * A store's prune, counting into `counts` batch by batch: a prune that fails part-way throws a
+ * PruneError carrying what the committed batches deleted (the failed batch rolled back).
+ */
+export function reportingWhatWasDeleted(pruneInto: (request: PruneRequest, counts: PruneCounts) => Promise<PruneResult>): (request: PruneRequest) => Promise<PruneResult> {
+  return async (request) => {
+    const counts = noPruneCounts();
+    try {
+      return await pruneInto(request, counts);
+    } catch (error) {
+      throw new PruneError(counts, error);
+    }
+  };
 }

@@ -1,5 +1,5 @@
-import { addPruneCounts, jobsPageAfterItems, noPruneCounts, walkPage, type BatchRequest, type WalkStep } from '../retention-walk.ts';
-import { HAND_OVER_DEDUPE_KEY_PREFIX, PRUNE_BATCH_SIZE, PruneError, type PruneCounts, type PruneRequest, type PruneResult, type RetentionStore } from '../store.ts';
+import { addPruneCounts, jobsPageAfterItems, reportingWhatWasDeleted, walkPage, type BatchRequest, type WalkStep } from '../retention-walk.ts';
+import { HAND_OVER_DEDUPE_KEY_PREFIX, PRUNE_BATCH_SIZE, type PruneCounts, type PruneRequest, type PruneResult, type RetentionStore } from '../store.ts';
 import { lockKey, type PostgresAccess, type PostgresTx } from './postgres-access.ts';
 
 interface RunKey {
@@ -171,16 +171,7 @@ export function createPostgresRetention({ query, transaction }: PostgresAccess):
     return { counts, yieldedToAnother: false };
   }
 
-  return {
-    prune: async (request) => {
-      const counts = noPruneCounts();
-      try {
-        return await pruneInto(request, counts);
-      } catch (error) {
-        throw new PruneError(counts, error);
-      }
-    },
-  };
+  return { prune: reportingWhatWasDeleted(pruneInto) };
 }
 
 interface Batch<K> {

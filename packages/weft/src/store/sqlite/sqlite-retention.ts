@@ -1,5 +1,5 @@
-import { addPruneCounts, jobsPageAfterItems, noPruneCounts, walkPage, type BatchRequest, type WalkStep } from '../retention-walk.ts';
-import { HAND_OVER_DEDUPE_KEY_PREFIX, PRUNE_BATCH_SIZE, PruneError, type PruneCounts, type PruneRequest, type PruneResult, type RetentionStore } from '../store.ts';
+import { addPruneCounts, jobsPageAfterItems, reportingWhatWasDeleted, walkPage, type BatchRequest, type WalkStep } from '../retention-walk.ts';
+import { HAND_OVER_DEDUPE_KEY_PREFIX, PRUNE_BATCH_SIZE, type PruneCounts, type PruneRequest, type PruneResult, type RetentionStore } from '../store.ts';
 import type { SqliteAccess } from './sqlite-connections.ts';
 
 interface RunKey {
@@ -155,16 +155,7 @@ export function createSqliteRetention({ sql, read, write }: SqliteAccess): Reten
     return { counts, yieldedToAnother: false };
   }
 
-  return {
-    prune: async (request) => {
-      const counts = noPruneCounts();
-      try {
-        return await pruneInto(request, counts);
-      } catch (error) {
-        throw new PruneError(counts, error);
-      }
-    },
-  };
+  return { prune: reportingWhatWasDeleted(pruneInto) };
 }
 
 interface RunWalkRow {
