@@ -249,7 +249,7 @@ async function orderingKeyOf(flow: LoadedFlow, event: TriggerEvent, { isRefused 
   return keyText(value);
 }
 
-/** The flow's `orderingKey` failed on an operator's edited input: the replay is refused, nothing changed. */
+/** The flow's `orderingKey` failed on the input a replay would run with: the replay is refused, nothing changed. */
 export class OrderingKeyError extends Error {
   override readonly name = 'OrderingKeyError';
 }
@@ -262,10 +262,26 @@ export class OrderingKeyError extends Error {
  * edit of the field the key is read from). Throws `OrderingKeyError` when the expression fails.
  */
 export async function orderingKeyOfEditedInput(flow: LoadedFlow, event: TriggerEvent, input: unknown): Promise<string | null> {
+  return orderingKeyOfReplay(flow, { ...event, body: input }, 'the edited input');
+}
+
+/**
+ * The ordering key of a run replayed as it is: the flow's `orderingKey` as loaded now, on the
+ * run's current input (`event`: its edited input if an earlier replay edited it). The key stored
+ * at ingest may be none (an event refused because the expression failed on it, replayed once the
+ * flow is fixed) or the old expression's (a flow whose `orderingKey` changed since): kept, the
+ * run would run unordered beside its record's later events, or among another record's. Throws
+ * `OrderingKeyError` when the expression fails.
+ */
+export async function orderingKeyOfRunInput(flow: LoadedFlow, event: TriggerEvent): Promise<string | null> {
+  return orderingKeyOfReplay(flow, event, "the run's input");
+}
+
+async function orderingKeyOfReplay(flow: LoadedFlow, event: TriggerEvent, what: string): Promise<string | null> {
   try {
-    return await orderingKeyOf(flow, { ...event, body: input }, { isRefused: false });
+    return await orderingKeyOf(flow, event, { isRefused: false });
   } catch (error) {
     if (!(error instanceof ExpressionError)) throw error;
-    throw new OrderingKeyError(`the flow's orderingKey (${flow.flow.orderingKey}) could not be evaluated on the edited input: ${error.message}`);
+    throw new OrderingKeyError(`the flow's orderingKey (${flow.flow.orderingKey}) could not be evaluated on ${what}: ${error.message}`);
   }
 }

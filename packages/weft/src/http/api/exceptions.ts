@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Reason } from '../../core/exception.ts';
 import { newId } from '../../core/ids.ts';
-import { orderingKeyOfEditedInput, OrderingKeyError } from '../../engine/engine.ts';
+import { orderingKeyOfEditedInput, orderingKeyOfRunInput, OrderingKeyError } from '../../engine/engine.ts';
 import type { BulkJob, ExceptionRecord, ExceptionStatus } from '../../store/store.ts';
 import type { ApiContext } from './api-context.ts';
 import { ApiProblem, notFound } from './api-problem.ts';
@@ -93,31 +93,45 @@ const BULK_PAGE = 500;
 export async function exceptionRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
   const { store, clock, engine } = context;
 
-  /** An edited input replaces the run's, and with it the ordering key read from it (as at ingest). */
+  /**
+   * The run is queued under the ordering key of the input it will run with (the edited one, or its
+   * own), read by the flow as loaded now, as ingest reads it: not the key stored at ingest, which
+   * may be none (an event refused because the expression failed on it, the flow fixed since) or an
+   * old expression's.
+   */
   async function replay(exception: ExceptionRecord, input: unknown): Promise<{ runId: string }> {
-    const edit = input === undefined ? {} : { input, orderingKey: await orderingKeyOfEdit(exception, input) };
-    const result = await store.replayException(exception.id, { now: clock.now(), ...edit });
+    const orderingKey = await orderingKeyOfReplay(exception, input);
+    const result = await store.replayException(exception.id, {
+      now: clock.now(),
+      ...(input === undefined ? {} : { input }),
+      ...(orderingKey === undefined ? {} : { orderingKey }),
+    });
     engine.kick();
     return result;
   }
 
   /**
-   * The ordering key of the run's event with the edited body, by the flow's `orderingKey`: the
-   * replay is refused, nothing changed, when it cannot be read rather than run under the key of
-   * the input it replaces.
+   * The replayed run's ordering key, or undefined to keep the stored one. The replay is refused,
+   * nothing changed, when the expression fails on the input rather than run without a key. A flow
+   * this server has not loaded (renamed, removed) cannot read it: an edit is refused, as its key
+   * would be the replaced input's; a plain replay keeps the stored key, read from the same input
+   * when it was stored (the run waits for an engine that has the flow, and none is here to read it
+   * again). A flow loaded here, disabled or not, always reads it.
    */
-  async function orderingKeyOfEdit(exception: ExceptionRecord, input: unknown): Promise<string | null> {
+  async function orderingKeyOfReplay(exception: ExceptionRecord, input: unknown): Promise<string | null | undefined> {
     const flow = context.flows.get(exception.flowId);
     if (flow === undefined) {
+      if (input === undefined) return undefined;
       throw new ApiProblem(409, 'flow-not-loaded', 'The flow is not loaded', `flow '${exception.flowId}' is not among this server's flows, so the ordering key of the edited input cannot be computed: nothing was changed. Replay it without an input, or where the flow is loaded.`);
     }
     const run = await store.getRun(exception.runId);
     if (run === undefined) throw notFound('run', exception.runId);
     try {
-      return await orderingKeyOfEditedInput(flow, run.event, input);
+      return input === undefined ? await orderingKeyOfRunInput(flow, run.event) : await orderingKeyOfEditedInput(flow, run.event, input);
     } catch (error) {
-      if (error instanceof OrderingKeyError) throw new ApiProblem(400, 'ordering-key-failed', 'The edited input has no ordering key', `${error.message}: nothing was changed`);
-      throw error;
+      if (!(error instanceof OrderingKeyError)) throw error;
+      if (input !== undefined) throw new ApiProblem(400, 'ordering-key-failed', 'The edited input has no ordering key', `${error.message}: nothing was changed`);
+      throw new ApiProblem(400, 'ordering-key-failed', "The run's input has no ordering key", `${error.message}: nothing was changed. Fix the flow's orderingKey, or replay with an input it reads.`);
     }
   }
 
