@@ -255,8 +255,6 @@ export async function startWeft(
     const running = [startSchedules(engine, [flow], log), poller.start([flow]), startExceptionFeeds(feedOptions, [flow])];
     return { stop: () => running.forEach((trigger) => trigger.stop()) };
   };
-  // Bulk replays and discards: kept in the store, worked here once the engine runs (ADR-0016).
-  const jobs = createJobRunner({ store, clock: systemClock, log, owner: WORKER_ID, leaseMs: config.leaseMs, afterReplay: () => engine.kick() });
   const flowSwitch = createFlowSwitch({
     apply: (enabled) => {
       engine.replaceFlows(enabled);
@@ -266,6 +264,17 @@ export async function startWeft(
     clock: systemClock,
     flows,
     disabled: disabledFlows,
+  });
+  // Bulk replays and discards: kept in the store, worked here once the engine runs (ADR-0016). A
+  // replay reads its run's ordering key by the flow as loaded now, as the API's single replay does.
+  const jobs = createJobRunner({
+    store,
+    flowOf: (flowId) => flowSwitch.get(flowId),
+    clock: systemClock,
+    log,
+    owner: WORKER_ID,
+    leaseMs: config.leaseMs,
+    afterReplay: () => engine.kick(),
   });
   const app = await buildApp({
     engine,

@@ -1,9 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createManualClock } from '../../core/clock.ts';
+import { loadFlows } from '../../flows/load-flow.ts';
+import { createExpressionEngine } from '../../transforms/expression.ts';
 import { createSqliteStore } from '../../store/sqlite/sqlite-store.ts';
 import type { Store } from '../../store/store.ts';
 import { createJobRunner, type JobRunner } from './jobs.ts';
@@ -72,7 +74,7 @@ describe('bulk jobs survive the process that worked them', () => {
       reachedFourth();
       await fourthGoes;
     });
-    const firstRunner = createJobRunner({ store: firstView.store, clock, log: silent, owner: 'host:1', leaseMs: LEASE_MS });
+    const firstRunner = createJobRunner({ store: firstView.store, clock, flowOf: () => undefined, log: silent, owner: 'host:1', leaseMs: LEASE_MS });
     firstRunner.run();
     const job = await firstRunner.start({ id: 'job_1', action: 'replay', exceptionIds, startedBy: 'ops-ann', now: clock.now() }, audit('job_1'));
     await atFourth;
@@ -91,7 +93,7 @@ describe('bulk jobs survive the process that worked them', () => {
     // The next start (a restart, or another process) takes it up at once: it was handed back.
     const second = createSqliteStore({ path });
     const secondView = countingReplays(second);
-    const secondRunner: JobRunner = createJobRunner({ store: secondView.store, clock, log: silent, owner: 'host:2', leaseMs: LEASE_MS });
+    const secondRunner: JobRunner = createJobRunner({ store: secondView.store, clock, flowOf: () => undefined, log: silent, owner: 'host:2', leaseMs: LEASE_MS });
     secondRunner.run();
     await secondRunner.idle();
     const finished = await second.bulkJobs.get(job.id);
@@ -125,7 +127,7 @@ describe('bulk jobs survive the process that worked them', () => {
     await store.discardException(exceptionIds[3]!, clock.now(), 'handled by phone');
 
     const view = countingReplays(store);
-    const runner = createJobRunner({ store: view.store, clock, log: silent, owner: 'host:live', leaseMs: LEASE_MS });
+    const runner = createJobRunner({ store: view.store, clock, flowOf: () => undefined, log: silent, owner: 'host:live', leaseMs: LEASE_MS });
     runner.run();
     await runner.idle();
     assert.equal((await store.bulkJobs.get('job_2'))?.done, 1, 'the dead process still holds its lease: nobody else works the job');
@@ -148,7 +150,7 @@ describe('bulk jobs survive the process that worked them', () => {
     const clock = createManualClock();
     const store = createSqliteStore({ path: ':memory:' });
     const exceptionIds = await parkRuns(store, 2, clock.now());
-    const runner = createJobRunner({ store, clock, log: silent, owner: 'host:1', leaseMs: LEASE_MS });
+    const runner = createJobRunner({ store, clock, flowOf: () => undefined, log: silent, owner: 'host:1', leaseMs: LEASE_MS });
     const job = await runner.start({ id: 'job_3', action: 'discard', exceptionIds, comment: 'test orders', startedBy: 'ops-ann', now: clock.now() }, audit('job_3'));
     await runner.idle();
     assert.deepEqual({ done: (await runner.get(job.id))?.done, fence: (await runner.get(job.id))?.fence }, { done: 0, fence: 0 });
@@ -164,5 +166,50 @@ describe('bulk jobs survive the process that worked them', () => {
     );
     await runner.stop();
     await store.close();
+  });
+});
+
+describe('a bulk replay reads each run’s ordering key by its flow', () => {
+  it('counts an item the flow’s orderingKey fails on as failed, says why in its log line, and replays the others; a flow not loaded here keeps the stored key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-jobs-'));
+    writeFileSync(join(dir, 'parcels.yaml'), 'id: parcels\ntrigger:\n  manual: {}\norderingKey: $number(trigger.body.parcel)\nsteps:\n  - id: done\n    map: trigger.body.parcel\n');
+    const expressions = createExpressionEngine();
+    const { flows } = await loadFlows([dir], { engine: expressions, env: {}, resolveEnv: false });
+    const clock = createManualClock();
+    const store = createSqliteStore({ path: ':memory:' });
+    const parked = async (n: number, flowId: string, body: unknown, orderingKey: string | null) => {
+      const at = clock.now();
+      const event = { id: `evt_${n}`, source: 'poll' as const, receivedAt: new Date(at).toISOString(), headers: {}, query: {}, body };
+      const outcome = await store.ingestParked(
+        { id: event.id, runId: `run_${n}`, flowId, dedupeKey: `poll:${n}`, orderingKey, receivedAt: at, event },
+        { reason: 'validation', message: 'refused', stepPath: null, input: body, lastResponse: undefined, now: at },
+      );
+      assert.ok(outcome.status === 'accepted');
+      return outcome.exceptionId;
+    };
+    const exceptionIds = [await parked(1, 'parcels', { parcel: 'nine' }, null), await parked(2, 'parcels', { parcel: 2 }, null), await parked(3, 'retired', { parcel: 3 }, 'P-3')];
+    const warnings: Array<{ fields: object; message: string }> = [];
+    const log = { info: () => {}, warn: (fields: object, message: string) => warnings.push({ fields, message }) };
+    const runner = createJobRunner({ store, flowOf: (flowId) => flows.find((flow) => flow.flow.id === flowId), clock, log, owner: 'host:1', leaseMs: LEASE_MS });
+    runner.run();
+    const job = await runner.start({ id: 'job_keys', action: 'replay', exceptionIds, startedBy: 'ops-ann', now: clock.now() }, audit('job_keys'));
+    await runner.idle();
+
+    assert.deepEqual({ done: (await runner.get(job.id))?.done, failed: (await runner.get(job.id))?.failed }, { done: 3, failed: 1 });
+    assert.deepEqual(warnings.map((warning) => warning.message), ['bulk_job.item_failed']);
+    assert.deepEqual({ ...warnings[0]!.fields, reason: undefined }, { jobId: 'job_keys', exceptionId: exceptionIds[0], reason: undefined });
+    assert.match((warnings[0]!.fields as { reason: string }).reason, /^the flow's orderingKey \(\$number\(trigger\.body\.parcel\)\) could not be evaluated on the run's input: .*Unable to cast value to a number.*: not replayed$/);
+    assert.deepEqual(
+      await Promise.all(['run_1', 'run_2', 'run_3'].map(async (runId) => [(await store.getRun(runId))?.status, (await store.getRun(runId))?.orderingKey])),
+      [
+        ['exception', null],
+        ['queued', '2'],
+        ['queued', 'P-3'],
+      ],
+    );
+    await runner.stop();
+    await store.close();
+    await expressions.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

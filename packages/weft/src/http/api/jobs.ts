@@ -1,4 +1,6 @@
 import type { Clock } from '../../core/clock.ts';
+import { orderingKeyOfRunInput, OrderingKeyError } from '../../engine/engine.ts';
+import type { LoadedFlow } from '../../flows/load-flow.ts';
 import { JobLeaseLostError, NotReplayableError, StoreUnavailableError } from '../../store/store.ts';
 import type { AdminAuditEntry, BulkJob, BulkJobItem, NewBulkJob, Store } from '../../store/store.ts';
 
@@ -19,7 +21,12 @@ interface JobLog {
 }
 
 export interface JobRunnerOptions {
-  store: Pick<Store, 'bulkJobs' | 'replayException' | 'discardException' | 'getException'>;
+  store: Pick<Store, 'bulkJobs' | 'replayException' | 'discardException' | 'getException' | 'getRun'>;
+  /**
+   * A flow this process has loaded, enabled or not (the API's flow switch): a replayed run's
+   * ordering key is read again by it. Undefined for a flow unknown here.
+   */
+  flowOf(flowId: string): LoadedFlow | undefined;
   clock: Clock;
   log: JobLog;
   /** This process, as the holder of a job's lease. */
@@ -128,7 +135,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   async function act(job: BulkJob, item: BulkJobItem): Promise<'done' | 'failed'> {
     try {
       if (job.action === 'replay') {
-        await store.replayException(item.exceptionId, { now: clock.now() });
+        await store.replayException(item.exceptionId, { now: clock.now(), ...(await orderingKeyOfReplay(item.exceptionId)) });
         options.afterReplay?.();
       } else {
         await store.discardException(item.exceptionId, clock.now(), job.comment ?? undefined);
@@ -137,6 +144,11 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     } catch (error) {
       // The store cannot answer now: the job is handed back and the item tried again later.
       if (error instanceof StoreUnavailableError) throw error;
+      // An item's outcome is only done or failed: why it failed is said here, once.
+      if (error instanceof OrderingKeyError) {
+        log.warn({ jobId: job.id, exceptionId: item.exceptionId, reason: `${error.message}: not replayed` }, 'bulk_job.item_failed');
+        return 'failed';
+      }
       if (!(error instanceof NotReplayableError)) {
         log.warn({ err: error, jobId: job.id, exceptionId: item.exceptionId }, 'bulk_job.item_failed');
         return 'failed';
@@ -146,6 +158,22 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       if (item.begun && (await store.getException(item.exceptionId))?.status === STATUS_AFTER[job.action]) return 'done';
       return 'failed';
     }
+  }
+
+  /**
+   * The replayed run's ordering key, as the single replay reads it (exceptions.ts): by its flow as
+   * loaded now, on the run's current input; throws `OrderingKeyError` when the expression fails on
+   * it, and the item fails rather than run without a key. Nothing (the stored key is kept) for a
+   * flow this process has not loaded, whose run waits for an engine that has it; and for an
+   * exception no longer open, which the replay refuses as before.
+   */
+  async function orderingKeyOfReplay(exceptionId: string): Promise<{ orderingKey?: string | null }> {
+    const exception = await store.getException(exceptionId);
+    if (exception?.status !== 'open') return {};
+    const flow = options.flowOf(exception.flowId);
+    const run = flow === undefined ? undefined : await store.getRun(exception.runId);
+    if (flow === undefined || run === undefined) return {};
+    return { orderingKey: await orderingKeyOfRunInput(flow, run.event) };
   }
 
   return {
