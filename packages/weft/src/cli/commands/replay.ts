@@ -42,21 +42,39 @@ export function replayCommand(context: CliContext): Command {
     const out = createOutput(context);
     if (id !== undefined) {
       const input = flags.input === undefined ? undefined : readJsonFile(context.cwd, flags.input);
-      const { runId, flowId } = await withStore(config, async (store) => {
+      const { runId, flowNotHere } = await withStore(config, async (store) => {
         const exception = await getException(store, id);
         if (exception.status !== 'open') throw new CliError(`exception ${id} is already ${exception.status}`);
-        const edit = flags.input === undefined ? {} : { input, orderingKey: await orderingKeyOfEdit(context, config, store, exception, input) };
-        const replayed = await store.replayException(id, { now: Date.now(), ...edit });
-        return { ...replayed, flowId: exception.flowId };
+        return withProjectFlows(context, config, async (flows) => {
+          const flow = flows.find((candidate) => candidate.flow.id === exception.flowId);
+          if (flow === undefined && input !== undefined) {
+            throw new CliError(
+              `cannot replay ${id} with an edited input: no valid flow '${exception.flowId}' in ${config.flows.join(', ')}, so the ordering key of the edited input cannot be computed (the run would keep the key of the input it replaces); nothing was changed. Run it where the project's flows are (the flows setting, WEFT_FLOWS), or replay without --input`,
+            );
+          }
+          let orderingKey: string | null | undefined;
+          if (flow !== undefined) {
+            const key = await replayOrderingKey(store, flow, exception, input);
+            if ('failure' in key) {
+              throw new CliError(
+                input === undefined
+                  ? `cannot replay ${id}: ${key.failure}; nothing was changed. Fix the flow's orderingKey, or replay with an --input it reads`
+                  : `cannot replay ${id} with this input: ${key.failure}; nothing was changed`,
+              );
+            }
+            orderingKey = key.orderingKey;
+          }
+          const replayed = await store.replayException(id, { now: Date.now(), ...(input === undefined ? {} : { input }), ...(orderingKey === undefined ? {} : { orderingKey }) });
+          return { runId: replayed.runId, flowNotHere: flow === undefined ? exception.flowId : undefined };
+        });
       });
       if (flags.json) out.json({ exceptionId: id, runId });
       else out.line(`replayed ${id}: run ${runId} is queued`);
-      // An edited replay found its flow among the project's already.
-      if (flags.input === undefined) await noteFlowsNotHere(context, config, [flowId]);
+      if (flowNotHere !== undefined) noteFlowsNotHere(context, config, [flowNotHere]);
       return;
     }
 
-    const replayedFlows = new Set<string>();
+    const flowsNotHere = new Set<string>();
     const summary = await withStore(config, async (store): Promise<BatchReplaySummary> => {
       const exceptions = await store.listExceptions({
         status: 'open',
@@ -64,25 +82,33 @@ export function replayCommand(context: CliContext): Command {
         ...(flags.flow === undefined ? {} : { flowId: flags.flow }),
         ...(flags.reason === undefined ? {} : { reason: flags.reason }),
       });
-      const summary: BatchReplaySummary = { matched: exceptions.length, replayed: [], skipped: [], failed: [] };
-      const progress = out.progress(exceptions.length, 'replaying');
-      for (const exception of exceptions) {
-        try {
-          const { runId } = await store.replayException(exception.id, { now: Date.now() });
-          summary.replayed.push({ exceptionId: exception.id, runId });
-          replayedFlows.add(exception.flowId);
-        } catch (error) {
-          if (error instanceof NotReplayableError) summary.skipped.push(exception.id);
-          else summary.failed.push({ exceptionId: exception.id, error: (error as Error).message });
+      return withProjectFlows(context, config, async (flows) => {
+        const summary: BatchReplaySummary = { matched: exceptions.length, replayed: [], skipped: [], failed: [] };
+        const progress = out.progress(exceptions.length, 'replaying');
+        for (const exception of exceptions) {
+          try {
+            const flow = flows.find((candidate) => candidate.flow.id === exception.flowId);
+            const key = flow === undefined ? {} : await replayOrderingKey(store, flow, exception, undefined);
+            // Not replayed without a key: it would run unordered beside its record's later runs.
+            if ('failure' in key) summary.failed.push({ exceptionId: exception.id, error: `${key.failure}; not replayed` });
+            else {
+              const { runId } = await store.replayException(exception.id, { now: Date.now(), ...key });
+              summary.replayed.push({ exceptionId: exception.id, runId });
+              if (flow === undefined) flowsNotHere.add(exception.flowId);
+            }
+          } catch (error) {
+            if (error instanceof NotReplayableError) summary.skipped.push(exception.id);
+            else summary.failed.push({ exceptionId: exception.id, error: (error as Error).message });
+          }
+          progress.tick();
         }
-        progress.tick();
-      }
-      progress.done();
-      return summary;
+        progress.done();
+        return summary;
+      });
     });
 
     if (summary.failed.length > 0) context.exitCode = 1;
-    if (replayedFlows.size > 0) await noteFlowsNotHere(context, config, [...replayedFlows]);
+    noteFlowsNotHere(context, config, [...flowsNotHere]);
     if (flags.json) return out.json(summary);
     for (const failure of summary.failed) out.note(`weft: could not replay ${failure.exceptionId}: ${failure.error}`);
     const parts = [`replayed ${summary.replayed.length} of ${summary.matched} open exceptions`];
@@ -93,43 +119,36 @@ export function replayCommand(context: CliContext): Command {
 }
 
 /**
- * The ordering key of the run's event with the edited body, by its flow's `orderingKey` in the
- * project's flow files, as ingest computes it: the run's key was read from the input the edit
- * replaces. Without the flow the key cannot be computed, and the edit is refused rather than
- * replayed under the old input's key; so is an input the expression fails on. Nothing changed.
+ * The ordering key the replayed run is queued under, read as ingest reads it by its flow in the
+ * project's flow files, from the input it will run with: the edited one, or its own (the key
+ * stored at ingest may be none, for an event refused because the expression failed on it and
+ * replayed once the flow is fixed, or an old expression's). `failure` says why it cannot be read:
+ * the replay is refused rather than run without a key.
  */
-async function orderingKeyOfEdit(context: CliContext, config: WeftConfig, store: Store, exception: ExceptionRecord, input: unknown): Promise<string | null> {
-  const { orderingKeyOfEditedInput, OrderingKeyError } = await import('../../engine/engine.ts');
-  return withProjectFlows(context, config, async (flows) => {
-    const flow = flows.find((candidate) => candidate.flow.id === exception.flowId);
-    if (flow === undefined) {
-      throw new CliError(
-        `cannot replay ${exception.id} with an edited input: no valid flow '${exception.flowId}' in ${config.flows.join(', ')}, so the ordering key of the edited input cannot be computed (the run would keep the key of the input it replaces); nothing was changed. Run it where the project's flows are (the flows setting, WEFT_FLOWS), or replay without --input`,
-      );
-    }
-    const run = await store.getRun(exception.runId);
-    if (run === undefined) throw new CliError(`no run ${exception.runId}`);
-    try {
-      return await orderingKeyOfEditedInput(flow, run.event, input);
-    } catch (error) {
-      if (error instanceof OrderingKeyError) throw new CliError(`cannot replay ${exception.id} with this input: ${error.message}; nothing was changed`);
-      throw error;
-    }
-  });
+async function replayOrderingKey(store: Store, flow: LoadedFlow, exception: ExceptionRecord, input: unknown): Promise<{ orderingKey: string | null } | { failure: string }> {
+  const { orderingKeyOfEditedInput, orderingKeyOfRunInput, OrderingKeyError } = await import('../../engine/engine.ts');
+  const run = await store.getRun(exception.runId);
+  if (run === undefined) throw new CliError(`no run ${exception.runId}`);
+  try {
+    return { orderingKey: input === undefined ? await orderingKeyOfRunInput(flow, run.event) : await orderingKeyOfEditedInput(flow, run.event, input) };
+  } catch (error) {
+    if (error instanceof OrderingKeyError) return { failure: error.message };
+    throw error;
+  }
 }
 
 /**
  * A replayed run waits for an engine that has its flow. When the project's flow files have no
- * valid flow of that id (renamed, removed, or broken), say so: otherwise the run sits queued
- * with nothing to explain why.
+ * valid flow of that id (renamed, removed, broken, or no flows here at all), say so: otherwise the
+ * run sits queued with nothing to explain why. Without the flow its ordering key is not read
+ * again: the run keeps the one stored with it, which only the flow could correct.
  */
-async function noteFlowsNotHere(context: CliContext, config: WeftConfig, flowIds: string[]): Promise<void> {
-  await withProjectFlows(context, config, async (flows) => {
-    const here = new Set(flows.map((flow) => flow.flow.id));
-    for (const flowId of flowIds.filter((id) => !here.has(id))) {
-      createOutput(context).note(`weft: note: no valid flow '${flowId}' in ${config.flows.join(', ')}; its runs stay queued until an engine that has it runs`);
-    }
-  });
+function noteFlowsNotHere(context: CliContext, config: WeftConfig, flowIds: string[]): void {
+  for (const flowId of flowIds) {
+    createOutput(context).note(
+      `weft: note: no valid flow '${flowId}' in ${config.flows.join(', ')}: its replayed runs keep their stored ordering key (not read again from their input) and stay queued until an engine that has the flow runs`,
+    );
+  }
 }
 
 /** The project's valid flows (their form only: no secrets are read), for as long as `use` runs. */
