@@ -2,8 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeOrder } from '../../demo/shop.ts';
 import { scratchDatabase, skipWithoutPostgres } from '../../../test/support/postgres.ts';
-import { startTestWeft } from '../../../test/support/weft-harness.ts';
-import { ADMIN_PASSWORD, eventually, startApiWeft, type ApiWeft, type Answer } from './testing.ts';
+import { ADMIN_PASSWORD, eventually, startApiWeft, type ApiWeft } from './testing.ts';
+import { startParcelWeft } from './testing-parcels.ts';
 
 describe('management API: a bulk action on exactly the exceptions named', () => {
   let weft: ApiWeft;
@@ -88,83 +88,34 @@ describe('management API: a bulk action on exactly the exceptions named', () => 
   });
 });
 
-/**
- * Parcels of one record run one at a time. The flow as fixed: it read `$number(trigger.body.id)`
- * before, which fails on the vendor's new ids ('P-1'), and now reads the parcel number. A parcel
- * marked `hold` waits an hour in its delay, an open run of its key all the while.
- */
-const PARCEL_FLOW = `id: parcels
-trigger:
-  webhook:
-    path: parcels
-orderingKey: $number(trigger.body.parcel)
-retry: { maxAttempts: 1 }
-steps:
-  - id: held
-    when: trigger.body.hold = true
-    otherwise: skip
-  - id: hold
-    delay: 1h
-  - id: done
-    map: trigger.body.parcel
-`;
-
 describe('management API: a bulk replay queues each run under the key its flow reads now', () => {
-  let weft: Awaited<ReturnType<typeof startTestWeft>>;
-  let token: string | undefined;
+  let parcels: Awaited<ReturnType<typeof startParcelWeft>>;
   before(async () => {
-    weft = await startTestWeft({ 'parcels.yaml': PARCEL_FLOW }, { overrides: { adminPassword: ADMIN_PASSWORD } });
-    token = (await api('POST', '/api/v1/session', { password: ADMIN_PASSWORD })).body.token;
+    parcels = await startParcelWeft();
   });
-  after(async () => weft.close());
-
-  async function api(method: 'GET' | 'POST', url: string, body?: unknown): Promise<Answer> {
-    const response = await weft.app.inject({ method, url, headers: token ? { authorization: `Bearer ${token}` } : {}, ...(body === undefined ? {} : { payload: body as object }) });
-    return { status: response.statusCode, headers: response.headers, body: response.body === '' ? undefined : JSON.parse(response.body), text: response.body };
-  }
-
-  async function delivered(body: Record<string, unknown>, status: string): Promise<string> {
-    const answer = await api('POST', '/hooks/parcels', body);
-    assert.equal(answer.status, 202, answer.text);
-    const runId = answer.body.runId as string;
-    await eventually(() => weft.store.getRun(runId), (run) => run?.status === status, `${runId} ${status}`);
-    return runId;
-  }
-
-  /** A record parked at ingest with the key it was given then (none: the flow's former orderingKey failed on it). */
-  async function parkedAtIngest(n: number, body: Record<string, unknown>, orderingKey: string | null): Promise<{ exceptionId: string; runId: string }> {
-    const at = Date.now();
-    const event = { id: `evt_parked_${n}`, source: 'poll' as const, receivedAt: new Date(at).toISOString(), headers: {}, query: {}, body };
-    const message = `The flow's orderingKey ($number(trigger.body.id)) could not be evaluated for this record: Unable to cast value to a number. Replay it once the record or the flow is fixed.`;
-    const parked = await weft.store.ingestParked(
-      { id: event.id, runId: `run_parked_${n}`, flowId: 'parcels', dedupeKey: `poll:parked-${n}`, orderingKey, receivedAt: at, event },
-      { reason: 'validation', message, stepPath: null, input: body, lastResponse: undefined, now: at },
-    );
-    assert.ok(parked.status === 'accepted');
-    return { exceptionId: parked.exceptionId, runId: parked.runId };
-  }
+  after(async () => parcels.close());
 
   it('a refused run gets its key behind the earlier open run of it, a run keyed by an old expression the new key, and one the expression fails on is counted failed and left as it was', async () => {
-    const earlier = await delivered({ id: 'P-1', parcel: 1, hold: true }, 'waiting');
-    const refused = await parkedAtIngest(1, { id: 'P-1', parcel: 1 }, null);
-    const keyedBefore = await parkedAtIngest(3, { id: 'P-3', parcel: 3 }, 'P-3');
-    const unreadable = await parkedAtIngest(9, { id: 'P-9', parcel: 'nine' }, null);
+    const earlier = await parcels.delivered({ id: 'P-1', parcel: 1, hold: true }, 'waiting');
+    const refused = await parcels.parkedAtIngest(1, { id: 'P-1', parcel: 1 }, null);
+    const keyedBefore = await parcels.parkedAtIngest(3, { id: 'P-3', parcel: 3 }, 'P-3');
+    const unreadable = await parcels.parkedAtIngest(9, { id: 'P-9', parcel: 'nine' }, null);
 
-    const started = await api('POST', '/api/v1/exceptions/bulk', { action: 'replay', ids: [refused.exceptionId, keyedBefore.exceptionId, unreadable.exceptionId] });
+    const started = await parcels.api('POST', '/api/v1/exceptions/bulk', { action: 'replay', ids: [refused.exceptionId, keyedBefore.exceptionId, unreadable.exceptionId] });
     assert.equal(started.status, 202, started.text);
-    const job = await eventually(() => api('GET', `/api/v1/jobs/${started.body.jobId}`), (answer) => answer.body.finishedAt !== null, 'the job');
+    const job = await eventually(() => parcels.api('GET', `/api/v1/jobs/${started.body.jobId}`), (answer) => answer.body.finishedAt !== null, 'the job');
     assert.deepEqual({ done: job.body.done, failed: job.body.failed }, { done: 3, failed: 1 });
 
-    assert.equal((await weft.store.getRun(refused.runId))?.orderingKey, '1');
-    assert.equal((await weft.store.getRun(keyedBefore.runId))?.orderingKey, '3');
-    assert.equal((await weft.store.getException(unreadable.exceptionId))?.status, 'open', 'not replayed without a key');
-    const left = await weft.store.getRun(unreadable.runId);
+    assert.equal((await parcels.weft.store.getRun(refused.runId))?.orderingKey, '1');
+    assert.equal((await parcels.weft.store.getRun(keyedBefore.runId))?.orderingKey, '3');
+    assert.equal((await parcels.weft.store.getException(unreadable.exceptionId))?.status, 'open', 'not replayed without a key');
+    const left = await parcels.weft.store.getRun(unreadable.runId);
     assert.deepEqual([left?.status, left?.orderingKey], ['exception', null]);
 
     // A parcel of another record, delivered after the job, runs to its end meanwhile.
-    await delivered({ id: 'P-2', parcel: 2 }, 'succeeded');
+    await parcels.delivered({ id: 'P-2', parcel: 2 }, 'succeeded');
     assert.deepEqual(
-      [(await weft.store.getRun(refused.runId))?.status, (await weft.store.getRun(earlier))?.status],
+      [(await parcels.weft.store.getRun(refused.runId))?.status, (await parcels.weft.store.getRun(earlier))?.status],
       ['queued', 'waiting'],
       'not claimed while the earlier run of parcel 1 is open',
     );

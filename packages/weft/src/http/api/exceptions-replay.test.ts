@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestWeft } from '../../../test/support/weft-harness.ts';
 import { eventually, type Answer } from './testing.ts';
+import { startParcelWeft } from './testing-parcels.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -100,90 +101,37 @@ describe('management API: replaying an exception with an edited input', () => {
   });
 });
 
-/**
- * Parcels of one record run one at a time. The flow as fixed: it read `$number(trigger.body.id)`
- * before, which fails on the vendor's new ids ('P-1'), and now reads the parcel number. A parcel
- * marked `hold` waits an hour in its delay, an open run of its key all the while.
- */
-const PARCEL_FLOW = `id: parcels
-trigger:
-  webhook:
-    path: parcels
-orderingKey: $number(trigger.body.parcel)
-retry: { maxAttempts: 1 }
-steps:
-  - id: held
-    when: trigger.body.hold = true
-    otherwise: skip
-  - id: hold
-    delay: 1h
-  - id: done
-    map: trigger.body.parcel
-`;
-
 describe('management API: replaying an exception as it is', () => {
-  let weft: Awaited<ReturnType<typeof startTestWeft>>;
-  let token: string;
+  let parcels: Awaited<ReturnType<typeof startParcelWeft>>;
   before(async () => {
-    weft = await startTestWeft({ 'parcels.yaml': PARCEL_FLOW }, { overrides: { adminPassword: PASSWORD } });
-    token = (await api('POST', '/api/v1/session', { password: PASSWORD })).body.token;
+    parcels = await startParcelWeft();
   });
-  after(async () => weft.close());
-
-  async function api(method: 'GET' | 'POST', url: string, body?: unknown): Promise<Answer> {
-    const response = await weft.app.inject({ method, url, headers: token ? { authorization: `Bearer ${token}` } : {}, ...(body === undefined ? {} : { payload: body as object }) });
-    return { status: response.statusCode, headers: response.headers, body: response.body === '' ? undefined : JSON.parse(response.body), text: response.body };
-  }
-
-  /** A parcel delivered now; answers its run once it is `status`. */
-  async function delivered(body: Record<string, unknown>, status: string): Promise<string> {
-    const answer = await api('POST', '/hooks/parcels', body);
-    assert.equal(answer.status, 202, answer.text);
-    const runId = answer.body.runId as string;
-    await eventually(() => weft.store.getRun(runId), (run) => run?.status === status, `${runId} ${status}`);
-    return runId;
-  }
-
-  /**
-   * A record the flow's former orderingKey failed on, as the poller commits it: parked without a
-   * key, its exception saying to replay it once the record or the flow is fixed.
-   */
-  async function refusedAtIngest(n: number, body: Record<string, unknown>): Promise<{ exceptionId: string; runId: string }> {
-    const at = Date.now();
-    const event = { id: `evt_refused_${n}`, source: 'poll' as const, receivedAt: new Date(at).toISOString(), headers: {}, query: {}, body };
-    const message = `The flow's orderingKey ($number(trigger.body.id)) could not be evaluated for this record: Unable to cast value to a number. Replay it once the record or the flow is fixed.`;
-    const parked = await weft.store.ingestParked(
-      { id: event.id, runId: `run_refused_${n}`, flowId: 'parcels', dedupeKey: `poll:refused-${n}`, orderingKey: null, receivedAt: at, event },
-      { reason: 'validation', message, stepPath: null, input: body, lastResponse: undefined, now: at },
-    );
-    assert.ok(parked.status === 'accepted');
-    return { exceptionId: parked.exceptionId, runId: parked.runId };
-  }
+  after(async () => parcels.close());
 
   it('queues a run refused at ingest for its key, once the flow is fixed, under the key the flow reads now: behind the earlier open run of that key', async () => {
-    const earlier = await delivered({ id: 'P-1', parcel: 1, hold: true }, 'waiting');
-    const { exceptionId, runId } = await refusedAtIngest(1, { id: 'P-1', parcel: 1 });
+    const earlier = await parcels.delivered({ id: 'P-1', parcel: 1, hold: true }, 'waiting');
+    const { exceptionId, runId } = await parcels.parkedAtIngest(1, { id: 'P-1', parcel: 1 }, null);
 
-    const replayed = await api('POST', `/api/v1/exceptions/${exceptionId}/replay`);
+    const replayed = await parcels.api('POST', `/api/v1/exceptions/${exceptionId}/replay`);
     assert.equal(replayed.status, 200, replayed.text);
-    assert.equal((await weft.store.getRun(runId))?.orderingKey, '1');
+    assert.equal((await parcels.weft.store.getRun(runId))?.orderingKey, '1');
     // A parcel of another record, delivered after the replay, runs to its end meanwhile.
-    await delivered({ id: 'P-2', parcel: 2 }, 'succeeded');
+    await parcels.delivered({ id: 'P-2', parcel: 2 }, 'succeeded');
     assert.deepEqual(
-      [(await weft.store.getRun(runId))?.status, (await weft.store.getRun(earlier))?.status],
+      [(await parcels.weft.store.getRun(runId))?.status, (await parcels.weft.store.getRun(earlier))?.status],
       ['queued', 'waiting'],
       'not claimed while the earlier run of parcel 1 is open',
     );
   });
 
   it('refuses a run whose input the flow’s orderingKey still fails on, naming the expression and the error, and changes nothing', async () => {
-    const { exceptionId, runId } = await refusedAtIngest(9, { id: 'P-9', parcel: 'nine' });
-    const refused = await api('POST', `/api/v1/exceptions/${exceptionId}/replay`);
+    const { exceptionId, runId } = await parcels.parkedAtIngest(9, { id: 'P-9', parcel: 'nine' }, null);
+    const refused = await parcels.api('POST', `/api/v1/exceptions/${exceptionId}/replay`);
     assert.equal(refused.status, 400, refused.text);
     assert.equal(refused.body.code, 'ordering-key-failed');
     assert.match(refused.body.detail, /orderingKey \(\$number\(trigger\.body\.parcel\)\) could not be evaluated on the run's input: .*Unable to cast value to a number.*: nothing was changed/);
-    assert.equal((await weft.store.getException(exceptionId))?.status, 'open');
-    const run = await weft.store.getRun(runId);
+    assert.equal((await parcels.weft.store.getException(exceptionId))?.status, 'open');
+    const run = await parcels.weft.store.getRun(runId);
     assert.deepEqual([run?.status, run?.orderingKey], ['exception', null]);
   });
 });
