@@ -252,6 +252,7 @@ async function orderingKeyOf(flow: LoadedFlow, event: TriggerEvent, { isRefused 
 /** The flow's `orderingKey` failed on the input a replay would run with: the replay is refused, nothing changed. */
 export class OrderingKeyError extends Error {
   override readonly name = 'OrderingKeyError';
+  readonly code = 'ERR_ORDERING_KEY';
 }
 
 /**

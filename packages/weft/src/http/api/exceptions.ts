@@ -187,7 +187,15 @@ export async function exceptionRoutes(app: FastifyInstance, context: ApiContext)
     preValidation: async (request) => {
       request.body ??= {};
     },
-    schema: { summary: 'Queue the run again, optionally with an edited input', tags: ['exceptions'], params: IdParams, body: Replay, response: { 200: Type.Object({ runId: Type.String() }) } },
+    schema: {
+      summary: 'Queue the run again, optionally with an edited input',
+      description:
+        "The run is queued under the ordering key the flow, as loaded now, reads from its input (the edited one when given). Problems: 400 `ordering-key-failed` when the flow's orderingKey cannot be read from that input; 409 `flow-not-loaded` for an edited input of a flow this server has not loaded (a plain replay of one keeps its stored key); 409 `not-open` when the exception is no longer open. Nothing is changed when refused.",
+      tags: ['exceptions'],
+      params: IdParams,
+      body: Replay,
+      response: { 200: Type.Object({ runId: Type.String() }) },
+    },
     handler: async (request) => {
       const { id } = request.params as Static<typeof IdParams>;
       const { input } = request.body as Static<typeof Replay>;

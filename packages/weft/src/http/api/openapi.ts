@@ -66,6 +66,7 @@ export function openApiDocument(routes: readonly ApiRoute[], options: { version:
     const operation: Record<string, unknown> = {
       operationId: `${route.method.toLowerCase()}${path.replace(/\{([^}]+)\}/g, 'By-$1').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
       ...(typeof schema.summary === 'string' ? { summary: schema.summary } : {}),
+      ...(typeof schema.description === 'string' ? { description: schema.description } : {}),
       ...(Array.isArray(schema.tags) ? { tags: schema.tags } : {}),
       parameters: [...parametersOf(schema.params, 'path'), ...parametersOf(schema.querystring, 'query')],
       ...(schema.body === undefined ? {} : { requestBody: { required: true, content: { 'application/json': { schema: plain(schema.body) } } } }),
