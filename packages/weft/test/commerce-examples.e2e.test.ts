@@ -5,15 +5,13 @@
  * an order NetSuite lacks and a replay of its exception puts it there, once. Last, the example's
  * own flow tests pass under `weft test`.
  */
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { generateMasterKey } from '../src/connectors/vault/master-key.ts';
-import { connectCommerceSandboxes, startCommerceSandboxes, type CommerceSandboxes } from '../src/demo/commerce-sandboxes.ts';
 import { runWeft } from '../src/cli/testing.ts';
-import { commerceExampleFlows, COMMERCE_EXAMPLE_DIR, waitFor } from './support/commerce-examples.ts';
-import { settledRuns, startTestWeft } from './support/weft-harness.ts';
+import { COMMERCE_EXAMPLE_DIR, useCommerceSandboxes, waitFor } from './support/commerce-examples.ts';
+import { settledRuns } from './support/weft-harness.ts';
 
 // The sandboxes' state, as far as this test reads it.
 interface ShopOrder { id: string; number: number; customerId: string; updatedAt: number }
@@ -34,23 +32,11 @@ interface Books { creditMemos: { all(): { CustomerRef: { value: string }; TotalA
 const SHOP_LOCATION = 'gid://shopify/Location/70000000001';
 
 describe('the commerce examples over the sandboxes', () => {
-  let sandboxes: CommerceSandboxes;
-  before(async () => {
-    process.env.WEFT_MASTER_KEY = generateMasterKey();
-    sandboxes = await startCommerceSandboxes();
-  });
-  after(async () => {
-    delete process.env.WEFT_MASTER_KEY;
-    await sandboxes.close();
-  });
-  beforeEach(() => sandboxes.reset());
-
-  const start = (edit?: (text: string) => string) =>
-    startTestWeft(commerceExampleFlows(edit), { prepare: (store) => connectCommerceSandboxes(store, sandboxes, process.env, Date.now()) });
+  const { sandboxes, start } = useCommerceSandboxes();
 
   /** New Shopify orders, each run through order-to-cash to the end. */
   async function placeOrders(weft: Awaited<ReturnType<typeof start>>, count: number): Promise<ShopOrder[]> {
-    const { shop } = sandboxes.byConnection;
+    const { shop } = sandboxes().byConnection;
     const before = (shop.state() as ShopState).orders.all().length;
     await shop.webhooks.emit({ url: `${weft.url}/hooks/shopify/orders`, type: 'orders/create', count });
     const counts = await settledRuns(weft, 'order-to-cash', count, 60_000);
@@ -59,7 +45,7 @@ describe('the commerce examples over the sandboxes', () => {
   }
 
   it('sets a Shopify variant’s available quantity when NetSuite’s changes, once per change', { timeout: 60_000 }, async () => {
-    const { shop, erp } = sandboxes.byConnection;
+    const { shop, erp } = sandboxes().byConnection;
     // The example polls NetSuite every 5 minutes; the test cannot wait that long between polls.
     const weft = await start((text) => text.replace('every: 5m', 'every: 200ms'));
     try {
@@ -90,7 +76,7 @@ describe('the commerce examples over the sandboxes', () => {
   });
 
   it('refunds a Shopify refund from the order’s Stripe payment and credits it in QuickBooks, once however often it arrives', { timeout: 90_000 }, async () => {
-    const { shop, payments, books } = sandboxes.byConnection;
+    const { shop, payments, books } = sandboxes().byConnection;
     const weft = await start();
     try {
       const [order] = await placeOrders(weft, 1);
@@ -122,7 +108,7 @@ describe('the commerce examples over the sandboxes', () => {
   });
 
   it('reconciles the night’s orders against NetSuite, parks the missing one, and a replay puts it there once', { timeout: 90_000 }, async () => {
-    const { erp } = sandboxes.byConnection;
+    const { erp } = sandboxes().byConnection;
     const weft = await start();
     try {
       const [kept, lost] = await placeOrders(weft, 2);
@@ -132,7 +118,7 @@ describe('the commerce examples over the sandboxes', () => {
       assert.ok((erp.state() as ErpState).salesOrders.remove(salesOrdersOf()[0]!.id));
       assert.ok(await weft.store.xref.unlink('order', { system: 'shop', id: lost!.id }));
       // The night runs an hour after the orders: past the reconciliation's 15 minutes to settle.
-      const { shop } = sandboxes.byConnection;
+      const { shop } = sandboxes().byConnection;
       for (const order of [kept!, lost!]) (shop.state() as ShopState).orders.update(order.id, { updatedAt: Date.now() - 3_600_000 });
 
       const nightly = weft.engine.flows().get('nightly-reconciliation')!;

@@ -5,17 +5,15 @@
  * while still linked. That order must become its own exception and report line, naming the link
  * to remove, while the rest of the night is reconciled.
  */
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateMasterKey } from '../src/connectors/vault/master-key.ts';
 import { sameValue } from '../src/engine/steps/reconcile-compare.ts';
 import type { ReconcileStep } from '../src/flows/flow-schema.ts';
 import { loadFlows } from '../src/flows/load-flow.ts';
 import { createExpressionEngine } from '../src/transforms/expression.ts';
-import { connectCommerceSandboxes, startCommerceSandboxes, type CommerceSandboxes } from '../src/demo/commerce-sandboxes.ts';
 import type { ReconcileReportItem } from '../src/engine/steps/reconcile-step.ts';
-import { COMMERCE_EXAMPLE_DIR, commerceExampleFlows } from './support/commerce-examples.ts';
-import { settledRuns, startTestWeft } from './support/weft-harness.ts';
+import { COMMERCE_EXAMPLE_DIR, useCommerceSandboxes } from './support/commerce-examples.ts';
+import { settledRuns } from './support/weft-harness.ts';
 
 // The sandboxes' state, as far as this test reads it.
 interface ShopOrder { id: string; number: number; updatedAt: number }
@@ -54,22 +52,11 @@ describe('the example’s nightly reconciliation: what it compares', () => {
 });
 
 describe('the example’s nightly reconciliation over the sandboxes', () => {
-  let sandboxes: CommerceSandboxes;
-  before(async () => {
-    process.env.WEFT_MASTER_KEY = generateMasterKey();
-    sandboxes = await startCommerceSandboxes();
-  });
-  after(async () => {
-    delete process.env.WEFT_MASTER_KEY;
-    await sandboxes.close();
-  });
-  beforeEach(() => sandboxes.reset());
-
-  const start = () => startTestWeft(commerceExampleFlows(), { prepare: (store) => connectCommerceSandboxes(store, sandboxes, process.env, Date.now()) });
+  const { sandboxes, start } = useCommerceSandboxes();
 
   /** New Shopify orders, each run through order-to-cash to the end, then aged past the night's settle window. */
   async function placeOrders(weft: Awaited<ReturnType<typeof start>>, count: number): Promise<ShopOrder[]> {
-    const { shop } = sandboxes.byConnection;
+    const { shop } = sandboxes().byConnection;
     const state = shop.state() as ShopState;
     const before = state.orders.all().length;
     await shop.webhooks.emit({ url: `${weft.url}/hooks/shopify/orders`, type: 'orders/create', count });
@@ -91,7 +78,7 @@ describe('the example’s nightly reconciliation over the sandboxes', () => {
   }
 
   it('reconciles the night when one linked sales order was deleted in NetSuite: that order is its own exception, naming the link to remove', { timeout: 120_000 }, async () => {
-    const { erp } = sandboxes.byConnection;
+    const { erp } = sandboxes().byConnection;
     const weft = await start();
     try {
       const [kept, deleted, other] = await placeOrders(weft, 3);
