@@ -39,6 +39,32 @@ export function waitForExit(child: ChildProcessByStdio<null, Readable, Readable>
   });
 }
 
+/**
+ * `weft start` (or `weft dev`) as a child process, once it says it listens: its URL, the child
+ * (to signal), and its exit with everything it printed. It fails with the child's stderr when the
+ * child exits before listening.
+ */
+export async function startWeftServer(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<{ url: string; child: ChildProcessByStdio<null, Readable, Readable>; exited: Promise<WeftResult> }> {
+  const child = spawnWeft(args, options);
+  const exited = waitForExit(child);
+  const url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    const onData = (chunk: string) => {
+      stdout += chunk;
+      const listening = /weft listening on (http:\/\/\S+)\n/.exec(stdout);
+      if (listening === null) return;
+      child.stdout.off('data', onData);
+      resolve(listening[1]!);
+    };
+    child.stdout.on('data', onData);
+    void exited.then((result) => reject(new Error(`weft ${args[0]} exited before listening (code ${result.code}): ${result.stderr}`)));
+  });
+  return { url, child, exited };
+}
+
 const tempDirs: string[] = [];
 process.once('exit', () => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 

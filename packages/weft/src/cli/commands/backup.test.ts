@@ -1,13 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createSqliteStore } from '../../store/sqlite/sqlite-store.ts';
 import type { NewEvent } from '../../store/store.ts';
-import { runWeft, seedStore, spawnWeft, tempDir, waitForExit } from '../testing.ts';
+import { runWeft, seedStore, startWeftServer, tempDir } from '../testing.ts';
 
 const NEWEST_MIGRATION = Math.max(
   ...readdirSync(new URL('../../store/sqlite/migrations/', import.meta.url))
@@ -113,16 +112,7 @@ describe('weft backup', () => {
 
     const token = await runWeft(['tokens', 'create', '--name', 'prometheus', '--role', 'viewer', '--db', restored, '--json'], { cwd: install });
     assert.equal(token.code, 0, token.stderr);
-    const child = spawnWeft(['start', '--port', '0', '--db', restored], { cwd: install });
-    const exited = waitForExit(child);
-    let stdout = '';
-    child.stdout.setEncoding('utf8');
-    while (!/weft listening on (http:\/\/\S+)\n/.test(stdout)) {
-      const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit')])) as [string];
-      if (child.exitCode !== null) assert.fail(`weft start exited early: ${(await exited).stderr}`);
-      stdout += chunk;
-    }
-    const url = /weft listening on (http:\/\/\S+)\n/.exec(stdout)![1]!;
+    const { url, child, exited } = await startWeftServer(['start', '--port', '0', '--db', restored], { cwd: install });
     try {
       assert.equal((await fetch(`${url}/readyz`)).status, 200);
       const metrics = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${(JSON.parse(token.stdout) as { token: string }).token}` } })).text();

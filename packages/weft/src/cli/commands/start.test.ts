@@ -1,11 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createSqliteStore } from '../../store/sqlite/sqlite-store.ts';
-import { runWeft, spawnWeft, tempDir, waitForExit } from '../testing.ts';
+import { runWeft, spawnWeft, startWeftServer, tempDir, waitForExit } from '../testing.ts';
 
 const FLOW = `id: echo
 trigger:
@@ -33,16 +32,7 @@ function project(flow: string): string {
 describe('weft start', () => {
   it('announces its URL, serves webhooks, and exits 0 after a graceful SIGTERM', async () => {
     const dir = project(FLOW);
-    const child = spawnWeft(['start', '--port', '0'], { cwd: dir });
-    const exited = waitForExit(child);
-    let stdout = '';
-    child.stdout.setEncoding('utf8');
-    while (!/weft listening on (http:\/\/\S+)\n/.test(stdout)) {
-      const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit')])) as [string];
-      if (child.exitCode !== null) assert.fail(`weft start exited early: ${(await exited).stderr}`);
-      stdout += chunk;
-    }
-    const url = /weft listening on (http:\/\/\S+)\n/.exec(stdout)![1]!;
+    const { url, child, exited } = await startWeftServer(['start', '--port', '0'], { cwd: dir });
     const response = await fetch(`${url}/hooks/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n":1}' });
     assert.equal(response.status < 300, true, `webhook answered ${response.status}`);
 
