@@ -194,28 +194,32 @@ function startPagedApi(
   return new Promise<{ url: string; server: Server }>((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server })));
 }
 
-const pagedRecordsApi = defineConnector({
-  id: 'paged-records-api',
-  name: 'Paged records API',
-  baseUrl: 'https://records.invalid',
-  auth: [],
-  actions: recordsApi.actions,
-  triggers: [
-    defineTrigger({
-      id: 'records-updated',
-      name: 'Records created or updated',
-      strategy: 'poll',
-      output: recordsUpdated.output,
-      poll: {
-        cursor: 'timestamp',
-        request: (since) => ({ method: 'GET', path: '/records', query: { updatedSince: since } }),
-        pagination: cursor({ cursorParam: 'after', items: (body) => (body as { records: Row[] }).records, nextCursor: (body) => (body as { next: string | null }).next }),
-        nextCursor: (items) => (items.at(-1) as Row | undefined)?.updatedAt,
-        dedupeId: (item) => `${(item as Row).id}@${(item as Row).updatedAt}`,
+/**
+ * The paged records API, its trigger's cursor computed by `rule` and its records' dedupe ids told
+ * to `seen` (a test watching what the poller keeps).
+ */
+function pagedRecordsConnector(id: string, rule: PollCursorRule, seen: (item: Row) => void = () => {}): Connector {
+  const trigger = defineTrigger({
+    id: 'records-updated',
+    name: 'Records created or updated',
+    strategy: 'poll',
+    output: recordsUpdated.output,
+    poll: {
+      cursor: 'timestamp',
+      request: (since) => ({ method: 'GET', path: '/records', query: { updatedSince: since } }),
+      pagination: cursor({ cursorParam: 'after', items: (body) => (body as { records: Row[] }).records, nextCursor: (body) => (body as { next: string | null }).next }),
+      ...rule,
+      dedupeId: (item) => {
+        seen(item as Row);
+        return `${(item as Row).id}@${(item as Row).updatedAt}`;
       },
-    }),
-  ],
-});
+    },
+  });
+  return defineConnector({ id, name: 'Paged records API', baseUrl: 'https://records.invalid', auth: [], actions: recordsApi.actions, triggers: [trigger] });
+}
+
+/** Its cursor: the last record's time, as an API that answers oldest first gives it. */
+const pagedRecordsApi = pagedRecordsConnector('paged-records-api', { nextCursor: (items) => (items.at(-1) as Row | undefined)?.updatedAt });
 
 const EIGHT_ROWS: Row[] = Array.from({ length: 8 }, (_, index) => ({ id: `r${index}`, updatedAt: `2026-01-01T00:00:0${index}Z` }));
 
@@ -568,27 +572,6 @@ describe('weft backfill', () => {
 
 const POLL_CURSOR_KEY = 'sync-records:records:records-updated';
 
-/** The paged records API's trigger, its cursor computed by `rule`, and its records' dedupe ids told to `seen`. */
-function pagedRecordsConnector(rule: PollCursorRule, seen: (item: Row) => void = () => {}): Connector {
-  const trigger = defineTrigger({
-    id: 'records-updated',
-    name: 'Records created or updated',
-    strategy: 'poll',
-    output: recordsUpdated.output,
-    poll: {
-      cursor: 'timestamp',
-      request: (since) => ({ method: 'GET', path: '/records', query: { updatedSince: since } }),
-      pagination: cursor({ cursorParam: 'after', items: (body) => (body as { records: Row[] }).records, nextCursor: (body) => (body as { next: string | null }).next }),
-      ...rule,
-      dedupeId: (item) => {
-        seen(item as Row);
-        return `${(item as Row).id}@${(item as Row).updatedAt}`;
-      },
-    },
-  });
-  return defineConnector({ ...pagedRecordsApi, id: 'probed-records-api', triggers: [trigger] });
-}
-
 /** As connectors wrote it before `cursorAfter`: the newest timestamp of every record of the poll, whatever their order. */
 const NEWEST_OF_THE_POLL: PollCursorRule = { nextCursor: (items) => (items as Row[]).map((row) => row.updatedAt).sort().at(-1) };
 /** The same cursor, record by record: the later of the two. */
@@ -608,7 +591,7 @@ describe('cursors computed record by record (cursorAfter)', () => {
       const outcomes: Record<string, { records: number; cursor: string | undefined; stored: string | undefined }> = {};
       for (const [name, rule] of [['nextCursor', NEWEST_OF_THE_POLL], ['cursorAfter', LATER_OF_THE_TWO]] as const) {
         const api = await startPagedApi(rows, (_page, answer) => answer(), { order });
-        const polling = await openPolling(pagedRecordsConnector(rule), api.url, FLOW);
+        const polling = await openPolling(pagedRecordsConnector('probed-records-api', rule), api.url, FLOW);
         try {
           const outcome = await polling.poller().pollOnce(polling.flow);
           outcomes[name] = { records: outcome.records, cursor: outcome.cursor, stored: await polling.store.pollCursor(POLL_CURSOR_KEY) };
@@ -644,7 +627,7 @@ describe('polls that hold one page at a time', () => {
    */
   async function recordsAliveBehindThePoll(rule: PollCursorRule): Promise<number[]> {
     const records: Array<{ index: number; record: WeakRef<Row> }> = [];
-    const connector = pagedRecordsConnector(rule, (item) => records.push({ index: Number(item.id.slice(1)), record: new WeakRef(item) }));
+    const connector = pagedRecordsConnector('probed-records-api', rule, (item) => records.push({ index: Number(item.id.slice(1)), record: new WeakRef(item) }));
     const alive: number[] = [];
     const api = await startPagedApi(
       rows,
