@@ -9,22 +9,11 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { defineConnector } from '@weft/sdk';
-import { loadConfig } from '../src/config.ts';
 import type { ReconcileOutput, ReconcileReportItem } from '../src/engine/steps/reconcile-step.ts';
-import { loadFlows } from '../src/flows/load-flow.ts';
-import { createConfiguredEngine, openOutbound, openStore } from '../src/main.ts';
-import type { Store } from '../src/store/store.ts';
-import { createExpressionEngine } from '../src/transforms/expression.ts';
 import { listenOnLoopback } from './support/loopback.ts';
-import { createCustomer } from './support/toy-erp-customers.ts';
+import { startToyErpEngine } from './support/toy-erp-engine.ts';
 
-const erpConnector = defineConnector({ id: 'toy-erp', name: 'Toy ERP', baseUrl: (config) => String(config.baseUrl), auth: [], actions: [createCustomer] });
 
 const createStep = (id: string) => `  - id: ${id}
     call:
@@ -77,23 +66,9 @@ async function startWeft(script: ErpScript) {
     }),
   );
   cleanup.push(() => erp.close());
-  const dir = mkdtempSync(join(tmpdir(), 'weft-reconcile-in-flight-'));
-  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  mkdirSync(join(dir, 'flows'));
-  for (const [name, text] of [['signups', SIGNUPS], ['repair', REPAIR], ['nightly', NIGHTLY]]) writeFileSync(join(dir, 'flows', `${name}.yaml`), text!);
-  const config = loadConfig({ cwd: dir, env: {}, overrides: { db: join(dir, 'weft.db'), flows: [join(dir, 'flows')], egressAllow: ['127.0.0.1'], pollIntervalMs: 50 } });
-  const store: Store = await openStore(config);
-  cleanup.push(() => store.close());
-  await store.connections.put({ id: 'erp', connectorId: 'toy-erp', config: { baseUrl: erp.url }, now: Date.now() });
-  const expressions = createExpressionEngine();
-  cleanup.push(() => expressions.close());
-  const { flows, diagnostics } = await loadFlows(config.flows, { engine: expressions, env: {} });
-  assert.deepEqual(diagnostics, []);
-  const outbound = openOutbound(config, store, [erpConnector]);
-  cleanup.push(() => outbound.dispatcher.close());
-  const { engine } = createConfiguredEngine(config, { store, outbound, log: pino({ level: 'silent' }), flows, concurrency: 4 });
-  cleanup.push(() => engine.stop(1_000));
-  const flow = (id: string) => flows.find((loaded) => loaded.flow.id === id)!;
+  const weft = await startToyErpEngine({ flows: { 'signups.yaml': SIGNUPS, 'repair.yaml': REPAIR, 'nightly.yaml': NIGHTLY }, erpUrl: erp.url, concurrency: 4 });
+  cleanup.push(() => weft.close());
+  const { store } = weft;
   const until = async <T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, ms = 20_000): Promise<T> => {
     for (const deadline = Date.now() + ms; ; await new Promise((resolve) => setTimeout(resolve, 25))) {
       const value = await read();
@@ -105,7 +80,7 @@ async function startWeft(script: ErpScript) {
     store,
     customers,
     posts: () => posts,
-    start: (flowId: string, body: unknown) => engine.accept(flow(flowId), { source: 'manual', headers: {}, query: {}, body }),
+    start: weft.start,
     until,
     ended: async (runId: string) => (await until(`run ${runId}`, () => store.getRun(runId), (run) => run?.status === 'succeeded' || run?.status === 'exception'))!,
     close: async () => {

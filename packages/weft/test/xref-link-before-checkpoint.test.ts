@@ -7,22 +7,12 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { defineConnector } from '@weft/sdk';
-import { loadConfig } from '../src/config.ts';
-import { loadFlows } from '../src/flows/load-flow.ts';
-import { createConfiguredEngine, openOutbound, openStore } from '../src/main.ts';
 import { StoreUnavailableError, type Store } from '../src/store/store.ts';
-import { createExpressionEngine } from '../src/transforms/expression.ts';
 import { listenOnLoopback } from './support/loopback.ts';
-import { createCustomer } from './support/toy-erp-customers.ts';
+import { startToyErpEngine } from './support/toy-erp-engine.ts';
 
 /** An ERP with no idempotency support: every POST creates a customer. */
-const erpConnector = defineConnector({ id: 'toy-erp', name: 'Toy ERP', baseUrl: (config) => String(config.baseUrl), auth: [], actions: [createCustomer] });
 
 const FLOW = `id: new-customers
 trigger:
@@ -58,20 +48,11 @@ describe('a crash after a call step linked what it created, before its checkpoin
     );
     cleanup.push(() => erp.close());
 
-    const dir = mkdtempSync(join(tmpdir(), 'weft-xref-crash-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    mkdirSync(join(dir, 'flows'));
-    writeFileSync(join(dir, 'flows', 'new-customers.yaml'), FLOW);
-    const config = loadConfig({ cwd: dir, env: {}, overrides: { db: join(dir, 'weft.db'), flows: [join(dir, 'flows')], egressAllow: ['127.0.0.1'], pollIntervalMs: 50 } });
-
-    const real = await openStore(config);
-    cleanup.push(() => real.close());
-    await real.connections.put({ id: 'erp', connectorId: 'toy-erp', config: { baseUrl: erp.url }, now: Date.now() });
     // The claim (fence) under which the link committed: the process "dies" right after, so none
     // of that claim's later writes commit — not the step's checkpoint, not the run's completion.
     let deadFence: number | undefined;
     const dead = () => Promise.reject(new StoreUnavailableError('the store could not commit: the process died'));
-    const store: Store = {
+    const between = (real: Store): Store => ({
       ...real,
       xref: {
         ...real.xref,
@@ -85,18 +66,13 @@ describe('a crash after a call step linked what it created, before its checkpoin
         return fence === deadFence ? dead() : real.checkpoint(runId, fence, checkpoint, options);
       },
       completeRun: (runId, fence, now) => (fence === deadFence ? dead() : real.completeRun(runId, fence, now)),
-    };
+    });
 
-    const expressions = createExpressionEngine();
-    cleanup.push(() => expressions.close());
-    const { flows, diagnostics } = await loadFlows(config.flows, { engine: expressions, env: {} });
-    assert.deepEqual(diagnostics, []);
-    const outbound = openOutbound(config, store, [erpConnector]);
-    cleanup.push(() => outbound.dispatcher.close());
-    const { engine } = createConfiguredEngine(config, { store, outbound, log: pino({ level: 'silent' }), flows, concurrency: 1 });
-    cleanup.push(() => engine.stop(1_000));
+    const weft = await startToyErpEngine({ flows: { 'new-customers.yaml': FLOW }, erpUrl: erp.url, concurrency: 1, between });
+    cleanup.push(() => weft.close());
+    const { real } = weft;
 
-    const accepted = await engine.accept(flows[0]!, { source: 'manual', headers: {}, query: {}, body: { id: 7001, email: 'jane@example.com' } });
+    const accepted = await weft.start('new-customers', { id: 7001, email: 'jane@example.com' });
     assert.equal(accepted.status, 'accepted');
     const deadline = Date.now() + 20_000;
     let run = await real.getRun(accepted.runId);
