@@ -5,24 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { observeStore, type ObservedStore, type StoreEvent } from './observed-store.ts';
 import { createSqliteStore } from './sqlite/sqlite-store.ts';
-import { LeaseLostError, type NewCallRecord, type NewEvent } from './store.ts';
+import { LeaseLostError, type NewCallRecord } from './store.ts';
+import { testEvent } from './testing-events.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
-let eventCount = 0;
-
-function makeEvent(fields: { flowId?: string; dedupeKey?: string; headers?: Record<string, string> } = {}): NewEvent {
-  eventCount += 1;
-  return {
-    id: `evt_o${eventCount}`,
-    runId: `run_o${eventCount}`,
-    flowId: fields.flowId ?? 'orders',
-    dedupeKey: fields.dedupeKey ?? `d${eventCount}`,
-    orderingKey: null,
-    receivedAt: T0,
-    event: { id: `evt_o${eventCount}`, source: 'webhook', receivedAt: new Date(T0).toISOString(), headers: fields.headers ?? {}, query: {}, body: { n: eventCount } },
-  };
-}
-
 describe('observed store (on SQLite)', () => {
   let dir: string;
   let store: ObservedStore;
@@ -45,9 +31,9 @@ describe('observed store (on SQLite)', () => {
   const types = () => events.map((event) => event.type);
 
   it('tells accepted and duplicate deliveries, and a claim made on ingest, with the trigger traceparent', async () => {
-    const first = makeEvent({ dedupeKey: 'same', headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } });
+    const first = testEvent({ dedupeKey: 'same', headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } });
     await store.ingest(first, { workerId: 'w', leaseMs: 30_000 });
-    await store.ingest(makeEvent({ dedupeKey: 'same' }));
+    await store.ingest(testEvent({ dedupeKey: 'same' }));
     assert.deepEqual(events, [
       { type: 'event.accepted', at: T0, flowId: 'orders', eventId: first.id, runId: first.runId, duplicate: false },
       { type: 'run.claimed', at: T0, flowId: 'orders', runId: first.runId, eventId: first.id, attempt: 1, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
@@ -56,11 +42,11 @@ describe('observed store (on SQLite)', () => {
   });
 
   it('tells an event parked at ingest as accepted and as an exception of its flow, with no claim, and a repeat as a duplicate', async () => {
-    const event = makeEvent({ dedupeKey: 'refused' });
+    const event = testEvent({ dedupeKey: 'refused' });
     const refused = { reason: 'validation' as const, message: 'The order does not match its trigger.', stepPath: null, input: event.event.body, lastResponse: undefined, now: T0 + 1 };
     const outcome = await store.ingestParked(event, refused);
     assert.ok(outcome.status === 'accepted');
-    await store.ingestParked(makeEvent({ dedupeKey: 'refused' }), refused);
+    await store.ingestParked(testEvent({ dedupeKey: 'refused' }), refused);
     assert.deepEqual(events, [
       { type: 'event.accepted', at: T0, flowId: 'orders', eventId: event.id, runId: event.runId, duplicate: false },
       { type: 'run.exception', at: T0 + 1, flowId: 'orders', runId: event.runId, exceptionId: outcome.exceptionId, reason: 'validation', stepPath: null, message: refused.message },
@@ -69,7 +55,7 @@ describe('observed store (on SQLite)', () => {
   });
 
   it('tells a poll batch event by event', async () => {
-    const batch = [makeEvent({ flowId: 'poll' }), makeEvent({ flowId: 'poll' })];
+    const batch = [testEvent({ flowId: 'poll' }), testEvent({ flowId: 'poll' })];
     await store.ingestBatch(batch, { key: 'cursor', value: '2', now: T0 });
     assert.deepEqual(
       events.map((event) => event.type === 'event.accepted' && event.eventId),
@@ -79,7 +65,7 @@ describe('observed store (on SQLite)', () => {
   });
 
   it('tells each step of a run and its completion, naming the flow of a run claimed here', async () => {
-    const event = makeEvent();
+    const event = testEvent();
     await store.ingest(event);
     const [run] = await claim(T0 + 5);
     await store.checkpoint(run!.id, run!.fence, { path: 'map', output: 1, outcome: 'done' }, { now: T0 + 10 });
@@ -95,7 +81,7 @@ describe('observed store (on SQLite)', () => {
   });
 
   it('tells retries, postponements, hand-backs and exceptions, counting attempts', async () => {
-    const event = makeEvent();
+    const event = testEvent();
     await store.ingest(event);
     let [run] = await claim(T0);
     await store.scheduleRetry(run!.id, run!.fence, { stepPath: 'post', dueAt: T0 + 100, now: T0 + 1, error: 'HTTP 503' });
@@ -141,7 +127,8 @@ describe('observed store (on SQLite)', () => {
 
   it('tells replays and discards of exceptions', async () => {
     const parked: string[] = [];
-    for (const event of [makeEvent(), makeEvent()]) {
+    const replayed = testEvent();
+    for (const event of [replayed, testEvent()]) {
       await store.ingest(event);
       const [run] = await claim(T0);
       parked.push(await store.parkException(run!.id, run!.fence, { reason: 'validation', message: 'no email', stepPath: 'map', input: {}, lastResponse: null, now: T0 }));
@@ -149,7 +136,7 @@ describe('observed store (on SQLite)', () => {
     await store.replayException(parked[0]!, { now: T0 + 10 });
     await store.discardException(parked[1]!, T0 + 20, 'a test order');
     assert.deepEqual(events.slice(-2), [
-      { type: 'exception.replayed', at: T0 + 10, exceptionId: parked[0], runId: `run_o${eventCount - 1}` },
+      { type: 'exception.replayed', at: T0 + 10, exceptionId: parked[0], runId: replayed.runId },
       { type: 'exception.discarded', at: T0 + 20, exceptionId: parked[1] },
     ]);
   });
@@ -177,7 +164,7 @@ describe('observed store (on SQLite)', () => {
   });
 
   it('tells nothing about a write that failed', async () => {
-    await store.ingest(makeEvent());
+    await store.ingest(testEvent());
     const [run] = await claim(T0);
     const before = events.length;
     await assert.rejects(store.completeRun(run!.id, run!.fence + 1, T0 + 1), LeaseLostError);
@@ -189,7 +176,7 @@ describe('observed store (on SQLite)', () => {
     store.observe(() => {
       throw new Error('listener bug');
     });
-    const event = makeEvent();
+    const event = testEvent();
     const outcome = await store.ingest(event);
     assert.equal(outcome.status, 'accepted');
     assert.equal(events.length, 1, 'other listeners still hear it');
@@ -203,9 +190,9 @@ describe('observed store (on SQLite)', () => {
   it('stops telling a listener that stopped listening, and passes other calls through', async () => {
     const later: StoreEvent[] = [];
     const stop = store.observe((event) => later.push(event));
-    await store.ingest(makeEvent());
+    await store.ingest(testEvent());
     stop();
-    await store.ingest(makeEvent());
+    await store.ingest(testEvent());
     assert.equal(later.length, 1);
     assert.equal(events.length, 2);
     assert.deepEqual((await store.countRuns('orders')).queued, 2);

@@ -6,31 +6,17 @@ import pg from 'pg';
 import { runStoreContract } from '../store.contract.ts';
 import type { StoreHarness } from '../store.contract.ts';
 import { StoreUnavailableError } from '../store.ts';
-import type { ClaimedRun, NewEvent } from '../store.ts';
+import type { ClaimedRun } from '../store.ts';
 import { runVaultStorageContract } from '../../connectors/vault/vault-storage.contract.ts';
 import { runRateLimitStateContract } from '../../connectors/rate-limit/rate-limit-state.contract.ts';
 import { databaseUrl, scratchDatabase, scratchSchema, skipWithoutPostgres, withDatabase } from '../../../test/support/postgres.ts';
 import { migrationFiles } from './postgres-migrations.ts';
 import { createPostgresStore } from './postgres-store.ts';
 import type { PostgresStore, PostgresStoreOptions } from './postgres-store.ts';
+import { testEvent } from '../testing-events.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const HOUR = 3_600_000;
-
-let eventCount = 0;
-function makeEvent(fields: Partial<Pick<NewEvent, 'flowId' | 'orderingKey' | 'receivedAt'>> = {}): NewEvent {
-  eventCount += 1;
-  const receivedAt = fields.receivedAt ?? T0;
-  return {
-    id: `evt_${eventCount}`,
-    runId: `run_${eventCount}`,
-    flowId: fields.flowId ?? 'orders',
-    dedupeKey: `delivery-${eventCount}`,
-    orderingKey: fields.orderingKey ?? null,
-    receivedAt,
-    event: { id: `evt_${eventCount}`, source: 'webhook', receivedAt: new Date(receivedAt).toISOString(), headers: {}, query: {}, body: { n: eventCount } },
-  };
-}
 
 /** A TCP relay to the test server that the test can cut and restore, as a server restart would. */
 async function startRelay(target: URL): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
@@ -125,8 +111,8 @@ if (skipWithoutPostgres) {
       const workers = [harness.store, await harness.reopen(), await harness.reopen()];
       const keys = ['k1', 'k2', 'k3', 'k4'];
       const events = [
-        ...Array.from({ length: 40 }, (_, i) => makeEvent({ flowId: 'capped', receivedAt: T0 + i })),
-        ...Array.from({ length: 40 }, (_, i) => makeEvent({ flowId: 'keyed', orderingKey: keys[i % keys.length]!, receivedAt: T0 + i })),
+        ...Array.from({ length: 40 }, (_, i) => testEvent({ flowId: 'capped', receivedAt: T0 + i })),
+        ...Array.from({ length: 40 }, (_, i) => testEvent({ flowId: 'keyed', orderingKey: keys[i % keys.length]!, receivedAt: T0 + i })),
       ];
       // One at a time: concurrent ingests take their creation order (seq) in whatever order the
       // pool's connections run them, and event order is creation order.
@@ -195,7 +181,7 @@ if (skipWithoutPostgres) {
     it('applies the writes on one run in the order they were called, also when none is awaited', async () => {
       harness = await openScratchStore();
       const { store } = harness;
-      const event = makeEvent();
+      const event = testEvent();
       const outcome = await store.ingest(event, { workerId: 'w', leaseMs: HOUR });
       assert.ok(outcome.status === 'accepted' && outcome.claimed);
       const { fence } = outcome.claimed;
@@ -210,7 +196,7 @@ if (skipWithoutPostgres) {
     it('answers the effect another process began while this begin waited for it, instead of failing', async () => {
       harness = await openScratchStore();
       const { store } = harness;
-      const event = makeEvent();
+      const event = testEvent();
       await store.ingest(event, { workerId: 'w', leaseMs: HOUR });
       // Another process's begin of the same key, uncommitted: this store's insert waits on it, and
       // its statement's snapshot predates that commit.
@@ -250,10 +236,10 @@ if (skipWithoutPostgres) {
       // LISTEN runs on a connection of its own; once it holds, the listener is told to look once.
       for (let waited = 0; wakes === 0 && waited < 5000; waited += 20) await sleep(20);
       assert.equal(wakes, 1, 'told to look once when listening starts');
-      await harness.store.ingest(makeEvent(), { workerId: 'w', leaseMs: HOUR });
+      await harness.store.ingest(testEvent(), { workerId: 'w', leaseMs: HOUR });
       await sleep(300);
       assert.equal(wakes, 1, 'a run its worker already holds wakes nobody');
-      await harness.store.ingest(makeEvent());
+      await harness.store.ingest(testEvent());
       for (let waited = 0; wakes === 1 && waited < 5000; waited += 20) await sleep(20);
       assert.equal(wakes, 2, 'the ingest woke the other store');
       stop();
@@ -263,15 +249,15 @@ if (skipWithoutPostgres) {
       harness = await openScratchStore();
       const { store } = harness;
       let before = store.stats().queries;
-      await store.ingest(makeEvent({ orderingKey: 'k' }));
+      await store.ingest(testEvent({ orderingKey: 'k' }));
       assert.equal(store.stats().queries - before, 1);
       before = store.stats().queries;
-      await store.ingest(makeEvent({ orderingKey: 'k2' }), { workerId: 'w', leaseMs: HOUR });
+      await store.ingest(testEvent({ orderingKey: 'k2' }), { workerId: 'w', leaseMs: HOUR });
       assert.equal(store.stats().queries - before, 3);
       before = store.stats().queries;
       assert.equal((await store.claimRuns({ workerId: 'w', now: T0, leaseMs: HOUR, limit: 10, flowConcurrency: {}, flowIds: ['orders'] })).length, 1);
       assert.equal(store.stats().queries - before, 2, 'its runs of ordering keys are read again once it committed');
-      await store.ingest(makeEvent({ flowId: 'plain' }));
+      await store.ingest(testEvent({ flowId: 'plain' }));
       before = store.stats().queries;
       assert.equal((await store.claimRuns({ workerId: 'w', now: T0, leaseMs: HOUR, limit: 10, flowConcurrency: {}, flowIds: ['plain'] })).length, 1);
       assert.equal(store.stats().queries - before, 1);
@@ -336,7 +322,7 @@ if (skipWithoutPostgres) {
       };
 
       async function parkedFirstRun(store: PostgresStore) {
-        const first = makeEvent({ orderingKey: 'k' });
+        const first = testEvent({ orderingKey: 'k' });
         await store.ingest(first);
         const [run] = await store.claimRuns({ workerId: 'worker-a', now: T0, leaseMs: HOUR, limit: 1, flowConcurrency: {}, flowIds: ['orders'] });
         const exceptionId = await store.parkException(first.runId, run!.fence, { reason: 'validation', message: 'no email', stepPath: 'map', input: {}, lastResponse: undefined, now: T0 });
@@ -352,7 +338,7 @@ if (skipWithoutPostgres) {
         const slow = await openProcess(slowName);
         const fast = await openProcess(`weft-fast-${suffix()}`);
         const { first, exceptionId } = await parkedFirstRun(harness.store);
-        const second = makeEvent({ orderingKey: 'k' });
+        const second = testEvent({ orderingKey: 'k' });
         await harness.store.ingest(second);
         // Its worker died: its lease is over by the time the claims below look.
         await harness.store.claimRuns({ workerId: 'worker-dead', now: T0, leaseMs: 1, limit: 1, flowConcurrency: {}, flowIds: ['orders'] });
@@ -386,7 +372,7 @@ if (skipWithoutPostgres) {
 
         const gate = await closeGate();
         // Its snapshot shows the first run parked: the new run may be claimed as it is inserted.
-        const slowIngest = slow.ingest(makeEvent({ orderingKey: 'k' }), { workerId: HOLDER, leaseMs: HOUR });
+        const slowIngest = slow.ingest(testEvent({ orderingKey: 'k' }), { workerId: HOLDER, leaseMs: HOUR });
         await untilWaitingForLock(slowName);
         const replayed = replaying.replayException(exceptionId, { now: T0 + 1 });
         await Promise.race([replayed, untilWaitingForLock(replayName)]);
@@ -415,14 +401,14 @@ if (skipWithoutPostgres) {
         });
         for (let waited = 0; wakes === 0 && waited < 5000; waited += 20) await sleep(20);
         assert.equal(wakes, 1, 'listening before the cut');
-        assert.equal((await store.ingest(makeEvent())).status, 'accepted');
+        assert.equal((await store.ingest(testEvent())).status, 'accepted');
         await relay.cut();
-        const rejected = makeEvent();
+        const rejected = testEvent();
         await assert.rejects(store.ingest(rejected), StoreUnavailableError);
-        await assert.rejects(store.ingest(makeEvent()), StoreUnavailableError, 'also with no connection left in the pool');
+        await assert.rejects(store.ingest(testEvent()), StoreUnavailableError, 'also with no connection left in the pool');
         const wakesWhileCut = wakes;
         await relay.restore();
-        const accepted = makeEvent();
+        const accepted = testEvent();
         assert.equal((await store.ingest(accepted)).status, 'accepted');
         assert.equal(await store.getRun(rejected.runId), undefined);
         assert.equal((await store.countRuns()).queued, 2);
@@ -439,7 +425,7 @@ if (skipWithoutPostgres) {
     it('is not ready while writes fail as unavailable though reads answer, and ready again once a write works', async () => {
       harness = await openScratchStore();
       const { store, schema } = harness;
-      const delivered = makeEvent();
+      const delivered = testEvent();
       assert.equal((await store.ingest(delivered)).status, 'accepted');
       // A full disk, as the server reports it (SQLSTATE 53100), on every write the store and its
       // readiness probe make; reads are untouched. An event already stored needs no new space:
@@ -455,7 +441,7 @@ if (skipWithoutPostgres) {
         CREATE TRIGGER disk_full BEFORE INSERT ON ${schema}.events FOR EACH ROW EXECUTE FUNCTION ${schema}.disk_full();
         CREATE TRIGGER disk_full BEFORE UPDATE ON ${schema}.schema_migrations FOR EACH ROW EXECUTE FUNCTION ${schema}.disk_full();`;
       await withDatabase(databaseUrl!, (client) => client.query(failWrites));
-      await assert.rejects(store.ingest(makeEvent()), StoreUnavailableError);
+      await assert.rejects(store.ingest(testEvent()), StoreUnavailableError);
       assert.equal((await store.countRuns()).queued, 1, 'reads still answer');
       const notReady = await store.readiness();
       assert.equal(notReady.status, 'not-ready');
@@ -467,7 +453,7 @@ if (skipWithoutPostgres) {
       // Space is freed; no webhook arrives (a balancer sends none to a node that is not ready).
       await withDatabase(databaseUrl!, (client) => client.query(`DROP FUNCTION ${schema}.disk_full() CASCADE`));
       assert.deepEqual(await store.readiness(), { status: 'ready' });
-      assert.equal((await store.ingest(makeEvent())).status, 'accepted');
+      assert.equal((await store.ingest(testEvent())).status, 'accepted');
     });
   });
 

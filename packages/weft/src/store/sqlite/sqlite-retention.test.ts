@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PruneError, type NewEvent } from '../store.ts';
 import { createSqliteStore, type SqliteStore } from './sqlite-store.ts';
+import { testEvent } from '../testing-events.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const CUTOFF = T0 + 30 * 86_400_000;
@@ -14,7 +15,6 @@ describe('SQLite retention', () => {
   let dir: string;
   let path: string;
   let store: SqliteStore;
-  let eventCount = 0;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'weft-retention-'));
     path = join(dir, 'weft.db');
@@ -25,21 +25,8 @@ describe('SQLite retention', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  function makeEvent(receivedAt = T0): NewEvent {
-    eventCount += 1;
-    return {
-      id: `evt_${eventCount}`,
-      runId: `run_${eventCount}`,
-      flowId: 'orders',
-      dedupeKey: `delivery-${eventCount}`,
-      orderingKey: null,
-      receivedAt,
-      event: { id: `evt_${eventCount}`, source: 'webhook', receivedAt: new Date(receivedAt).toISOString(), headers: {}, query: {}, body: {} },
-    };
-  }
-
   async function succeededRun(): Promise<NewEvent> {
-    const event = makeEvent();
+    const event = testEvent();
     await store.ingest(event);
     const [run] = await store.claimRuns({ workerId: 'w', now: T0, leaseMs: 30_000, limit: 1, flowConcurrency: {}, flowIds: ['orders'] });
     await store.completeRun(event.runId, run!.fence, T0 + 1);
@@ -93,7 +80,7 @@ describe('SQLite retention', () => {
       finished.push('prune');
       return result;
     });
-    const ingesting = store.ingest(makeEvent(CUTOFF)).then(() => finished.push('ingest'));
+    const ingesting = store.ingest(testEvent({ receivedAt: CUTOFF })).then(() => finished.push('ingest'));
     await Promise.all([pruning, ingesting]);
     assert.deepEqual(finished, ['ingest', 'prune']);
     assert.equal((await pruning).counts.runs, 6);

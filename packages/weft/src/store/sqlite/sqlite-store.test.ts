@@ -11,9 +11,9 @@ import { runVaultStorageContract } from '../../connectors/vault/vault-storage.co
 import { runRateLimitStateContract } from '../../connectors/rate-limit/rate-limit-state.contract.ts';
 import type { StoreHarness } from '../store.contract.ts';
 import { StoreUnavailableError } from '../store.ts';
-import type { NewEvent } from '../store.ts';
 import { createSqliteStore } from './sqlite-store.ts';
 import type { SqliteStore, SqliteStoreOptions } from './sqlite-store.ts';
+import { testEvent } from '../testing-events.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -34,20 +34,6 @@ async function openTempStore(options: Partial<SqliteStoreOptions> = {}): Promise
       for (const store of opened) await store.close();
       await rm(dir, { recursive: true, force: true });
     },
-  };
-}
-
-let eventCount = 0;
-function makeEvent(): NewEvent {
-  eventCount += 1;
-  return {
-    id: `evt_${eventCount}`,
-    runId: `run_${eventCount}`,
-    flowId: 'orders',
-    dedupeKey: `delivery-${eventCount}`,
-    orderingKey: null,
-    receivedAt: T0,
-    event: { id: `evt_${eventCount}`, source: 'webhook', receivedAt: new Date(T0).toISOString(), headers: {}, query: {}, body: { n: eventCount } },
   };
 }
 
@@ -102,7 +88,7 @@ describe('sqlite store', () => {
 
     it('rejects writes as unavailable, writes nothing of them, and recovers once the lock is gone', async () => {
       const { store, path } = harness;
-      const rejected = makeEvent();
+      const rejected = testEvent();
       const other = new Database(path);
       try {
         other.exec('BEGIN EXCLUSIVE');
@@ -115,7 +101,7 @@ describe('sqlite store', () => {
         other.exec('ROLLBACK');
         other.close();
       }
-      const accepted = makeEvent();
+      const accepted = testEvent();
       assert.equal((await store.ingest(accepted)).status, 'accepted');
       assert.deepEqual(await store.readiness!(), { status: 'ready' });
       assert.equal(await store.getRun(rejected.runId), undefined);
@@ -145,7 +131,7 @@ describe('sqlite store', () => {
       writeFileSync(join(mountDir, 'old.log'), Buffer.alloc(1024 * 1024));
       let refused: unknown;
       for (let n = 0; n < 10_000 && refused === undefined; n++) {
-        const event = makeEvent();
+        const event = testEvent();
         await store.ingest({ ...event, event: { ...event.event, body: { n, pad: 'x'.repeat(4_000) } } }).catch((error: unknown) => (refused = error));
       }
       assert.ok(refused instanceof StoreUnavailableError, `the disk filled up: ${String(refused)}`);
@@ -159,12 +145,12 @@ describe('sqlite store', () => {
       assert.deepEqual(await store.claimRuns({ workerId: 'w', now: T0, leaseMs: 1_000, limit: 1, flowIds: ['no-such-flow'], flowConcurrency: {} }), []);
       const stillFull = await store.readiness!();
       assert.equal(stillFull.status, 'not-ready', 'an empty commit does not prove that writes work again');
-      await assert.rejects(store.ingest(makeEvent()), StoreUnavailableError);
+      await assert.rejects(store.ingest(testEvent()), StoreUnavailableError);
 
       rmSync(join(mountDir, 'old.log'));
       rmSync(join(mountDir, 'filler'));
       assert.deepEqual(await store.readiness!(), { status: 'ready' }, 'readiness finds out by itself, with no webhook sent meanwhile');
-      assert.equal((await store.ingest(makeEvent())).status, 'accepted');
+      assert.equal((await store.ingest(testEvent())).status, 'accepted');
     });
   });
 
@@ -206,7 +192,7 @@ describe('sqlite store', () => {
     }, 5);
     try {
       const started = performance.now();
-      assert.equal((await store.ingest(makeEvent())).status, 'accepted');
+      assert.equal((await store.ingest(testEvent())).status, 'accepted');
       assert.ok(performance.now() - started >= 350, 'it waited for the lock');
       assert.ok(longestGap < 150, `the event loop stalled for ${Math.round(longestGap)} ms`);
     } finally {
@@ -219,7 +205,7 @@ describe('sqlite store', () => {
       harness = await openTempStore();
       const { store } = harness;
       const before = store.commitCount();
-      const outcomes = await Promise.all(Array.from({ length: 500 }, () => store.ingest(makeEvent())));
+      const outcomes = await Promise.all(Array.from({ length: 500 }, () => store.ingest(testEvent())));
       assert.ok(outcomes.every((outcome) => outcome.status === 'accepted'));
       const commits = store.commitCount() - before;
       assert.ok(commits >= 1 && commits <= 5, `500 ingests took ${commits} commits`);
@@ -228,9 +214,9 @@ describe('sqlite store', () => {
     it('undoes only the write that failed halfway through, and commits the rest of its batch once', async () => {
       harness = await openTempStore();
       const { store } = harness;
-      const first = makeEvent();
+      const first = testEvent();
       // Same run id, another dedupe key: its event row is inserted before its run row fails.
-      const clashing = { ...makeEvent(), runId: first.runId };
+      const clashing = { ...testEvent(), runId: first.runId };
       const before = store.commitCount();
       const [accepted, failed] = await Promise.allSettled([store.ingest(first), store.ingest(clashing)]);
       assert.equal(accepted.status === 'fulfilled' && accepted.value.status, 'accepted');
@@ -243,9 +229,9 @@ describe('sqlite store', () => {
     it('with a delay, batches writes that arrive on later turns of the event loop', async () => {
       harness = await openTempStore({ groupCommitDelayMs: 50 });
       const { store } = harness;
-      const first = store.ingest(makeEvent());
+      const first = store.ingest(testEvent());
       await new Promise((resolve) => setTimeout(resolve, 5));
-      const second = store.ingest(makeEvent());
+      const second = store.ingest(testEvent());
       await Promise.all([first, second]);
       assert.equal(store.commitCount(), 1);
     });
@@ -253,13 +239,13 @@ describe('sqlite store', () => {
     it("a run's record of what already happened waits for the next commit someone waits on, and shares it", async () => {
       harness = await openTempStore();
       const { store } = harness;
-      const started = makeEvent();
+      const started = testEvent();
       const outcome = await store.ingest(started, { workerId: 'w1', leaseMs: 60_000 });
       assert.ok(outcome.status === 'accepted' && outcome.claimed !== undefined);
       const before = store.commitCount();
       const checkpointed = store.checkpoint(started.runId, outcome.claimed.fence, { path: 'toErp', output: { a: 1 }, outcome: 'done' }, { now: T0 + 1 });
       await new Promise((resolve) => setTimeout(resolve, 1)); // a later turn of the event loop
-      const ingested = store.ingest(makeEvent());
+      const ingested = store.ingest(testEvent());
       await Promise.all([checkpointed, ingested]);
       assert.equal(store.commitCount() - before, 1, 'the checkpoint and the ingest shared one commit');
       assert.deepEqual((await store.getRun(started.runId))?.checkpoints.map((c) => c.path), ['toErp']);
@@ -273,11 +259,11 @@ describe('sqlite store', () => {
 
     it('commits queued writes on close, then refuses new ones', async () => {
       harness = await openTempStore();
-      const event = makeEvent();
+      const event = testEvent();
       const pending = harness.store.ingest(event);
       await harness.store.close();
       assert.equal((await pending).status, 'accepted');
-      await assert.rejects(harness.store.ingest(makeEvent()), StoreUnavailableError);
+      await assert.rejects(harness.store.ingest(testEvent()), StoreUnavailableError);
       await assert.rejects(harness.store.getRun(event.runId), StoreUnavailableError);
       const reopened = await harness.reopen();
       assert.equal((await reopened.getRun(event.runId))?.status, 'queued');
@@ -288,7 +274,7 @@ describe('sqlite store', () => {
     it('keeps runs, checkpoints, effects and exceptions, and applies migrations once', async () => {
       harness = await openTempStore({ synchronous: 'normal' });
       const { store, path } = harness;
-      const event = makeEvent();
+      const event = testEvent();
       await store.ingest(event);
       const [run] = await store.claimRuns({ workerId: 'w', now: T0, leaseMs: 1000, limit: 1, flowConcurrency: {}, flowIds: ['orders'] });
       assert.ok(run);
